@@ -1,0 +1,1 @@
+"""Command line: the GUI launcher and headless subcommands."""

@@ -1,0 +1,62 @@
+"""A loaded case: patients, their RT objects, and the links between them."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .ct_volume import CtVolume
+from .dose_grid import DoseGrid
+from .load_report import LoadReport
+from .plan import Plan
+from .structure_set import StructureSet
+
+
+@dataclass
+class DoseLink:
+    """One reviewable dose grid with what it links to (each may be None when unlinked).
+
+    Linking: RT Dose -> RT Plan (ReferencedRTPlanSequence) -> RT Structure Set
+    (ReferencedStructureSetSequence) -> CT series (referenced series / frame of reference).
+    """
+
+    dose: DoseGrid
+    plan: Plan | None = None
+    structure_set: StructureSet | None = None
+    ct: CtVolume | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Plan label, else the dose file's name."""
+        if self.plan is not None and self.plan.label:
+            return self.plan.label
+        return os.path.basename(self.dose.path)
+
+
+@dataclass
+class Patient:
+    patient_id: str
+    name: str = ""
+    birth_date: str = ""
+    plans: list[Plan] = field(default_factory=list)
+    doses: list[DoseGrid] = field(default_factory=list)
+    structure_sets: list[StructureSet] = field(default_factory=list)
+    cts: list[CtVolume] = field(default_factory=list)
+    links: list[DoseLink] = field(default_factory=list)
+
+    def link_for_plan(self, label: str) -> DoseLink:
+        """The first dose link whose plan label is ``label`` (case-insensitive); KeyError if none."""
+        for link in self.links:
+            if link.plan is not None and link.plan.label.casefold() == label.casefold():
+                return link
+        raise KeyError(label)
+
+
+@dataclass
+class Case:
+    patients: list[Patient] = field(default_factory=list)
+    report: LoadReport = field(default_factory=LoadReport)
+
+    @property
+    def links(self) -> list[DoseLink]:
+        return [link for p in self.patients for link in p.links]

@@ -1,0 +1,1 @@
+"""DVH engine: contours -> occupancy on a sampling grid -> dose samples -> histograms, metrics."""

@@ -1,0 +1,1 @@
+"""PDF report rendering (QtGui painter only)."""

@@ -1,0 +1,7 @@
+"""The synthetic sample patient (installed as app.sample_dicom). Not patient data."""
+from importlib.resources import files
+
+
+def sample_dir():
+    """Folder holding the sample DICOM files (a real directory: the package ships as files)."""
+    return files(__name__)
