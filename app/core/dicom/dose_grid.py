@@ -33,6 +33,9 @@ class DoseGrid:
     # cumulative arrays, kept as data for comparison with ours.
     stored_dvhs: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Volume units of each stored DVH: 'CM3' (cc) or 'PERCENT' (then the volumes are percent).
+    stored_dvh_volume_units: dict[int, str] = field(default_factory=dict)
+    study_instance_uid: str = ""
 
     @property
     def shape(self) -> tuple[int, int, int]:

@@ -56,6 +56,13 @@ class StructureSet:
     referenced_series_uid: str = ""
     patient_id: str = ""
     rois: list[Roi] = field(default_factory=list)
+    study_instance_uid: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty_rois(self) -> list[Roi]:
+        """ROIs without closed-planar contours (kept, listed, no DVH)."""
+        return [r for r in self.rois if r.is_empty]
 
     def roi(self, name_or_number: str | int) -> Roi:
         """The ROI with this number, or this name (case-insensitive); KeyError if none."""

@@ -1,0 +1,142 @@
+"""Read an RT Structure Set into ROIs of planar contours (mm, DICOM patient coordinates)."""
+from __future__ import annotations
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from .errors import DicomReadError
+from .source import Source, read_dataset, text
+from .structure_set import Roi, StructureSet
+
+RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
+# Contour plane z is rounded to this many decimals (1e-3 mm) to group contours by plane.
+Z_DECIMALS = 3
+# Points of a CLOSED_PLANAR contour further than this (mm) from their mean z are "off plane".
+PLANE_TOLERANCE_MM = 0.01
+DEFAULT_COLOR = (255, 255, 0)
+
+
+def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
+    """Read an RTSTRUCT (path or Dataset). One Roi per StructureSetROISequence item, in file
+    order, including ROIs without contours (``Roi.is_empty``). Problems with single contours
+    are notes on their ROI; a file that is no structure set raises DicomReadError."""
+    ds, name = read_dataset(source, path)
+    sop_class = text(ds, "SOPClassUID")
+    if sop_class and sop_class != RT_STRUCTURE_SET_STORAGE:
+        raise DicomReadError(name, f"not an RT Structure Set (SOP Class UID {sop_class})")
+    if "StructureSetROISequence" not in ds and "ROIContourSequence" not in ds:
+        raise DicomReadError(name, "RT Structure Set is missing required tag StructureSetROISequence (3006,0020)")
+
+    contours_by_roi = {int(item.ReferencedROINumber): item
+                       for item in ds.get("ROIContourSequence", None) or []
+                       if item.get("ReferencedROINumber", None) is not None}
+    types = {int(item.ReferencedROINumber): text(item, "RTROIInterpretedType").upper()
+             for item in ds.get("RTROIObservationsSequence", None) or []
+             if item.get("ReferencedROINumber", None) is not None}
+
+    rois: list[Roi] = []
+    seen: set[int] = set()
+    for item in ds.get("StructureSetROISequence", None) or []:
+        if item.get("ROINumber", None) is None:
+            continue
+        number = int(item.ROINumber)
+        seen.add(number)
+        rois.append(_roi(number, text(item, "ROIName"), types.get(number, ""), contours_by_roi.get(number)))
+    for number, contour_item in contours_by_roi.items():
+        if number not in seen:  # contours without a StructureSetROISequence entry: keep, unnamed
+            roi = _roi(number, f"ROI {number}", types.get(number, ""), contour_item)
+            roi.notes.append("ROI has contours but no StructureSetROISequence entry (no name)")
+            rois.append(roi)
+
+    fors = ds.get("ReferencedFrameOfReferenceSequence", None) or []
+    return StructureSet(
+        sop_instance_uid=text(ds, "SOPInstanceUID"),
+        path=name,
+        label=text(ds, "StructureSetLabel"),
+        name=text(ds, "StructureSetName"),
+        frame_of_reference_uid=text(fors[0], "FrameOfReferenceUID") if fors else text(ds, "FrameOfReferenceUID"),
+        referenced_series_uid=_referenced_series(fors),
+        patient_id=text(ds, "PatientID"),
+        rois=rois,
+        study_instance_uid=text(ds, "StudyInstanceUID"),
+    )
+
+
+def _referenced_series(fors) -> str:
+    """The first CT series UID named under ReferencedFrameOfReferenceSequence/RTReferencedStudy/Series."""
+    for frame in fors:
+        for study in frame.get("RTReferencedStudySequence", None) or []:
+            for series in study.get("RTReferencedSeriesSequence", None) or []:
+                uid = text(series, "SeriesInstanceUID")
+                if uid:
+                    return uid
+    return ""
+
+
+def _roi(number: int, name: str, roi_type: str, contour_item: Dataset | None) -> Roi:
+    roi = Roi(number=number, name=name, type=roi_type)
+    if contour_item is None:
+        roi.notes.append("no contours")
+        return roi
+    color = contour_item.get("ROIDisplayColor", None)
+    if color is not None and len(color) == 3:
+        roi.color_rgb = tuple(int(c) for c in color)  # type: ignore[assignment]
+    for index, contour in enumerate(contour_item.get("ContourSequence", None) or []):
+        _add_contour(roi, index + 1, contour)
+    if roi.is_empty and not roi.points_mm and not roi.open_contours and not roi.notes:
+        roi.notes.append("no contours")
+    return roi
+
+
+def _contour_values(contour: Dataset) -> np.ndarray | None:
+    """ContourData as float64. Parses the raw DS text with numpy when the element is still
+    raw (pydicom's per-value DS conversion dominates load time for fine contours)."""
+    if "ContourData" not in contour:
+        return np.empty(0)
+    element = contour.get_item("ContourData")
+    raw = getattr(element, "value", None)
+    if isinstance(raw, (bytes, bytearray)) and getattr(element, "VR", "DS") in ("DS", None):
+        try:
+            text_value = bytes(raw).decode("ascii").strip(" \x00")
+            return np.asarray(text_value.split("\\"), dtype=np.float64) if text_value else np.empty(0)
+        except (UnicodeDecodeError, ValueError):
+            pass  # fall back to pydicom's conversion below
+    try:
+        value = contour.ContourData
+        if not hasattr(value, "__len__"):
+            value = [value]
+        return np.asarray([float(v) for v in value], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
+    values = _contour_values(contour)
+    if values is None:
+        roi.notes.append(f"contour {index}: ContourData is not numeric; skipped")
+        return
+    if values.size == 0 or values.size % 3:
+        roi.notes.append(f"contour {index}: ContourData has {values.size} values (not x,y,z triples); skipped")
+        return
+    points = values.reshape(-1, 3)
+    kind = text(contour, "ContourGeometricType", "CLOSED_PLANAR").upper()
+    if kind == "POINT":
+        roi.points_mm.extend(tuple(float(v) for v in p) for p in points)
+        return
+    if kind.startswith("OPEN"):
+        roi.open_contours.append(points)
+        return
+    if kind != "CLOSED_PLANAR":
+        roi.notes.append(f"contour {index}: geometric type {kind!r} not supported; skipped")
+        return
+    if len(points) > 1 and np.allclose(points[0], points[-1]):
+        points = points[:-1]  # repeated closing point
+    if len(points) < 3:
+        roi.notes.append(f"contour {index}: {len(points)} point(s), not a polygon; skipped")
+        return
+    z_mean = float(points[:, 2].mean())
+    if np.ptp(points[:, 2]) > PLANE_TOLERANCE_MM:
+        roi.notes.append(f"contour {index}: points are not on one axial plane "
+                         f"(z spans {np.ptp(points[:, 2]):.3g} mm); their mean z {z_mean:.3f} mm is used")
+    z = round(z_mean, Z_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    roi.planes.setdefault(z, []).append(np.ascontiguousarray(points[:, :2]))

@@ -1,0 +1,96 @@
+"""Open one DICOM input (a path or an already-read Dataset) read-only, with clear errors.
+
+Every reader takes ``source`` = a filesystem path or a ``pydicom.Dataset``; ``path`` names the
+input in messages (for zip members, ``archive.zip/inner/path``). Files are only ever opened
+with mode ``'rb'``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, BinaryIO, Union
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from .errors import DicomReadError
+
+Source = Union[str, "os.PathLike[str]", Dataset]
+
+
+def display_path(source: Source, path: str | None = None) -> str:
+    """The name used for ``source`` in messages."""
+    if path:
+        return str(path)
+    if isinstance(source, Dataset):
+        name = getattr(source, "filename", None)
+        return str(name) if isinstance(name, (str, os.PathLike)) else "<dataset>"
+    return os.fspath(source)
+
+
+def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False) -> Dataset:
+    """Read a DICOM dataset from an open binary stream.
+
+    Files with a preamble and File Meta are read strictly; files without them (e.g. the
+    pydicom-testdata RTSTRUCT) are read with ``force=True`` and accepted only when they look
+    like DICOM (they have a SOP Class UID). Raises DicomReadError otherwise.
+    """
+    start = stream.tell()
+    try:
+        return pydicom.dcmread(stream, stop_before_pixels=stop_before_pixels)
+    except InvalidDicomError:
+        pass  # no preamble / 'DICM' marker: try the raw data set below
+    except (EOFError, OSError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+            NotImplementedError) as exc:
+        raise DicomReadError(path, f"truncated or corrupt DICOM file ({_why(exc)})") from exc
+    stream.seek(start)
+    try:
+        ds = pydicom.dcmread(stream, force=True, stop_before_pixels=stop_before_pixels)
+        sop_class = ds.get("SOPClassUID", None)
+    except Exception as exc:  # force=True on arbitrary bytes can fail in many ways
+        raise DicomReadError(path, f"not a DICOM file ({_why(exc)})") from exc
+    if not sop_class:
+        raise DicomReadError(path, "not a DICOM file (no DICOM header and no SOP Class UID)")
+    return ds
+
+
+def read_dataset(source: Source, path: str | None = None, *,
+                 stop_before_pixels: bool = False) -> tuple[Dataset, str]:
+    """``(dataset, display path)`` for a path or a Dataset (returned as is)."""
+    name = display_path(source, path)
+    if isinstance(source, Dataset):
+        return source, name
+    try:
+        with open(os.fspath(source), "rb") as stream:
+            return read_stream(stream, name, stop_before_pixels=stop_before_pixels), name
+    except PermissionError as exc:
+        raise DicomReadError(name, "cannot read the file: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise DicomReadError(name, "is a directory, not a file") from exc
+    except FileNotFoundError as exc:
+        raise DicomReadError(name, "file not found") from exc
+    except OSError as exc:
+        raise DicomReadError(name, f"cannot read the file ({exc.strerror or exc})") from exc
+
+
+def require(ds: Dataset, keyword: str, path: str, what: str) -> Any:
+    """The value of a required attribute; DicomReadError naming the tag when absent or empty."""
+    value = ds.get(keyword, None)
+    if value is None or (hasattr(value, "__len__") and len(value) == 0 and not isinstance(value, (int, float))):
+        tag = pydicom.datadict.tag_for_keyword(keyword)
+        tag_text = f" ({tag >> 16:04X},{tag & 0xFFFF:04X})" if tag is not None else ""
+        raise DicomReadError(path, f"{what} is missing required tag {keyword}{tag_text}")
+    return value
+
+
+def text(ds: Dataset, keyword: str, default: str = "") -> str:
+    """A string attribute, stripped ('' when absent)."""
+    value = ds.get(keyword, None)
+    if value is None:
+        return default
+    return str(value).strip()
+
+
+def _why(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
