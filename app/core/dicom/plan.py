@@ -21,3 +21,4 @@ class Plan:
     frame_of_reference_uid: str = ""
     patient_id: str = ""
     notes: list[str] = field(default_factory=list)
+    study_instance_uid: str = ""

@@ -7,11 +7,10 @@ from pydicom.dataset import Dataset
 from .dose_grid import DoseGrid
 from .dvh_sequence import read_dvh_sequence
 from .errors import DicomReadError
+from .orientation import axial_signs
 from .source import Source, read_dataset, require, text
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
-# Direction cosines closer than this to ±1 / 0 count as axis-aligned.
-AXIS_TOLERANCE = 1e-3
 # GridFrameOffsetVector's first element within this of 0 / of IPP z (mm) decides relative / absolute.
 OFFSET_TOLERANCE_MM = 1e-3
 
@@ -38,7 +37,7 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
                                    "have the wrong number of values")
     if min(spacing) <= 0:
         raise DicomReadError(name, f"PixelSpacing {spacing} is not positive")
-    x_sign, y_sign = _axial_signs(orientation, name)
+    x_sign, y_sign = axial_signs(orientation, name, "dose grid")
     notes: list[str] = []
     # PixelSpacing = (spacing between rows = along y, spacing between columns = along x).
     x_mm = position[0] + x_sign * spacing[1] * np.arange(cols, dtype=float)
@@ -82,19 +81,6 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
         study_instance_uid=text(ds, "StudyInstanceUID"),
     )
     return grid
-
-
-def _axial_signs(orientation: list[float], name: str) -> tuple[int, int]:
-    """(+1/-1 along x for columns, +1/-1 along y for rows); DicomReadError if not axial."""
-    row = np.asarray(orientation[:3])
-    col = np.asarray(orientation[3:])
-    if (abs(abs(row[0]) - 1) < AXIS_TOLERANCE and np.all(np.abs(row[1:]) < AXIS_TOLERANCE)
-            and abs(abs(col[1]) - 1) < AXIS_TOLERANCE
-            and abs(col[0]) < AXIS_TOLERANCE and abs(col[2]) < AXIS_TOLERANCE):
-        return int(np.sign(row[0])), int(np.sign(col[1]))
-    values = ", ".join(f"{v:g}" for v in orientation)
-    raise DicomReadError(name, f"non-axial dose grid orientation (ImageOrientationPatient {values}); "
-                               "only axial grids (rows along ±x, columns along ±y) are supported")
 
 
 def _frame_z(ds: Dataset, frames: int, z0: float, normal_z: int, name: str, notes: list[str]) -> np.ndarray:

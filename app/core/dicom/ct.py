@@ -1,0 +1,136 @@
+"""Read one CT series (a list of single-slice CT Image files) into a CtVolume in HU."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Sequence
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from .ct_volume import CtVolume
+from .errors import DicomReadError
+from .orientation import axial_signs
+from .source import Source, display_path, read_dataset, require, text
+
+CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+# Slice positions closer than this (mm) are duplicates; spacings differing by more are uneven.
+Z_TOLERANCE_MM = 0.01
+# A gap larger than this many median spacings means missing slices.
+GAP_FACTOR = 1.5
+
+
+def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Sequence[str] | None = None,
+                   step: Callable[[str], None] | None = None) -> CtVolume:
+    """Read CT slices (paths, Datasets with pixel data, or callables returning one) of one series into a CtVolume.
+
+    HU = stored value x RescaleSlope + RescaleIntercept, as int16 when that is exact and fits,
+    else float32. Slices are sorted by ImagePositionPatient z; axes increase (arrays flipped
+    as for DoseGrid). Unusable or inconsistent slices are skipped and duplicated positions
+    dropped; these, uneven spacing and missing slices are listed in ``warnings``. ``step`` is
+    called with each slice's path after it is read (progress, cancellation).
+    DicomReadError when no slice is usable.
+    """
+    names = list(paths) if paths is not None else [display_path(s) for s in sources]
+    warnings: list[str] = []
+    slices = []  # (z, name, hu array, geometry key, dataset)
+    for source, name in zip(sources, names):
+        try:
+            slices.append(_read_slice(source, name))
+        except DicomReadError as exc:
+            warnings.append(f"slice skipped: {exc}")
+        if step is not None:
+            step(name)
+    if not slices:
+        raise DicomReadError(names[0] if names else "<CT>", "no usable slice in the CT series")
+
+    reference = Counter(s[3] for s in slices).most_common(1)[0][0]
+    for s in [s for s in slices if s[3] != reference]:
+        warnings.append(f"slice skipped: {s[1]}: its size, spacing or orientation differs from the series")
+    slices = sorted((s for s in slices if s[3] == reference), key=lambda s: s[0])
+    kept = [slices[0]]
+    for s in slices[1:]:
+        if abs(s[0] - kept[-1][0]) <= Z_TOLERANCE_MM:
+            warnings.append(f"slice skipped: {s[1]}: duplicates the position z = {s[0]:g} mm")
+        else:
+            kept.append(s)
+    z_mm = np.array([s[0] for s in kept])
+    warnings.extend(spacing_warnings(z_mm))
+
+    rows, cols, row_spacing, col_spacing, x0, y0, x_sign, y_sign = reference
+    hu = np.stack([s[2] for s in kept])
+    if hu.dtype != np.int16 and all(s[2].dtype == np.int16 for s in kept):
+        hu = hu.astype(np.int16)
+    x_mm = x0 + x_sign * col_spacing * np.arange(cols, dtype=float)
+    y_mm = y0 + y_sign * row_spacing * np.arange(rows, dtype=float)
+    if x_sign < 0:
+        x_mm, hu = x_mm[::-1], hu[:, :, ::-1]
+    if y_sign < 0:
+        y_mm, hu = y_mm[::-1], hu[:, ::-1, :]
+    first = kept[0][4]
+    return CtVolume(
+        series_instance_uid=text(first, "SeriesInstanceUID"),
+        hu=np.ascontiguousarray(hu),
+        x_mm=np.ascontiguousarray(x_mm),
+        y_mm=np.ascontiguousarray(y_mm),
+        z_mm=z_mm,
+        frame_of_reference_uid=text(first, "FrameOfReferenceUID"),
+        study_instance_uid=text(first, "StudyInstanceUID"),
+        patient_id=text(first, "PatientID"),
+        description=text(first, "SeriesDescription"),
+        paths=[s[1] for s in kept],
+        warnings=warnings,
+    )
+
+
+def spacing_warnings(z_mm: np.ndarray) -> list[str]:
+    """Warnings for uneven slice spacing and gaps (missing slices) in sorted positions (mm)."""
+    if z_mm.size < 3:
+        return []
+    steps = np.diff(z_mm)
+    typical = float(np.median(steps))
+    out = []
+    gaps = np.nonzero(steps > GAP_FACTOR * typical)[0]
+    for i in gaps:
+        missing = int(round(steps[i] / typical)) - 1
+        out.append(f"missing slice(s): gap of {steps[i]:g} mm between z = {z_mm[i]:g} and "
+                   f"{z_mm[i + 1]:g} mm (about {missing} slice(s) at {typical:g} mm spacing)")
+    regular = np.delete(steps, gaps)
+    if regular.size and float(regular.max() - regular.min()) > Z_TOLERANCE_MM:
+        out.append(f"uneven slice spacing: {regular.min():g} to {regular.max():g} mm")
+    return out
+
+
+def _read_slice(source, name: str):
+    if callable(source):  # a lazy reader (e.g. of a zip member), so slices are read one by one
+        source = source()
+    ds, name = read_dataset(source, name)
+    rows = int(require(ds, "Rows", name, "CT image"))
+    cols = int(require(ds, "Columns", name, "CT image"))
+    spacing = [float(v) for v in require(ds, "PixelSpacing", name, "CT image")]
+    position = [float(v) for v in require(ds, "ImagePositionPatient", name, "CT image")]
+    orientation = [float(v) for v in require(ds, "ImageOrientationPatient", name, "CT image")]
+    if len(spacing) != 2 or len(position) != 3 or len(orientation) != 6:
+        raise DicomReadError(name, "PixelSpacing / ImagePositionPatient / ImageOrientationPatient "
+                                   "have the wrong number of values")
+    x_sign, y_sign = axial_signs(orientation, name, "CT image")
+    if "PixelData" not in ds:
+        raise DicomReadError(name, "CT image has no pixel data (PixelData (7FE0,0010) missing)")
+    try:
+        stored = np.asarray(ds.pixel_array)
+    except Exception as exc:  # decoders raise many types for truncated or unsupported data
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DicomReadError(name, f"cannot decode the CT pixel data ({first})") from exc
+    if stored.shape != (rows, cols):
+        raise DicomReadError(name, f"CT pixel data shape {stored.shape} is not {rows} x {cols}")
+    slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
+    intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
+    if slope == 1.0 and intercept.is_integer():
+        hu = stored.astype(np.int32) + int(intercept)
+        if hu.min(initial=0) >= -32768 and hu.max(initial=0) <= 32767:
+            hu = hu.astype(np.int16)
+        else:
+            hu = hu.astype(np.float32)
+    else:
+        hu = (stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)).astype(np.float32)
+    key = (rows, cols, spacing[0], spacing[1], round(position[0], 3), round(position[1], 3), x_sign, y_sign)
+    return position[2], name, hu, key, ds

@@ -1,0 +1,109 @@
+"""Link a patient's RT objects: RT Dose -> RT Plan -> RT Structure Set -> CT series.
+
+References are followed by SOP Instance UID (ReferencedRTPlanSequence,
+ReferencedStructureSetSequence) and series UID (the structure set's RTReferencedSeries), with
+the frame of reference UID as the fallback for CT. Dose grids are never merged by UID (two
+files may share one). When a patient has exactly one structure set, doses that reach none
+are paired with it (the Nelms benchmark has no RT Plan), with a note saying so.
+"""
+from __future__ import annotations
+
+from .case import DoseLink, Patient
+from .ct_volume import CtVolume
+from .dose_grid import DoseGrid
+from .load_report import LoadReport
+from .plan import Plan
+from .structure_set import StructureSet
+
+
+def link_patient(patient: Patient, report: LoadReport) -> None:
+    """Fill ``patient.links``: one DoseLink per dose grid, in the order of ``patient.doses``."""
+    plans = _by_uid(patient.plans)
+    structure_sets = _by_uid(patient.structure_sets)
+    patient.links = []
+    for dose in patient.doses:
+        link = DoseLink(dose=dose)
+        link.plan = _plan_for(dose, plans, link)
+        link.structure_set = _structure_set_for(dose, link.plan, structure_sets, patient, link)
+        link.ct = _ct_for(dose, link.structure_set, patient.cts, link)
+        _check_frames(link, report)
+        patient.links.append(link)
+
+
+def _by_uid(objects) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for obj in objects:
+        out.setdefault(obj.sop_instance_uid, []).append(obj)
+    return out
+
+
+def _plan_for(dose: DoseGrid, plans: dict[str, list[Plan]], link: DoseLink) -> Plan | None:
+    if not dose.referenced_plan_uid:
+        link.notes.append("the dose names no RT Plan (no ReferencedRTPlanSequence)")
+        return None
+    found = plans.get(dose.referenced_plan_uid, [])
+    if not found:
+        link.notes.append(f"the referenced RT Plan {dose.referenced_plan_uid} is not in the load")
+        return None
+    if len(found) > 1:
+        link.notes.append(f"{len(found)} plan files share the referenced UID; {found[0].path} used")
+    return found[0]
+
+
+def _structure_set_for(dose: DoseGrid, plan: Plan | None, structure_sets: dict[str, list[StructureSet]],
+                       patient: Patient, link: DoseLink) -> StructureSet | None:
+    if plan is not None and plan.referenced_structure_set_uid:
+        found = structure_sets.get(plan.referenced_structure_set_uid, [])
+        if found:
+            if len(found) > 1:
+                link.notes.append(f"{len(found)} structure set files share the plan's referenced UID; "
+                                  f"{found[0].path} used")
+            return found[0]
+        link.notes.append(f"the plan's structure set {plan.referenced_structure_set_uid} is not in the load")
+    if len(patient.structure_sets) == 1:
+        only = patient.structure_sets[0]
+        why = "the dose has no RT Plan in the load" if plan is None else "the plan's structure set is not in the load"
+        link.notes.append(f"paired with the only structure set in the load ({only.path}): {why}")
+        return only
+    same_frame = [s for s in patient.structure_sets
+                  if dose.frame_of_reference_uid and s.frame_of_reference_uid == dose.frame_of_reference_uid]
+    if len(patient.structure_sets) > 1:
+        link.notes.append(f"{len(patient.structure_sets)} structure sets in the load and no reference "
+                          f"to one of them ({len(same_frame)} share the dose's frame of reference); none linked")
+    return None
+
+
+def _ct_for(dose: DoseGrid, structure_set: StructureSet | None, cts: list[CtVolume],
+            link: DoseLink) -> CtVolume | None:
+    if structure_set is not None and structure_set.referenced_series_uid:
+        for ct in cts:
+            if ct.series_instance_uid == structure_set.referenced_series_uid:
+                return ct
+    frame = structure_set.frame_of_reference_uid if structure_set is not None else dose.frame_of_reference_uid
+    same_frame = [ct for ct in cts if frame and ct.frame_of_reference_uid == frame]
+    if same_frame:
+        if structure_set is not None and structure_set.referenced_series_uid:
+            link.notes.append("the structure set's CT series is not in the load; "
+                              f"CT {same_frame[0].series_instance_uid} matched by frame of reference")
+        elif len(same_frame) > 1:
+            link.notes.append(f"{len(same_frame)} CT series share the frame of reference; the first is used")
+        return same_frame[0]
+    if cts:
+        link.notes.append("no CT series in the load matches the structure set or dose")
+    return None
+
+
+def _check_frames(link: DoseLink, report: LoadReport) -> None:
+    """Structure set and dose (and CT) must share a frame of reference to be overlaid."""
+    dose_frame = link.dose.frame_of_reference_uid
+    ss = link.structure_set
+    if ss is not None and dose_frame and ss.frame_of_reference_uid and ss.frame_of_reference_uid != dose_frame:
+        message = (f"frame of reference mismatch: dose {dose_frame} vs structure set "
+                   f"{ss.frame_of_reference_uid} ({ss.path}); contours may not line up with the dose")
+        link.notes.append(message)
+        report.add(link.dose.path, message, "warning")
+    ct = link.ct
+    if ct is not None and dose_frame and ct.frame_of_reference_uid and ct.frame_of_reference_uid != dose_frame:
+        message = f"frame of reference mismatch: dose {dose_frame} vs CT {ct.frame_of_reference_uid}"
+        link.notes.append(message)
+        report.add(link.dose.path, message, "warning")
