@@ -1,0 +1,97 @@
+"""Text shown for case objects and cursor readouts, and merging of loaded cases (no Qt)."""
+from __future__ import annotations
+
+import os
+
+from app.core.dicom.case import Case, DoseLink, Patient
+
+
+def gy(value: float | None) -> str:
+    """'50 Gy', '1.8 Gy', '–' for None."""
+    return "–" if value is None else f"{value:.4g} Gy"
+
+
+def plan_caption(link: DoseLink) -> str:
+    """'LIVER — 50 Gy / 25 fx' (what is known of it)."""
+    plan = link.plan
+    if plan is None:
+        return f"{link.label} (no plan)"
+    parts = [gy(plan.prescription_gy) if plan.prescription_gy else "Rx unknown"]
+    if plan.fractions:
+        parts.append(f"{plan.fractions} fx")
+    return f"{link.label} — {' / '.join(parts)}"
+
+
+def patient_caption(patient: Patient) -> str:
+    name = patient.name.replace("^", " ").strip()
+    return f"{name} ({patient.patient_id})" if name else (patient.patient_id or "Unknown patient")
+
+
+def dose_caption(link: DoseLink) -> str:
+    d = link.dose
+    return f"Dose {os.path.basename(d.path)} — max {d.max_gy:.2f} Gy ({d.summation_type.lower()})"
+
+
+def structure_set_caption(link: DoseLink) -> str:
+    ss = link.structure_set
+    if ss is None:
+        return "No structure set linked"
+    return f"Structures {ss.label or os.path.basename(ss.path)} — {len(ss.rois)} ROIs"
+
+
+def prescription_gy(link: DoseLink | None) -> float | None:
+    """The plan's prescription (Gy) or None."""
+    if link is None or link.plan is None or not link.plan.prescription_gy:
+        return None
+    return float(link.plan.prescription_gy)
+
+
+def readout(x_mm: float, y_mm: float, z_mm: float, hu: float | None, dose_gy: float | None,
+            rx_gy: float | None) -> str:
+    """'x 12.0  y -40.5  z 101.2 mm │ 42 HU │ 48.31 Gy (96.6 % Rx)'."""
+    text = f"x {x_mm:.1f}  y {y_mm:.1f}  z {z_mm:.1f} mm"
+    text += "  │  " + ("– HU" if hu is None else f"{hu:.0f} HU")
+    if dose_gy is None:
+        text += "  │  no dose"
+    else:
+        text += f"  │  {dose_gy:.2f} Gy"
+        if rx_gy:
+            text += f" ({100 * dose_gy / rx_gy:.1f} % Rx)"
+    return text
+
+
+def patient_ids(case: Case) -> set[str]:
+    return {p.patient_id for p in case.patients}
+
+
+def patients_differ(current: Case | None, new: Case) -> bool:
+    """True when both cases hold patients and they are not the same set of patient IDs."""
+    if current is None or not current.patients or not new.patients:
+        return False
+    return patient_ids(current) != patient_ids(new)
+
+
+def merge_cases(current: Case, new: Case) -> Case:
+    """A case holding both: patients with the same ID merge (objects already present, by SOP
+    Instance UID, are not duplicated); load reports concatenate."""
+    merged = Case(patients=[], report=type(current.report)(issues=list(current.report.issues) + list(new.report.issues)))
+    by_id: dict[str, Patient] = {}
+    for patient in list(current.patients) + list(new.patients):
+        if patient.patient_id not in by_id:
+            by_id[patient.patient_id] = Patient(patient.patient_id, patient.name, patient.birth_date)
+            merged.patients.append(by_id[patient.patient_id])
+        target = by_id[patient.patient_id]
+        for attr in ("plans", "doses", "structure_sets", "cts"):
+            have = {getattr(o, "sop_instance_uid", None) or getattr(o, "series_instance_uid", id(o))
+                    for o in getattr(target, attr)}
+            for obj in getattr(patient, attr):
+                key = getattr(obj, "sop_instance_uid", None) or getattr(obj, "series_instance_uid", id(obj))
+                if key not in have:
+                    getattr(target, attr).append(obj)
+                    have.add(key)
+        have_links = {link.dose.sop_instance_uid for link in target.links}
+        for link in patient.links:
+            if link.dose.sop_instance_uid not in have_links:
+                target.links.append(link)
+                have_links.add(link.dose.sop_instance_uid)
+    return merged

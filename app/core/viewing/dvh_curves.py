@@ -1,0 +1,101 @@
+"""DVH curves in display units: cumulative / differential, cc / %, Gy / % Rx / EQD2 (no Qt).
+
+Works on the DVH engine's ``Dvh`` objects (``dose_gy``, ``cumulative_cc``, ``differential_cc``,
+``volume_cc``); the arrays are used as they are for Gy and cc, so the plotted curve *is* the
+engine's curve.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+DEFAULT_ALPHA_BETA_TARGET_GY = 10.0
+DEFAULT_ALPHA_BETA_OAR_GY = 3.0
+
+
+class CurveKind(str, Enum):
+    CUMULATIVE = "Cumulative"
+    DIFFERENTIAL = "Differential"
+
+
+class DoseUnit(str, Enum):
+    GY = "Gy"
+    PCT_RX = "% Rx"
+    EQD2 = "EQD2 (Gy)"
+
+
+class VolumeUnit(str, Enum):
+    CC = "cc"
+    PCT = "%"
+
+
+@dataclass(frozen=True)
+class CurveSettings:
+    kind: CurveKind = CurveKind.CUMULATIVE
+    dose_unit: DoseUnit = DoseUnit.GY
+    volume_unit: VolumeUnit = VolumeUnit.CC
+
+    def axis_labels(self) -> tuple[str, str]:
+        dose = {DoseUnit.GY: "Dose (Gy)", DoseUnit.PCT_RX: "Dose (% of Rx)",
+                DoseUnit.EQD2: "EQD2 (Gy)"}[self.dose_unit]
+        volume = "Volume (cc)" if self.volume_unit is VolumeUnit.CC else "Volume (%)"
+        if self.kind is CurveKind.DIFFERENTIAL:
+            volume = volume.replace("Volume", "Volume per bin")
+        return dose, volume
+
+
+def default_alpha_beta_gy(is_target: bool) -> float:
+    return DEFAULT_ALPHA_BETA_TARGET_GY if is_target else DEFAULT_ALPHA_BETA_OAR_GY
+
+
+def eqd2_gy(dose_gy: np.ndarray, fractions: int, alpha_beta_gy: float) -> np.ndarray:
+    """Equivalent dose in 2-Gy fractions of a total dose given in ``fractions`` equal fractions."""
+    try:  # prefer the DVH engine's radiobiology when present
+        from app.core.dvh.radiobiology import eqd2 as engine_eqd2  # type: ignore
+    except ImportError:
+        engine_eqd2 = None
+    if engine_eqd2 is not None:
+        try:
+            return np.asarray(engine_eqd2(np.asarray(dose_gy, dtype=float), fractions, alpha_beta_gy), dtype=float)
+        except TypeError:
+            pass
+    d = np.asarray(dose_gy, dtype=float)
+    n = max(int(fractions), 1)
+    return d * (d / n + alpha_beta_gy) / (2.0 + alpha_beta_gy)
+
+
+def can_show(settings: CurveSettings, rx_gy: float | None, fractions: int | None) -> str:
+    """'' when the settings can be drawn, else why not (e.g. EQD2 without fractions)."""
+    if settings.dose_unit is DoseUnit.PCT_RX and not rx_gy:
+        return "the plan has no prescription dose: % Rx unavailable"
+    if settings.dose_unit is DoseUnit.EQD2 and not fractions:
+        return "the plan has no number of fractions: EQD2 unavailable"
+    return ""
+
+
+def convert_dose(dose_gy: np.ndarray, settings: CurveSettings, rx_gy: float | None,
+                 fractions: int | None, alpha_beta_gy: float) -> np.ndarray:
+    if settings.dose_unit is DoseUnit.PCT_RX:
+        return np.asarray(dose_gy, dtype=float) * (100.0 / float(rx_gy or 1.0))
+    if settings.dose_unit is DoseUnit.EQD2:
+        return eqd2_gy(dose_gy, int(fractions or 1), alpha_beta_gy)
+    return np.asarray(dose_gy)
+
+
+def curve(dvh, settings: CurveSettings, rx_gy: float | None = None, fractions: int | None = None,
+          alpha_beta_gy: float = DEFAULT_ALPHA_BETA_OAR_GY) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` of one DVH in the chosen units. Differential volumes are per bin, plotted at
+    the bin's lower dose edge when the engine gives one value per edge, else at bin centres."""
+    dose = np.asarray(dvh.dose_gy)
+    if settings.kind is CurveKind.CUMULATIVE:
+        volume = np.asarray(dvh.cumulative_cc)
+    else:
+        volume = np.asarray(dvh.differential_cc)
+        if volume.size == dose.size - 1:
+            dose = (dose[:-1] + dose[1:]) / 2
+    if settings.volume_unit is VolumeUnit.PCT:
+        total = float(dvh.volume_cc) or 1.0
+        volume = volume * (100.0 / total)
+    return convert_dose(dose, settings, rx_gy, fractions, alpha_beta_gy), volume
