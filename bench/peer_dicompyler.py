@@ -165,8 +165,9 @@ def run_case(rtstruct: str, rtdose: str, rois, settings_args: dict, curves: bool
                      notes=d.notes)
         entry.update(metrics(d))
         if curves:
-            entry["cumulative"] = {"dose_gy": [round(float(b), 4) for b in d.bins[:-1]],
-                                   "volume_cc": [float(v) for v in d.counts]}
+            # counts[i] = volume receiving >= bins[i]; the last bin edge closes the curve at 0 cc
+            entry["cumulative"] = {"dose_gy": [round(float(b), 4) for b in d.bins],
+                                   "volume_cc": [float(v) for v in d.counts] + [0.0]}
         out_rois.append(entry)
     ok = [r for r in out_rois if "error" not in r]
     return {"rtstruct": rtstruct, "rtdose": rtdose, "read_s": read_s,
