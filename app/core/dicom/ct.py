@@ -41,7 +41,9 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
         if step is not None:
             step(name)
     if not slices:
-        raise DicomReadError(names[0] if names else "<CT>", "no usable slice in the CT series")
+        first = warnings[0].removeprefix("slice skipped: ") if warnings else "no slices given"
+        raise DicomReadError(names[0] if names else "<CT>",
+                             f"no usable slice in the CT series of {len(names)} file(s); first problem: {first}")
 
     reference = Counter(s[3] for s in slices).most_common(1)[0][0]
     for s in [s for s in slices if s[3] != reference]:

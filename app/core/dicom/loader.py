@@ -62,7 +62,9 @@ def load(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
             tick(f"reading header {candidate.path}")
             classify(candidate, scanned, archives)
         for patient_id, entries in _by_patient(scanned.entries).items():
-            case.patients.append(_load_patient(patient_id, entries, case.report, tick, archives))
+            patient = _load_patient(patient_id, entries, case.report, tick, archives)
+            if patient.plans or patient.doses or patient.structure_sets or patient.cts:
+                case.patients.append(patient)  # patients whose every file failed are only in the report
     finally:
         archives.close()
     for patient in case.patients:

@@ -28,29 +28,62 @@ def display_path(source: Source, path: str | None = None) -> str:
     return os.fspath(source)
 
 
+class _TruncationDetector:
+    """Wraps a binary stream and notes reads cut short by the end of the file.
+
+    pydicom stops quietly at end of file; a value read that comes back short means the file
+    was truncated. (A read of <= 8 bytes returning nothing is the normal end of the data set:
+    pydicom asks for the next element header.)
+    """
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self.truncated = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if size is not None and size > 0 and len(data) < size and (data or size > 8):
+            self.truncated = True
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False) -> Dataset:
     """Read a DICOM dataset from an open binary stream.
 
     Files with a preamble and File Meta are read strictly; files without them (e.g. the
     pydicom-testdata RTSTRUCT) are read with ``force=True`` and accepted only when they look
-    like DICOM (they have a SOP Class UID). Raises DicomReadError otherwise.
+    like DICOM (they have a SOP Class UID). Raises DicomReadError otherwise, and for files
+    that end in the middle of an element (truncated).
     """
     start = stream.tell()
     try:
-        return pydicom.dcmread(stream, stop_before_pixels=stop_before_pixels)
+        watched = _TruncationDetector(stream)
+        ds = pydicom.dcmread(watched, stop_before_pixels=stop_before_pixels)
+        if watched.truncated:
+            raise DicomReadError(path, "truncated DICOM file (it ends in the middle of an element)")
+        return ds
     except InvalidDicomError:
         pass  # no preamble / 'DICM' marker: try the raw data set below
     except (EOFError, OSError, ValueError, TypeError, KeyError, IndexError, AttributeError,
             NotImplementedError) as exc:
         raise DicomReadError(path, f"truncated or corrupt DICOM file ({_why(exc)})") from exc
     stream.seek(start)
+    watched = _TruncationDetector(stream)
     try:
-        ds = pydicom.dcmread(stream, force=True, stop_before_pixels=stop_before_pixels)
+        ds = pydicom.dcmread(watched, force=True, stop_before_pixels=stop_before_pixels)
         sop_class = ds.get("SOPClassUID", None)
     except Exception as exc:  # force=True on arbitrary bytes can fail in many ways
+        stream.seek(start)
+        if stream.read(2) in (b"\x08\x00", b"\x02\x00"):  # starts like a raw data set (group 0008/0002)
+            raise DicomReadError(path, f"truncated or corrupt DICOM file without header ({_why(exc)})") from exc
         raise DicomReadError(path, f"not a DICOM file ({_why(exc)})") from exc
     if not sop_class:
         raise DicomReadError(path, "not a DICOM file (no DICOM header and no SOP Class UID)")
+    if watched.truncated:
+        raise DicomReadError(path, "truncated DICOM file (it ends in the middle of an element)")
     return ds
 
 
