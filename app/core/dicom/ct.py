@@ -10,7 +10,7 @@ from pydicom.dataset import Dataset
 from .ct_volume import CtVolume
 from .errors import DicomReadError
 from .orientation import axial_signs
-from .source import Source, display_path, read_dataset, require, text
+from .source import Source, display_path, floats, read_dataset, require, text
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Slice positions closer than this (mm) are duplicates; spacings differing by more are uneven.
@@ -38,6 +38,8 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
             slices.append(_read_slice(source, name))
         except DicomReadError as exc:
             warnings.append(f"slice skipped: {exc}")
+        except Exception as exc:  # malformed values pydicom could not convert
+            warnings.append(f"slice skipped: {name}: malformed data ({type(exc).__name__}: {exc})")
         if step is not None:
             step(name)
     if not slices:
@@ -108,9 +110,9 @@ def _read_slice(source, name: str):
     ds, name = read_dataset(source, name)
     rows = int(require(ds, "Rows", name, "CT image"))
     cols = int(require(ds, "Columns", name, "CT image"))
-    spacing = [float(v) for v in require(ds, "PixelSpacing", name, "CT image")]
-    position = [float(v) for v in require(ds, "ImagePositionPatient", name, "CT image")]
-    orientation = [float(v) for v in require(ds, "ImageOrientationPatient", name, "CT image")]
+    spacing = floats(require(ds, "PixelSpacing", name, "CT image"))
+    position = floats(require(ds, "ImagePositionPatient", name, "CT image"))
+    orientation = floats(require(ds, "ImageOrientationPatient", name, "CT image"))
     if len(spacing) != 2 or len(position) != 3 or len(orientation) != 6:
         raise DicomReadError(name, "PixelSpacing / ImagePositionPatient / ImageOrientationPatient "
                                    "have the wrong number of values")

@@ -104,6 +104,8 @@ def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport,
                 patient.doses.append(read_dose(entry.read_full(archives), entry.path))
         except DicomReadError as exc:
             report.add(exc.path, exc.message)
+        except Exception as exc:  # malformed values pydicom could not convert; never abort the load
+            report.add(entry.path, f"cannot be used: malformed data ({type(exc).__name__}: {exc})")
     _load_cts(patient, [e for e in entries if e.kind == "CT"], report, tick, archives)
     return patient
 

@@ -8,7 +8,7 @@ from .dose_grid import DoseGrid
 from .dvh_sequence import read_dvh_sequence
 from .errors import DicomReadError
 from .orientation import axial_signs
-from .source import Source, read_dataset, require, text
+from .source import Source, floats, read_dataset, require, text
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 # GridFrameOffsetVector's first element within this of 0 / of IPP z (mm) decides relative / absolute.
@@ -29,9 +29,9 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
     rows = int(require(ds, "Rows", name, "RT Dose"))
     cols = int(require(ds, "Columns", name, "RT Dose"))
     frames = int(ds.get("NumberOfFrames", 1) or 1)
-    spacing = [float(v) for v in require(ds, "PixelSpacing", name, "RT Dose")]
-    position = [float(v) for v in require(ds, "ImagePositionPatient", name, "RT Dose")]
-    orientation = [float(v) for v in require(ds, "ImageOrientationPatient", name, "RT Dose")]
+    spacing = floats(require(ds, "PixelSpacing", name, "RT Dose"))
+    position = floats(require(ds, "ImagePositionPatient", name, "RT Dose"))
+    orientation = floats(require(ds, "ImageOrientationPatient", name, "RT Dose"))
     if len(spacing) != 2 or len(position) != 3 or len(orientation) != 6:
         raise DicomReadError(name, "PixelSpacing / ImagePositionPatient / ImageOrientationPatient "
                                    "have the wrong number of values")
@@ -87,7 +87,7 @@ def _frame_z(ds: Dataset, frames: int, z0: float, normal_z: int, name: str, note
     """Frame z positions (mm) from GridFrameOffsetVector, relative or absolute."""
     if frames == 1 and ds.get("GridFrameOffsetVector", None) is None:
         return np.array([z0])
-    offsets = np.asarray([float(v) for v in require(ds, "GridFrameOffsetVector", name, "multi-frame RT Dose")])
+    offsets = np.asarray(floats(require(ds, "GridFrameOffsetVector", name, "multi-frame RT Dose")))
     if offsets.size < frames:
         raise DicomReadError(name, f"GridFrameOffsetVector has {offsets.size} values for {frames} frames")
     if offsets.size > frames:

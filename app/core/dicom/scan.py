@@ -125,6 +125,9 @@ def classify(candidate: Candidate, result: ScanResult, archives: ArchiveCache | 
         result.report.add(candidate.path, exc.message + ("; skipped" if not_dicom else ""),
                           "ignored" if not_dicom else "error")
         return
+    except Exception as exc:  # pydicom can fail in unexpected ways on damaged files; never abort
+        result.report.add(candidate.path, f"cannot be read: damaged DICOM ({type(exc).__name__}: {exc})")
+        return
     sop_class = text(header, "SOPClassUID") or text(getattr(header, "file_meta", Dataset()), "MediaStorageSOPClassUID")
     kind = KINDS.get(sop_class)
     if kind is None:

@@ -127,3 +127,12 @@ def text(ds: Dataset, keyword: str, default: str = "") -> str:
 def _why(exc: BaseException) -> str:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+
+
+def floats(value: Any) -> list[float]:
+    """A numeric attribute as a list of floats (pydicom gives a bare number for one value)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return [float(value)]
+    return [float(v) for v in value]
