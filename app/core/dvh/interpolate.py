@@ -1,0 +1,74 @@
+"""Trilinear interpolation of a DoseGrid: at scattered points, and per frame on a cell grid.
+
+A point is *covered* when it lies within the grid's voxel-centre hull along every axis (with
+a 1e-4 mm tolerance; along an axis of a single frame/row/column: within ``single_tolerance_mm``).
+Uncovered points get no dose: callers account for their volume separately.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .rasterize import CellGrid
+
+TOLERANCE_MM = 1e-4
+
+
+def axis_weights(axis_mm: np.ndarray, coords_mm: np.ndarray,
+                 single_tolerance_mm: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Linear interpolation along one strictly increasing axis.
+
+    Returns ``(i0, i1, f, inside)``: value = (1 - f) * v[i0] + f * v[i1]; ``inside`` marks the
+    coordinates within the axis range (f is clamped outside it).
+    """
+    coords = np.asarray(coords_mm, dtype=float)
+    n = axis_mm.size
+    if n == 1:
+        zeros = np.zeros(coords.shape, dtype=np.int64)
+        inside = np.abs(coords - axis_mm[0]) <= single_tolerance_mm
+        return zeros, zeros, np.zeros(coords.shape), inside
+    inside = (coords >= axis_mm[0] - TOLERANCE_MM) & (coords <= axis_mm[-1] + TOLERANCE_MM)
+    i0 = np.clip(np.searchsorted(axis_mm, coords, side="right") - 1, 0, n - 2)
+    left = axis_mm[i0]
+    f = np.clip((coords - left) / (axis_mm[i0 + 1] - left), 0.0, 1.0)
+    return i0, i0 + 1, f, inside
+
+
+def _single_tolerance(dose) -> float:
+    dx, dy, _ = dose.spacing_mm
+    return 0.5 * max(dx, dy)
+
+
+def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dose (Gy, float64) at points and their covered mask; uncovered points get NaN."""
+    tol = _single_tolerance(dose)
+    ix0, ix1, fx, inx = axis_weights(dose.x_mm, x_mm, tol)
+    iy0, iy1, fy, iny = axis_weights(dose.y_mm, y_mm, tol)
+    iz0, iz1, fz, inz = axis_weights(dose.z_mm, z_mm, tol)
+    d = dose.dose_gy
+    value = np.zeros(np.shape(x_mm))
+    for iz, wz in ((iz0, 1.0 - fz), (iz1, fz)):
+        for iy, wy in ((iy0, 1.0 - fy), (iy1, fy)):
+            for ix, wx in ((ix0, 1.0 - fx), (ix1, fx)):
+                value += wz * wy * wx * d[iz, iy, ix]
+    inside = inx & iny & inz
+    return np.where(inside, value, np.nan), inside
+
+
+def bilinear_frames(dose, grid: CellGrid, first_frame: int, last_frame: int) -> tuple[np.ndarray, np.ndarray]:
+    """In-plane bilinear dose at the cell centres of ``grid`` on frames first..last (inclusive).
+
+    Returns ``(values (n_frames, ny, nx) float64, inside_xy (ny, nx) bool)``. Separable: one
+    interpolation along x, one along y, on the frames' sub-block only.
+    """
+    tol = _single_tolerance(dose)
+    ix0, ix1, fx, inx = axis_weights(dose.x_mm, grid.x_centres_mm, tol)
+    iy0, iy1, fy, iny = axis_weights(dose.y_mm, grid.y_centres_mm, tol)
+    block = dose.dose_gy[first_frame:last_frame + 1]
+    rows = (block[:, iy0, :] * (1.0 - fy)[None, :, None] + block[:, iy1, :] * fy[None, :, None])
+    values = rows[:, :, ix0] * (1.0 - fx) + rows[:, :, ix1] * fx
+    return values, iny[:, None] & inx[None, :]
+
+
+def frame_weights(dose, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``axis_weights`` along the dose grid's frames (z)."""
+    return axis_weights(dose.z_mm, z_mm, _single_tolerance(dose))

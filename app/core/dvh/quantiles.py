@@ -1,0 +1,67 @@
+"""Dose-volume quantiles: Dx (dose covering a volume) and Vx (volume receiving a dose).
+
+From the samples (exact weighted quantiles: each sample's volume is centred on its place in
+the dose-sorted order, doses interpolated linearly between neighbours; only the samples of
+the bins around the answer are sorted) or from a cumulative curve (linear between points).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def dose_at_volume_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, curve_cc: np.ndarray,
+                           bin_width_gy: float, target_cc: float) -> float:
+    """Minimum dose received by the hottest ``target_cc`` of the sampled volume (Gy).
+
+    ``curve_cc`` is the cumulative curve of these samples on bin edges ``i * bin_width_gy``;
+    it locates the bin, the samples of that bin and its neighbours give the exact value.
+    NaN when the target exceeds the total volume or there are no samples.
+    """
+    total = float(curve_cc[0]) if curve_cc.size else 0.0
+    if dose_gy.size == 0 or target_cc > total * (1 + 1e-12) or not np.isfinite(target_cc):
+        return float("nan")
+    target = min(max(target_cc, 0.0), total)
+    # Window of bins holding the samples whose centred positions straddle the target: every
+    # sample below bin `first` sits at >= target + wmax, every sample from bin `stop` up at
+    # <= target - wmax, and the bins `first` and `stop - 1` are not empty.
+    wmax = float(volume_cc.max())
+    holding = np.nonzero(curve_cc >= target + wmax)[0]
+    first = int(holding[-1]) if holding.size else 0
+    below = np.nonzero(curve_cc <= target - wmax)[0]
+    stop = int(below[0]) if below.size else curve_cc.size - 1
+    stop = max(stop, first + 1)
+    window = (dose_gy >= first * bin_width_gy) & (dose_gy < stop * bin_width_gy)
+    d = dose_gy[window].astype(float)
+    w = volume_cc[window].astype(float)
+    if d.size == 0:
+        return float(first * bin_width_gy)
+    order = np.argsort(-d, kind="stable")
+    d, w = d[order], w[order]
+    above = float(curve_cc[stop]) if stop < curve_cc.size else 0.0
+    position = above + np.cumsum(w) - 0.5 * w
+    return float(np.interp(target, position, d))
+
+
+def volume_at_dose_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, level_gy: float) -> float:
+    """Volume (cc) of the samples receiving at least ``level_gy``."""
+    return float(np.sum(volume_cc[dose_gy >= level_gy], dtype=float))
+
+
+def dose_at_volume_curve(dose_axis_gy: np.ndarray, curve_cc: np.ndarray, target_cc: float) -> float:
+    """The highest dose at which the cumulative curve still holds ``target_cc``, linear between points."""
+    if curve_cc.size == 0 or target_cc > curve_cc[0] * (1 + 1e-12) or not np.isfinite(target_cc):
+        return float("nan")
+    if target_cc <= 0:
+        nonzero = np.nonzero(curve_cc > 0)[0]
+        return float(dose_axis_gy[min(nonzero[-1] + 1, dose_axis_gy.size - 1)]) if nonzero.size else 0.0
+    i = int(np.nonzero(curve_cc >= target_cc)[0][-1])
+    if i + 1 >= curve_cc.size:
+        return float(dose_axis_gy[i])
+    v0, v1 = float(curve_cc[i]), float(curve_cc[i + 1])
+    frac = (v0 - target_cc) / (v0 - v1) if v0 > v1 else 0.0
+    return float(dose_axis_gy[i] + frac * (dose_axis_gy[i + 1] - dose_axis_gy[i]))
+
+
+def volume_at_dose_curve(dose_axis_gy: np.ndarray, curve_cc: np.ndarray, level_gy: float) -> float:
+    """Volume (cc) receiving at least ``level_gy``, linear between curve points."""
+    return float(np.interp(level_gy, dose_axis_gy, curve_cc, left=float(curve_cc[0]), right=0.0))

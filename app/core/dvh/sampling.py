@@ -1,0 +1,105 @@
+"""Where a structure is sampled: each contour plane's slab (end caps) and the sample grid.
+
+Slabs: a plane owns half the distance to each neighbour; with end caps (default) the outer
+planes of each piece extend half a contour spacing beyond, without end caps they stop at the
+plane. A gap wider than ``gap_factor`` contour spacings splits the ROI into pieces.
+The sample grid is aligned with the dose grid (cell centres on dose voxel centres, or an
+integer subdivision of them), fine enough for small structures, the dose grid for large ones.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .options import END_CAPS_HALF, DvhOptions
+from .rasterize import CellGrid
+
+
+@dataclass(frozen=True)
+class Slabs:
+    """Per contour plane (sorted by z): its z, and the slab [lo, hi] it owns (mm)."""
+
+    z_mm: np.ndarray
+    lo_mm: np.ndarray
+    hi_mm: np.ndarray
+    spacing_mm: float  # the contour spacing used for end caps and gaps
+
+    @property
+    def thickness_mm(self) -> np.ndarray:
+        return self.hi_mm - self.lo_mm
+
+
+def plane_slabs(z_mm: np.ndarray, options: DvhOptions, default_spacing_mm: float) -> Slabs:
+    """Slabs of the sorted plane positions ``z_mm``."""
+    z = np.asarray(z_mm, dtype=float)
+    gaps = np.diff(z)
+    if options.slice_thickness_mm:
+        spacing = float(options.slice_thickness_mm)
+    elif gaps.size:
+        spacing = float(np.median(gaps))
+    else:
+        spacing = float(default_spacing_mm)
+    half_cap = 0.5 * spacing if options.end_caps == END_CAPS_HALF else 0.0
+    mid = 0.5 * (z[:-1] + z[1:])
+    split = gaps > options.gap_factor * spacing
+    hi = np.append(np.where(split, z[:-1] + half_cap, mid), z[-1] + half_cap)
+    lo = np.insert(np.where(split, z[1:] - half_cap, mid), 0, z[0] - half_cap)
+    return Slabs(z, lo, hi, spacing)
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    grid: CellGrid
+    z_step_mm: float  # target sub-slab thickness where the dose varies along z
+
+
+def sample_plan(bounds_mm: tuple[float, float, float, float], slabs: Slabs, volume_mm3: float,
+                dose, options: DvhOptions) -> SamplePlan:
+    """Choose the cell grid covering ``bounds_mm`` = (xmin, xmax, ymin, ymax) and the z step."""
+    xmin, xmax, ymin, ymax = bounds_mm
+    dx, dy, dz = dose.spacing_mm
+    n = options.samples_across
+    floor_mm = options.min_spacing_mm
+    z_extent = float(slabs.hi_mm[-1] - slabs.lo_mm[0])
+    hx = min(dx, max(floor_mm, (xmax - xmin) / n))
+    hy = min(dy, max(floor_mm, (ymax - ymin) / n))
+    hz = min(dz, max(floor_mm, z_extent / n))
+    estimate = volume_mm3 / (hx * hy * hz)
+    if estimate > options.max_samples:
+        scale = (estimate / options.max_samples) ** (1.0 / 3.0)
+        hx, hy, hz = min(dx, hx * scale), min(dy, hy * scale), min(dz, hz * scale)
+    hx = dx / math.ceil(dx / hx - 1e-9)
+    hy = dy / math.ceil(dy / hy - 1e-9)
+    return SamplePlan(_aligned_grid(dose.x_mm[0], hx, xmin, xmax, dose.y_mm[0], hy, ymin, ymax), hz)
+
+
+def _aligned_grid(x_ref: float, hx: float, xmin: float, xmax: float,
+                  y_ref: float, hy: float, ymin: float, ymax: float) -> CellGrid:
+    """Cells of size hx x hy whose centres fall on x_ref + k*hx (y likewise), one cell of margin."""
+    kx = math.floor((xmin - (x_ref - 0.5 * hx)) / hx) - 1
+    ky = math.floor((ymin - (y_ref - 0.5 * hy)) / hy) - 1
+    x0 = x_ref - 0.5 * hx + kx * hx
+    y0 = y_ref - 0.5 * hy + ky * hy
+    nx = math.ceil((xmax - x0) / hx) + 1
+    ny = math.ceil((ymax - y0) / hy) + 1
+    return CellGrid(x0, y0, hx, hy, nx, ny)
+
+
+def sub_slab_counts(slabs: Slabs, z_step_mm: float) -> np.ndarray:
+    """Number of sub-slabs per plane so that none is thicker than ``z_step_mm``."""
+    return np.maximum(1, np.ceil(slabs.thickness_mm / z_step_mm - 1e-9)).astype(np.int64)
+
+
+def plane_chunks(cells_per_plane: int, counts: np.ndarray, max_cells: int) -> list[slice]:
+    """Consecutive plane ranges whose cells x sub-slabs stay under ``max_cells`` (>= 1 plane each)."""
+    chunks, start, load = [], 0, 0
+    for k, m in enumerate(counts):
+        cost = cells_per_plane * (int(m) + 1)
+        if k > start and load + cost > max_cells:
+            chunks.append(slice(start, k))
+            start, load = k, 0
+        load += cost
+    chunks.append(slice(start, len(counts)))
+    return chunks
