@@ -1,0 +1,67 @@
+"""One JSON-ready summary of a case: events in date order, derived facts, warnings.
+
+This is what ``rtreview timeline --format json`` prints; keys carry their units
+(``dose_gy``, ``days``, ``pfs_days``); dates are ISO ``YYYY-MM-DD``; a missing value is null.
+The keys are documented in ``app/cli/timeline.py`` and ``docs/timeline.md``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from .checks import PlanLike, check_case
+from .derived import lines_of_therapy, progression_free_survival, time_on_therapy
+from .model import CaseTimeline, Event
+
+SUMMARY_VERSION = 1
+
+
+def _iso(value: _dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def event_summary(event: Event) -> dict:
+    out = {
+        "id": event.id, "kind": event.kind, "title": event.title,
+        "start_date": _iso(event.start), "end_date": _iso(event.end), "ongoing": event.ongoing,
+        "details": dict(event.details()), "source": event.source, "illustrative": event.illustrative,
+    }
+    for name in ("dose_gy", "fractions", "plan_label", "drug", "line", "result"):
+        if hasattr(event, name):
+            out[name] = getattr(event, name)
+    return out
+
+
+def summarize(case: CaseTimeline, plans: list[PlanLike] | None = None,
+              pfs_start: _dt.date | str | None = None) -> dict:
+    """The summary dict; ``plans`` (DICOM) adds the plan checks; ``pfs_start`` is a date or event id."""
+    pfs = progression_free_survival(case, pfs_start)
+    follow_up = case.last_follow_up
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "title": case.title,
+        "patient_id": case.patient.patient_id,
+        "last_follow_up": {"date": _iso(follow_up.date), "status": follow_up.status,
+                           "source": follow_up.source, "illustrative": follow_up.illustrative}
+        if follow_up else None,
+        "events": [event_summary(e) for e in case.sorted_events()],
+        "lab_series": [{"id": s.id, "analyte": s.analyte, "unit": s.unit,
+                        "upper_limit_normal": s.upper_limit_normal, "source": s.source,
+                        "illustrative": s.illustrative,
+                        "samples": [{"date": _iso(x.date), "value": x.value} for x in s.samples]}
+                       for s in case.lab_series],
+        "lines_of_therapy": [{"line": line.number, "regimen": line.regimen, "drugs": line.drugs,
+                              "continued_drugs": line.continued_drugs, "start_date": _iso(line.start_date),
+                              "end_date": _iso(line.end_date), "ongoing": line.ongoing,
+                              "days": line.days, "line_inferred": line.line_inferred}
+                             for line in lines_of_therapy(case)],
+        "time_on_therapy": [{"event_id": t.event_id, "drug": t.drug, "line": t.line,
+                             "start_date": _iso(t.start_date), "end_date": _iso(t.end_date),
+                             "ongoing": t.ongoing, "days": t.days} for t in time_on_therapy(case)],
+        "pfs": {"start_date": _iso(pfs.start_date), "start": pfs.start_label, "end_date": _iso(pfs.end_date),
+                "pfs_days": pfs.days, "pfs_months": None if pfs.months is None else round(pfs.months, 1),
+                "progressed": pfs.progressed, "censored": pfs.censored,
+                "event_id": pfs.event_id or None, "rule": pfs.censor_rule},
+        "plans_checked": plans is not None,
+        "warnings": [{"code": w.code, "severity": w.severity, "event_id": w.event_id or None,
+                      "message": w.message} for w in check_case(case, plans)],
+    }
