@@ -86,3 +86,17 @@ def test_malformed_value_reported_not_raised(tmp_path):
     assert case.patients == []
     assert [i.message for i in case.report.errors] == [
         "cannot be used: malformed data (ValueError: could not convert string to float: 'abcdef')"]
+
+
+def test_mixed_series_split_and_referenced_one_linked(tmp_path):
+    parts = b.small_case(tmp_path)
+    frame = parts["ct"][0].FrameOfReferenceUID
+    other = b.ct_series([0.0, 3.0, 6.0], frame_uid=frame, patient_id="SYN001")
+    for k, ds in enumerate(other):
+        b.save(ds, tmp_path / "ct" / f"other{k}.dcm")  # same folder, same frame, another series
+    case = load(tmp_path)
+    cts = {ct.series_instance_uid: ct for ct in case.patients[0].cts}
+    assert len(cts) == 2
+    assert cts[other[0].SeriesInstanceUID].hu.shape == (3, 8, 8)
+    assert case.links[0].ct is cts[parts["ct"][0].SeriesInstanceUID]
+    assert case.links[0].ct.hu.shape == (5, 8, 8)

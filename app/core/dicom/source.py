@@ -32,18 +32,25 @@ class _TruncationDetector:
     """Wraps a binary stream and notes reads cut short by the end of the file.
 
     pydicom stops quietly at end of file; a value read that comes back short means the file
-    was truncated. (A read of <= 8 bytes returning nothing is the normal end of the data set:
-    pydicom asks for the next element header.)
+    was truncated. Not counted: a read of <= 8 bytes returning nothing (the normal end of the
+    data set: pydicom asks for the next element header), and pydicom's chunked scan for a
+    delimiter (reads of CHUNK bytes and their retry), which raises EOFError itself when the
+    delimiter is missing.
     """
+
+    CHUNK = 1024 * 8  # pydicom.fileutil.read_undefined_length_value's read_size
 
     def __init__(self, stream: BinaryIO):
         self._stream = stream
+        self._previous_short = False
         self.truncated = False
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
-        if size is not None and size > 0 and len(data) < size and (data or size > 8):
+        short = size is not None and size > 0 and len(data) < size
+        if short and (data or size > 8) and size != self.CHUNK and not self._previous_short:
             self.truncated = True
+        self._previous_short = short
         return data
 
     def __getattr__(self, name: str) -> Any:
