@@ -137,6 +137,23 @@ class DoseResampler:
         return np.ascontiguousarray(slab, dtype=np.float32)
 
 
+def native_dose_plane(dose: DoseGrid, ct: CtVolume, plane: Plane, index: int):
+    """``(dose2d, u_mm, v_mm)``: the dose grid's own in-plane samples on the plane of CT slice
+    ``index`` (interpolated along the normal only), or None when the plane misses the grid.
+    Isolines are traced on this coarser image: same lines, a fraction of the work."""
+    fixed, row, col = _AXES[Plane(plane)]
+    ct_pos = float(_coords(ct)[fixed][index])
+    dose_coords = _coords(dose)
+    at = LinearIndex.build(dose_coords[fixed], [ct_pos])
+    if not at.inside[0]:
+        return None
+    w = float(at.w[0])
+    slab = np.take(dose.dose_gy, int(at.i0[0]), axis=fixed)
+    if w > 0:
+        slab = slab * (1 - w) + np.take(dose.dose_gy, int(at.i1[0]), axis=fixed) * w
+    return slab, dose_coords[col], dose_coords[row]
+
+
 def dose_at(dose: DoseGrid, x_mm: float, y_mm: float, z_mm: float) -> float | None:
     """Trilinear dose (Gy) at a point; None outside the grid."""
     lookups = [LinearIndex.build(axis, [p]) for axis, p in zip(_coords(dose), (z_mm, y_mm, x_mm))]

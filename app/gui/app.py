@@ -1,0 +1,102 @@
+"""Start the review window: ``run(paths, screenshot)``.
+
+With ``screenshot`` the window is rendered at 1600 x 1000 into that PNG once loading and DVH
+computation are done (or failed), and the program exits (works offscreen).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app import APP_NAME, __version__
+
+SCREENSHOT_SIZE = (1600, 1000)
+SCREENSHOT_TIMEOUT_MS = 180_000
+
+
+def make_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(argv or [APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    apply_style(app)
+    return app
+
+
+def apply_style(app: QtWidgets.QApplication) -> None:
+    """Fusion with a dark palette: images and dose colours read best on a dark surround."""
+    app.setStyle("Fusion")
+    p = QtGui.QPalette()
+    role, color = QtGui.QPalette.ColorRole, QtGui.QColor
+    for r, c in ((role.Window, color(40, 43, 48)), (role.WindowText, color(225, 225, 225)),
+                 (role.Base, color(28, 30, 34)), (role.AlternateBase, color(36, 39, 44)),
+                 (role.ToolTipBase, color(250, 250, 220)), (role.ToolTipText, color(20, 20, 20)),
+                 (role.Text, color(225, 225, 225)), (role.Button, color(52, 56, 62)),
+                 (role.ButtonText, color(230, 230, 230)), (role.Highlight, color(52, 110, 180)),
+                 (role.HighlightedText, color(255, 255, 255)), (role.PlaceholderText, color(130, 130, 130)),
+                 (role.Link, color(110, 170, 240)), (role.BrightText, color(255, 90, 90))):
+        p.setColor(r, c)
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(QtGui.QPalette.ColorGroup.Disabled, r, color(120, 120, 120))
+    app.setPalette(p)
+
+
+def _install_excepthook(window) -> None:
+    """An unexpected error goes to stderr and the status bar / load report, never a dialog."""
+    def hook(exc_type, exc, tb):
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        try:
+            window._report_error(f"Internal error: {exc_type.__name__}: {exc}")
+        except Exception:  # noqa: BLE001 - the window may be half gone
+            pass
+    sys.excepthook = hook
+
+
+def run(paths: list[str], screenshot: str | None = None) -> int:
+    app = make_application(sys.argv[:1])
+    from .main_window import MainWindow  # after the QApplication: pyqtgraph reads the palette
+
+    if not paths:
+        from app.paths import sample_dicom_dir
+        paths = [str(sample_dicom_dir())]
+    window = MainWindow()
+    _install_excepthook(window)
+    window.resize(*SCREENSHOT_SIZE)
+    if screenshot:
+        return _screenshot(app, window, paths, screenshot)
+    window.show()
+    window.open_paths(paths)
+    return app.exec()
+
+
+def _screenshot(app, window, paths: list[str], target: str) -> int:
+    state = {"saved": False, "ok": False}
+
+    def save():
+        if state["saved"]:
+            return
+        state["saved"] = True
+        window.resize(*SCREENSHOT_SIZE)
+        app.processEvents()
+        image = window.grab().toImage().scaled(*SCREENSHOT_SIZE, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                                               QtCore.Qt.TransformationMode.SmoothTransformation)
+        folder = os.path.dirname(os.path.abspath(target))
+        os.makedirs(folder, exist_ok=True)
+        state["ok"] = image.save(target, "PNG")
+        if not state["ok"]:
+            print(f"{APP_NAME}: could not write {target}", file=sys.stderr)
+        window.runner.shutdown()
+        app.quit()
+
+    window.work_done.connect(lambda: QtCore.QTimer.singleShot(300, save))
+    QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, save)
+    window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, False)
+    window.show()
+    window.open_paths(paths)
+    app.exec()
+    return 0 if state["ok"] else 1

@@ -1,0 +1,182 @@
+"""DvhPlot: the DVHs of the selected dose for the visible structures, in their colours.
+
+Cumulative / differential, volume in cc or %, dose in Gy, % Rx or EQD2 (per-structure α/β
+from the session). Curves are PlotDataItems created once per structure and updated with
+setData; a crosshair reads dose and volume; hovering near a curve highlights its structure.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from app.core.viewing import dvh_curves
+from app.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
+
+from .session import ReviewSession
+
+HOVER_PX = 6.0
+
+
+class DvhPlot(QtWidgets.QWidget):
+    def __init__(self, session: ReviewSession, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.settings = CurveSettings()
+        self.kind = _combo([k.value for k in CurveKind], "Cumulative or differential DVH")
+        self.volume_unit = _combo([u.value for u in VolumeUnit], "Volume in cc or % of the structure")
+        self.dose_unit = _combo([u.value for u in DoseUnit], "Dose in Gy, % of prescription, or EQD2 "
+                                "(α/β per structure, editable in the structure list)")
+        for combo in (self.kind, self.volume_unit, self.dose_unit):
+            combo.currentTextChanged.connect(self._on_settings)
+        self.plot = pg.PlotWidget(background="#16181c")
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.18)
+        self.plot.getViewBox().setMouseEnabled(x=True, y=True)
+        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=1,
+                                          brush=pg.mkBrush(22, 24, 28, 200), pen=pg.mkPen(90, 90, 90))
+        self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
+        self.cross_h = pg.InfiniteLine(angle=0, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
+        for line in (self.cross_v, self.cross_h):
+            self.plot.addItem(line, ignoreBounds=True)
+            line.setVisible(False)
+        self.message = QtWidgets.QLabel("")
+        self.readout = QtWidgets.QLabel("")
+        self.readout.setStyleSheet("font-family: monospace;")
+        self.curves: dict[int, pg.PlotDataItem] = {}
+        self._in_legend: set[int] = set()
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(QtWidgets.QLabel("DVH"))
+        for w in (self.kind, self.volume_unit, self.dose_unit):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.readout)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.message)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        session.link_changed.connect(self._on_link)
+        session.dvhs_changed.connect(self.refresh)
+        session.visibility_changed.connect(self.refresh)
+        session.alpha_beta_changed.connect(self.refresh)
+        session.highlight_changed.connect(self._show_highlight)
+        self._apply_labels()
+
+    # --- updates -------------------------------------------------------------------------
+    def _on_settings(self) -> None:
+        self.settings = CurveSettings(CurveKind(self.kind.currentText()), DoseUnit(self.dose_unit.currentText()),
+                                      VolumeUnit(self.volume_unit.currentText()))
+        self._apply_labels()
+        self.refresh()
+        self.plot.enableAutoRange()
+
+    def _apply_labels(self) -> None:
+        dose, volume = self.settings.axis_labels()
+        self.plot.setLabel("bottom", dose)
+        self.plot.setLabel("left", volume)
+
+    def _on_link(self) -> None:
+        # another structure set may use the same ROI numbers for other organs: start afresh
+        for number in list(self.curves):
+            if number in self._in_legend:
+                self.legend.removeItem(self.curves[number])
+            self.plot.removeItem(self.curves.pop(number))
+        self._in_legend.clear()
+        self.refresh()
+        self.plot.enableAutoRange()
+
+    def refresh(self) -> None:
+        """Bring the curves in line with the session (setData on existing items)."""
+        s = self.session
+        why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions)
+        dvhs = s.dvhs if not why else {}
+        if why:
+            self.message.setText(f"⚠ {why}")
+        elif s.link is not None and not dvhs:
+            self.message.setText("DVHs are being computed…" if s.link.structure_set is not None
+                                 else "No structure set linked to this dose: no DVHs")
+        else:
+            self.message.setText("")
+        order = {r.number: i for i, r in enumerate(s.rois)}
+        for number in sorted(dvhs, key=lambda n: order.get(n, n)):
+            dvh = dvhs[number]
+            x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
+                                    s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY))
+            item = self.curves.get(number)
+            if item is None:
+                item = self.curves[number] = pg.PlotDataItem(antialias=True)
+                self.plot.addItem(item)
+            item.setData(x, y)
+            item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if number == s.highlighted else 1.6))
+            visible = number in s.visible
+            item.setVisible(visible)
+            self._legend_entry(number, item, dvh.name, visible)
+        for number, item in self.curves.items():
+            if number not in dvhs:
+                item.setVisible(False)
+                self._legend_entry(number, item, "", False)
+
+    def _legend_entry(self, number: int, item, name: str, show: bool) -> None:
+        if show and number not in self._in_legend:
+            self.legend.addItem(item, name)
+            self._in_legend.add(number)
+        elif not show and number in self._in_legend:
+            self.legend.removeItem(item)
+            self._in_legend.discard(number)
+
+    def _show_highlight(self, number: int) -> None:
+        for n, item in self.curves.items():
+            dvh = self.session.dvhs.get(n)
+            if dvh is not None:
+                item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if n == number else 1.6))
+
+    # --- crosshair and hover -----------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos) -> None:
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            for line in (self.cross_v, self.cross_h):
+                line.setVisible(False)
+            self.readout.setText("")
+            return
+        p = vb.mapSceneToView(scene_pos)
+        self.cross_v.setValue(p.x())
+        self.cross_h.setValue(p.y())
+        for line in (self.cross_v, self.cross_h):
+            line.setVisible(True)
+        dose, volume = self.settings.axis_labels()
+        self.readout.setText(f"{dose.split(' (')[0]} {p.x():.2f}   {volume.split(' (')[0]} {p.y():.2f}")
+        number = self.curve_near(scene_pos)
+        if number is not None:
+            self.session.set_highlighted(number)
+            name = self.session.dvhs[number].name
+            self.readout.setText(self.readout.text() + f"   ▸ {name}")
+
+    def curve_near(self, scene_pos) -> int | None:
+        """The visible curve passing within HOVER_PX (screen) of ``scene_pos``, if any."""
+        vb = self.plot.getViewBox()
+        p = vb.mapSceneToView(scene_pos)
+        px_per_y = abs(vb.mapViewToScene(QtCore.QPointF(0, 0)).y() - vb.mapViewToScene(QtCore.QPointF(0, 1)).y())
+        best, best_px = None, HOVER_PX
+        for number, item in self.curves.items():
+            if not item.isVisible():
+                continue
+            x, y = item.xData, item.yData
+            if x is None or x.size < 2 or not (x[0] <= p.x() <= x[-1]):
+                continue
+            distance_px = abs(float(np.interp(p.x(), x, y)) - p.y()) * px_per_y
+            if distance_px < best_px:
+                best, best_px = number, distance_px
+        return best
+
+    def visible_curve_data(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """``{roi_number: (x, y)}`` as plotted, for visible curves (tests, export)."""
+        return {n: (item.xData, item.yData) for n, item in self.curves.items() if item.isVisible()}
+
+
+def _combo(items: list[str], tip: str) -> QtWidgets.QComboBox:
+    combo = QtWidgets.QComboBox()
+    combo.addItems(items)
+    combo.setToolTip(tip)
+    return combo

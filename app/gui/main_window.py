@@ -1,0 +1,298 @@
+"""MainWindow: the review screen. Layout and wiring only: the data live in ReviewSession,
+loading and DVH computation run in app.core through a TaskRunner (off the GUI thread).
+
+Left: plan tree over structure list. Centre: axial / coronal / sagittal views. Right: DVH
+plot over the metrics table. Bottom dock: load report. Status bar: message, progress, Cancel.
+Files, folders and zip archives can be dropped anywhere on the window.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app import APP_NAME
+from app.core.viewing import captions
+
+from .dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
+from .dvh_plot import DvhPlot
+from .load_report import LoadReportPanel
+from .metrics_table import MetricsTable
+from .plan_tree import PlanTree
+from .session import ReviewSession
+from .slice_panel import SlicePanel
+from .structure_list import StructureList
+from .workers import TaskRunner
+
+MAX_RECENT = 8
+DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
+
+
+def _default_load(paths, progress=None, cancel=None):
+    from app.core.dicom.loader import load
+    return load(paths, progress=progress, cancel=cancel)
+
+
+def _default_dvhs(structure_set, dose, prescription_gy=None, progress=None, cancel=None):
+    from app.core.dvh import compute_dvhs
+    return compute_dvhs(structure_set, dose, prescription_gy=prescription_gy, progress=progress, cancel=cancel)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    work_done = QtCore.Signal()  # the runner went idle with nothing left to compute
+    case_loaded = QtCore.Signal()
+
+    def __init__(self, settings: QtCore.QSettings | None = None,
+                 load_fn: Callable = _default_load, dvh_fn: Callable = _default_dvhs):
+        super().__init__()
+        self.settings = settings if settings is not None else QtCore.QSettings(APP_NAME, APP_NAME)
+        self.load_fn, self.dvh_fn = load_fn, dvh_fn
+        self.session = ReviewSession(self)
+        self.runner = TaskRunner(self)
+        self._dvh_link = None
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self._build_views()
+        self._build_status_bar()
+        self._build_menus()
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.busy_changed.connect(self._on_busy)
+        self.session.link_changed.connect(self._on_link)
+        self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
+        self.metrics.export_failed.connect(self._report_error)
+        QtWidgets.QApplication.instance().installEventFilter(self)
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        s = self.session
+        self.plan_tree, self.structures = PlanTree(s), StructureList(s)
+        self.slices, self.dvh_plot, self.metrics = SlicePanel(s), DvhPlot(s), MetricsTable(s)
+        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        left.addWidget(self.plan_tree)
+        left.addWidget(self.structures)
+        left.setSizes([220, 600])
+        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        right.addWidget(self.dvh_plot)
+        right.addWidget(self.metrics)
+        right.setSizes([520, 420])
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        for w in (left, self.slices, right):
+            self.splitter.addWidget(w)
+        self.splitter.setSizes([280, 760, 560])
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+        self.report = LoadReportPanel()
+        self.report_dock = QtWidgets.QDockWidget("Load report", self)
+        self.report_dock.setObjectName("load_report")
+        self.report_dock.setWidget(self.report)
+        self.report_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                     | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.report_dock)
+        self.resizeDocks([self.report_dock], [110], QtCore.Qt.Orientation.Vertical)
+        self.report_dock.hide()
+
+    def _build_status_bar(self) -> None:
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop loading / computing")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Open files…", QtGui.QKeySequence.StandardKey.Open, self.ask_open_files)
+        file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), self.ask_open_folder)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        file_menu.addAction("&Export metrics CSV…", QtGui.QKeySequence("Ctrl+E"), self.metrics.ask_and_export)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.report_dock.toggleViewAction())
+        self._show_recent()
+
+    # --- opening ----------------------------------------------------------------------------
+    def ask_open_files(self) -> None:
+        self.open_paths(OpenDialog.ask_files(self))
+
+    def ask_open_folder(self) -> None:
+        self.open_paths(OpenDialog.ask_folder(self))
+
+    def open_paths(self, paths: list[str]) -> None:
+        """Load ``paths`` (files, folders, zips) in the background; cancels running work."""
+        paths = [str(p) for p in paths if str(p)]
+        if not paths:
+            return
+        self._remember(paths)
+        self._loading = paths
+        load_fn = self.load_fn
+        self.show_message(f"Loading {self._describe(paths)}…")
+        self.runner.start("load", lambda progress, cancel: load_fn(paths, progress=progress, cancel=cancel))
+
+    @staticmethod
+    def _describe(paths: list[str]) -> str:
+        name = os.path.basename(paths[0].rstrip("/")) or paths[0]
+        return name if len(paths) == 1 else f"{name} and {len(paths) - 1} more"
+
+    def _remember(self, paths: list[str]) -> None:
+        recent = [p for p in self.recent_paths() if p not in paths]
+        self.settings.setValue("recent_paths", (paths + recent)[:MAX_RECENT])
+        self._show_recent()
+
+    def recent_paths(self) -> list[str]:
+        value = self.settings.value("recent_paths", [])
+        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+    def _show_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_paths():
+            self.recent_menu.addAction(path, lambda p=path: self.open_paths([p]))
+        self.recent_menu.setEnabled(bool(self.recent_paths()))
+
+    def _take_case(self, case) -> None:
+        source = self._describe(getattr(self, "_loading", ["files"]))
+        self.report.show_report(case.report, source)
+        if case.report.issues:
+            self.report_dock.show()
+        if not case.patients:
+            self.show_message(f"Nothing reviewable in {source}: see the load report")
+            self.report_dock.show()
+            return
+        current = self.session.case
+        if current is not None and current.patients:
+            if captions.patients_differ(current, case):
+                choice = ReplaceOrAddDialog.ask(self, ", ".join(map(captions.patient_caption, current.patients)),
+                                                ", ".join(map(captions.patient_caption, case.patients)))
+                if choice == CANCEL:
+                    self.show_message("Load discarded")
+                    return
+                if choice == ADD:
+                    case = captions.merge_cases(current, case)
+            else:
+                case = captions.merge_cases(current, case)
+        self.session.set_case(case)
+        n = len(case.links)
+        self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review")
+        self.case_loaded.emit()
+        if n == 0:
+            self.work_done.emit()
+
+    # --- DVHs ---------------------------------------------------------------------------------
+    def _on_link(self) -> None:
+        link = self.session.link
+        self._update_title()
+        if link is not None and link.structure_set is not None and not self.session.has_dvhs(link):
+            self._start_dvhs(link)
+
+    def _start_dvhs(self, link) -> None:
+        self._dvh_link = link  # the link of the running DVH task (failures are its)
+        dvh_fn, rx = self.dvh_fn, captions.prescription_gy(link)
+        self.runner.start("dvh", lambda progress, cancel: (link, dvh_fn(
+            link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel)))
+        self.show_message(f"Computing DVHs of {link.label}…")
+
+    def _next_dvh_link(self):
+        """A dose of the case still without DVHs (computed ahead so switching plans is instant)."""
+        case = self.session.case
+        for link in (case.links if case is not None else []):
+            if link.structure_set is not None and not self.session.has_dvhs(link):
+                return link
+        return None
+
+    # --- runner signals -------------------------------------------------------------------------
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+        self.progress.setFormat(f"{self.runner.task_name} %p%")
+
+    def _on_finished(self, name: str, result: object) -> None:
+        if name == "load":
+            self._take_case(result)
+        elif name == "dvh":
+            link, dvhs = result
+            self.session.set_dvhs(link, dvhs)
+            if link is self.session.link:
+                self.show_message(f"DVHs of {link.label}: {len(dvhs)} structures")
+        if not self.runner.busy:
+            nxt = self._next_dvh_link()
+            if nxt is not None:
+                self._start_dvhs(nxt)
+            else:
+                self.work_done.emit()
+
+    def _on_failed(self, name: str, message: str) -> None:
+        what = "Loading" if name == "load" else "DVH computation"
+        self._report_error(f"{what} failed: {message}")
+        if name == "dvh" and self._dvh_link is not None:
+            self.session.set_dvhs(self._dvh_link, {})  # do not retry in a loop
+        self.work_done.emit()
+
+    def _on_cancelled(self, name: str) -> None:
+        if not self.runner.busy:  # not merely replaced by a newer task
+            self.show_message(f"{'Loading' if name == 'load' else 'DVH computation'} cancelled")
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+        else:
+            QtCore.QTimer.singleShot(0, self._maybe_idle)
+
+    def _maybe_idle(self) -> None:
+        if not self.runner.busy:
+            self.work_done.emit()
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    # --- messages -----------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+
+    def _report_error(self, text: str) -> None:
+        self.report.add("error", "", text)
+        self.report_dock.show()
+        self.show_message(text)
+
+    def _update_title(self) -> None:
+        link = self.session.link
+        parts = [APP_NAME]
+        if self.session.case is not None and self.session.case.patients:
+            parts.append(", ".join(map(captions.patient_caption, self.session.case.patients)))
+        if link is not None:
+            parts.append(captions.plan_caption(link))
+        self.setWindowTitle(" — ".join(parts))
+
+    # --- Qt overrides ---------------------------------------------------------------------------
+    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:
+        """Accept drops of files / folders / zips on any widget of this window."""
+        if ev.type() not in DRAG_EVENTS or not isinstance(obj, QtWidgets.QWidget) or obj.window() is not self:
+            return False
+        if not ev.mimeData().hasUrls():
+            return False
+        if ev.type() == QtCore.QEvent.Type.Drop:
+            paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+            ev.acceptProposedAction()
+            if paths:
+                self.open_paths(paths)
+            else:
+                self.show_message("Only local files, folders and zip archives can be opened")
+            return True
+        ev.acceptProposedAction()
+        return True
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        QtWidgets.QApplication.instance().removeEventFilter(self)
+        self.runner.shutdown()
+        super().closeEvent(ev)

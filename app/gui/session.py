@@ -1,0 +1,106 @@
+"""ReviewSession: what is being reviewed (the model the views show, napari-style).
+
+Holds the loaded Case, the selected dose link, the DVHs computed for each dose (by SOP
+Instance UID), which structures are visible, the highlighted structure and each structure's
+alpha/beta. Views read it and listen to its signals; they never hold copies of dose arrays.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+from app.core.dicom.case import Case, DoseLink
+from app.core.viewing.captions import prescription_gy
+from app.core.viewing.dvh_curves import default_alpha_beta_gy
+
+
+class ReviewSession(QtCore.QObject):
+    case_changed = QtCore.Signal()
+    link_changed = QtCore.Signal()  # selected plan / dose switched (or cleared)
+    dvhs_changed = QtCore.Signal()  # DVHs of the selected dose arrived or were dropped
+    visibility_changed = QtCore.Signal()
+    highlight_changed = QtCore.Signal(int)  # ROI number, -1 for none
+    alpha_beta_changed = QtCore.Signal()
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.case: Case | None = None
+        self.link: DoseLink | None = None
+        self._dvhs: dict[str, dict] = {}
+        self.visible: set[int] = set()
+        self.highlighted = -1
+        self.alpha_beta_gy: dict[int, float] = {}
+
+    # --- case and selection -------------------------------------------------------------
+    def set_case(self, case: Case | None) -> None:
+        self.case = case
+        self._dvhs.clear()
+        self.link = None
+        self.case_changed.emit()
+        links = case.links if case is not None else []
+        self.select_link(links[0] if links else None)
+
+    def select_link(self, link: DoseLink | None) -> None:
+        if link is self.link:
+            return
+        old_ss = self.link.structure_set if self.link is not None else None
+        self.link = link
+        ss = link.structure_set if link is not None else None
+        if ss is not old_ss:
+            rois = ss.rois if ss is not None else []
+            self.visible = {r.number for r in rois if not r.is_empty and r.type.upper() != "EXTERNAL"}
+            self.alpha_beta_gy = {r.number: default_alpha_beta_gy(r.is_target) for r in rois}
+            self.highlighted = -1
+        self.link_changed.emit()
+        self.dvhs_changed.emit()
+
+    @property
+    def rois(self) -> list:
+        if self.link is None or self.link.structure_set is None:
+            return []
+        return list(self.link.structure_set.rois)
+
+    @property
+    def rx_gy(self) -> float | None:
+        return prescription_gy(self.link)
+
+    @property
+    def fractions(self) -> int | None:
+        if self.link is None or self.link.plan is None:
+            return None
+        return self.link.plan.fractions
+
+    # --- DVHs -------------------------------------------------------------------------
+    @property
+    def dvhs(self) -> dict:
+        """``{roi_number: Dvh}`` of the selected dose ({} until computed)."""
+        if self.link is None:
+            return {}
+        return self._dvhs.get(self.link.dose.sop_instance_uid, {})
+
+    def has_dvhs(self, link: DoseLink) -> bool:
+        return link.dose.sop_instance_uid in self._dvhs
+
+    def set_dvhs(self, link: DoseLink, dvhs: dict) -> None:
+        self._dvhs[link.dose.sop_instance_uid] = dvhs
+        if link is self.link:
+            self.dvhs_changed.emit()
+
+    # --- structures -------------------------------------------------------------------
+    def set_visible(self, numbers) -> None:
+        numbers = set(numbers)
+        if numbers != self.visible:
+            self.visible = numbers
+            self.visibility_changed.emit()
+
+    def set_roi_visible(self, number: int, visible: bool) -> None:
+        self.set_visible(self.visible | {number} if visible else self.visible - {number})
+
+    def set_highlighted(self, number: int) -> None:
+        if number != self.highlighted:
+            self.highlighted = number
+            self.highlight_changed.emit(number)
+
+    def set_alpha_beta(self, number: int, value_gy: float) -> None:
+        if value_gy > 0 and self.alpha_beta_gy.get(number) != value_gy:
+            self.alpha_beta_gy[number] = value_gy
+            self.alpha_beta_changed.emit()

@@ -1,0 +1,279 @@
+"""SlicePanel: axial (large), coronal and sagittal SliceViews of the selected dose link, with
+window/level presets, dose wash and isodose controls, a legend and the cursor readout.
+
+The three views share one crosshair position (x, y, z in mm); what each view draws is
+computed here from app.core.viewing (no dose arrays are kept beyond the current images).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from app.core.viewing import captions, contours, isodose, slicing
+from app.core.viewing.slicing import Plane
+from app.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
+
+from .session import ReviewSession
+from .slice_view import SliceView
+
+# Where each plane's (u, v) live in (x, y, z) and which coordinate the plane fixes.
+_UV = {Plane.AXIAL: ("x", "y", "z"), Plane.CORONAL: ("x", "z", "y"), Plane.SAGITTAL: ("y", "z", "x")}
+_SECTION = {Plane.CORONAL: "y", Plane.SAGITTAL: "x"}
+
+
+class SlicePanel(QtWidgets.QWidget):
+    readout_changed = QtCore.Signal(str)
+
+    def __init__(self, session: ReviewSession, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.views = {p: SliceView(p) for p in Plane}
+        self.window = PRESETS[DEFAULT_PRESET]
+        self.show_dose = True
+        self.threshold_pct = 10.0
+        self.opacity = 0.45
+        self.levels_pct = list(isodose.DEFAULT_LEVELS_PCT)
+        self.position = {"x": 0.0, "y": 0.0, "z": 0.0}
+        self.last_readout: dict | None = None
+        self.render_ms: dict[Plane, float] = {}
+        self._resampler: slicing.DoseResampler | None = None
+        self._edges: dict[int, contours.RoiEdges] = {}
+        self._build()
+        session.link_changed.connect(self._on_link)
+        session.visibility_changed.connect(self.render_all)
+        session.highlight_changed.connect(lambda _n: self.render_all())
+
+    # --- construction ---------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QtWidgets.QHBoxLayout()
+        bar.setSpacing(6)
+        self.preset = QtWidgets.QComboBox()
+        self.preset.addItems(list(PRESETS))
+        self.preset.setCurrentText(DEFAULT_PRESET)
+        self.preset.setToolTip("CT window/level preset (right-drag on an image to adjust)")
+        self.preset.currentTextChanged.connect(self._on_preset)
+        self.wl_label = QtWidgets.QLabel(str(self.window))
+        self.dose_box = QtWidgets.QCheckBox("Dose wash ≥")
+        self.dose_box.setChecked(True)
+        self.dose_box.toggled.connect(self.set_show_dose)
+        self.threshold = QtWidgets.QSpinBox()
+        self.threshold.setRange(0, 150)
+        self.threshold.setSuffix(" % Rx")
+        self.threshold.setValue(int(self.threshold_pct))
+        self.threshold.setToolTip("Dose below this % of the prescription is not coloured")
+        self.threshold.valueChanged.connect(self._on_threshold)
+        self.opacity_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(int(self.opacity * 100))
+        self.opacity_slider.setFixedWidth(80)
+        self.opacity_slider.setToolTip("Dose wash opacity")
+        self.opacity_slider.valueChanged.connect(self._on_opacity)
+        self.levels_edit = QtWidgets.QLineEdit(", ".join(f"{v:g}" for v in self.levels_pct))
+        self.levels_edit.setToolTip("Isodose lines in % of prescription, e.g. 107, 100, 95, 50")
+        self.levels_edit.setMinimumWidth(60)
+        self.levels_edit.setMaximumWidth(170)
+        self.levels_edit.editingFinished.connect(self._on_levels)
+        for w in (self.preset, self.wl_label, _separator(), self.dose_box, self.threshold,
+                  QtWidgets.QLabel("Opacity"), self.opacity_slider, _separator(),
+                  QtWidgets.QLabel("Isodoses"), self.levels_edit):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side.addWidget(self.views[Plane.CORONAL])
+        side.addWidget(self.views[Plane.SAGITTAL])
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split.addWidget(self.views[Plane.AXIAL])
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.legend = QtWidgets.QLabel()
+        self.readout = QtWidgets.QLabel("Move the cursor over an image for position, HU and dose")
+        self.readout.setStyleSheet("font-family: monospace;")
+        self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        for label in (self.legend, self.readout):
+            label.setMinimumWidth(10)
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.readout)
+        for plane, view in self.views.items():
+            view.hovered.connect(lambda u, v, p=plane: self._on_hover(p, u, v))
+            view.clicked.connect(lambda u, v, p=plane: self.move_crosshair(p, u, v))
+            view.scrolled.connect(lambda step, p=plane: self.scroll(p, step))
+            view.window_dragged.connect(self._on_window_drag)
+        self._show_legend()
+
+    # --- state changes --------------------------------------------------------------------
+    def _on_link(self) -> None:
+        link = self.session.link
+        self._edges = {}
+        self._resampler = None
+        if link is not None and link.ct is not None:
+            self._resampler = slicing.DoseResampler(link.dose, link.ct)
+            self.position = self._start_position(link)
+        self._show_legend()
+        self.render_all()
+
+    @staticmethod
+    def _start_position(link) -> dict[str, float]:
+        """Start at the dose maximum (inside the CT), where a reviewer looks first."""
+        d = link.dose
+        k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
+        ct = link.ct
+        return {"x": float(np.clip(d.x_mm[i], ct.x_mm[0], ct.x_mm[-1])),
+                "y": float(np.clip(d.y_mm[j], ct.y_mm[0], ct.y_mm[-1])),
+                "z": float(np.clip(d.z_mm[k], ct.z_mm[0], ct.z_mm[-1]))}
+
+    def _on_preset(self, name: str) -> None:
+        self.set_window(PRESETS[name])
+
+    def set_window(self, window: WindowLevel) -> None:
+        self.window = window
+        self.wl_label.setText(str(window))
+        for view in self.views.values():
+            view.set_levels(window.range_hu)
+
+    def _on_window_drag(self, dx: float, dy: float) -> None:
+        self.set_window(self.window.dragged(dx, dy))
+
+    def set_show_dose(self, show: bool) -> None:
+        self.show_dose = bool(show)
+        if self.dose_box.isChecked() != self.show_dose:
+            self.dose_box.setChecked(self.show_dose)
+        self.render_all()
+
+    def _on_threshold(self, value: int) -> None:
+        self.threshold_pct = float(value)
+        self.render_all()
+
+    def _on_opacity(self, value: int) -> None:
+        self.opacity = value / 100.0
+        self.render_all()
+
+    def _on_levels(self) -> None:
+        try:
+            self.levels_pct = isodose.parse_levels(self.levels_edit.text())
+            self.levels_edit.setStyleSheet("")
+            self.levels_edit.setToolTip("Isodose lines in % of prescription, e.g. 107, 100, 95, 50")
+        except ValueError as exc:
+            self.levels_edit.setStyleSheet("background: #5a2323;")
+            self.levels_edit.setToolTip(f"Not understood: {exc}")
+            return
+        self._show_legend()
+        self.render_all()
+
+    def _show_legend(self) -> None:
+        ref = "% Rx" if self.session.rx_gy else "% of max dose"
+        rx = self.session.rx_gy
+        chips = []
+        for pct in self.levels_pct:
+            r, g, b = isodose.isodose_color(pct)
+            gy = f" ({rx * pct / 100:.4g} Gy)" if rx else ""
+            chips.append(f"<span style='color: rgb({r},{g},{b})'>■</span>&nbsp;{pct:g}{gy}")
+        self.legend.setText(f"Isodoses, {ref}: " + " &nbsp; ".join(chips) if chips else "No isodose lines")
+
+    # --- navigation -------------------------------------------------------------------------
+    def move_crosshair(self, plane: Plane, u_mm: float, v_mm: float) -> None:
+        cu, cv, _fixed = _UV[plane]
+        self.position[cu], self.position[cv] = u_mm, v_mm
+        self.render_all()
+
+    def scroll(self, plane: Plane, step: int) -> None:
+        ct = self.session.link.ct if self.session.link is not None else None
+        if ct is None:
+            return
+        fixed = _UV[plane][2]
+        index = slicing.slice_index_at(ct, plane, self.position[fixed])
+        index = int(np.clip(index + step, 0, slicing.slice_count(ct, plane) - 1))
+        self.position[fixed] = slicing.slice_position_mm(ct, plane, index)
+        self.render_all()
+
+    def slice_index(self, plane: Plane) -> int:
+        return slicing.slice_index_at(self.session.link.ct, plane, self.position[_UV[plane][2]])
+
+    # --- rendering --------------------------------------------------------------------------
+    def render_all(self) -> None:
+        for plane in Plane:
+            self.render(plane)
+
+    def render(self, plane: Plane) -> None:
+        t0 = time.perf_counter()
+        view = self.views[plane]
+        link = self.session.link
+        if link is None or link.ct is None:
+            view.set_ct(None, None, self.window.range_hu)
+            view.set_dose(None)
+            view.set_isodoses([])
+            view.set_contours({})
+            view.set_caption("No CT" if link is not None else "")
+            return
+        ct = link.ct
+        index = self.slice_index(plane)
+        u, v = slicing.slice_axes(ct, plane)
+        view.set_ct(slicing.ct_slice(ct, plane, index), slicing.pixel_rect(u, v), self.window.range_hu)
+        ref_gy = self.session.rx_gy or link.dose.max_gy or 1.0
+        if self.show_dose and self._resampler is not None:
+            dose = self._resampler.plane(plane, index)
+            view.set_dose(isodose.colorwash_rgba(dose, ref_gy, self.threshold_pct, self.opacity))
+        else:
+            view.set_dose(None)
+        view.set_isodoses(self._isodose_lines(plane, index, ref_gy) if self._resampler is not None else [])
+        view.set_contours(self._contours(plane, ct), self.session.highlighted)
+        cu, cv, fixed = _UV[plane]
+        view.set_crosshair(self.position[cu], self.position[cv])
+        view.set_caption(f"{plane.value.capitalize()}  {fixed} = {self.position[fixed]:.1f} mm  "
+                         f"({index + 1}/{slicing.slice_count(ct, plane)})")
+        self.render_ms[plane] = (time.perf_counter() - t0) * 1000
+
+    def _isodose_lines(self, plane: Plane, index: int, ref_gy: float) -> list:
+        native = slicing.native_dose_plane(self.session.link.dose, self.session.link.ct, plane, index)
+        if native is None:
+            return []
+        dose, u, v = native
+        return [(isodose.isodose_color(pct), *contours.isolines_mm(dose, ref_gy * pct / 100.0, u, v))
+                for pct in self.levels_pct]
+
+    def _contours(self, plane: Plane, ct) -> dict:
+        out = {}
+        dz = float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0
+        for roi in self.session.rois:
+            if roi.number not in self.session.visible or roi.is_empty:
+                continue
+            if plane is Plane.AXIAL:
+                xs, ys = contours.axial_polylines(roi, self.position["z"], dz / 2 + 1e-3)
+            else:
+                edges = self._edges.get(roi.number)
+                if edges is None:
+                    edges = self._edges[roi.number] = contours.RoiEdges(roi)
+                u, _v = slicing.slice_axes(ct, plane)
+                xs, ys = edges.section_polylines(_SECTION[plane], self.position[_SECTION[plane]], u)
+            out[roi.number] = (roi.color_rgb, xs, ys)
+        return out
+
+    # --- readout ----------------------------------------------------------------------------
+    def _on_hover(self, plane: Plane, u_mm: float, v_mm: float) -> None:
+        link = self.session.link
+        if link is None or link.ct is None:
+            return
+        cu, cv, fixed = _UV[plane]
+        p = dict(self.position)
+        p[cu], p[cv] = u_mm, v_mm
+        hu = slicing.ct_at(link.ct, p["x"], p["y"], p["z"])
+        dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"])
+        self.last_readout = {"x": p["x"], "y": p["y"], "z": p["z"], "hu": hu, "dose_gy": dose}
+        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy)
+        self.readout.setText(text)
+        self.readout_changed.emit(text)
+
+
+def _separator() -> QtWidgets.QFrame:
+    line = QtWidgets.QFrame()
+    line.setFrameShape(QtWidgets.QFrame.Shape.VLine)
+    line.setFrameShadow(QtWidgets.QFrame.Shadow.Sunken)
+    return line
