@@ -302,10 +302,23 @@ def peer_results(raw: dict) -> tuple[dict, dict]:
             continue
         own[case["key"]] = {m: roi.get(k) for m, k in PEER_KEYS.items()}
         cum = roi.get("cumulative")
-        curve[case["key"]] = metrics_from_curve(cum["dose_gy"], cum["volume_cc"]) if cum else {}
-        if roi.get("volume_cc") is not None:
-            curve[case["key"]]["V"] = roi["volume_cc"]
+        curve[case["key"]] = curve_variant(own[case["key"]], cum["dose_gy"] if cum else [],
+                                           cum["volume_cc"] if cum else [])
     return own, curve
+
+
+CURVE_METRICS = ("D99", "D95", "D5", "D1", "D0.03cc")
+
+
+def curve_variant(own: dict, dose_gy, cum_cc) -> dict:
+    """The engine's own V, Dmin, Dmax, Dmean with D99..D0.03cc read off its cumulative curve
+    (the issue's second way of scoring). For dicompyler-core the curve's own min/max/mean equal
+    its reported ones, so this changes nothing there."""
+    out = {m: own.get(m) for m in ("V", "Dmin", "Dmax", "Dmean")}
+    if len(cum_cc):
+        from_curve = metrics_from_curve(dose_gy, cum_cc)
+        out.update({m: from_curve.get(m) for m in CURVE_METRICS})
+    return out
 
 
 def ours_results(cases) -> tuple[dict, dict, float]:
@@ -327,7 +340,7 @@ def ours_results(cases) -> tuple[dict, dict, float]:
         own[c.case_id] = {"V": dvh.volume_cc, "Dmin": dvh.min_gy, "Dmax": dvh.max_gy,
                           "Dmean": dvh.mean_gy, "D99": dvh.d_pct(99), "D95": dvh.d_pct(95),
                           "D5": dvh.d_pct(5), "D1": dvh.d_pct(1), "D0.03cc": dvh.d_cc(0.03)}
-        curve[c.case_id] = metrics_from_curve(dvh.dose_gy, dvh.cumulative_cc)
+        curve[c.case_id] = curve_variant(own[c.case_id], dvh.dose_gy, dvh.cumulative_cc)
     return own, curve, secs
 
 
@@ -375,8 +388,8 @@ def main(argv=None) -> int:
     if curve is not None:
         sc_curve = score(cases, curve)
         print()
-        print(failure_table(sc_curve, "D-values read off the engine's cumulative curve "
-                                      "(interpolated; Dmin/Dmax/Dmean from the curve too)"))
+        print(failure_table(sc_curve, "D99..D0.03cc read off the engine's cumulative curve "
+                                      "(interpolated); V, Dmin, Dmax, Dmean its own"))
         if args.failures:
             print(failure_list(sc_curve))
     print(f"\n{len(cases)} cases, {wall:.1f} s wall" + (f"; {extra}" if extra else ""))
