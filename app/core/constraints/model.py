@@ -1,0 +1,93 @@
+"""The protocol model: structures (with aliases, alpha/beta, derivation) and their constraints.
+
+Plain frozen dataclasses built by :mod:`.protocol_io` from a validated file. Doses in Gy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .metrics import Metric
+
+LEVELS = ("mandatory", "optimal")
+COMPARATORS = ("<=", ">=")
+DOSE_BASES = ("eqd2", "physical")
+DERIVED_OPERATIONS = ("union", "intersection", "subtraction")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One limit on one metric of one structure.
+
+    ``limit`` is in ``unit``: 'Gy' or '%Rx' for dose metrics, '%' or 'cc' for volume metrics.
+    ``dose_basis`` says in which fractionation the constraint's dose number (the limit of a
+    dose metric, the threshold of a VxGy metric) is written: 'eqd2' = in 2-Gy fractions (the
+    literature's usual basis, converted to the plan's fractionation), 'physical' = as given
+    for the protocol's own fractionation (or for ``basis_fractions`` fractions when given: the
+    course in which the literature observed it). ``marginal_limit`` (same unit) is the looser bound
+    between pass and fail; None means the protocol's default band.
+    """
+
+    metric: Metric
+    comparator: str
+    limit: float
+    unit: str
+    level: str
+    source: str
+    dose_basis: str = "physical"
+    marginal_limit: float | None = None
+    note: str = ""
+    basis_fractions: int | None = None
+
+    @property
+    def is_upper(self) -> bool:
+        return self.comparator == "<="
+
+
+@dataclass(frozen=True)
+class DerivedSpec:
+    """A structure made from others by a boolean operation on their rasterized masks.
+
+    ``operands`` name other structures of the same protocol; subtraction is the first minus
+    the union of the others.
+    """
+
+    operation: str
+    operands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StructureSpec:
+    """A protocol structure: its display name, the ROI names it matches, its alpha/beta (Gy)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    alpha_beta_gy: float
+    constraints: tuple[Constraint, ...] = ()
+    derived: DerivedSpec | None = None
+    is_target: bool = False
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A named set of constraints for one intended fractionation."""
+
+    name: str
+    prescription_gy: float
+    fractions: int
+    structures: tuple[StructureSpec, ...]
+    description: str = ""
+    target_keywords: tuple[str, ...] = ()
+    marginal_band_pct: float = 0.0
+    path: str = ""
+    references: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def dose_per_fraction_gy(self) -> float:
+        return self.prescription_gy / self.fractions
+
+    def structure(self, name: str) -> StructureSpec:
+        """The structure with this (protocol) name, case-insensitive; KeyError if none."""
+        for s in self.structures:
+            if s.name.casefold() == name.casefold():
+                return s
+        raise KeyError(name)

@@ -1,0 +1,97 @@
+"""Results of evaluating constraints: one row per constraint, in Gy and in EQD2.
+
+Plain dataclasses, so a GUI panel can list, color and sort them and the CLI can print them.
+``to_dict`` gives the JSON shape scripts rely on (see docs/protocols.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    MARGINAL = "marginal"
+    FAIL = "fail"
+    NOT_EVALUABLE = "not_evaluable"
+
+
+@dataclass
+class ConstraintResult:
+    """One constraint on one structure.
+
+    ``value``/``limit``/``marginal_limit`` are in ``unit`` (Gy for dose metrics, % or cc for
+    volume metrics; coverage limits written in % of prescription are given here in Gy too).
+    Dose metrics also carry ``value_gy``/``value_eqd2_gy`` and ``limit_gy``/``limit_eqd2_gy``;
+    volume metrics carry their dose level as ``threshold_gy``/``threshold_eqd2_gy``.
+    """
+
+    structure: str
+    metric: str
+    level: str
+    source: str
+    alpha_beta_gy: float
+    comparator: str
+    status: Status
+    roi_name: str | None = None
+    unit: str = "Gy"
+    value: float | None = None
+    limit: float | None = None
+    marginal_limit: float | None = None
+    value_gy: float | None = None
+    value_eqd2_gy: float | None = None
+    limit_gy: float | None = None
+    limit_eqd2_gy: float | None = None
+    threshold_gy: float | None = None
+    threshold_eqd2_gy: float | None = None
+    limit_as_written: str = ""
+    note: str = ""
+
+    @property
+    def is_mandatory(self) -> bool:
+        return self.level == "mandatory"
+
+    def to_dict(self) -> dict:
+        def r(x, nd=3):
+            return None if x is None else round(float(x), nd)
+
+        return {
+            "structure": self.structure, "roi": self.roi_name, "metric": self.metric,
+            "value_gy": r(self.value_gy), "value_eqd2_gy": r(self.value_eqd2_gy),
+            "alpha_beta_gy": self.alpha_beta_gy,
+            "limit_gy": r(self.limit_gy), "limit_eqd2_gy": r(self.limit_eqd2_gy),
+            "level": self.level, "status": self.status.value, "source": self.source,
+            "comparator": self.comparator, "value": r(self.value), "limit": r(self.limit),
+            "marginal_limit": r(self.marginal_limit), "unit": self.unit,
+            "threshold_gy": r(self.threshold_gy), "threshold_eqd2_gy": r(self.threshold_eqd2_gy),
+            "limit_as_written": self.limit_as_written, "note": self.note,
+        }
+
+
+@dataclass
+class Evaluation:
+    """A protocol evaluated against one plan (or a composite of several)."""
+
+    protocol: str
+    results: list[ConstraintResult] = field(default_factory=list)
+    plan_label: str = ""
+    fractions: int | None = None
+    prescription_gy: float | None = None
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mandatory_failed(self) -> list[ConstraintResult]:
+        return [r for r in self.results if r.is_mandatory and r.status is Status.FAIL]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for r in self.results:
+            out[r.status.value] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {"plan_label": self.plan_label, "fractions": self.fractions,
+                "prescription_gy": self.prescription_gy, "protocol": self.protocol,
+                "results": [r.to_dict() for r in self.results],
+                "unmatched_structures": list(self.unmatched), "notes": list(self.notes)}
