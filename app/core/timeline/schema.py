@@ -59,10 +59,12 @@ def load_case_schema() -> dict:
 
 
 def validate(instance: object, schema: dict, lines: dict[JsonPath, int] | None = None,
-             path: JsonPath = ()) -> list[SchemaIssue]:
+             path: JsonPath = (), definition: str = "") -> list[SchemaIssue]:
     """All violations of ``schema`` by ``instance`` (empty when valid); ``schema`` is the root
-    document for ``$ref`` resolution; ``path`` is where ``instance`` sits in its document."""
-    raw = _Validator(schema).check(instance, schema, tuple(path))
+    document for ``$ref`` resolution; ``path`` is where ``instance`` sits in its document.
+    With ``definition`` (e.g. ``"event"``) the instance is checked against ``$defs/<definition>``."""
+    target = schema["$defs"][definition] if definition else schema
+    raw = _Validator(schema).check(instance, target, tuple(path))
     lines = lines or {}
     return [SchemaIssue(p, line_for(lines, p), msg) for p, msg in raw]
 

@@ -1,0 +1,160 @@
+"""Add or edit one case event in a form: ``EventFormDialog.ask(parent, event)`` -> Event or None.
+
+The form edits a copy of the event's file dict (unknown fields stay untouched), checks it
+against the case schema (the same rules as a file on disk) and builds the event from it.
+Tests replace ``ask`` with a function returning the event they want.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from PySide6 import QtWidgets
+
+from app.core.timeline.model import EVENT_CLASSES, Event, new_event_id
+from app.core.timeline.schema import load_case_schema, validate
+
+# kind -> [(field, label, widget type)]; widget types: text, date, float, int, bool, or a tuple of choices
+FIELDS: dict[str, list[tuple[str, str, object]]] = {
+    "diagnosis": [("date", "Date", "date"), ("disease", "Disease", "text"), ("stage", "Stage", "text")],
+    "rt_course": [("site", "Site", "text"), ("start_date", "Start", "date"), ("end_date", "End", "date"),
+                  ("dose_gy", "Total dose (Gy)", "float"), ("fractions", "Fractions", "int"),
+                  ("plan_label", "Plan label (DICOM)", "text"),
+                  ("plan_sop_instance_uid", "Plan SOP Instance UID", "text")],
+    "systemic_therapy": [("drug", "Drug", "text"), ("drug_class", "Drug class", "text"),
+                         ("dose_mg", "Dose (mg)", "float"), ("schedule", "Schedule", "text"),
+                         ("start_date", "Start", "date"), ("end_date", "End", "date"),
+                         ("ongoing", "Ongoing", "bool"), ("line", "Line of therapy", "int")],
+    "procedure": [("name", "Procedure", "text"), ("regimen", "Regimen", "text"), ("date", "Date", "date"),
+                  ("end_date", "End", "date")],
+    "response": [("date", "Date", "date"), ("modality", "Modality", "text"),
+                 ("result", "Result", ("CR", "PR", "SD", "PD", "NE", "DC")),
+                 ("criterion", "Criterion", "text"), ("finding", "Finding", "text")],
+    "adverse_event": [("term", "CTCAE term", "text"), ("grade", "Grade (1-5)", "int"), ("date", "Onset", "date"),
+                      ("end_date", "Resolved", "date"), ("ctcae_version", "CTCAE version", "text"),
+                      ("attribution", "Attribution", "text")],
+    "imaging": [("date", "Date", "date"), ("modality", "Modality", "text"), ("finding", "Finding", "text"),
+                ("study_instance_uid", "Study Instance UID", "text")],
+    "death": [("date", "Date", "date"), ("cause", "Cause", "text")],
+    "note": [("date", "Date", "date"), ("title", "Title", "text")],
+}
+COMMON = [("source", "Source", "text"), ("illustrative", "Illustrative (made-up values)", "bool"),
+          ("notes", "Notes", "text")]
+
+
+class EventFormDialog(QtWidgets.QDialog):
+    def __init__(self, parent: QtWidgets.QWidget | None = None, event: Event | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Edit event" if event else "Add event")
+        self._original = event
+        self._raw = dict(event.to_dict()) if event else {}
+        if event is not None and event.id_generated:
+            self._raw.pop("id", None)
+        self.result_event: Event | None = None
+        self.kind_box = QtWidgets.QComboBox()
+        self.kind_box.addItems(list(FIELDS))
+        if event is not None:
+            self.kind_box.setCurrentText(event.kind)
+            self.kind_box.setEnabled(False)  # a different kind is a different event: delete and add
+        self.form_host = QtWidgets.QWidget()
+        self.error_label = QtWidgets.QLabel()
+        self.error_label.setStyleSheet("color: #c92a2a")
+        self.error_label.setWordWrap(True)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        top = QtWidgets.QFormLayout()
+        top.addRow("Kind", self.kind_box)
+        layout.addLayout(top)
+        layout.addWidget(self.form_host)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.editors: dict[str, QtWidgets.QWidget] = {}
+        self.kind_box.currentTextChanged.connect(self._build_form)
+        self._build_form(self.kind_box.currentText())
+
+    def _build_form(self, kind: str) -> None:
+        old = self.form_host.layout()
+        if old is not None:
+            QtWidgets.QWidget().setLayout(old)  # reparent the old layout so it is deleted
+        form = QtWidgets.QFormLayout(self.form_host)
+        self.editors = {}
+        for name, label, kind_of in FIELDS[kind] + COMMON:
+            editor = self._editor(kind_of, self._raw.get(name))
+            self.editors[name] = editor
+            form.addRow(label, editor)
+
+    @staticmethod
+    def _editor(kind_of: object, value: object) -> QtWidgets.QWidget:
+        if kind_of == "bool":
+            box = QtWidgets.QCheckBox()
+            box.setChecked(bool(value))
+            return box
+        if isinstance(kind_of, tuple):
+            combo = QtWidgets.QComboBox()
+            combo.addItems(list(kind_of))
+            if value in kind_of:
+                combo.setCurrentText(str(value))
+            return combo
+        edit = QtWidgets.QLineEdit("" if value is None else str(value))
+        if kind_of == "date":
+            edit.setPlaceholderText("YYYY-MM-DD")
+        return edit
+
+    def form_dict(self) -> dict:
+        """The event's file dict: the original with the form's fields overlaid; an emptied
+        field is removed (or null if the file had it as null)."""
+        kind = self.kind_box.currentText()
+        data = dict(self._raw)
+        data["kind"] = kind
+        types = {name: kind_of for name, _, kind_of in FIELDS[kind] + COMMON}
+        for name, editor in self.editors.items():
+            kind_of = types[name]
+            if isinstance(editor, QtWidgets.QCheckBox):
+                if editor.isChecked() or name in data:
+                    data[name] = editor.isChecked()
+                continue
+            text = editor.currentText() if isinstance(editor, QtWidgets.QComboBox) else editor.text().strip()
+            if not text:
+                if name in data and data[name] is not None:
+                    del data[name]
+                continue
+            data[name] = _convert(text, kind_of)
+        return data
+
+    def accept(self) -> None:
+        data = self.form_dict()
+        issues = validate(data, load_case_schema(), definition="event")
+        if issues:
+            self.error_label.setText("\n".join(str(i) for i in issues))
+            return
+        event = EVENT_CLASSES[data["kind"]].from_dict(data)
+        if self._original is not None:
+            event.id, event.id_generated = self._original.id, self._original.id_generated
+        elif not event.id:
+            event.id = new_event_id(data["kind"])
+        self.result_event = event
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent: QtWidgets.QWidget | None = None, event: Event | None = None) -> Event | None:
+        """Show the form modally; the new or edited event, or None if cancelled."""
+        dialog = cls(parent, event)
+        return dialog.result_event if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
+
+
+def _convert(text: str, kind_of: object) -> object:
+    """Text from the form to a JSON value; left as text when it does not parse, so the schema
+    check reports it with the field's name."""
+    try:
+        if kind_of == "int":
+            return int(text)
+        if kind_of == "float":
+            number = float(text)
+            return int(number) if number.is_integer() else number
+        if kind_of == "date":
+            return _dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return text
+    return text

@@ -1,0 +1,432 @@
+"""The case timeline pane: treatment lanes over a date axis, tumor markers below (log axis).
+
+Embed it (e.g. as a dock below the dose views) and wire it to the plans::
+
+    view = TimelineView()
+    view.rt_course_activated.connect(window.select_plan)      # plan label of a clicked RT course
+    window.plan_selected.connect(view.highlight_plan)         # highlight the plan's course
+    view.open_case(path)            # File > Open case...; view.save_case() / save_case_as()
+    view.open_case_for_dicom(paths, patient_id)                # a case file beside the DICOM
+    view.set_plans(plans)           # DICOM plans: adds the plan consistency warnings
+
+Click an RT course to select its plan; double-click any event to edit it; drag pans and the
+wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import math
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
+                               find_case_file, load_case, new_case, save_case)
+from app.gui.event_form import EventFormDialog
+from app.gui.timeline_items import ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color
+from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, LANES, date_to_x, layout_case
+
+LEFT_AXIS_PX = 128
+MARKER_COLORS = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00"]
+CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
+
+
+class TimelineView(QtWidgets.QWidget):
+    """A self-contained QWidget showing one ``CaseTimeline``."""
+
+    rt_course_activated = QtCore.Signal(str)  # plan label of the RT course the user clicked
+    event_selected = QtCore.Signal(str)  # event id
+    case_changed = QtCore.Signal()  # an event was added, edited or deleted
+    case_loaded = QtCore.Signal(str)  # path of the case file now shown ('' for a new case)
+    modified_changed = QtCore.Signal(bool)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self._case: CaseTimeline = new_case()
+        self._path: Path | None = None
+        self._plans: list | None = None
+        self._modified = False
+        self._selected_id = ""
+        self._highlighted: set[str] = set()
+        self.event_items: dict[str, QtWidgets.QGraphicsItem] = {}  # event id -> its bar or marker
+        self.marker_curves: dict[str, pg.PlotDataItem] = {}  # lab series id -> curve
+        self.warnings: list[TimelineWarning] = []
+        self._relayout_timer = QtCore.QTimer(self)
+        self._relayout_timer.setSingleShot(True)
+        self._relayout_timer.setInterval(120)
+        self._relayout_timer.timeout.connect(self._rebuild)
+        self._build_ui()
+        self._rebuild()
+
+    # ----- construction
+    def _build_ui(self) -> None:
+        self.lanes_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
+        self.markers_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
+        for plot in (self.lanes_plot, self.markers_plot):
+            item = plot.getPlotItem()
+            item.setMouseEnabled(x=True, y=False)
+            item.hideButtons()
+            item.getAxis("left").setWidth(LEFT_AXIS_PX)
+            item.showGrid(x=True, y=False, alpha=0.25)
+            item.layout.setContentsMargins(2, 2, 8, 2)
+        self.lanes_plot.getPlotItem().invertY(True)
+        self.lanes_plot.getPlotItem().getAxis("left").setStyle(tickLength=0)
+        self.lanes_plot.getPlotItem().getAxis("bottom").setStyle(showValues=False, tickLength=0)
+        self.lanes_plot.getPlotItem().getAxis("bottom").setHeight(2)
+        markers = self.markers_plot.getPlotItem()
+        markers.setXLink(self.lanes_plot.getPlotItem())
+        markers.setLogMode(x=False, y=True)
+        markers.setLabel("left", "tumor markers")
+        markers.enableAutoRange(axis="y")
+        self.legend = markers.addLegend(offset=(-8, 2), labelTextSize="8pt", verSpacing=-6,
+                                        labelTextColor="#343a40", brush=pg.mkBrush(255, 255, 255, 200))
+
+        self.toolbar = QtWidgets.QToolBar("Case timeline")
+        self.toolbar.setOrientation(QtCore.Qt.Orientation.Vertical)
+        self.toolbar.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.open_action = self.toolbar.addAction("Open…", lambda: self.open_case())
+        self.save_action = self.toolbar.addAction("Save", lambda: self.save_case())
+        self.save_as_action = self.toolbar.addAction("Save as…", self.save_case_as)
+        self.toolbar.addSeparator()
+        self.add_action = self.toolbar.addAction("Add…", self.add_event)
+        self.edit_action = self.toolbar.addAction("Edit…", lambda: self.edit_event())
+        self.delete_action = self.toolbar.addAction("Delete", lambda: self.delete_event())
+        self.delete_action.setShortcut(QtGui.QKeySequence.StandardKey.Delete)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction("Fit", self.fit)
+        self.warnings_button = QtWidgets.QToolButton()
+        self.warnings_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.warnings_button.setMenu(QtWidgets.QMenu(self.warnings_button))
+        self.toolbar.addWidget(self.warnings_button)
+
+        plots = QtWidgets.QVBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.setSpacing(0)
+        plots.addWidget(self.lanes_plot, 3)
+        plots.addWidget(self.markers_plot, 2)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(plots, 1)
+
+    # ----- public API
+    def case(self) -> CaseTimeline:
+        return self._case
+
+    def case_path(self) -> Path | None:
+        return self._path
+
+    def is_modified(self) -> bool:
+        return self._modified
+
+    def set_case(self, case: CaseTimeline, path: str | Path | None = None) -> None:
+        """Show ``case`` (read from ``path``, if any) and fit the dates to it."""
+        self._case, self._path = case, Path(path) if path else None
+        self._selected_id = ""
+        self._set_modified(False)
+        self._rebuild()
+        self.fit()
+        self.case_loaded.emit(str(self._path or ""))
+
+    def set_plans(self, plans: list | None) -> None:
+        """The DICOM plans on show (``app.core.dicom.plan.Plan``): enables the plan checks."""
+        self._plans = list(plans) if plans is not None else None
+        self._update_warnings()
+
+    @QtCore.Slot(str)
+    def highlight_plan(self, label: str) -> None:
+        """Highlight the RT course(s) linked to plan ``label`` (case-insensitive); '' clears."""
+        self._highlighted = {e.id for e in self._case.events
+                             if isinstance(e, RtCourse) and label and e.links_plan(label=label)}
+        self._apply_highlight()
+
+    def open_case(self, path: str | Path | None = None) -> bool:
+        """Open a case file (asks for one without ``path``); errors are shown, not raised."""
+        if not self._discard_ok():
+            return False
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case timeline", "", CASE_FILTER)
+            if not path:
+                return False
+        try:
+            case = load_case(path)
+        except CaseFileError as exc:
+            self._show_error("Cannot open the case file", str(exc))
+            return False
+        self.set_case(case, path)
+        return True
+
+    def open_case_for_dicom(self, paths: list, patient_id: str = "") -> bool:
+        """Open the case file found beside DICOM ``paths`` (see ``find_case_file``), if any."""
+        found = find_case_file(paths, patient_id)
+        return self.open_case(found) if found is not None else False
+
+    def save_case(self, path: str | Path | None = None) -> bool:
+        """Save to ``path`` or the file it came from (asks if neither); atomic."""
+        target = Path(path) if path else self._path
+        if target is None:
+            return self.save_case_as()
+        try:
+            save_case(self._case, target)
+        except (CaseFileError, OSError) as exc:
+            self._show_error("Cannot save the case file", str(exc))
+            return False
+        self._path = target
+        self._set_modified(False)
+        return True
+
+    def save_case_as(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save case timeline", str(self._path or "case.case.json"),
+                                                        CASE_FILTER)
+        return self.save_case(path) if path else False
+
+    def add_event(self) -> bool:
+        event = EventFormDialog.ask(self)
+        if event is None:
+            return False
+        self._case.events.append(event)
+        self._selected_id = event.id
+        self._changed()
+        return True
+
+    def edit_event(self, event_id: str = "") -> bool:
+        event_id = event_id or self._selected_id
+        if not event_id:
+            return False
+        old = self._case.event_by_id(event_id)
+        new = EventFormDialog.ask(self, old)
+        if new is None:
+            return False
+        self._case.events[self._case.events.index(old)] = new
+        self._changed()
+        return True
+
+    def delete_event(self, event_id: str = "") -> bool:
+        event_id = event_id or self._selected_id
+        if not event_id:
+            return False
+        event = self._case.event_by_id(event_id)
+        if not self._confirm(f"Delete “{event.title}” ({event.start})?"):
+            return False
+        self._case.events.remove(event)
+        self._selected_id = ""
+        self._changed()
+        return True
+
+    def fit(self) -> None:
+        """Show the whole case."""
+        days = [e.start for e in self._case.events] + [e.end for e in self._case.events if e.end]
+        days += [s.date for series in self._case.lab_series for s in series.samples]
+        if self._case.last_follow_up_date:
+            days.append(self._case.last_follow_up_date)
+        if not days:
+            return
+        x0 = date_to_x(min(days)) - 25 * DAY_S
+        x1 = date_to_x(max(days)) + (OPEN_END_TAIL_DAYS + 25) * DAY_S
+        self.lanes_plot.getPlotItem().setXRange(x0, x1, padding=0)
+
+    # ----- hooks tests replace
+    def _show_error(self, title: str, text: str) -> None:
+        QtWidgets.QMessageBox.warning(self, title, text)
+
+    def _confirm(self, text: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, "Case timeline", text)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _discard_ok(self) -> bool:
+        return not self._modified or self._confirm("Discard the unsaved changes to this case?")
+
+    # ----- drag and drop of a case file
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if self._dropped_case(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        path = self._dropped_case(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_case(path)
+
+    @staticmethod
+    def _dropped_case(mime: QtCore.QMimeData) -> str | None:
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+                return url.toLocalFile()
+        return None
+
+    # ----- drawing
+    def _changed(self) -> None:
+        self._set_modified(True)
+        self._rebuild()
+        self.case_changed.emit()
+
+    def _set_modified(self, on: bool) -> None:
+        if on != self._modified:
+            self._modified = on
+            self.modified_changed.emit(on)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if abs(event.size().width() - event.oldSize().width()) > 40:
+            self._relayout_timer.start()  # label widths in dates change with the width
+
+    def _x_scale_s_per_px(self) -> float:
+        days = [e.start for e in self._case.events] + ([self._case.last_follow_up_date]
+                                                       if self._case.last_follow_up_date else [])
+        span_s = (date_to_x(max(days)) - date_to_x(min(days)) + (OPEN_END_TAIL_DAYS + 50) * DAY_S) if days else DAY_S
+        width_px = self.lanes_plot.getPlotItem().getViewBox().width()
+        if width_px < 100:
+            width_px = max(self.width() - self.toolbar.sizeHint().width() - LEFT_AXIS_PX - 12, 400)
+        return span_s / width_px
+
+    def _rebuild(self) -> None:
+        plot = self.lanes_plot.getPlotItem()
+        x_range = plot.getViewBox().viewRange()[0]
+        plot.clear()
+        self.event_items = {}
+        s_per_px = self._x_scale_s_per_px()
+        metrics = QtGui.QFontMetrics(self.font())
+        follow_up = self._case.last_follow_up_date
+        open_end_x = date_to_x(follow_up) + DAY_S if follow_up else None
+        layout = layout_case(self._case, lambda e: (metrics.horizontalAdvance(_label(e)) + 8) * s_per_px,
+                             (MarkerItem.SIZE_PX + 4) * s_per_px, open_end_x)
+        for index, (top, bottom) in enumerate(layout.lane_bounds):
+            if index % 2 == 0:
+                band = pg.LinearRegionItem((top - 0.15, bottom + 0.15), orientation="horizontal", movable=False,
+                                           brush=pg.mkBrush(0, 0, 0, 10), pen=pg.mkPen(None))
+                band.setZValue(-10)
+                plot.addItem(band)
+        plot.getAxis("left").setTicks([[(y, title) for y, title in layout.lane_ticks], []])
+        for place in layout.placements:
+            self._add_event_items(plot, place, s_per_px)
+        if follow_up:
+            self._add_follow_up_line(plot, follow_up, label=True)
+        plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
+        plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
+        self._rebuild_markers(follow_up)
+        self._apply_highlight()
+        self._update_warnings()
+        if x_range[1] - x_range[0] > 2 * DAY_S:
+            plot.setXRange(*x_range, padding=0)
+
+    def _add_event_items(self, plot: pg.PlotItem, place, s_per_px: float) -> None:
+        event = place.event
+        color = event_color(event)
+        text = _label(event)
+        if place.x1 is None:
+            item = MarkerItem(event, place.x0, place.y, self._on_item_clicked)
+            label = LabelItem(event, text, color.darker(130), self._on_item_clicked)
+            label.setPos(place.x0 + (MarkerItem.SIZE_PX / 2 + 2) * s_per_px, place.y)
+        else:
+            item = BarItem(event, place.x0, place.x1, place.y, self._on_item_clicked)
+            if place.open_end:
+                tail_end = place.x1 + OPEN_END_TAIL_DAYS * DAY_S
+                plot.addItem(FadeTailItem(color, place.x1, tail_end, place.y, BarItem.HEIGHT_ROWS))
+                plot.addItem(ArrowItem(color, tail_end, place.y))
+            label_color = QtGui.QColor("white") if place.label_inside else color.darker(150)
+            label = LabelItem(event, text, label_color, self._on_item_clicked)
+            label.setPos(place.x0 + 3 * s_per_px if place.label_inside else place.x1 + 3 * s_per_px, place.y)
+        plot.addItem(item)
+        plot.addItem(label)
+        self.event_items[event.id] = item
+
+    def _add_follow_up_line(self, plot: pg.PlotItem, follow_up: _dt.date, label: bool) -> None:
+        fu = self._case.last_follow_up
+        text = f"last follow-up {follow_up.isoformat()}{' (illustrative)' if fu.illustrative else ''}"
+        line = pg.InfiniteLine(date_to_x(follow_up), angle=90, movable=False,
+                               pen=pg.mkPen("#495057", width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+                               label=text if label else None,
+                               labelOpts={"position": 0.03, "color": "#495057", "anchors": [(1, 0), (1, 0)],
+                                          "fill": pg.mkBrush(255, 255, 255, 210)})
+        line.setToolTip(f"{text}<br>Status: {fu.status or '-'}<br>Source: {fu.source or '-'}")
+        line.setZValue(15)
+        plot.addItem(line)
+
+    def _rebuild_markers(self, follow_up: _dt.date | None) -> None:
+        plot = self.markers_plot.getPlotItem()
+        plot.clear()
+        self.legend.clear()
+        self.marker_curves = {}
+        series_list = [s for s in self._case.lab_series if s.samples]
+        self.markers_plot.setVisible(bool(series_list))
+        self.lanes_plot.getPlotItem().getAxis("bottom").setStyle(showValues=not series_list)
+        self.lanes_plot.getPlotItem().getAxis("bottom").setHeight(2 if series_list else None)
+        for index, series in enumerate(series_list):
+            color = MARKER_COLORS[index % len(MARKER_COLORS)]
+            samples = sorted(series.samples, key=lambda s: s.date)
+            tips = [f"{series.analyte} {s.value:g} {series.unit}\n{s.date.isoformat()}\n"
+                    f"Source: {s.source or series.source}"
+                    + ("\nIllustrative value" if (s.illustrative or series.illustrative) else "") for s in samples]
+            curve = pg.PlotDataItem([date_to_x(s.date) for s in samples], [s.value for s in samples],
+                                    pen=pg.mkPen(color, width=2, style=QtCore.Qt.PenStyle.DashLine
+                                                 if series.illustrative else QtCore.Qt.PenStyle.SolidLine),
+                                    symbol="o", symbolSize=6, symbolBrush=color, symbolPen=color, data=tips,
+                                    name=f"{series.analyte} ({series.unit})"
+                                         + (" — illustrative" if series.illustrative else ""))
+            curve.scatter.opts["hoverable"] = True
+            curve.scatter.opts["tip"] = lambda x, y, data: data
+            plot.addItem(curve)
+            self.marker_curves[series.id or series.analyte] = curve
+            if series.upper_limit_normal:
+                # InfiniteLine knows nothing of log mode: place it at log10 of the value
+                uln = pg.InfiniteLine(math.log10(series.upper_limit_normal), angle=0, movable=False,
+                                      pen=pg.mkPen(color, width=1, style=QtCore.Qt.PenStyle.DotLine))
+                uln.setToolTip(f"{series.analyte} upper limit of normal: {series.upper_limit_normal:g} {series.unit}")
+                plot.addItem(uln)
+        if follow_up and series_list:
+            self._add_follow_up_line(plot, follow_up, label=False)
+        plot.setLabel("left", "markers (log)")
+
+    def _on_item_clicked(self, event_id: str, double: bool) -> None:
+        event = self._case.event_by_id(event_id)
+        self._selected_id = event_id
+        if isinstance(event, RtCourse):
+            self._highlighted = {event_id}
+        self._apply_highlight()
+        self.event_selected.emit(event_id)
+        if isinstance(event, RtCourse) and event.plan_label:
+            self.rt_course_activated.emit(event.plan_label)
+        if double:
+            self.edit_event(event_id)
+
+    def _apply_highlight(self) -> None:
+        for event_id, item in self.event_items.items():
+            item.set_highlighted(event_id in self._highlighted or event_id == self._selected_id)
+        has = bool(self._selected_id)
+        self.edit_action.setEnabled(has)
+        self.delete_action.setEnabled(has)
+
+    def _update_warnings(self) -> None:
+        self.warnings = check_case(self._case, self._plans)
+        menu = self.warnings_button.menu()
+        menu.clear()
+        for warning in self.warnings:
+            action = menu.addAction(("⚠ " if warning.severity == "warning" else "ℹ ") + warning.message)
+            if warning.event_id:
+                action.triggered.connect(functools.partial(self._select_from_warning, warning.event_id))
+        n_warn = sum(w.severity == "warning" for w in self.warnings)
+        n_note = len(self.warnings) - n_warn
+        self.warnings_button.setText(f"⚠ {n_warn}  ℹ {n_note}")
+        self.warnings_button.setToolTip("\n".join(str(w) for w in self.warnings) or "No consistency warnings")
+        self.warnings_button.setEnabled(bool(self.warnings))
+
+    def _select_from_warning(self, event_id: str, _checked: bool = False) -> None:
+        if event_id in self.event_items:
+            self._selected_id = event_id
+            self._apply_highlight()
+
+
+def _label(event) -> str:
+    """Short text beside an event (details are in its tooltip)."""
+    if event.kind == "diagnosis":
+        return "Dx"
+    if event.kind == "response":
+        return event.result + (f" ({event.modality})" if event.result == "PD" and event.modality else "")
+    if event.kind == "systemic_therapy":
+        dose = f" {event.dose_mg:g} mg" if event.dose_mg else ""
+        return f"{event.drug}{dose}{' ' + event.schedule if event.schedule else ''}"
+    return event.title
