@@ -164,5 +164,7 @@ class LabelItem(_Clickable, pg.TextItem):
     def __init__(self, event: Event, text: str, color: QtGui.QColor, on_click: ClickHandler, anchor=(0, 0.5)):
         super().__init__(text=text, color=color, anchor=anchor)
         self.event_id, self.on_click = event.id, on_click
+        self.textItem.document().setDocumentMargin(1)  # tight box: lanes are ~16 px rows at 300 px
+        self.updateTextPos()
         self.setToolTip(tooltip_html(event))
         self.setZValue(20)

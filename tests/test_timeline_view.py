@@ -1,0 +1,174 @@
+"""The timeline pane (pytest-qt, offscreen): plan linking, marker values, editing, files."""
+import datetime as dt
+import json
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from app.core.timeline import (Note, RtCourse, SystemicTherapy, bundled_example_path, load_case, new_case)
+from app.gui.event_form import EventFormDialog
+from app.gui.timeline_items import BarItem, FadeTailItem, LabelItem, MarkerItem
+from app.gui.timeline_lanes import date_to_x, pack_rows
+from app.gui.timeline_view import TimelineView
+
+
+@pytest.fixture()
+def view(qtbot):
+    widget = TimelineView()
+    qtbot.addWidget(widget)
+    widget.resize(1600, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.open_case(bundled_example_path())
+    return widget
+
+
+def _click_item(qtbot, view, item, double=False):
+    plot_view = view.lanes_plot
+    scene_point = item.sceneBoundingRect().center()
+    point = plot_view.mapFromScene(scene_point)
+    if double:
+        qtbot.mouseDClick(plot_view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=point)
+    else:
+        qtbot.mouseClick(plot_view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=point)
+
+
+def test_clicking_the_liver_course_emits_its_plan_label(qtbot, view):
+    bar = view.event_items["rt-liver"]
+    assert isinstance(bar, BarItem)
+    with qtbot.waitSignal(view.rt_course_activated, timeout=2000) as blocker:
+        _click_item(qtbot, view, bar)
+    assert blocker.args == ["LIVER"]
+    assert bar.highlighted and not view.event_items["rt-ilium"].highlighted
+
+
+def test_highlight_plan_marks_its_course(view):
+    view.highlight_plan("l ilium")
+    assert view.event_items["rt-ilium"].highlighted
+    assert not view.event_items["rt-liver"].highlighted
+    view.highlight_plan("")
+    assert not view.event_items["rt-ilium"].highlighted
+
+
+def test_marker_lane_plots_exactly_the_files_values(view):
+    document = json.loads(bundled_example_path().read_text(encoding="utf-8"))
+    assert set(view.marker_curves) == {"afp", "pivka"}
+    for series in document["lab_series"]:
+        x, y = view.marker_curves[series["id"]].getOriginalDataset()
+        assert list(y) == [s["value"] for s in series["samples"]]
+        assert list(x) == [date_to_x(dt.date.fromisoformat(s["date"])) for s in series["samples"]]
+        assert series["unit"] in view.marker_curves[series["id"]].name()
+    assert view.markers_plot.getPlotItem().getAxis("left").logMode
+
+
+def test_ongoing_therapies_are_open_ended_and_tooltips_carry_source(view):
+    tails = [i for i in view.lanes_plot.getPlotItem().items if isinstance(i, FadeTailItem)]
+    assert len(tails) == 3  # lenvatinib, camrelizumab, lenalidomide
+    tip = view.event_items["lenvatinib"].toolTip()
+    assert "8" in tip and "Source: case report" in tip and "Illustrative" in tip
+    assert "Illustrative" not in view.event_items["haic"].toolTip()
+    assert isinstance(view.event_items["pd-2021-06"], MarkerItem)
+
+
+def test_labels_do_not_overlap_at_1600_by_300(view, qtbot):
+    qtbot.wait(50)
+    labels = [i for i in view.lanes_plot.getPlotItem().items if isinstance(i, LabelItem)]
+    rects = [label.sceneBoundingRect().adjusted(1, 1, -1, -1) for label in labels]
+    overlaps = [(a.event_id, b.event_id) for i, a in enumerate(labels) for j, b in enumerate(labels)
+                if i < j and rects[i].intersects(rects[j])]
+    assert overlaps == []
+    view_rect = view.lanes_plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert all(view_rect.contains(r.center()) for r in rects)
+
+
+def test_warnings_are_listed(view):
+    codes = [w.code for w in view.warnings]
+    assert "rt_fractions_exceed_weekdays" in codes
+    assert view.warnings_button.text().startswith("⚠ 1")
+    view.set_plans([])
+    assert "plan_not_found" in [w.code for w in view.warnings]
+
+
+def test_add_edit_delete_and_save(view, tmp_path, monkeypatch):
+    path = tmp_path / "edited.case.json"
+    assert view.save_case(path) and not view.is_modified()
+    new = Note(id="note-x", date=dt.date(2022, 1, 10), title_text="tumor board", source="test")
+    monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: new))
+    assert view.add_event() and view.is_modified()
+    assert "note-x" in view.event_items
+    edited = RtCourse(id="rt-liver", site="Liver", start_date=dt.date(2020, 6, 25), end_date=dt.date(2020, 7, 29),
+                      dose_gy=50.0, fractions=25, plan_label="LIVER", source="corrected")
+    monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: edited))
+    assert view.edit_event("rt-liver")
+    assert "rt_fractions_exceed_weekdays" not in [w.code for w in view.warnings]
+    monkeypatch.setattr(view, "_confirm", lambda text: True)
+    assert view.delete_event("mri-9m")
+    assert "mri-9m" not in view.event_items
+    assert view.save_case() and not view.is_modified()
+    again = load_case(path)
+    assert again.event_by_id("note-x").title == "tumor board"
+    assert again.event_by_id("rt-liver").end_date == dt.date(2020, 7, 29)
+    with pytest.raises(KeyError):
+        again.event_by_id("mri-9m")
+
+
+def test_bad_file_is_reported_not_raised(view, tmp_path, monkeypatch):
+    errors = []
+    monkeypatch.setattr(view, "_show_error", lambda title, text: errors.append(text))
+    bad = tmp_path / "bad.case.json"
+    bad.write_text('{"format": "rtreview-case", "format_version": 1,\n "events": [{"kind": 3}]}')
+    assert not view.open_case(bad)
+    assert "line 2: events[0].kind" in errors[0]
+    assert view.case_path() == bundled_example_path()
+
+
+def test_dropping_a_case_file_opens_it(view, tmp_path, qtbot):
+    path = tmp_path / "dropped.case.json"
+    path.write_text('{"format": "rtreview-case", "format_version": 1, "events": '
+                    '[{"kind": "diagnosis", "date": "2019-01-02", "disease": "X"}]}')
+    md = QtCore.QMimeData()
+    md.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    args = (QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, md,
+            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    enter = QtGui.QDragEnterEvent(*args)
+    QtWidgets.QApplication.sendEvent(view, enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(*args)
+    QtWidgets.QApplication.sendEvent(view, drop)
+    assert view.case_path() == path and list(view.event_items) == ["diagnosis-1"]
+    assert not view.markers_plot.isVisible()
+
+
+def test_empty_case_renders(qtbot):
+    widget = TimelineView()
+    qtbot.addWidget(widget)
+    widget.set_case(new_case("P"))
+    widget.resize(800, 200)
+    widget.show()
+    assert widget.event_items == {} and widget.grab().width() == 800
+
+
+def test_event_form_builds_and_validates(qtbot):
+    case = load_case(bundled_example_path())
+    original = case.event_by_id("lenvatinib")
+    original.raw["x_custom"] = 1
+    dialog = EventFormDialog(None, original)
+    qtbot.addWidget(dialog)
+    dialog.editors["end_date"].setText("2022-01-31")
+    dialog.editors["ongoing"].setChecked(False)
+    dialog.accept()
+    event = dialog.result_event
+    assert isinstance(event, SystemicTherapy) and event.id == "lenvatinib"
+    assert event.end_date == dt.date(2022, 1, 31) and not event.ongoing and event.raw["x_custom"] == 1
+    dialog = EventFormDialog(None, None)
+    qtbot.addWidget(dialog)
+    dialog.kind_box.setCurrentText("rt_course")
+    dialog.editors["start_date"].setText("2020-13-01")
+    dialog.editors["site"].setText("Brain")
+    dialog.accept()
+    assert dialog.result_event is None
+    assert "start_date" in dialog.error_label.text() and "dose_gy" in dialog.error_label.text()
+
+
+def test_pack_rows():
+    assert pack_rows([(0, 10), (5, 8), (11, 12), (9, 20)]) == [0, 1, 0, 1]
