@@ -24,7 +24,10 @@ def normalize_name(name: str) -> str:
 
 @dataclass
 class StructureMatch:
-    """Protocol structure name -> ROI name, for the contoured (non-derived) structures.
+    """Protocol structure name -> ROI name.
+
+    A derived structure appears only when the structure set has it contoured under one of its
+    aliases (then that contour is used); otherwise it is built from its operands.
 
     ``unmatched`` lists protocol structures no ROI matched; ``notes`` says where a choice
     was ambiguous or a hand mapping named an ROI that does not exist.
@@ -56,7 +59,7 @@ def _find(aliases, rois: list[str]) -> list[str]:
 
 
 def match_structures(protocol: Protocol, roi_names, manual: dict[str, str] | None = None) -> StructureMatch:
-    """Map every contoured protocol structure to an ROI name.
+    """Map every protocol structure to an ROI name (derived ones only when contoured as such).
 
     ``manual`` maps protocol structure names (case-insensitive) to ROI names and takes
     precedence; an ROI is used for at most one protocol structure by the automatic pass.
@@ -66,8 +69,6 @@ def match_structures(protocol: Protocol, roi_names, manual: dict[str, str] | Non
     result = StructureMatch()
     taken: set[str] = set()
     for s in protocol.structures:
-        if s.derived is not None:
-            continue
         chosen = manual_cf.get(s.name.casefold())
         if chosen is not None:
             hit = [r for r in rois if r == chosen] or [r for r in rois if normalize_name(r) == normalize_name(chosen)]
@@ -79,7 +80,8 @@ def match_structures(protocol: Protocol, roi_names, manual: dict[str, str] | Non
             result.notes.append(f"{s.name}: the hand mapping names ROI {chosen!r}, which is not in the structure set")
         hits = [r for r in _find(s.aliases, rois) if r not in taken]
         if not hits:
-            result.unmatched.append(s.name)
+            if s.derived is None:  # a derived structure not contoured as such is made from its operands
+                result.unmatched.append(s.name)
             continue
         if len(hits) > 1:
             result.notes.append(f"{s.name}: several ROIs match ({', '.join(hits)}); using {hits[0]!r}")

@@ -1,0 +1,187 @@
+"""Check plans against protocols: DICOM links + DVH engine + derived structures -> Evaluations.
+
+``check_plan`` evaluates one plan (its dose grid and linked structure set); ``check_composite``
+sums several courses on one frame of reference voxel by voxel in EQD2 (and physically) and
+evaluates the absolute-dose limits of the plans' protocols on the structures that receive
+dose from more than one course.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.dvh import DvhError, DvhOptions, compute_dvh
+
+from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
+from .derived import derived_dvh
+from .evaluation import evaluate, evaluate_constraint_composite
+from .matching import StructureMatch, match_structures, normalize_name
+from .model import Protocol, StructureSpec
+from .results import Evaluation
+
+# A structure "receives dose" from a course when its maximum from that course reaches this
+# share of the course's prescription (or 1 Gy without one).
+RECEIVES_DOSE_FRACTION = 0.05
+
+
+@dataclass
+class StructureDvhs:
+    """DVHs of a protocol's structures on one dose grid, and why the missing ones are missing."""
+
+    dvhs: dict[str, object] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def structure_dvhs(protocol: Protocol, structure_set, dose, match: StructureMatch, *,
+                   options: DvhOptions | None = None, prescription_gy: float | None = None,
+                   names: list[str] | None = None) -> StructureDvhs:
+    """DVHs of the protocol structures (all, or those in ``names``) on ``dose``."""
+    out = StructureDvhs()
+    by_roi: dict[str, object] = {}
+
+    def roi_dvh(roi_name: str):
+        if roi_name not in by_roi:
+            by_roi[roi_name] = compute_dvh(structure_set.roi(roi_name), dose, options, prescription_gy)
+        return by_roi[roi_name]
+
+    for s in protocol.structures:
+        if names is not None and s.name not in names:
+            continue
+        try:
+            roi_name = match.roi_for(s.name)
+            if roi_name is not None:
+                out.dvhs[s.name] = roi_dvh(roi_name)
+            elif s.derived is not None:
+                missing = [o for o in s.derived.operands if match.roi_for(o) is None]
+                if missing:
+                    out.reasons[s.name] = f"derived from {', '.join(missing)}, not found in the structure set"
+                    continue
+                rois = [structure_set.roi(match.roi_for(o)) for o in s.derived.operands]
+                out.dvhs[s.name] = derived_dvh(s.derived.operation, rois, dose, name=s.name, options=options,
+                                               prescription_gy=prescription_gy)
+            else:
+                out.reasons[s.name] = "structure not found (no ROI matches its names)"
+        except DvhError as exc:
+            out.reasons[s.name] = str(exc)
+    return out
+
+
+def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
+    names = dict(match.roi_by_structure)
+    for s in protocol.structures:
+        if s.derived is not None and s.name not in names:
+            names[s.name] = f" {s.derived.operation} ".join(match.roi_for(o) or o for o in s.derived.operands)
+    return names
+
+
+def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
+               options: DvhOptions | None = None) -> Evaluation:
+    """Evaluate ``protocol`` on one dose link (app.core.dicom.case.DoseLink)."""
+    plan = link.plan
+    fractions = plan.fractions if plan is not None and plan.fractions else None
+    rx = plan.prescription_gy if plan is not None and plan.prescription_gy else None
+    notes = []
+    if fractions is None:
+        notes.append(f"the plan states no number of fractions; using the protocol's {protocol.fractions}")
+    if rx is None:
+        notes.append(f"the plan states no prescription; using the protocol's {protocol.prescription_gy:g} Gy")
+    ss = link.structure_set
+    if ss is None:
+        ev = evaluate(protocol, {}, fractions=fractions, prescription_gy=rx, plan_label=link.label,
+                      missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures})
+        ev.notes = notes + ["no structure set is linked to this dose"]
+        return ev
+    match = match_structures(protocol, [r.name for r in ss.rois], manual)
+    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx or protocol.prescription_gy)
+    ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
+                  roi_names=_roi_names(protocol, match), missing_reasons=sd.reasons)
+    ev.unmatched = list(match.unmatched)
+    ev.notes = notes + match.notes
+    return ev
+
+
+def _absolute(s: StructureSpec):
+    """Constraints that mean something on a composite (not relative to one course's prescription)."""
+    return [c for c in s.constraints if c.unit != "%Rx" and c.metric.kind != "V%Rx"]
+
+
+@dataclass
+class _Candidate:
+    """A structure of one or more protocols, with the constraints each protocol puts on it."""
+
+    protocol: Protocol  # the first protocol naming it: its alpha/beta and mapping are used
+    spec: StructureSpec
+    match: StructureMatch
+    items: list = field(default_factory=list)  # (protocol, spec, constraint)
+
+
+def _candidates(links, protocols, roi_names, manual) -> dict[str, _Candidate]:
+    out: dict[str, _Candidate] = {}
+    for proto in dict.fromkeys(protocols):
+        match = match_structures(proto, roi_names, manual)
+        for s in proto.structures:
+            for c in _absolute(s):
+                cand = out.setdefault(normalize_name(s.name), _Candidate(proto, s, match))
+                cand.items.append((proto, s, c))
+    return out
+
+
+def _course_rx_gy(link, protocol: Protocol) -> float:
+    if link.plan is not None and link.plan.prescription_gy:
+        return float(link.plan.prescription_gy)
+    return protocol.prescription_gy
+
+
+def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str, str] | None = None,
+                    options: DvhOptions | None = None, all_structures: bool = False) -> Evaluation:
+    """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
+
+    Structures receiving dose from at least two courses (maximum >= 5 % of the course's
+    prescription) are evaluated; with ``all_structures`` every matched one. The others are
+    listed in the notes. Each structure's EQD2 composite uses its own alpha/beta.
+    """
+    labels = [link.label for link in links]
+    ev = Evaluation(protocol=" + ".join(dict.fromkeys(p.name for p in protocols)), plan_label=" + ".join(labels))
+    ss = next((link.structure_set for link in links if link.structure_set is not None), None)
+    if ss is None or len(links) < 2:
+        ev.notes.append("a composite needs at least two courses and a structure set")
+        return ev
+    courses = []
+    for link, proto in zip(links, protocols):
+        n = link.plan.fractions if link.plan is not None and link.plan.fractions else proto.fractions
+        courses.append(Course(link.label, link.dose, n))
+    axes = common_axes_mm([c.dose for c in courses])
+    physical = None
+    eqd2_grids: dict[float, object] = {}
+    for cand in _candidates(links, protocols, [r.name for r in ss.rois], manual).values():
+        s, proto, match = cand.spec, cand.protocol, cand.match
+        per_course = [structure_dvhs(proto, ss, link.dose, match, options=options, names=[s.name])
+                      for link in links]
+        if s.name not in per_course[0].dvhs and s.name in per_course[0].reasons:
+            reason = per_course[0].reasons[s.name]
+            ev.notes.append(f"{s.name}: {reason}")
+            continue
+        receiving = [link.label for link, p, sd in zip(links, protocols, per_course)
+                     if s.name in sd.dvhs and sd.dvhs[s.name].max_gy >= RECEIVES_DOSE_FRACTION * _course_rx_gy(link, p)]
+        if len(receiving) < 2 and not all_structures:
+            ev.notes.append(f"{s.name}: receives dose from {', '.join(receiving) or 'no course'} only; "
+                            "not evaluated on the composite")
+            continue
+        physical = physical or physical_sum(courses, axes)
+        if s.alpha_beta_gy not in eqd2_grids:
+            eqd2_grids[s.alpha_beta_gy] = eqd2_sum(courses, s.alpha_beta_gy, axes)
+        sd_eqd2 = structure_dvhs(proto, ss, eqd2_grids[s.alpha_beta_gy], match, options=options, names=[s.name])
+        sd_phys = structure_dvhs(proto, ss, physical, match, options=options, names=[s.name])
+        seen = set()
+        for item_proto, item_spec, c in cand.items:
+            spec = StructureSpec(name=s.name, aliases=s.aliases, alpha_beta_gy=s.alpha_beta_gy)
+            res = evaluate_constraint_composite(item_proto, spec, c, sd_eqd2.dvhs.get(s.name),
+                                                sd_phys.dvhs.get(s.name),
+                                                roi_name=_roi_names(proto, match).get(s.name),
+                                                missing_reason=sd_eqd2.reasons.get(s.name, "structure not found"))
+            ident = (res.metric, res.comparator, None if res.limit is None else round(res.limit, 3))
+            if ident in seen:
+                continue
+            seen.add(ident)
+            res.note = "; ".join(x for x in (res.note, f"limit from {item_proto.name}") if x)
+            ev.results.append(res)
+    return ev
