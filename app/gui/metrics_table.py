@@ -24,7 +24,8 @@ class MetricsTable(QtWidgets.QWidget):
         self.rows: list[metrics.MetricRow] = []
         self.levels_edit = QtWidgets.QLineEdit()
         self.levels_edit.setPlaceholderText("e.g. 20, 30")
-        self.levels_edit.setToolTip("Dose levels (Gy) for V columns: % of the structure receiving at least that dose")
+        self.levels_edit.setToolTip("Dose levels (Gy) for V columns: % of the structure (its part inside the dose grid) "
+                                       "receiving at least that dose")
         self.levels_edit.setMaximumWidth(140)
         self.levels_edit.editingFinished.connect(self._on_levels)
         self.copy_button = QtWidgets.QPushButton("Copy")

@@ -52,15 +52,6 @@ def default_alpha_beta_gy(is_target: bool) -> float:
 
 def eqd2_gy(dose_gy: np.ndarray, fractions: int, alpha_beta_gy: float) -> np.ndarray:
     """Equivalent dose in 2-Gy fractions of a total dose given in ``fractions`` equal fractions."""
-    try:  # prefer the DVH engine's radiobiology when present
-        from app.core.dvh.radiobiology import eqd2 as engine_eqd2  # type: ignore
-    except ImportError:
-        engine_eqd2 = None
-    if engine_eqd2 is not None:
-        try:
-            return np.asarray(engine_eqd2(np.asarray(dose_gy, dtype=float), fractions, alpha_beta_gy), dtype=float)
-        except TypeError:
-            pass
     d = np.asarray(dose_gy, dtype=float)
     n = max(int(fractions), 1)
     return d * (d / n + alpha_beta_gy) / (2.0 + alpha_beta_gy)
@@ -95,7 +86,7 @@ def curve(dvh, settings: CurveSettings, rx_gy: float | None = None, fractions: i
         volume = np.asarray(dvh.differential_cc)
         if volume.size == dose.size - 1:
             dose = (dose[:-1] + dose[1:]) / 2
-    if settings.volume_unit is VolumeUnit.PCT:
-        total = float(dvh.volume_cc) or 1.0
+    if settings.volume_unit is VolumeUnit.PCT:  # % of the covered volume, as the engine's Dvh
+        total = float(dvh.covered_volume_cc) or 1.0
         volume = volume * (100.0 / total)
     return convert_dose(dose, settings, rx_gy, fractions, alpha_beta_gy), volume

@@ -1,6 +1,7 @@
 """Rows of the DVH metrics table, their text, and the CSV export (no Qt).
 
-Doses in Gy; volumes in cc; Vx in % of the structure volume (and cc in the CSV).
+Doses in Gy; volumes in cc; Vx in % of the covered volume (as the engine's Dvh; the part of
+the structure inside the dose grid) and in cc in the CSV.
 """
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def metric_row(dvh, v_levels_gy: list[float]) -> MetricRow:
     for level in v_levels_gy:
         cc = _safe(dvh.v_gy, level)
         row.v_cc[level] = cc
-        row.v_pct[level] = 100.0 * cc / row.volume_cc if row.volume_cc else math.nan
+        covered = row.covered_volume_cc  # % of the covered volume, as the engine's Dvh
+        row.v_pct[level] = 100.0 * cc / covered if covered > 0 else math.nan
     return row
 
 

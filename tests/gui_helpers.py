@@ -1,0 +1,42 @@
+"""Helpers for the GUI tests: a window on synthetic or real data, drops built as in
+../shared/QT_ON_DEBIAN.md, and waiting for the window's background work."""
+from __future__ import annotations
+
+import time
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+
+def drop_paths(target: QtWidgets.QWidget, paths) -> None:
+    """Drag-enter then drop local ``paths`` on ``target`` (QMimeData kept alive in a variable)."""
+    md = QtCore.QMimeData()
+    md.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, md,
+            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    enter = QtGui.QDragEnterEvent(*args)
+    QtWidgets.QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(*args)
+    QtWidgets.QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+
+
+def wait_idle(qtbot, window, timeout_ms: int = 60_000) -> None:
+    """Wait until the window has no background task left."""
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout_ms)
+    qtbot.wait(20)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout_ms)
+
+
+def slow_loader(case, seconds: float = 3.0):
+    """A load function that takes ``seconds`` in small steps, reporting progress and honouring cancel."""
+    def load(paths, progress=None, cancel=None):
+        steps = 100
+        for i in range(steps):
+            if cancel is not None and cancel():
+                raise RuntimeError("LoadCancelled")
+            time.sleep(seconds / steps)
+            if progress is not None:
+                progress(i + 1, steps, f"step {i + 1}")
+        return case
+    return load
