@@ -1,0 +1,93 @@
+"""The two treatment courses of the worked example, and their dose grids and doses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .anatomy import Anatomy
+from .dose_model import BeamSpec, DoseResult, plan_dose
+from .hu import body_mask, hu_volume, roi_mask
+
+DOSE_STEP_MM = 2.5
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """One course: label, prescription, beams, and how its dose grid is cut."""
+
+    label: str
+    name: str
+    ptv: str
+    rx_gy: float
+    fractions: int
+    date: str  # DICOM DA
+    time: str  # DICOM TM
+    intent: str
+    beams: tuple[BeamSpec, ...]
+    margin_mm: float  # aperture margin around the PTV projection
+    grid_below_mm: float  # dose grid extent beyond the PTV in z
+    grid_above_mm: float
+    description: str = ""
+    compensation_iterations: int = 8  # fewer: less homogeneous PTV dose
+
+
+LIVER_PLAN = PlanSpec(
+    "LIVER", "SYNTHETIC LIVER 50Gy/25fx", "PTV_LIVER", 50.0, 25, "20200624", "143000", "CURATIVE",
+    (BeamSpec("RAO300", 300.0, 0.9), BeamSpec("AP340", 340.0, 1.0), BeamSpec("LAO20", 20.0, 1.0),
+     BeamSpec("LAO60", 60.0, 1.0), BeamSpec("LL100", 100.0, 0.9)),
+    margin_mm=6.0, grid_below_mm=40.0, grid_above_mm=12.0,
+    description="3D-CRT, left-lobe HCC with portal vein tumour thrombus")
+ILIUM_PLAN = PlanSpec(
+    "L ILIUM", "SYNTHETIC L ILIUM 30Gy/10fx", "PTV_ILIUM", 30.0, 10, "20201012", "101500", "PALLIATIVE",
+    (BeamSpec("AP", 0.0, 0.9), BeamSpec("PA", 180.0, 1.3), BeamSpec("LPO120", 120.0, 0.6)),
+    margin_mm=6.0, grid_below_mm=35.0, grid_above_mm=35.0,
+    description="3-field palliative, left iliac bone metastasis", compensation_iterations=3)
+PLANS = (LIVER_PLAN, ILIUM_PLAN)
+
+
+def _snap_down(v, step=DOSE_STEP_MM):
+    return float(np.floor(v / step) * step)
+
+
+def _snap_up(v, step=DOSE_STEP_MM):
+    return float(np.ceil(v / step) * step)
+
+
+def ptv_points(anat: Anatomy, name: str, step_mm: float = 1.0) -> np.ndarray:
+    """Boundary points (x, y, z) of the ROI's shape on planes every ``step_mm``."""
+    shape = anat.roi(name).shape
+    z0, z1 = anat.z_extent(shape)
+    pts = []
+    for z in np.arange(z0 + step_mm / 2, z1, step_mm):
+        for c in anat.contours(shape, float(z)):
+            pts.append(np.column_stack([c, np.full(len(c), z)]))
+    return np.vstack(pts)
+
+
+def dose_axes(anat: Anatomy, spec: PlanSpec, ct_z: np.ndarray):
+    """Voxel-centre axes of the plan's dose grid: the whole body outline in x and y, the PTV plus
+    margins in z (clipped to the CT); multiples of 2.5 mm."""
+    z0, z1 = anat.z_extent(anat.roi(spec.ptv).shape)
+    zlo = max(_snap_down(z0 - spec.grid_below_mm * anat.scale), _snap_up(ct_z.min()))
+    zhi = min(_snap_up(z1 + spec.grid_above_mm * anat.scale), _snap_down(ct_z.max()))
+    body = anat.roi("BODY").shape
+    pts = np.vstack([c for z in np.linspace(zlo, zhi, 9) for c in anat.contours(body, float(z))])
+    xlo, xhi = _snap_down(pts[:, 0].min() - 3), _snap_up(pts[:, 0].max() + 3)
+    ylo, yhi = _snap_down(pts[:, 1].min() - 3), _snap_up(pts[:, 1].max() + 3)
+    ax = lambda a, b: np.round(np.arange(a, b + DOSE_STEP_MM / 2, DOSE_STEP_MM), 3)  # noqa: E731
+    return ax(xlo, xhi), ax(ylo, yhi), ax(zlo, zhi)
+
+
+def compute_plan(anat: Anatomy, spec: PlanSpec, ct_z: np.ndarray) -> tuple[DoseResult, np.ndarray]:
+    """The plan's dose and its isocentre (PTV centroid, rounded to 0.5 mm)."""
+    xs, ys, zs = dose_axes(anat, spec, ct_z)
+    hu = hu_volume(anat, xs, ys, zs)
+    body = body_mask(anat, xs, ys, zs)
+    ptv = roi_mask(anat, spec.ptv, xs, ys, zs)
+    kz, ky, kx = np.nonzero(ptv)
+    iso = np.round(np.array([xs[kx].mean(), ys[ky].mean(), zs[kz].mean()]) * 2) / 2
+    res = plan_dose(spec.beams, hu, body, ptv, ptv_points(anat, spec.ptv), iso, xs, ys, zs,
+                    spec.rx_gy, spec.fractions, spec.margin_mm * anat.scale,
+                    spec.compensation_iterations)
+    return res, iso
