@@ -97,3 +97,15 @@ def test_subprocess_entry_point(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["patients"][0]["doses"][0]["shape"] == [2, 3, 4]
+
+
+def test_sample_patient_inventory(capsys, sample_dicom):
+    if not any(sample_dicom.glob("*.dcm")):
+        pytest.skip("sample_dicom/ has not been generated yet")
+    status, facts, _ = _json(capsys, sample_dicom)
+    (patient,) = facts["patients"]
+    plans = {p["label"]: (p["prescription_gy"], p["fractions"], p["dose_per_fraction_gy"]) for p in patient["plans"]}
+    assert status == 0 and plans == {"LIVER": (50.0, 25, 2.0), "L ILIUM": (30.0, 10, 3.0)}
+    assert sorted(d["plan_label"] for d in patient["doses"]) == ["L ILIUM", "LIVER"]
+    assert all(d["structure_set_path"] and d["ct_series_instance_uid"] for d in patient["doses"])
+    assert facts["report"]["errors"] == [] and facts["report"]["warnings"] == []

@@ -32,7 +32,10 @@ def test_counts_match_files(sample):
     assert len(patient.cts) == 1 and patient.cts[0].hu.shape[0] == len(by_kind["CT"])
     assert not case.report.errors
     ss_raw = raw[by_kind["RTSTRUCT"][0]]
-    assert [r.name for r in patient.structure_sets[0].rois] == [i.ROIName for i in ss_raw.StructureSetROISequence]
+    rois = patient.structure_sets[0].rois
+    assert [r.name for r in rois] == [i.ROIName for i in ss_raw.StructureSetROISequence]
+    assert {"BODY", "LIVER", "PTV_LIVER", "PTV_ILIUM"} <= {r.name for r in rois}
+    assert all(not r.is_empty for r in rois)
 
 
 @pytest.mark.parametrize("label, rx, fractions", [("LIVER", 50.0, 25), ("L ILIUM", 30.0, 10)])
