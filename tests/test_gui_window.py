@@ -28,6 +28,7 @@ def make_window(qtbot, tmp_path):
 
 
 def loaded(qtbot, window, paths=("/virtual/case",)):
+    window.dvh_plot.volume_unit.setCurrentText("cc")  # the engine's own units: Gy and cc
     drop_paths(window, paths)
     wait_idle(qtbot, window)
     return window
@@ -114,9 +115,9 @@ def test_metrics_copy_and_atomic_csv_export(qtbot, make_window, tmp_path, monkey
     w = loaded(qtbot, make_window())
     w.metrics.levels_edit.setText("5, 10")
     w.metrics.levels_edit.editingFinished.emit()
-    assert w.metrics.table.columnCount() == 15
+    assert w.metrics.table.columnCount() == 14
     w.metrics.copy_to_clipboard()
-    assert QtWidgets.QApplication.clipboard().text().startswith("Structure\tType")
+    assert QtWidgets.QApplication.clipboard().text().startswith("Structure\tVolume")
     target = tmp_path / "out.csv"
     monkeypatch.setattr(MetricsTable, "ask_path", classmethod(lambda cls, parent, suggested: str(target)))
     w.metrics.ask_and_export()
@@ -124,7 +125,7 @@ def test_metrics_copy_and_atomic_csv_export(qtbot, make_window, tmp_path, monkey
     assert [r["structure"] for r in rows] == ["PTV", "Cord"] and rows[1]["partial_coverage"] == "yes"
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".tmp") == []
     assert "out.csv" in w.statusBar().currentMessage()
-    assert w.metrics.table.item(1, 3).toolTip().startswith("The dose grid covers only")
+    assert w.metrics.table.item(1, 2).toolTip().startswith("The dose grid covers only")
 
 
 def test_new_patient_asks_replace_or_add(qtbot, make_window, monkeypatch):

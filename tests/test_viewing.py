@@ -112,7 +112,7 @@ def test_metric_rows_flag_partial_coverage_and_csv_is_atomic(tmp_path):
     dvhs = fake_dvhs(case.links[0].structure_set, case.links[0].dose)
     rows = [metrics.metric_row(d, [5.0, 10.0]) for d in dvhs.values()]
     assert not rows[0].partial_coverage and rows[1].partial_coverage
-    assert "⚠" in metrics.cells(rows[1], [5.0, 10.0])[3]
+    assert "⚠" in metrics.cells(rows[1], [5.0, 10.0])[2]
     assert metrics.headers([5.0])[-1] == "V5Gy (%)"
     target = tmp_path / "m.csv"
     metrics.write_text_atomic(str(target), metrics.csv_text(rows, [5.0, 10.0], "PLAN A"))

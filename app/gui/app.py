@@ -57,7 +57,18 @@ def _install_excepthook(window) -> None:
     sys.excepthook = hook
 
 
+def _has_display() -> bool:
+    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+                or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
+
+
 def run(paths: list[str], screenshot: str | None = None) -> int:
+    if not _has_display():
+        if not screenshot:
+            print(f"{APP_NAME}: no display to open the window on (DISPLAY / WAYLAND_DISPLAY unset). "
+                  "Run it on a desktop, under xvfb-run, or use --screenshot FILE.png.", file=sys.stderr)
+            return 1
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = make_application(sys.argv[:1])
     from .main_window import MainWindow  # after the QApplication: pyqtgraph reads the palette
 

@@ -27,14 +27,18 @@ class DvhPlot(QtWidgets.QWidget):
         self.volume_unit = _combo([u.value for u in VolumeUnit], "Volume in cc or % of the structure")
         self.dose_unit = _combo([u.value for u in DoseUnit], "Dose in Gy, % of prescription, or EQD2 "
                                 "(α/β per structure, editable in the structure list)")
+        self.volume_unit.setCurrentText(VolumeUnit.PCT.value)
+        self.settings = CurveSettings(volume_unit=VolumeUnit.PCT)
         for combo in (self.kind, self.volume_unit, self.dose_unit):
             combo.currentTextChanged.connect(self._on_settings)
-        self.plot = pg.PlotWidget(background="#16181c")
+        # the legend sits under the plot (not over the curves): 18 structures would hide them
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("#16181c")
+        self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
-        self.plot.getViewBox().setMouseEnabled(x=True, y=True)
-        self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=1,
-                                          brush=pg.mkBrush(22, 24, 28, 200), pen=pg.mkPen(90, 90, 90))
+        self.legend = pg.LegendItem(labelTextSize="8pt", colCount=4, verSpacing=-6, horSpacing=14)
+        self.canvas.addItem(self.legend, row=1, col=0)
         self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         self.cross_h = pg.InfiniteLine(angle=0, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         for line in (self.cross_v, self.cross_h):
@@ -54,9 +58,9 @@ class DvhPlot(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.canvas, 1)
         layout.addWidget(self.message)
-        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
         session.link_changed.connect(self._on_link)
         session.dvhs_changed.connect(self.refresh)
         session.visibility_changed.connect(self.refresh)

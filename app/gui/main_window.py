@@ -74,7 +74,7 @@ class MainWindow(QtWidgets.QMainWindow):
         left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         left.addWidget(self.plan_tree)
         left.addWidget(self.structures)
-        left.setSizes([220, 600])
+        left.setSizes([190, 640])
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(self.dvh_plot)
         right.addWidget(self.metrics)
@@ -82,7 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         for w in (left, self.slices, right):
             self.splitter.addWidget(w)
-        self.splitter.setSizes([280, 760, 560])
+        self.splitter.setSizes([280, 660, 660])
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
         self.report = LoadReportPanel()
@@ -162,7 +162,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _take_case(self, case) -> None:
         source = self._describe(getattr(self, "_loading", ["files"]))
         self.report.show_report(case.report, source)
-        if case.report.issues:
+        if case.report.errors or case.report.warnings:  # 'ignored' files alone do not pop it up
             self.report_dock.show()
         if not case.patients:
             self.show_message(f"Nothing reviewable in {source}: see the load report")
@@ -199,7 +199,8 @@ class MainWindow(QtWidgets.QMainWindow):
         dvh_fn, rx = self.dvh_fn, captions.prescription_gy(link)
         self.runner.start("dvh", lambda progress, cancel: (link, dvh_fn(
             link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel)))
-        self.show_message(f"Computing DVHs of {link.label}…")
+        if link is self.session.link:  # plans computed ahead stay quiet
+            self.show_message(f"Computing DVHs of {link.label}…")
 
     def _next_dvh_link(self):
         """A dose of the case still without DVHs (computed ahead so switching plans is instant)."""
@@ -228,7 +229,16 @@ class MainWindow(QtWidgets.QMainWindow):
             if nxt is not None:
                 self._start_dvhs(nxt)
             else:
+                if name == "dvh":
+                    self.show_message(self._ready_message())
                 self.work_done.emit()
+
+    def _ready_message(self) -> str:
+        link = self.session.link
+        if link is None:
+            return "Ready"
+        n = len(self.session.dvhs)
+        return f"{captions.plan_caption(link)}: DVHs of {n} structures — hover the images for dose, the curves for values"
 
     def _on_failed(self, name: str, message: str) -> None:
         what = "Loading" if name == "load" else "DVH computation"

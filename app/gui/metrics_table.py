@@ -9,8 +9,18 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.viewing import metrics
 
 from .session import ReviewSession
+from .structure_list import swatch
 
-PARTIAL_BRUSH = QtGui.QBrush(QtGui.QColor(150, 95, 0))
+PARTIAL_BRUSH = QtGui.QBrush(QtGui.QColor(105, 72, 18))
+COL_COVERED = 2
+
+
+_HEADER_TIPS = {
+    "Vol": "Structure volume (cc)",
+    "Covered": "Volume inside the dose grid; ⚠ = the grid misses part of the structure",
+    "D98%": "Minimum dose to the hottest 98 % of the (covered) volume", "D2cc": "Minimum dose to the hottest 2 cc",
+    "D0.03cc": "Near-maximum dose: minimum dose to the hottest 0.03 cc",
+}
 
 
 class MetricsTable(QtWidgets.QWidget):
@@ -40,8 +50,14 @@ class MetricsTable(QtWidgets.QWidget):
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setStyleSheet("QTableWidget::item { padding: 0px 2px; }")
+        font = self.table.font()
+        font.setPointSizeF(max(font.pointSizeF() - 1.5, 7.0))  # dense, as planning-system tables are
+        self.table.setFont(font)
+        self.table.horizontalHeader().setFont(font)
+        self.table.horizontalHeader().setMinimumSectionSize(30)
         bar = QtWidgets.QHBoxLayout()
-        bar.addWidget(QtWidgets.QLabel("Metrics   V at (Gy):"))
+        bar.addWidget(QtWidgets.QLabel("Metrics <span style='color:#999'>(cc, Gy, V in %)</span>  V at Gy:"))
         bar.addWidget(self.levels_edit)
         bar.addStretch(1)
         bar.addWidget(self.copy_button)
@@ -77,28 +93,34 @@ class MetricsTable(QtWidgets.QWidget):
         order = [r.number for r in s.rois]
         dvhs = s.dvhs
         self.rows = [metrics.metric_row(dvhs[n], self.v_levels_gy) for n in order if n in dvhs and n in s.visible]
-        headers = metrics.headers(self.v_levels_gy)
+        headers = metrics.headers(self.v_levels_gy, units=False)
         self.table.setSortingEnabled(False)
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setRowCount(len(self.rows))
-        self.table.setHorizontalHeaderLabels([h.replace(" (", "\n(") for h in headers])
+        self.table.setHorizontalHeaderLabels(headers)
+        for c, (h, full) in enumerate(zip(headers, metrics.headers(self.v_levels_gy))):
+            self.table.horizontalHeaderItem(c).setToolTip(_HEADER_TIPS.get(h, full))
         right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
         for r, row in enumerate(self.rows):
             dvh = dvhs[row.roi_number]
             for c, text in enumerate(metrics.cells(row, self.v_levels_gy)):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, row.roi_number)
-                if c >= 2:
+                if c >= 1:
                     item.setTextAlignment(right)
-                if c == 0:
-                    item.setForeground(QtGui.QBrush(QtGui.QColor(*dvh.color_rgb)))
-                if c == 3 and row.partial_coverage:
+                if c == 0:  # a swatch, not coloured text: dark ROI colours are unreadable on dark rows
+                    item.setIcon(swatch(tuple(dvh.color_rgb), 10))
+                if c == COL_COVERED and row.partial_coverage:
                     item.setBackground(PARTIAL_BRUSH)
                     item.setToolTip(f"The dose grid covers only {row.coverage_pct:.1f} % of {row.name}: "
                                     "dose metrics describe the covered part")
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        if self.table.columnWidth(0) > 96:  # long names elide (full name in the tooltip)
+            self.table.setColumnWidth(0, 96)
+        for r, row in enumerate(self.rows):
+            self.table.item(r, 0).setToolTip(f"{row.name} ({row.type or 'no type'})")
 
     def _show_highlight(self, number: int) -> None:
         for r, row in enumerate(self.rows):

@@ -51,6 +51,7 @@ class PlanTree(QtWidgets.QTreeWidget):
                     child.setData(0, LINK_ROLE, len(self._links) - 1)
                     child.setToolTip(0, text)
                     item.addChild(child)
+                item.setExpanded(True)
             if not patient.links:
                 top.addChild(QtWidgets.QTreeWidgetItem(["(no dose to review)"]))
             top.setExpanded(True)

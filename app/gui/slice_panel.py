@@ -32,8 +32,8 @@ class SlicePanel(QtWidgets.QWidget):
         self.views = {p: SliceView(p) for p in Plane}
         self.window = PRESETS[DEFAULT_PRESET]
         self.show_dose = True
-        self.threshold_pct = 10.0
-        self.opacity = 0.45
+        self.threshold_pct = 30.0
+        self.opacity = 0.4
         self.levels_pct = list(isodose.DEFAULT_LEVELS_PCT)
         self.position = {"x": 0.0, "y": 0.0, "z": 0.0}
         self.last_readout: dict | None = None
@@ -72,22 +72,21 @@ class SlicePanel(QtWidgets.QWidget):
         self.opacity_slider.valueChanged.connect(self._on_opacity)
         self.levels_edit = QtWidgets.QLineEdit(", ".join(f"{v:g}" for v in self.levels_pct))
         self.levels_edit.setToolTip("Isodose lines in % of prescription, e.g. 107, 100, 95, 50")
-        self.levels_edit.setMinimumWidth(60)
-        self.levels_edit.setMaximumWidth(170)
+        self.levels_edit.setFixedWidth(150)
         self.levels_edit.editingFinished.connect(self._on_levels)
         for w in (self.preset, self.wl_label, _separator(), self.dose_box, self.threshold,
-                  QtWidgets.QLabel("Opacity"), self.opacity_slider, _separator(),
-                  QtWidgets.QLabel("Isodoses"), self.levels_edit):
+                  QtWidgets.QLabel("Opacity"), self.opacity_slider):
             bar.addWidget(w)
         bar.addStretch(1)
-        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         side.addWidget(self.views[Plane.CORONAL])
         side.addWidget(self.views[Plane.SAGITTAL])
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.views[Plane.AXIAL])
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([540, 330])
         self.legend = QtWidgets.QLabel()
         self.readout = QtWidgets.QLabel("Move the cursor over an image for position, HU and dose")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -100,7 +99,11 @@ class SlicePanel(QtWidgets.QWidget):
         layout.setSpacing(3)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        layout.addWidget(self.legend)
+        legend_row = QtWidgets.QHBoxLayout()
+        legend_row.addWidget(QtWidgets.QLabel("Isodoses"))
+        legend_row.addWidget(self.levels_edit)
+        legend_row.addWidget(self.legend, 1)
+        layout.addLayout(legend_row)
         layout.addWidget(self.readout)
         for plane, view in self.views.items():
             view.hovered.connect(lambda u, v, p=plane: self._on_hover(p, u, v))
@@ -169,14 +172,16 @@ class SlicePanel(QtWidgets.QWidget):
         self.render_all()
 
     def _show_legend(self) -> None:
-        ref = "% Rx" if self.session.rx_gy else "% of max dose"
         rx = self.session.rx_gy
-        chips = []
+        ref = f"% of Rx {rx:g} Gy" if rx else "% of max dose (no Rx)"
+        chips, tips = [], []
         for pct in self.levels_pct:
             r, g, b = isodose.isodose_color(pct)
-            gy = f" ({rx * pct / 100:.4g} Gy)" if rx else ""
-            chips.append(f"<span style='color: rgb({r},{g},{b})'>■</span>&nbsp;{pct:g}{gy}")
-        self.legend.setText(f"Isodoses, {ref}: " + " &nbsp; ".join(chips) if chips else "No isodose lines")
+            chips.append(f"<span style='color: rgb({r},{g},{b})'>■</span>&nbsp;{pct:g}")
+            if rx:
+                tips.append(f"{pct:g} % = {rx * pct / 100:.4g} Gy")
+        self.legend.setText(" &nbsp;".join(chips) + f" &nbsp; ({ref})" if chips else "no isodose lines")
+        self.legend.setToolTip("\n".join(tips))
 
     # --- navigation -------------------------------------------------------------------------
     def move_crosshair(self, plane: Plane, u_mm: float, v_mm: float) -> None:
@@ -227,8 +232,8 @@ class SlicePanel(QtWidgets.QWidget):
         view.set_contours(self._contours(plane, ct), self.session.highlighted)
         cu, cv, fixed = _UV[plane]
         view.set_crosshair(self.position[cu], self.position[cv])
-        view.set_caption(f"{plane.value.capitalize()}  {fixed} = {self.position[fixed]:.1f} mm  "
-                         f"({index + 1}/{slicing.slice_count(ct, plane)})")
+        view.set_caption(f"{plane.value.capitalize()}\n{fixed} {self.position[fixed]:.1f} mm · "
+                         f"{index + 1}/{slicing.slice_count(ct, plane)}")
         self.render_ms[plane] = (time.perf_counter() - t0) * 1000
 
     def _isodose_lines(self, plane: Plane, index: int, ref_gy: float) -> list:

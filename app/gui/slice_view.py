@@ -89,10 +89,14 @@ class SliceView(pg.GraphicsView):
         self.caption = QtWidgets.QLabel(self)
         self.caption.setStyleSheet("color: #e8e8e8; background: rgba(0,0,0,140); padding: 1px 4px;")
         self.caption.move(4, 4)
-        self.orientation = QtWidgets.QLabel(self)
-        self.orientation.setStyleSheet("color: #9ad; background: transparent; font-size: 10px;")
-        self.orientation.setText({Plane.AXIAL: "R ◂ ▸ L   A ▴", Plane.CORONAL: "R ◂ ▸ L   S ▴",
-                                  Plane.SAGITTAL: "A ◂ ▸ P   S ▴"}[self.plane])
+        # patient directions at the edges: (top, bottom, left, right)
+        letters = {Plane.AXIAL: "APRL", Plane.CORONAL: "SIRL", Plane.SAGITTAL: "SIAP"}[self.plane]
+        self.orientation = []
+        for letter in letters:
+            label = QtWidgets.QLabel(letter, self)
+            label.setStyleSheet("color: #8fb4d8; background: transparent; font-weight: bold;")
+            label.adjustSize()
+            self.orientation.append(label)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._rect: tuple[float, float, float, float] | None = None
         self._dose_rect: tuple[float, float, float, float] | None = None
@@ -130,7 +134,7 @@ class SliceView(pg.GraphicsView):
 
     def set_isodoses(self, lines: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]) -> None:
         """One ``(rgb, xs, ys)`` per level; items are reused (setData), extra ones hidden."""
-        self._update_curves(self._isodose_items, lines, width=1.6, z=3)
+        self._update_curves(self._isodose_items, lines, width=1.3, z=3)
 
     def set_contours(self, contours: dict[int, tuple[tuple[int, int, int], np.ndarray, np.ndarray]],
                      highlighted: int = -1) -> None:
@@ -144,7 +148,7 @@ class SliceView(pg.GraphicsView):
                 item.setZValue(4)
                 self.view.addItem(item, ignoreBounds=True)
                 self._contour_items[number] = item
-            item.setPen(pg.mkPen(rgb, width=3.0 if number == highlighted else 1.5))
+            item.setPen(pg.mkPen(rgb, width=3.2 if number == highlighted else 2.0))
             item.setData(xs, ys, connect="finite")
             item.setVisible(xs.size > 0)
 
@@ -179,8 +183,12 @@ class SliceView(pg.GraphicsView):
         super().resizeEvent(ev)
         if not hasattr(self, "orientation"):  # called from the base constructor
             return
-        self.orientation.adjustSize()
-        self.orientation.move(self.width() - self.orientation.width() - 4, 4)
+        top, bottom, left, right = self.orientation
+        w, h = self.width(), self.height()
+        top.move((w - top.width()) // 2, 4)
+        bottom.move((w - bottom.width()) // 2, h - bottom.height() - 4)
+        left.move(5, (h - left.height()) // 2)
+        right.move(w - right.width() - 5, (h - right.height()) // 2)
 
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
         steps = {QtCore.Qt.Key.Key_Up: 1, QtCore.Qt.Key.Key_Down: -1,

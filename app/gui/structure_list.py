@@ -95,7 +95,8 @@ class StructureList(QtWidgets.QWidget):
         dvhs = self.session.dvhs
         for number, item in self._items.items():
             dvh = dvhs.get(number)
-            self._set_text(item, COL_VOLUME, f"{dvh.volume_cc:.1f}" if dvh is not None else "")
+            text = "" if dvh is None else f"{dvh.volume_cc:.0f}" if dvh.volume_cc >= 1000 else f"{dvh.volume_cc:.1f}"
+            self._set_text(item, COL_VOLUME, text)
 
     def _show_alpha_beta(self) -> None:
         for number, item in self._items.items():

@@ -168,3 +168,19 @@ class LabelItem(_Clickable, pg.TextItem):
         self.updateTextPos()
         self.setToolTip(tooltip_html(event))
         self.setZValue(20)
+
+
+def follow_up_line(follow_up, label: bool) -> pg.InfiniteLine:
+    """The dashed vertical 'last follow-up' line (x in epoch seconds), labelled on one plot only."""
+    from app.gui.timeline_lanes import date_to_x
+
+    text = f"last follow-up {follow_up.date.isoformat()}{' (illustrative)' if follow_up.illustrative else ''}"
+    line = pg.InfiniteLine(date_to_x(follow_up.date), angle=90, movable=False,
+                           pen=pg.mkPen("#495057", width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+                           label=text if label else None,
+                           labelOpts={"position": 0.03, "color": "#495057", "anchors": [(1, 0), (1, 0)],
+                                      "fill": pg.mkBrush(255, 255, 255, 210)})
+    line.setToolTip(f"{html.escape(text)}<br>Status: {html.escape(follow_up.status or '-')}"
+                    f"<br>Source: {html.escape(follow_up.source or '-')}")
+    line.setZValue(15)
+    return line

@@ -14,9 +14,7 @@ wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import math
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -25,11 +23,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
                                find_case_file, load_case, new_case, save_case)
 from app.gui.event_form import EventFormDialog
-from app.gui.timeline_items import ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color
+from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
+                                    follow_up_line)
+from app.gui.timeline_markers import TumorMarkerPlot
 from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, LANES, date_to_x, layout_case
 
 LEFT_AXIS_PX = 128
-MARKER_COLORS = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00"]
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
 
 
@@ -52,7 +51,6 @@ class TimelineView(QtWidgets.QWidget):
         self._selected_id = ""
         self._highlighted: set[str] = set()
         self.event_items: dict[str, QtWidgets.QGraphicsItem] = {}  # event id -> its bar or marker
-        self.marker_curves: dict[str, pg.PlotDataItem] = {}  # lab series id -> curve
         self.warnings: list[TimelineWarning] = []
         self._relayout_timer = QtCore.QTimer(self)
         self._relayout_timer.setSingleShot(True)
@@ -64,25 +62,18 @@ class TimelineView(QtWidgets.QWidget):
     # ----- construction
     def _build_ui(self) -> None:
         self.lanes_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
-        self.markers_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
-        for plot in (self.lanes_plot, self.markers_plot):
-            item = plot.getPlotItem()
-            item.setMouseEnabled(x=True, y=False)
-            item.hideButtons()
-            item.getAxis("left").setWidth(LEFT_AXIS_PX)
-            item.showGrid(x=True, y=False, alpha=0.25)
-            item.layout.setContentsMargins(2, 2, 8, 2)
-        self.lanes_plot.getPlotItem().invertY(True)
-        self.lanes_plot.getPlotItem().getAxis("left").setStyle(tickLength=0)
-        self.lanes_plot.getPlotItem().getAxis("bottom").setStyle(showValues=False, tickLength=0)
-        self.lanes_plot.getPlotItem().getAxis("bottom").setHeight(2)
-        markers = self.markers_plot.getPlotItem()
-        markers.setXLink(self.lanes_plot.getPlotItem())
-        markers.setLogMode(x=False, y=True)
-        markers.setLabel("left", "tumor markers")
-        markers.enableAutoRange(axis="y")
-        self.legend = markers.addLegend(offset=(-8, 2), labelTextSize="8pt", verSpacing=-6,
-                                        labelTextColor="#343a40", brush=pg.mkBrush(255, 255, 255, 200))
+        self.markers_plot = TumorMarkerPlot(LEFT_AXIS_PX)
+        item = self.lanes_plot.getPlotItem()
+        item.setMouseEnabled(x=True, y=False)
+        item.hideButtons()
+        item.getAxis("left").setWidth(LEFT_AXIS_PX)
+        item.showGrid(x=True, y=False, alpha=0.25)
+        item.layout.setContentsMargins(2, 2, 8, 2)
+        item.invertY(True)
+        item.getAxis("left").setStyle(tickLength=0)
+        item.getAxis("bottom").setStyle(showValues=False, tickLength=0)
+        item.getAxis("bottom").setHeight(2)
+        self.markers_plot.getPlotItem().setXLink(item)
 
         self.toolbar = QtWidgets.QToolBar("Case timeline")
         self.toolbar.setOrientation(QtCore.Qt.Orientation.Vertical)
@@ -304,10 +295,10 @@ class TimelineView(QtWidgets.QWidget):
         for place in layout.placements:
             self._add_event_items(plot, place, s_per_px)
         if follow_up:
-            self._add_follow_up_line(plot, follow_up, label=True)
+            plot.addItem(follow_up_line(self._case.last_follow_up, label=True))
         plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
         plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
-        self._rebuild_markers(follow_up)
+        self._rebuild_markers()
         self._apply_highlight()
         self._update_warnings()
         if x_range[1] - x_range[0] > 2 * DAY_S:
@@ -334,52 +325,18 @@ class TimelineView(QtWidgets.QWidget):
         plot.addItem(label)
         self.event_items[event.id] = item
 
-    def _add_follow_up_line(self, plot: pg.PlotItem, follow_up: _dt.date, label: bool) -> None:
-        fu = self._case.last_follow_up
-        text = f"last follow-up {follow_up.isoformat()}{' (illustrative)' if fu.illustrative else ''}"
-        line = pg.InfiniteLine(date_to_x(follow_up), angle=90, movable=False,
-                               pen=pg.mkPen("#495057", width=1.5, style=QtCore.Qt.PenStyle.DashLine),
-                               label=text if label else None,
-                               labelOpts={"position": 0.03, "color": "#495057", "anchors": [(1, 0), (1, 0)],
-                                          "fill": pg.mkBrush(255, 255, 255, 210)})
-        line.setToolTip(f"{text}<br>Status: {fu.status or '-'}<br>Source: {fu.source or '-'}")
-        line.setZValue(15)
-        plot.addItem(line)
-
-    def _rebuild_markers(self, follow_up: _dt.date | None) -> None:
-        plot = self.markers_plot.getPlotItem()
-        plot.clear()
-        self.legend.clear()
-        self.marker_curves = {}
+    def _rebuild_markers(self) -> None:
         series_list = [s for s in self._case.lab_series if s.samples]
+        self.markers_plot.set_series(series_list, self._case.last_follow_up)
         self.markers_plot.setVisible(bool(series_list))
-        self.lanes_plot.getPlotItem().getAxis("bottom").setStyle(showValues=not series_list)
-        self.lanes_plot.getPlotItem().getAxis("bottom").setHeight(2 if series_list else None)
-        for index, series in enumerate(series_list):
-            color = MARKER_COLORS[index % len(MARKER_COLORS)]
-            samples = sorted(series.samples, key=lambda s: s.date)
-            tips = [f"{series.analyte} {s.value:g} {series.unit}\n{s.date.isoformat()}\n"
-                    f"Source: {s.source or series.source}"
-                    + ("\nIllustrative value" if (s.illustrative or series.illustrative) else "") for s in samples]
-            curve = pg.PlotDataItem([date_to_x(s.date) for s in samples], [s.value for s in samples],
-                                    pen=pg.mkPen(color, width=2, style=QtCore.Qt.PenStyle.DashLine
-                                                 if series.illustrative else QtCore.Qt.PenStyle.SolidLine),
-                                    symbol="o", symbolSize=6, symbolBrush=color, symbolPen=color, data=tips,
-                                    name=f"{series.analyte} ({series.unit})"
-                                         + (" — illustrative" if series.illustrative else ""))
-            curve.scatter.opts["hoverable"] = True
-            curve.scatter.opts["tip"] = lambda x, y, data: data
-            plot.addItem(curve)
-            self.marker_curves[series.id or series.analyte] = curve
-            if series.upper_limit_normal:
-                # InfiniteLine knows nothing of log mode: place it at log10 of the value
-                uln = pg.InfiniteLine(math.log10(series.upper_limit_normal), angle=0, movable=False,
-                                      pen=pg.mkPen(color, width=1, style=QtCore.Qt.PenStyle.DotLine))
-                uln.setToolTip(f"{series.analyte} upper limit of normal: {series.upper_limit_normal:g} {series.unit}")
-                plot.addItem(uln)
-        if follow_up and series_list:
-            self._add_follow_up_line(plot, follow_up, label=False)
-        plot.setLabel("left", "markers (log)")
+        axis = self.lanes_plot.getPlotItem().getAxis("bottom")
+        axis.setStyle(showValues=not series_list)  # the marker plot below carries the dates
+        axis.setHeight(2 if series_list else None)
+
+    @property
+    def marker_curves(self) -> dict[str, pg.PlotDataItem]:
+        """Tumor-marker curves by lab series id."""
+        return self.markers_plot.curves
 
     def _on_item_clicked(self, event_id: str, double: bool) -> None:
         event = self._case.event_by_id(event_id)

@@ -56,6 +56,12 @@ def metric_row(dvh, v_levels_gy: list[float]) -> MetricRow:
     """One structure's metrics from an engine ``Dvh``."""
     row = MetricRow(dvh.roi_number, dvh.name, dvh.type, float(dvh.volume_cc),
                     float(dvh.covered_volume_cc), float(dvh.min_gy), float(dvh.mean_gy), float(dvh.max_gy))
+    if row.covered_volume_cc <= 0:  # the dose grid misses the structure: no dose statistics at all
+        row.min_gy = row.mean_gy = row.max_gy = math.nan
+        row.doses_gy = {label: math.nan for label, _, _ in DOSE_METRICS}
+        row.v_cc = {level: math.nan for level in v_levels_gy}
+        row.v_pct = dict(row.v_cc)
+        return row
     for label, kind, x in DOSE_METRICS:
         row.doses_gy[label] = _safe(dvh.d_pct if kind == "pct" else dvh.d_cc, x)
     for level in v_levels_gy:
@@ -87,8 +93,12 @@ def fmt(value: float, digits: int = 2) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def headers(v_levels_gy: list[float]) -> list[str]:
-    return (["Structure", "Type", "Volume (cc)", "Covered (cc)", "Min (Gy)", "Mean (Gy)", "Max (Gy)"]
+def headers(v_levels_gy: list[float], units: bool = True) -> list[str]:
+    """Column titles; ``units=False`` gives the compact on-screen form (units said once above)."""
+    if not units:
+        return (["Structure", "Vol", "Covered", "Min", "Mean", "Max"] + [label for label, _, _ in DOSE_METRICS]
+                + [f"V{level:g}Gy" for level in v_levels_gy])
+    return (["Structure", "Volume (cc)", "Covered (cc)", "Min (Gy)", "Mean (Gy)", "Max (Gy)"]
             + [f"{label} (Gy)" for label, _, _ in DOSE_METRICS]
             + [f"V{level:g}Gy (%)" for level in v_levels_gy])
 
@@ -96,7 +106,7 @@ def headers(v_levels_gy: list[float]) -> list[str]:
 def cells(row: MetricRow, v_levels_gy: list[float]) -> list[str]:
     """The table's text for one row (same order as ``headers``)."""
     covered = fmt(row.covered_volume_cc, 1) + (" ⚠" if row.partial_coverage else "")
-    return ([row.name, row.type, fmt(row.volume_cc, 1), covered, fmt(row.min_gy), fmt(row.mean_gy),
+    return ([row.name, fmt(row.volume_cc, 1), covered, fmt(row.min_gy), fmt(row.mean_gy),
              fmt(row.max_gy)]
             + [fmt(row.doses_gy.get(label, math.nan)) for label, _, _ in DOSE_METRICS]
             + [fmt(row.v_pct.get(level, math.nan), 1) for level in v_levels_gy])
