@@ -18,9 +18,9 @@ from .matching import StructureMatch, match_structures, normalize_name
 from .model import Protocol, StructureSpec
 from .results import Evaluation
 
-# A structure "receives dose" from a course when its maximum from that course reaches this
-# share of the course's prescription (or 1 Gy without one).
-RECEIVES_DOSE_FRACTION = 0.05
+# A structure "receives dose" from a course when it overlaps that course's dose grid and its
+# maximum dose from that course exceeds this (Gy).
+RECEIVES_DOSE_GY = 0.0
 
 
 @dataclass
@@ -125,18 +125,13 @@ def _candidates(links, protocols, roi_names, manual) -> dict[str, _Candidate]:
     return out
 
 
-def _course_rx_gy(link, protocol: Protocol) -> float:
-    if link.plan is not None and link.plan.prescription_gy:
-        return float(link.plan.prescription_gy)
-    return protocol.prescription_gy
-
-
 def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str, str] | None = None,
-                    options: DvhOptions | None = None, all_structures: bool = False) -> Evaluation:
+                    options: DvhOptions | None = None, all_structures: bool = False,
+                    min_dose_gy: float = RECEIVES_DOSE_GY) -> Evaluation:
     """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
 
-    Structures receiving dose from at least two courses (maximum >= 5 % of the course's
-    prescription) are evaluated; with ``all_structures`` every matched one. The others are
+    Structures receiving dose from at least two courses (inside both dose grids, maximum above
+    ``min_dose_gy``) are evaluated; with ``all_structures`` every matched one. The others are
     listed in the notes. Each structure's EQD2 composite uses its own alpha/beta.
     """
     labels = [link.label for link in links]
@@ -160,11 +155,12 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
             reason = per_course[0].reasons[s.name]
             ev.notes.append(f"{s.name}: {reason}")
             continue
-        receiving = [link.label for link, p, sd in zip(links, protocols, per_course)
-                     if s.name in sd.dvhs and sd.dvhs[s.name].max_gy >= RECEIVES_DOSE_FRACTION * _course_rx_gy(link, p)]
+        receiving = [link.label for link, sd in zip(links, per_course)
+                     if s.name in sd.dvhs and sd.dvhs[s.name].covered_volume_cc > 0
+                     and sd.dvhs[s.name].max_gy > min_dose_gy]
         if len(receiving) < 2 and not all_structures:
-            ev.notes.append(f"{s.name}: receives dose from {', '.join(receiving) or 'no course'} only; "
-                            "not evaluated on the composite")
+            which = f"from {receiving[0]} only" if receiving else "from no course"
+            ev.notes.append(f"{s.name}: receives dose {which}; not evaluated on the composite")
             continue
         physical = physical or physical_sum(courses, axes)
         if s.alpha_beta_gy not in eqd2_grids:

@@ -1,0 +1,157 @@
+"""``rtreview check PATH... [--protocol NAME] [--format json|text]``: check plans against dose constraints.
+
+Every dose with a plan is checked against a protocol: the one named by ``--protocol`` (a shipped
+protocol's name or file stem, or a protocol JSON file; ``LABEL=NAME`` for one plan only), else
+the shipped protocol suggested by the plan's fractionation and target names. Plans of one patient
+on one frame of reference are also summed (voxel-wise EQD2 per structure alpha/beta, and
+physically) and the structures dosed by more than one course are checked on the composite.
+
+Exit status: 0 when no mandatory constraint fails (marginal passes; not evaluable is reported,
+and fails only with ``--strict``), 3 when at least one mandatory constraint fails (per plan or on
+the composite), 1 when nothing could be checked, 2 for usage errors (incl. an unknown protocol).
+
+``--format json`` prints::
+
+    {"plans": [{"plan_label", "fractions", "prescription_gy", "protocol", "results": [ROW...],
+                "unmatched_structures": [str], "notes": [str]}],
+     "composite": {"plans": [label...], "protocol", "results": [ROW...], "notes": [str]} | null,
+     "exit_status": int}
+
+with ROW = {"structure", "roi", "metric", "value_gy", "value_eqd2_gy", "alpha_beta_gy", "limit_gy",
+"limit_eqd2_gy", "level", "status" (pass|marginal|fail|not_evaluable), "source", "comparator",
+"value", "limit", "marginal_limit", "unit", "threshold_gy", "threshold_eqd2_gy", "limit_as_written",
+"note"}; see docs/protocols.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+PROG = "rtreview check"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="DICOM files, folders or .zip archives")
+    parser.add_argument("--protocol", action="append", default=[], metavar="NAME",
+                        help="protocol name, file stem or JSON file for every plan; LABEL=NAME for one plan "
+                             "(repeatable). Default: suggested from each plan's fractionation and targets")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument("--map", action="append", default=[], metavar="STRUCTURE=ROI",
+                        help="map a protocol structure to an ROI by hand (repeatable)")
+    parser.add_argument("--no-composite", action="store_true", help="do not evaluate the multi-course composite")
+    parser.add_argument("--strict", action="store_true",
+                        help="a mandatory constraint that is not evaluable counts as failed (exit 3)")
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{what} {v!r}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _choose_protocols(links, args, shipped):
+    from app.core.constraints import find_protocol, suggest_protocol
+
+    general = [p for p in args.protocol if "=" not in p or p.lower().endswith(".json")]
+    specific = {k.casefold(): v for k, v in _pairs([p for p in args.protocol if p not in general], "--protocol").items()}
+    if len(general) > 1:
+        raise ValueError("--protocol NAME given more than once; use LABEL=NAME for per-plan protocols")
+    default = find_protocol(general[0], shipped) if general else None
+    chosen = []
+    for link in links:
+        if link.label.casefold() in specific:
+            chosen.append(find_protocol(specific[link.label.casefold()], shipped))
+            continue
+        if default is not None:
+            chosen.append(default)
+            continue
+        plan = link.plan
+        names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+        if link.structure_set is not None:
+            names += [r.name for r in link.structure_set.rois if r.is_target]
+        chosen.append(suggest_protocol(shipped, fractions=plan.fractions if plan else None,
+                                       prescription_gy=plan.prescription_gy if plan else None, names=names))
+    unknown = set(specific) - {link.label.casefold() for link in links}
+    if unknown:
+        raise ValueError(f"--protocol names plan(s) not found: {', '.join(sorted(unknown))}")
+    return chosen
+
+
+def _composite_groups(case, links, protocols):
+    """Per patient and frame of reference, the checked links (>= 2) to sum."""
+    groups = []
+    for patient in case.patients:
+        by_frame: dict[str, list[int]] = {}
+        for i, link in enumerate(links):
+            if link in patient.links and protocols[i] is not None and link.structure_set is not None:
+                frame = link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid
+                by_frame.setdefault(frame, []).append(i)
+        groups += [idx for idx in by_frame.values() if len(idx) >= 2]
+    return groups
+
+
+def _failed(ev, strict: bool) -> bool:
+    from app.core.constraints import Status
+
+    bad = {Status.FAIL, Status.NOT_EVALUABLE} if strict else {Status.FAIL}
+    return any(r.is_mandatory and r.status in bad for r in ev.results)
+
+
+def run(args: argparse.Namespace) -> int:
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
+    from app.core.constraints import ProtocolError, shipped_protocols
+    from app.core.constraints.plan_check import check_composite, check_plan
+    from app.core.dicom.loader import load
+
+    try:
+        manual = _pairs(args.map, "--map")
+        shipped = shipped_protocols()
+    except (ValueError, ProtocolError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    case = load(args.paths)
+    # Courses in treatment order (plan date, then load order), as a composite reads best.
+    links = sorted(case.links, key=lambda link: (link.plan.date if link.plan is not None and link.plan.date
+                                                 else "9999"))
+    if not links:
+        print(f"{PROG}: no RT Dose found in {', '.join(args.paths)}; nothing to check", file=sys.stderr)
+        return EXIT_NOTHING
+    try:
+        protocols = _choose_protocols(links, args, shipped)
+    except (KeyError, ValueError, ProtocolError) as exc:
+        print(f"{PROG}: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return EXIT_USAGE
+    plans, failed = [], False
+    for link, proto in zip(links, protocols):
+        if proto is None:
+            plans.append({"plan_label": link.label, "fractions": link.plan.fractions if link.plan else None,
+                          "prescription_gy": link.plan.prescription_gy if link.plan else None, "protocol": None,
+                          "results": [], "unmatched_structures": [],
+                          "notes": ["no shipped protocol fits this plan; choose one with --protocol"]})
+            continue
+        ev = check_plan(link, proto, manual=manual)
+        failed |= _failed(ev, args.strict)
+        plans.append(ev.to_dict())
+    composite = None
+    if not args.no_composite:
+        for idx in _composite_groups(case, links, protocols)[:1]:
+            ev = check_composite([links[i] for i in idx], [protocols[i] for i in idx], manual=manual)
+            failed |= _failed(ev, args.strict)
+            composite = {"plans": [links[i].label for i in idx], "protocol": ev.protocol,
+                         "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes)}
+    status = EXIT_FAILED if failed else EXIT_OK
+    report = {"plans": plans, "composite": composite, "exit_status": status}
+    if args.format == "json":
+        print(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        from app.cli.check_text import format_report
+
+        print(format_report(report))
+    return status
