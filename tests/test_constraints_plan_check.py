@@ -53,7 +53,7 @@ def test_check_plan_normal_liver_coverage_and_missing_structure():
     nl = by[("Liver-GTV", "Dmean")]
     assert nl.value_gy == pytest.approx(20.0, abs=0.05)  # linear field, centred shell
     assert nl.limit_gy == pytest.approx(physical_from_eqd2_gy(28.0, 25, 3.0))
-    assert nl.roi_name == "LIVER subtraction GTV_LIVER" and nl.status is Status.PASS
+    assert nl.roi_name == "LIVER - GTV_LIVER" and nl.status is Status.PASS
     ptv = by[("PTV", "D95%")]
     assert ptv.status is Status.FAIL and ptv.limit_gy == pytest.approx(47.5)
     assert by[("Stomach", "Dmean")].status is Status.NOT_EVALUABLE

@@ -69,7 +69,8 @@ def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
     names = dict(match.roi_by_structure)
     for s in protocol.structures:
         if s.derived is not None and s.name not in names:
-            names[s.name] = f" {s.derived.operation} ".join(match.roi_for(o) or o for o in s.derived.operands)
+            symbol = {"union": " + ", "intersection": " & ", "subtraction": " - "}[s.derived.operation]
+            names[s.name] = symbol.join(match.roi_for(o) or o for o in s.derived.operands)
     return names
 
 
