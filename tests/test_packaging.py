@@ -1,4 +1,5 @@
 """An installed, non-editable copy of rtreview finds its resources and the sample case."""
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,8 +23,12 @@ print(len(list(s.glob('*.dcm'))))
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
+    # Build from a clean copy: setuptools reuses ./build, which may hold files deleted since.
+    src = out / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".venv-*", "build", "*.egg-info", "__pycache__", "out", ".pytest_cache"))
     res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
         capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     (path,) = out.glob("rtreview-*.whl")
