@@ -146,3 +146,15 @@ def test_composite_compares_in_eqd2():
     assert r.value == pytest.approx(50.0) and r.status is Status.FAIL
     r = evaluate_constraint_composite(_protocol(), S3, _c("D95%", ">=", 95.0, unit="%Rx"), eqd2, phys)
     assert r.status is Status.NOT_EVALUABLE
+
+
+def test_limit_markers_for_plotting():
+    r = _eval(_c("D2cc", "<=", 30.0), GRAD)
+    m = r.limit_marker()
+    assert (m.dose_gy, m.volume, m.volume_unit) == (30.0, 2.0, "cc")
+    m = _eval(_c("V20Gy", "<=", 50.0), GRAD).limit_marker()
+    assert (m.dose_gy, m.volume, m.volume_unit) == (pytest.approx(20.0), 50.0, "%")
+    assert _eval(_c("Dmean", "<=", 20.0), GRAD).limit_marker().volume is None
+    assert _eval(_c("Dmean", "<=", 20.0), None).limit_marker() is None
+    comp = evaluate_constraint_composite(_protocol(), S3, _c("D95%", "<=", 50.0, basis="eqd2"), GRAD, GRAD)
+    assert comp.limit_marker().dose_gy == 50.0

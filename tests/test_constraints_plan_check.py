@@ -59,6 +59,7 @@ def test_check_plan_normal_liver_coverage_and_missing_structure():
     assert by[("Stomach", "Dmean")].status is Status.NOT_EVALUABLE
     assert ev.unmatched == ["Stomach"]
     assert [r.structure for r in ev.mandatory_failed] == ["PTV"]
+    assert ev.dvhs["Liver-GTV"].mean_gy == pytest.approx(nl.value_gy) and "Stomach" not in ev.dvhs
 
 
 def test_contoured_derived_structure_is_used_as_contoured():

@@ -97,6 +97,7 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
                   roi_names=_roi_names(protocol, match), missing_reasons=sd.reasons)
     ev.unmatched = list(match.unmatched)
     ev.notes = notes + match.notes
+    ev.dvhs = dict(sd.dvhs)
     return ev
 
 
@@ -168,6 +169,8 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
             eqd2_grids[s.alpha_beta_gy] = eqd2_sum(courses, s.alpha_beta_gy, axes)
         sd_eqd2 = structure_dvhs(proto, ss, eqd2_grids[s.alpha_beta_gy], match, options=options, names=[s.name])
         sd_phys = structure_dvhs(proto, ss, physical, match, options=options, names=[s.name])
+        if s.name in sd_eqd2.dvhs:
+            ev.dvhs[s.name] = sd_eqd2.dvhs[s.name]
         seen = set()
         for item_proto, item_spec, c in cand.items:
             spec = StructureSpec(name=s.name, aliases=s.aliases, alpha_beta_gy=s.alpha_beta_gy)

@@ -8,12 +8,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .metrics import parse_metric
+
 
 class Status(str, Enum):
     PASS = "pass"
     MARGINAL = "marginal"
     FAIL = "fail"
     NOT_EVALUABLE = "not_evaluable"
+
+
+@dataclass(frozen=True)
+class LimitMarker:
+    """Where a limit sits on a cumulative DVH plot of the evaluated DVH.
+
+    ``dose_gy`` on the dose axis (Gy, or Gy EQD2 on a composite) and ``volume`` in
+    ``volume_unit`` ('%' or 'cc'); ``volume`` None for Dmean/Dmax/Dmin (a vertical line).
+    """
+
+    dose_gy: float | None
+    volume: float | None
+    volume_unit: str = ""
 
 
 @dataclass
@@ -51,6 +66,20 @@ class ConstraintResult:
     def is_mandatory(self) -> bool:
         return self.level == "mandatory"
 
+    def limit_marker(self) -> LimitMarker | None:
+        """The limit as a point (or line) to draw on this structure's DVH; None if not evaluable."""
+        if self.limit is None:
+            return None
+        m = parse_metric(self.metric)
+        eqd2 = self.unit == "Gy EQD2"
+        if m.is_dose:
+            dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
+            if m.kind in ("D%", "Dcc"):
+                return LimitMarker(dose, m.parameter, "%" if m.kind == "D%" else "cc")
+            return LimitMarker(dose, None)
+        dose = self.threshold_gy if self.threshold_gy is not None else self.threshold_eqd2_gy
+        return LimitMarker(dose, self.limit, self.unit)
+
     def to_dict(self) -> dict:
         def r(x, nd=3):
             return None if x is None else round(float(x), nd)
@@ -79,6 +108,9 @@ class Evaluation:
     prescription_gy: float | None = None
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The DVH each protocol structure was evaluated on (composite: the EQD2 DVH), for views
+    # that show a result's DVH with its limit; not part of the JSON.
+    dvhs: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def mandatory_failed(self) -> list[ConstraintResult]:
