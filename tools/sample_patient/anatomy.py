@@ -52,16 +52,27 @@ SPLEEN_PROFILE = Profile([1.0, 1.05, 1.0, 0.85, 0.7, 0.85, 1.0, 1.05])
 
 
 def _spine(z_top: float = 35.0, z_bottom: float = -188.0):
-    """Vertebral bodies (with discs between), the posterior arch and the canal, as layers."""
+    """Vertebrae T11-L5: bodies with flat end plates (discs between) and their posterior arches
+    (lamina ring around the canal, spinous and transverse processes), as bone shapes."""
     level, disc = 36.0, 8.0
-    bodies, z = [], z_top
+    bones, z = [], z_top
     while z - level > z_bottom - 1:
-        zc = z - (level - disc) / 2
+        top, bottom = z, z - (level - disc)
+        zc = (top + bottom) / 2
         cy = 44.0 + 0.0008 * (zc + 90.0) ** 2  # gentle lumbar lordosis: most anterior at L3
         a = 22.0 + 0.022 * (35.0 - zc)
-        bodies.append(_ell((0.0, cy, zc), (a, a * 0.78, (level - disc) / 2 + 0.01)))
+        bones.append(Loft([(bottom, 0, cy, a, a * 0.78), (top, 0, cy, a, a * 0.78)],
+                          cap_top_mm=2.5, cap_bottom_mm=2.5))
+        ay = _canal_y(zc)
+        # The arch sits a little lower than its body (the pedicles slope down).
+        arch = [(bottom - 4, 0, ay, 16, 15), (top - 8, 0, ay, 16, 15)]
+        bones.append(Loft(arch, cap_top_mm=3, cap_bottom_mm=3))
+        bones.append(Loft([(bottom - 8, 0, ay + 24, 5, 14), (top - 10, 0, ay + 22, 5, 14)],
+                          cap_top_mm=4, cap_bottom_mm=4))
+        bones.append(Loft([(bottom + 2, 0, ay - 6, 40 + 0.1 * (35 - zc), 5), (top - 12, 0, ay - 6,
+                           40 + 0.1 * (35 - zc), 5)], cap_top_mm=3, cap_bottom_mm=3))
         z -= level
-    return bodies
+    return bones
 
 
 def _canal_y(z):
@@ -118,8 +129,6 @@ class Anatomy:
                (-190, 0, 44 + 0.0008 * 100 ** 2, 27, 21)]), 85.0)  # intervertebral discs
         for v in _spine():
             L(v, 0.0, "bone")
-        L(Loft([(z, 0, _canal_y(z), 16, 15) for z in (35, -190)]), HU["cortical"] * 0.6, "fill")
-        L(Loft([(z, 0, _canal_y(z) + 24, 6, 14) for z in (35, -195)]), 0.0, "bone")
         L(Loft([(-190, 0, 80, 52, 24), (-230, 0, 92, 42, 20), (-270, 0, 100, 26, 14),
                 (-300, 0, 104, 12, 9)], cap_bottom_mm=10), 0.0, "bone")  # sacrum / coccyx
         L(Loft([(z, 0, _canal_y(z), 9, 9) for z in (35, -190)] + [(-250, 0, 90, 6, 5)]), HU["csf"])
@@ -131,13 +140,17 @@ class Anatomy:
                    mirror_x=m), 0.0, "bone")  # femoral neck / trochanter
             L(Loft([(-295, 25, -50, 22, 9, 25), (-322, 22, -52, 24, 10, 25)], mirror_x=m), 0.0, "bone")
             L(Loft([(-292, 70, 50, 12, 18), (-322, 62, 55, 16, 20)], mirror_x=m), 0.0, "bone")
-        L(_ell((-40, 10, -132), (8, 8, 6)), HU["gas"])  # a gas bubble in the mesentery-side bowel
+        # Colon (not contoured): transverse, sigmoid; with gas.
+        L(_ell((-10, -62, -128), (95, 17, 16)), HU["bowel"])
+        L(_ell((-40, -66, -128), (14, 8, 8)), HU["gas"])
+        L(_ell((22, 35, -250), (22, 15, 13), -30), HU["bowel"])
+        L(_ell((24, 33, -249), (7, 6, 5)), HU["gas"])
 
         gtv_liver = _ell((30, -45, -35), (30, 26, 28), rot=-20)
         ptv_liver = _ell((30, -45, -35), (37, 33, 35), rot=-20)
         gtv_ilium = _ell((97, 50, -238), (20, 16, 20), rot=30)
         ptv_ilium = _ell((97, 50, -238), (28, 24, 28), rot=30)
-        bowel = Union(Torus((5, -42, -162), 44, 15, kx=1.3, ky=0.85),
+        bowel = Union(Torus((60, -35, -100), 32, 12, kx=1.2, ky=0.85),
                       _ell((62, -28, -228), (26, 20, 20), rot=-25))
         liver = Loft([(-118, -82, -8, 0.42, 0.42), (-100, -76, -12, 0.55, 0.52),
                       (-80, -64, -20, 0.74, 0.6), (-62, -48, -14, 0.94, 0.8),
@@ -183,7 +196,7 @@ class Anatomy:
                           "CAUDA_EQUINA": (HU["csf"] + 10, "fill")}
         # Gas inside hollow organs (painted last; inside the organ, so contours stay true).
         self.gas = [_ell((70, -2, -12), (14, 9, 12), -40),  # stomach air, non-dependent (anterior)
-                    _ell((38, -30, -162), (6, 5, 5)), _ell((-45, -55, -160), (7, 5, 5)),
+                    _ell((60 + 32 * 1.2, -35, -100), (6, 5, 5)), _ell((60, -35 - 32 * 0.85, -102), (6, 5, 5)),
                     _ell((66, -30, -225), (7, 6, 6)), _ell((0, 62, -300), (6, 5, 8))]
 
     # ---- queries -----------------------------------------------------------------------
