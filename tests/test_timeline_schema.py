@@ -100,3 +100,11 @@ def test_line_scanner_agrees_with_json_on_awkward_text():
     assert lines[("a\"b", 2, "d", 1)] == 1
     assert lines[("e", "f")] == 4
     assert format_path(("events", 3, "dose_gy")) == "events[3].dose_gy"
+
+
+def test_nan_and_bom(tmp_path):
+    with pytest.raises(CaseFileError, match="NaN is not allowed"):
+        loads_case(GOOD.replace('"dose_gy": 50', '"dose_gy": NaN'))
+    path = tmp_path / "bom.case.json"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert len(load_case(path).events) == 2

@@ -71,14 +71,16 @@ def test_ongoing_therapies_are_open_ended_and_tooltips_carry_source(view):
 
 
 def test_labels_do_not_overlap_at_1600_by_300(view, qtbot):
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not view._relayout_timer.isActive())
+    view.grab()  # text items take their final scene positions when painted
     labels = [i for i in view.lanes_plot.getPlotItem().items if isinstance(i, LabelItem)]
     rects = [label.sceneBoundingRect().adjusted(1, 1, -1, -1) for label in labels]
     overlaps = [(a.event_id, b.event_id) for i, a in enumerate(labels) for j, b in enumerate(labels)
                 if i < j and rects[i].intersects(rects[j])]
     assert overlaps == []
     view_rect = view.lanes_plot.getPlotItem().getViewBox().sceneBoundingRect()
-    assert all(view_rect.contains(r.center()) for r in rects)
+    outside = [(l.event_id, r.center()) for l, r in zip(labels, rects) if not view_rect.contains(r.center())]
+    assert outside == [], (view_rect, view.lanes_plot.getPlotItem().getViewBox().viewRange())
 
 
 def test_warnings_are_listed(view):

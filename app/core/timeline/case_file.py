@@ -40,6 +40,8 @@ def validate_text(text: str, path: str | os.PathLike = "<text>") -> tuple[dict, 
         document, lines = parse_with_lines(text)
     except json.JSONDecodeError as exc:
         raise CaseFileError(path, f"line {exc.lineno} column {exc.colno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, absurd nesting
+        raise CaseFileError(path, f"not valid JSON: {exc}") from None
     return document, validate(document, load_case_schema(), lines)
 
 
@@ -99,7 +101,7 @@ def loads_case(text: str, path: str | os.PathLike = "<text>") -> CaseTimeline:
 def load_case(path: str | os.PathLike) -> CaseTimeline:
     """Read and validate a case file; raises ``CaseFileError`` (with field paths and lines)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a byte-order mark (Windows editors)
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseFileError(path, f"cannot read: {exc}") from None
     return loads_case(text, path)

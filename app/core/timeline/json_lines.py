@@ -24,8 +24,13 @@ def parse_with_lines(text: str) -> tuple[object, dict[JsonPath, int]]:
     For an object member the line is the line of its key, which is where an editor
     user looks; for the document and array items it is where the value starts.
     """
-    value = json.loads(text)
+    value = json.loads(text, parse_constant=_reject_constant)
     return value, _LineScanner(text).scan()
+
+
+def _reject_constant(name: str) -> object:
+    """NaN and Infinity are not JSON (Python accepts them); other programs could not read them back."""
+    raise ValueError(f"{name} is not allowed in JSON")
 
 
 def line_for(lines: dict[JsonPath, int], path: JsonPath) -> int | None:
