@@ -52,3 +52,16 @@ def test_plan_paths_are_checked_or_the_failure_is_reported(tmp_path):
         assert any(w["code"] == "plan_not_found" for w in summary["warnings"])
     else:
         assert out.returncode == 1 and summary["plan_check_error"]
+
+
+def test_worked_example_against_the_sample_plans(sample_dicom):
+    if not list(sample_dicom.glob("*.dcm")):
+        import pytest
+        pytest.skip("sample DICOM not generated")
+    out = _run(bundled_example_path(), sample_dicom, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    links = {l["plan_label"]: l for l in summary["plan_links"]}
+    assert links["LIVER"]["found"] and links["L ILIUM"]["found"]
+    assert links["LIVER"]["prescription_gy"] == 50 and links["L ILIUM"]["fractions"] == 10
+    assert not [w for w in summary["warnings"] if w["code"].startswith(("plan_", "patient_id"))]

@@ -32,6 +32,8 @@ JSON keys (``--format json``; dates ISO ``YYYY-MM-DD``, null when unknown):
   ``censored`` (= not progressed), ``event_id`` (the progression), ``rule`` (how it ended).
   Default start: the start of the latest line of therapy.
 - ``plans_checked`` (bool), ``plan_check_error`` (only when the DICOM could not be read).
+- ``plan_links[]`` (null without PATH): per RT course ``event_id``, ``plan_label``, ``found``,
+  and the plan's ``sop_instance_uid``, ``plan_date``, ``prescription_gy`` (Gy), ``fractions``.
 - ``warnings[]``: ``code`` (see ``app.core.timeline.checks``), ``severity`` (warning or
   note), ``event_id``, ``message``.
 """
@@ -128,6 +130,10 @@ def format_text(summary: dict) -> str:
     pfs = summary["pfs"]
     out.append(f"\nProgression-free survival from {pfs['start_date']} ({pfs['start']}):")
     out.append(f"  {pfs['pfs_days']} days ({pfs['pfs_months']} months) to {pfs['end_date']}; {pfs['rule']}")
+    for link in summary.get("plan_links") or []:
+        if link["found"]:
+            out.append(f"  RT course {link['event_id']} -> plan {link['plan_label']} dated {link['plan_date']}, "
+                       f"{link['prescription_gy']} Gy / {link['fractions']} fx")
     checked = "with" if summary["plans_checked"] else "without"
     out.append(f"\nWarnings ({checked} DICOM plan checks)")
     for w in summary["warnings"] or [{"severity": "", "message": "none"}]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .checks import PlanLike, check_case
+from .checks import PlanLike, check_case, find_plan
 from .derived import lines_of_therapy, progression_free_survival, time_on_therapy
-from .model import CaseTimeline, Event
+from .model import CaseTimeline, Event, RtCourse
 
 SUMMARY_VERSION = 1
 
@@ -62,6 +62,17 @@ def summarize(case: CaseTimeline, plans: list[PlanLike] | None = None,
                 "progressed": pfs.progressed, "censored": pfs.censored,
                 "event_id": pfs.event_id or None, "rule": pfs.censor_rule},
         "plans_checked": plans is not None,
+        "plan_links": None if plans is None else [_plan_link(c, find_plan(c, plans)) for c in case.of_kind(RtCourse)],
         "warnings": [{"code": w.code, "severity": w.severity, "event_id": w.event_id or None,
                       "message": w.message} for w in check_case(case, plans)],
     }
+
+
+def _plan_link(course: RtCourse, plan: PlanLike | None) -> dict:
+    """Which DICOM plan an RT course resolved to (plan fields null when not found)."""
+    return {"event_id": course.id, "plan_label": course.plan_label or None,
+            "found": plan is not None,
+            "sop_instance_uid": plan.sop_instance_uid if plan else None,
+            "plan_date": (plan.date or None) if plan else None,
+            "prescription_gy": plan.prescription_gy if plan else None,
+            "fractions": plan.fractions if plan else None}
