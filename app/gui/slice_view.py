@@ -148,7 +148,7 @@ class SliceView(pg.GraphicsView):
                 item.setZValue(4)
                 self.view.addItem(item, ignoreBounds=True)
                 self._contour_items[number] = item
-            item.setPen(pg.mkPen(rgb, width=3.2 if number == highlighted else 2.0))
+            self._set_pen(item, rgb, 3.2 if number == highlighted else 2.0)
             item.setData(xs, ys, connect="finite")
             item.setVisible(xs.size > 0)
 
@@ -159,11 +159,19 @@ class SliceView(pg.GraphicsView):
             self.view.addItem(item, ignoreBounds=True)
             items.append(item)
         for item, (rgb, xs, ys) in zip(items, lines):
-            item.setPen(pg.mkPen(rgb, width=width))
+            self._set_pen(item, rgb, width)
             item.setData(xs, ys, connect="finite")
             item.setVisible(xs.size > 0)
         for item in items[len(lines):]:
             item.setVisible(False)
+
+    @staticmethod
+    def _set_pen(item, rgb, width: float) -> None:
+        """Change the pen only when it differs (making pens is a visible share of a render)."""
+        key = (tuple(rgb), width)
+        if getattr(item, "_pen_key", None) != key:
+            item.setPen(pg.mkPen(key[0], width=width))
+            item._pen_key = key
 
     def set_crosshair(self, u_mm: float, v_mm: float) -> None:
         self.v_line.setValue(u_mm)

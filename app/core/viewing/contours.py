@@ -7,30 +7,16 @@ import numpy as np
 
 from app.core.dicom.structure_set import Roi
 
-# Marching-squares cases: corner bits TL=1, TR=2, BR=4, BL=8; edges T, R, B, L.
-_CASES: dict[int, tuple[tuple[str, str], ...]] = {
-    1: (("L", "T"),), 2: (("T", "R"),), 3: (("L", "R"),), 4: (("R", "B"),),
-    5: (("L", "T"), ("R", "B")), 6: (("T", "B"),), 7: (("L", "B"),), 8: (("B", "L"),),
-    9: (("T", "B"),), 10: (("T", "R"), ("B", "L")), 11: (("R", "B"),), 12: (("L", "R"),),
-    13: (("T", "R"),), 14: (("L", "T"),),
-}
+# Marching-squares cases: corner bits TL=1, TR=2, BR=4, BL=8; edges T=0, R=1, B=2, L=3.
+# _SEGMENTS[case] = up to two (edge, edge) pairs; -1 = no segment (saddles 5 and 10 have two).
+_SEGMENTS = np.full((16, 2, 2), -1, dtype=np.intp)
+for _code, _pairs in {1: ((3, 0),), 2: ((0, 1),), 3: ((3, 1),), 4: ((1, 2),), 5: ((3, 0), (1, 2)),
+                      6: ((0, 2),), 7: ((3, 2),), 8: ((2, 3),), 9: ((0, 2),), 10: ((0, 1), (2, 3)),
+                      11: ((1, 2),), 12: ((3, 1),), 13: ((0, 1),), 14: ((3, 0),)}.items():
+    for _k, _pair in enumerate(_pairs):
+        _SEGMENTS[_code, _k] = _pair
 
 EMPTY = (np.empty(0), np.empty(0))
-
-
-def _edge_points(f: np.ndarray, rows: np.ndarray, cols: np.ndarray, edge: str, level: float):
-    """(row, col) fractional index of the level crossing on ``edge`` of cells (rows, cols)."""
-    if edge == "T":
-        a, b = f[rows, cols], f[rows, cols + 1]
-        return rows.astype(float), cols + _t(a, b, level)
-    if edge == "B":
-        a, b = f[rows + 1, cols], f[rows + 1, cols + 1]
-        return rows + 1.0, cols + _t(a, b, level)
-    if edge == "L":
-        a, b = f[rows, cols], f[rows + 1, cols]
-        return rows + _t(a, b, level), cols.astype(float)
-    a, b = f[rows, cols + 1], f[rows + 1, cols + 1]  # R
-    return rows + _t(a, b, level), cols + 1.0
 
 
 def _t(a: np.ndarray, b: np.ndarray, level: float) -> np.ndarray:
@@ -40,23 +26,55 @@ def _t(a: np.ndarray, b: np.ndarray, level: float) -> np.ndarray:
     return np.clip(t, 0.0, 1.0)
 
 
+def _edge_points(f: np.ndarray, rows: np.ndarray, cols: np.ndarray, level: float) -> np.ndarray:
+    """``(4, n, 2)``: the (row, col) crossing on edges T, R, B, L of cells (rows, cols)."""
+    tl, tr = f[rows, cols], f[rows, cols + 1]
+    bl, br = f[rows + 1, cols], f[rows + 1, cols + 1]
+    r, c = rows.astype(float), cols.astype(float)
+    out = np.empty((4, rows.size, 2))
+    out[0, :, 0], out[0, :, 1] = r, c + _t(tl, tr, level)
+    out[1, :, 0], out[1, :, 1] = r + _t(tr, br, level), c + 1.0
+    out[2, :, 0], out[2, :, 1] = r + 1.0, c + _t(bl, br, level)
+    out[3, :, 0], out[3, :, 1] = r + _t(tl, bl, level), c
+    return out
+
+
 def isoline_segments(field: np.ndarray, level: float) -> np.ndarray:
-    """Segments where ``field`` crosses ``level``: ``(N, 2, 2)`` of (row, col) fractional indices."""
+    """Segments where ``field`` crosses ``level``: ``(N, 2, 2)`` of (row, col) fractional indices.
+
+    Vectorized marching squares on the bounding box of the region at or above the level (plus
+    one cell), so the cost follows the line's extent, not the image's."""
     f = np.asarray(field, dtype=np.float32)
+    none = np.empty((0, 2, 2))
     if f.ndim != 2 or min(f.shape) < 2:
-        return np.empty((0, 2, 2))
+        return none
     above = f >= level
-    case = (above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8).astype(np.uint8)
+    row_hit = np.flatnonzero(above.any(axis=1))
+    if row_hit.size == 0:
+        return none
+    col_hit = np.flatnonzero(above.any(axis=0))
+    r0, r1 = max(int(row_hit[0]) - 1, 0), min(int(row_hit[-1]) + 2, f.shape[0])
+    c0, c1 = max(int(col_hit[0]) - 1, 0), min(int(col_hit[-1]) + 2, f.shape[1])
+    if r1 - r0 < 2 or c1 - c0 < 2:
+        return none
+    f, above = f[r0:r1, c0:c1], above[r0:r1, c0:c1]
+    case = (above[:-1, :-1] * np.uint8(1) + above[:-1, 1:] * np.uint8(2)
+            + above[1:, 1:] * np.uint8(4) + above[1:, :-1] * np.uint8(8))
+    rows, cols = np.nonzero((case != 0) & (case != 15))
+    if rows.size == 0:
+        return none
+    codes = case[rows, cols]
+    points = _edge_points(f, rows, cols, level)
     pieces = []
-    for code, pairs in _CASES.items():
-        rows, cols = np.nonzero(case == code)
-        if rows.size == 0:
-            continue
-        for e0, e1 in pairs:
-            r0, c0 = _edge_points(f, rows, cols, e0, level)
-            r1, c1 = _edge_points(f, rows, cols, e1, level)
-            pieces.append(np.stack([np.stack([r0, c0], -1), np.stack([r1, c1], -1)], axis=1))
-    return np.concatenate(pieces) if pieces else np.empty((0, 2, 2))
+    for k in (0, 1):
+        ea, eb = _SEGMENTS[codes, k, 0], _SEGMENTS[codes, k, 1]
+        cells = np.flatnonzero(ea >= 0)
+        if cells.size:
+            pieces.append(np.stack([points[ea[cells], cells], points[eb[cells], cells]], axis=1))
+    segments = np.concatenate(pieces)
+    segments[..., 0] += r0
+    segments[..., 1] += c0
+    return segments
 
 
 def _index_to_mm(index: np.ndarray, axis_mm: np.ndarray) -> np.ndarray:
