@@ -13,14 +13,13 @@ import numpy as np
 
 from . import histogram
 from .dvh import Dvh
-from .interpolate import bilinear_frames, frame_weights, trilinear
+from .interpolate import trilinear
 from .options import DvhOptions
-from .rasterize import coverage, even_odd_signs, signed_area_mm2
+from .rasterize import even_odd_signs, signed_area_mm2
 from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_counts
+from .tally import sample_chunk
 
 MM3_PER_CC = 1000.0
-_GOLDEN = 0.6180339887498949
-_PLASTIC = 0.7548776662466927
 
 
 class DvhCancelled(Exception):
@@ -87,57 +86,19 @@ def _sample(planes, slabs: Slabs, plan, dose, options: DvhOptions,
             bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Covered sample doses (Gy, float32), their volumes (mm³, float32), uncovered volume (mm³)."""
     grid = plan.grid
-    cells = grid.ny * grid.nx
     counts = sub_slab_counts(slabs, plan.z_step_mm)
     dose_parts, volume_parts = [], []
     uncovered = 0.0
-    cell_area = grid.hx * grid.hy
-    for chunk in plane_chunks(cells, counts, options.chunk_cells):
-        cov = coverage(planes[chunk], grid).reshape(-1)
-        occupied = np.flatnonzero(cov > 1e-12)
-        if occupied.size == 0:
-            continue
-        lo, hi = slabs.lo_mm[chunk], slabs.hi_mm[chunk]
-        f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
-        frames, inside_xy = bilinear_frames(dose, grid, f0, f1)
-        frames = frames.reshape(frames.shape[0], cells)
-        m = counts[chunk].copy()
-        # Where the dose does not vary along z over this block, one sample per cell suffices.
-        if frames.shape[0] < 2 or np.max(np.abs(np.diff(frames, axis=0))) < 0.25 * bin_width_gy:
-            m[:] = 1
-        plane = occupied // cells
-        cell = occupied - plane * cells
-        reps = m[plane]
-        owner = np.repeat(np.arange(occupied.size), reps)
-        sub = np.arange(owner.size) - np.repeat(np.cumsum(reps) - reps, reps)
-        p = plane[owner]
-        thick = (hi - lo)[p] / m[p]
-        c = cell[owner]
-        # Stratified z inside each sub-slab: a deterministic low-discrepancy offset per cell, so
-        # the samples of one sub-slab spread over its thickness instead of sitting on one z
-        # (a dose gradient along z then gives a continuous dose distribution, not steps).
-        offset = np.mod(c * _GOLDEN + sub * _PLASTIC + 0.5, 1.0)
-        z = lo[p] + (sub + offset) * thick
-        weight = cov[occupied][owner] * cell_area * thick
-        iz0, iz1, fz, inside_z = frame_weights(dose, z)
-        d = frames[iz0 - f0, c] * (1.0 - fz) + frames[iz1 - f0, c] * fz
-        inside = inside_z & inside_xy.reshape(-1)[c]
-        uncovered += float(weight[~inside].sum())
-        dose_parts.append(d[inside].astype(np.float32))
-        volume_parts.append(weight[inside].astype(np.float32))
+    for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
+        d, v, u = sample_chunk(planes[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk], counts[chunk],
+                               grid, dose, 0.25 * bin_width_gy)
+        uncovered += u
+        if d.size:
+            dose_parts.append(d)
+            volume_parts.append(v)
     if not dose_parts:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), uncovered
     return np.concatenate(dose_parts), np.concatenate(volume_parts), uncovered
-
-
-def _frame_range(z_axis: np.ndarray, z_lo: float, z_hi: float) -> tuple[int, int]:
-    """First and last frame index needed to interpolate anywhere in [z_lo, z_hi]."""
-    n = z_axis.size
-    if n == 1:
-        return 0, 0
-    f0 = int(np.clip(np.searchsorted(z_axis, z_lo, side="right") - 1, 0, n - 2))
-    f1 = int(np.clip(np.searchsorted(z_axis, z_hi, side="left"), f0 + 1, n - 1))
-    return f0, f1
 
 
 def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
@@ -165,7 +126,7 @@ def _make_dvh(roi, doses, volumes_mm3, volume_mm3, uncovered_mm3, extremes, opti
         lows = [float(doses.min())] + ([float(extremes.min())] if extremes.size else [])
         highs = [float(doses.max())] + ([float(extremes.max())] if extremes.size else [])
         min_gy, max_gy = max(min(lows), 0.0), max(highs)
-        mean_gy = float(np.dot(doses.astype(float), volumes_cc.astype(float)) / covered_cc) if covered_cc > 0 else 0.0
+        mean_gy = float(np.sum(doses * volumes_cc, dtype=np.float64) / covered_cc) if covered_cc > 0 else 0.0
     else:
         min_gy = mean_gy = max_gy = float("nan")
     uncovered_cc = uncovered_mm3 / MM3_PER_CC

@@ -23,7 +23,8 @@ def differential(dose_gy: np.ndarray, volume_cc: np.ndarray, bin_width_gy: float
     """Volume (cc) per bin [i*w, (i+1)*w), for as many bins as the highest dose needs."""
     if dose_gy.size == 0:
         return np.zeros(1)
-    index = np.floor(np.maximum(dose_gy, 0.0) / bin_width_gy).astype(np.int64)
+    # Doses are >= 0 here, so truncation is floor.
+    index = (np.maximum(dose_gy, 0.0) / np.float64(bin_width_gy)).astype(np.int64)
     return np.bincount(index, weights=volume_cc, minlength=int(index.max()) + 1)
 
 

@@ -27,6 +27,13 @@ def axis_weights(axis_mm: np.ndarray, coords_mm: np.ndarray,
         inside = np.abs(coords - axis_mm[0]) <= single_tolerance_mm
         return zeros, zeros, np.zeros(coords.shape), inside
     inside = (coords >= axis_mm[0] - TOLERANCE_MM) & (coords <= axis_mm[-1] + TOLERANCE_MM)
+    step = (axis_mm[-1] - axis_mm[0]) / (n - 1)
+    if np.allclose(np.diff(axis_mm), step, rtol=0.0, atol=1e-6 * max(step, 1.0)):
+        # Uniform axis: arithmetic instead of a binary search.
+        position = (coords - axis_mm[0]) / step
+        i0 = np.clip(position.astype(np.int64), 0, n - 2)
+        f = np.clip(position - i0, 0.0, 1.0)
+        return i0, i0 + 1, f, inside
     i0 = np.clip(np.searchsorted(axis_mm, coords, side="right") - 1, 0, n - 2)
     left = axis_mm[i0]
     f = np.clip((coords - left) / (axis_mm[i0 + 1] - left), 0.0, 1.0)
@@ -44,12 +51,13 @@ def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tup
     ix0, ix1, fx, inx = axis_weights(dose.x_mm, x_mm, tol)
     iy0, iy1, fy, iny = axis_weights(dose.y_mm, y_mm, tol)
     iz0, iz1, fz, inz = axis_weights(dose.z_mm, z_mm, tol)
-    d = dose.dose_gy
+    flat = dose.dose_gy.reshape(-1)
+    nz, ny, nx = dose.dose_gy.shape
     value = np.zeros(np.shape(x_mm))
     for iz, wz in ((iz0, 1.0 - fz), (iz1, fz)):
         for iy, wy in ((iy0, 1.0 - fy), (iy1, fy)):
-            for ix, wx in ((ix0, 1.0 - fx), (ix1, fx)):
-                value += wz * wy * wx * d[iz, iy, ix]
+            row = (iz * ny + iy) * nx
+            value += (wz * wy) * ((1.0 - fx) * flat.take(row + ix0) + fx * flat.take(row + ix1))
     inside = inx & iny & inz
     return np.where(inside, value, np.nan), inside
 

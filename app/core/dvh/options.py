@@ -17,8 +17,9 @@ class DvhOptions:
     contour plane's slab is split into sub-slabs no thicker than ``z_extent / samples_across``
     (and the dose frame spacing) where the dose varies along z, one sub-slab where it does not.
     When a structure would need more than ``max_samples`` samples the spacing is coarsened
-    (never beyond the dose grid spacing). Small structures thus get ~``samples_across`` samples
-    across, large ones the dose grid itself.
+    (z up to the contour spacing, in-plane to a multiple of the dose grid spacing). Small
+    structures thus get ~``samples_across`` samples across, large ones about the dose grid, a
+    whole body a few mm; samples are stratified inside their cells and slabs either way.
     """
 
     end_caps: str = END_CAPS_HALF
@@ -27,9 +28,9 @@ class DvhOptions:
     # A gap between neighbouring planes larger than this many contour spacings separates two
     # pieces of the ROI; each piece gets its own end caps.
     gap_factor: float = 1.5
-    samples_across: int = 96
+    samples_across: int = 40
     min_spacing_mm: float = 0.05
-    max_samples: int = 1_500_000
+    max_samples: int = 400_000
     # Upper bound on the size of one chunk of rasterized planes (cells), to bound memory.
     chunk_cells: int = 2_000_000
     # Histogram bin width (Gy); None chooses 0.01 Gy, finer when the maximum dose is small.

@@ -39,7 +39,10 @@ class CellGrid:
 def signed_area_mm2(polygon: np.ndarray) -> float:
     """Shoelace area of a closed polygon (N, 2) (positive when counter-clockwise in x-y)."""
     x, y = polygon[:, 0], polygon[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+    # Shoelace about the first vertex (better conditioned far from the origin).
+    x = x[1:] - x[0]
+    y = y[1:] - y[0]
+    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 
 
 def point_in_polygon(x: float, y: float, polygon: np.ndarray) -> bool:
@@ -59,6 +62,8 @@ def even_odd_signs(polygons: list[np.ndarray]) -> list[float]:
     times the orientation correction so that every contour's own coverage counts positive.
     """
     areas = [signed_area_mm2(p) for p in polygons]
+    if len(polygons) == 1:
+        return [-1.0 if areas[0] >= 0 else 1.0]
     signs = []
     for c, poly in enumerate(polygons):
         depth = 0
@@ -70,14 +75,61 @@ def even_odd_signs(polygons: list[np.ndarray]) -> list[float]:
     return signs
 
 
-def coverage(planes: list[list[np.ndarray]], grid: CellGrid) -> np.ndarray:
+def coverage(planes: list[list[np.ndarray]], grid: CellGrid,
+             centroids: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fraction of each cell covered by each plane's polygons (even-odd), shape (P, ny, nx).
 
     ``planes[p]`` is the list of (N, 2) x-y polygons (mm) on plane p; every vertex must lie
     inside the grid. Values are clipped to [0, 1] (self-overlapping input would exceed 1).
+    With ``centroids``, also returns the centroid of the covered part of each cell, in cell
+    units from the cell's lower-left corner (u, v in [0, 1]; 0.5 for full and empty cells).
     """
     n_planes = len(planes)
+    out_shape = (n_planes, grid.ny, grid.nx)
+    edges = _edges(planes, grid)
+    if edges is None:
+        empty = np.zeros(out_shape)
+        return (empty, np.full(out_shape, 0.5), np.full(out_shape, 0.5)) if centroids else empty
+    ua, va, ub, vb, edge_plane, edge_sign = edges
+    # Split at the column lines, then the pieces at the row lines: each piece lies in one cell.
+    seg, ua, va, ub, vb = _split(np.arange(ua.size), ua, va, ub, vb)
+    seg, va, ua, vb, ub = _split(seg, va, ua, vb, ub)
+    sign = edge_sign[seg]
+    u_mid = 0.5 * (ua + ub)
+    v_mid = 0.5 * (va + vb)
+    i = np.clip(np.floor(u_mid).astype(np.int64), 0, grid.nx - 1)
+    j = np.clip(np.floor(v_mid).astype(np.int64), 0, grid.ny - 1)
+    # Local coordinates of the piece in its cell.
+    u0, u1 = np.clip(ua - i, 0.0, 1.0), np.clip(ub - i, 0.0, 1.0)
+    v0, v1 = va - j, vb - j
+    dv = (v1 - v0) * sign
     width = grid.nx + 1
+    base = (edge_plane[seg] * grid.ny + j) * width + i
+    index = np.concatenate((base, base + 1))
+    size = n_planes * grid.ny * width
+
+    def accumulate(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
+        # own part in the piece's cell, `propagate` in every cell to its right (via cumsum).
+        acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
+        return np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx]
+
+    area = accumulate(dv * (1.0 - 0.5 * (u0 + u1)), dv)
+    if not centroids:
+        return np.clip(area, 0.0, 1.0)
+    du, dvs = u1 - u0, v1 - v0
+    mx = accumulate(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0), 0.5 * dv)
+    half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
+    uv = dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0)
+    my = accumulate(half_sq - uv, half_sq)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = area > 1e-12
+        cu = np.where(ok, mx / np.where(ok, area, 1.0), 0.5)
+        cv = np.where(ok, my / np.where(ok, area, 1.0), 0.5)
+    return np.clip(area, 0.0, 1.0), np.clip(cu, 0.0, 1.0), np.clip(cv, 0.0, 1.0)
+
+
+def _edges(planes: list[list[np.ndarray]], grid: CellGrid):
+    """Non-horizontal polygon edges in cell units with their plane index and even-odd sign."""
     u_parts, v_parts, plane_parts, sign_parts, next_parts = [], [], [], [], []
     offset = 0
     for p, polygons in enumerate(planes):
@@ -94,38 +146,17 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid) -> np.ndarray:
             nxt[-1] = offset
             next_parts.append(nxt)
             offset += n
-    out_shape = (n_planes, grid.ny, grid.nx)
     if offset == 0:
-        return np.zeros(out_shape)
+        return None
     u = np.concatenate(u_parts)
     v = np.concatenate(v_parts)
     nxt = np.concatenate(next_parts)
     ua, va, ub, vb = u, v, u[nxt], v[nxt]
-    edge_plane = np.concatenate(plane_parts)
-    edge_sign = np.concatenate(sign_parts)
-    # Drop horizontal edges: they carry no dy.
-    keep = va != vb
-    ua, va, ub, vb, edge_plane, edge_sign = (a[keep] for a in (ua, va, ub, vb, edge_plane, edge_sign))
-    n_edges = ua.size
-    if n_edges == 0:
-        return np.zeros(out_shape)
-
-    # Split at the column lines, then the pieces at the row lines: each piece lies in one cell.
-    seg, ua, va, ub, vb = _split(np.arange(n_edges), ua, va, ub, vb)
-    seg, va, ua, vb, ub = _split(seg, va, ua, vb, ub)
-    dy = (vb - va) * edge_sign[seg]
-    u_mid = 0.5 * (ua + ub)
-    v_mid = 0.5 * (va + vb)
-    i = np.clip(np.floor(u_mid).astype(np.int64), 0, grid.nx - 1)
-    j = np.clip(np.floor(v_mid).astype(np.int64), 0, grid.ny - 1)
-    frac = np.clip(u_mid - i, 0.0, 1.0)
-    base = (edge_plane[seg] * grid.ny + j) * width + i
-    size = n_planes * grid.ny * width
-    acc = np.bincount(base, weights=dy * (1.0 - frac), minlength=size)
-    acc += np.bincount(base + 1, weights=dy * frac, minlength=size)
-    cov = np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx]
-    np.clip(cov, 0.0, 1.0, out=cov)
-    return cov
+    keep = va != vb  # horizontal edges carry no dy
+    if not np.any(keep):
+        return None
+    return (ua[keep], va[keep], ub[keep], vb[keep], np.concatenate(plane_parts)[keep],
+            np.concatenate(sign_parts)[keep])
 
 
 def _split(seg: np.ndarray, ua: np.ndarray, va: np.ndarray, ub: np.ndarray,

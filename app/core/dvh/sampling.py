@@ -63,16 +63,27 @@ def sample_plan(bounds_mm: tuple[float, float, float, float], slabs: Slabs, volu
     n = options.samples_across
     floor_mm = options.min_spacing_mm
     z_extent = float(slabs.hi_mm[-1] - slabs.lo_mm[0])
+    z_cap = max(dz, slabs.spacing_mm)  # samples are stratified within sub-slabs up to this
     hx = min(dx, max(floor_mm, (xmax - xmin) / n))
     hy = min(dy, max(floor_mm, (ymax - ymin) / n))
-    hz = min(dz, max(floor_mm, z_extent / n))
+    hz = min(z_cap, max(floor_mm, z_extent / n))
     estimate = volume_mm3 / (hx * hy * hz)
     if estimate > options.max_samples:
+        # Coarsen: z up to the contour spacing, then in-plane (beyond the dose grid spacing for
+        # very large structures; samples stay stratified within their cells).
         scale = (estimate / options.max_samples) ** (1.0 / 3.0)
-        hx, hy, hz = min(dx, hx * scale), min(dy, hy * scale), min(dz, hz * scale)
-    hx = dx / math.ceil(dx / hx - 1e-9)
-    hy = dy / math.ceil(dy / hy - 1e-9)
-    return SamplePlan(_aligned_grid(dose.x_mm[0], hx, xmin, xmax, dose.y_mm[0], hy, ymin, ymax), hz)
+        hz_new = min(z_cap, hz * scale)
+        in_plane = math.sqrt(estimate / options.max_samples * hz / hz_new)
+        hx, hy, hz = hx * in_plane, hy * in_plane, hz_new
+    return SamplePlan(_aligned_grid(dose.x_mm[0], _step(dx, hx), xmin, xmax,
+                                    dose.y_mm[0], _step(dy, hy), ymin, ymax), hz)
+
+
+def _step(dose_step: float, wanted: float) -> float:
+    """``wanted`` rounded to a divisor (or, when coarser, a multiple) of the dose grid step."""
+    if wanted <= dose_step:
+        return dose_step / math.ceil(dose_step / wanted - 1e-9)
+    return dose_step * max(1, round(wanted / dose_step))
 
 
 def _aligned_grid(x_ref: float, hx: float, xmin: float, xmax: float,
