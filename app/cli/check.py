@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", action="append", default=[], metavar="STRUCTURE=ROI",
                         help="map a protocol structure to an ROI by hand (repeatable)")
     parser.add_argument("--no-composite", action="store_true", help="do not evaluate the multi-course composite")
+    parser.add_argument("--composite-all", action="store_true",
+                        help="evaluate every matched structure on the composite, not only those dosed by 2+ courses")
     parser.add_argument("--strict", action="store_true",
                         help="a mandatory constraint that is not evaluable counts as failed (exit 3)")
 
@@ -90,7 +92,8 @@ def _composite_groups(case, links, protocols):
     for patient in case.patients:
         by_frame: dict[str, list[int]] = {}
         for i, link in enumerate(links):
-            if link in patient.links and protocols[i] is not None and link.structure_set is not None:
+            mine = any(link is other for other in patient.links)  # identity: links hold numpy arrays
+            if mine and protocols[i] is not None and link.structure_set is not None:
                 frame = link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid
                 by_frame.setdefault(frame, []).append(i)
         groups += [idx for idx in by_frame.values() if len(idx) >= 2]
@@ -142,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     composite = None
     if not args.no_composite:
         for idx in _composite_groups(case, links, protocols)[:1]:
-            ev = check_composite([links[i] for i in idx], [protocols[i] for i in idx], manual=manual)
+            ev = check_composite([links[i] for i in idx], [protocols[i] for i in idx], manual=manual,
+                                 all_structures=args.composite_all)
             failed |= _failed(ev, args.strict)
             composite = {"plans": [links[i].label for i in idx], "protocol": ev.protocol,
                          "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes)}

@@ -15,7 +15,10 @@ def _row(r: dict) -> list[str]:
         eqd2 = f"{_num(r['value_eqd2_gy'])} / {_num(r['limit_eqd2_gy'])}"
     else:
         value, limit = _num(r["value"], " " + unit), f"{r['comparator']} {_num(r['limit'], ' ' + unit)}"
-        eqd2 = f"at {_num(r['threshold_gy'], ' Gy')} (EQD2 {_num(r['threshold_eqd2_gy'], ' Gy')})"
+        if r["threshold_gy"] is None:  # composite: the dose level is an EQD2
+            eqd2 = f"at {_num(r['threshold_eqd2_gy'], ' Gy EQD2')}"
+        else:
+            eqd2 = f"at {_num(r['threshold_gy'], ' Gy')} (EQD2 {_num(r['threshold_eqd2_gy'], ' Gy')})"
     return [SYMBOL[r["status"]], r["level"], r["structure"], r["metric"], value, limit, eqd2,
             f"{r['alpha_beta_gy']:g}", r["limit_as_written"]]
 

@@ -178,7 +178,8 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
                                                 sd_phys.dvhs.get(s.name),
                                                 roi_name=_roi_names(proto, match).get(s.name),
                                                 missing_reason=sd_eqd2.reasons.get(s.name, "structure not found"))
-            ident = (res.metric, res.comparator, None if res.limit is None else round(res.limit, 3))
+            ident = (res.metric, res.comparator, *(None if x is None else round(x, 3) for x in
+                                                   (res.limit, res.limit_eqd2_gy, res.threshold_eqd2_gy)))
             if ident in seen:
                 continue
             seen.add(ident)
