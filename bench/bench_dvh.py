@@ -146,7 +146,11 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
 
     from app.core.dicom.rtdose import read_dose
     from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import compute_dvhs
+    from app.core.dvh import DvhOptions, compute_dvhs
+
+    from nelms_scoring import parse_options
+    opt_kw = parse_options(job.get("options"))
+    options = DvhOptions(**opt_kw) if opt_kw else None
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -161,14 +165,14 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
         stamps.append((name, time.perf_counter()))
 
     t0 = time.perf_counter()
-    dvhs = compute_dvhs(ss, dose, prescription_gy=job.get("prescription_gy"))
+    dvhs = compute_dvhs(ss, dose, options, prescription_gy=job.get("prescription_gy"))
     cold_s = time.perf_counter() - t0
     runs = []
     per_roi_best: dict[int, float] = {}
     for _ in range(repeat):
         stamps.clear()
         t0 = time.perf_counter()
-        compute_dvhs(ss, dose, prescription_gy=job.get("prescription_gy"), progress=progress)
+        compute_dvhs(ss, dose, options, prescription_gy=job.get("prescription_gy"), progress=progress)
         runs.append(time.perf_counter() - t0)
         prev = t0
         for roi, (_, t) in zip(ss.rois, stamps):
@@ -179,7 +183,7 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
     tracemalloc.start()
     tracemalloc.reset_peak()
     base, _ = tracemalloc.get_traced_memory()
-    compute_dvhs(ss, dose, prescription_gy=job.get("prescription_gy"))
+    compute_dvhs(ss, dose, options, prescription_gy=job.get("prescription_gy"))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -189,7 +193,7 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
         import pstats
         prof = cProfile.Profile()
         prof.enable()
-        compute_dvhs(ss, dose, prescription_gy=job.get("prescription_gy"))
+        compute_dvhs(ss, dose, options, prescription_gy=job.get("prescription_gy"))
         prof.disable()
         buf = io.StringIO()
         st = pstats.Stats(prof, stream=buf)
@@ -311,6 +315,8 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="cProfile our engine on the large case -> bench/out/profile_large.txt")
     ap.add_argument("--json", help="write all measurements to this JSON file")
+    ap.add_argument("--opt", action="append", metavar="KEY=VALUE",
+                    help="DvhOptions override for our engine, e.g. --opt samples_across=32 (repeatable)")
     ap.add_argument("--worker-ours", help=argparse.SUPPRESS)
     ap.add_argument("--worker-out", help=argparse.SUPPRESS)
     ap.add_argument("--profile-out", help=argparse.SUPPRESS)
@@ -341,6 +347,10 @@ def main(argv=None) -> int:
     if not args.no_peer and not peer_ok:
         notes.append("bench/.venv-peer missing (run bench/setup_peer.sh): peer not timed")
 
+    for job in jobs:
+        job["options"] = args.opt or []
+    if args.opt:
+        notes.append("our engine with DvhOptions overrides: " + ", ".join(args.opt))
     t_start = time.perf_counter()
     results = []
     for job in jobs:

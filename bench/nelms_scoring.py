@@ -321,12 +321,38 @@ def curve_variant(own: dict, dose_gy, cum_cc) -> dict:
     return out
 
 
-def ours_results(cases) -> tuple[dict, dict, float]:
-    """Our engine (app.core.dvh) on the cases: (own metrics, curve metrics, compute seconds)."""
+def parse_options(pairs) -> dict:
+    """``["samples_across=32", "end_caps=none"]`` -> DvhOptions keyword arguments (typed)."""
+    out = {}
+    for pair in pairs or []:
+        key, _, raw = pair.partition("=")
+        raw = raw.strip()
+        if raw.lower() in ("none", "null"):
+            value = None if key != "end_caps" else "none"
+        elif raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+        out[key.strip()] = value
+    return out
+
+
+def ours_results(cases, options: dict | None = None) -> tuple[dict, dict, float]:
+    """Our engine (app.core.dvh) on the cases: (own metrics, curve metrics, compute seconds).
+
+    ``options``: DvhOptions keyword overrides (default options when empty)."""
     sys.path.insert(0, str(REPO))
     from app.core.dicom.rtdose import read_dose
     from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import compute_dvhs
+    from app.core.dvh import DvhOptions, compute_dvhs
+
+    opts = DvhOptions(**options) if options else None
 
     own, curve, secs = {}, {}, 0.0
     for c in cases:
@@ -335,7 +361,7 @@ def ours_results(cases) -> tuple[dict, dict, float]:
         roi = ss.roi(c.roi_number)
         ss_one = type(ss)(**{**ss.__dict__, "rois": [roi]})
         t0 = time.perf_counter()
-        dvh = compute_dvhs(ss_one, dose)[c.roi_number]
+        dvh = compute_dvhs(ss_one, dose, opts)[c.roi_number]
         secs += time.perf_counter() - t0
         own[c.case_id] = {"V": dvh.volume_cc, "Dmin": dvh.min_gy, "Dmax": dvh.max_gy,
                           "Dmean": dvh.mean_gy, "D99": dvh.d_pct(99), "D95": dvh.d_pct(95),
@@ -353,6 +379,8 @@ def main(argv=None) -> int:
     ap.add_argument("--root", default=str(DEFAULT_ROOT), help="benchmark folder")
     ap.add_argument("--tests", default=",".join(TESTS), help="comma list of test1,test2,test2s")
     ap.add_argument("--failures", action="store_true", help="list every failed value")
+    ap.add_argument("--opt", action="append", metavar="KEY=VALUE",
+                    help="ours only: DvhOptions override, e.g. --opt samples_across=32 (repeatable)")
     ap.add_argument("--json", help="write the scores (and the engine's values) to this JSON file")
     args = ap.parse_args(argv)
 
@@ -374,8 +402,10 @@ def main(argv=None) -> int:
                  + (f": {raw['cases'][0]['settings']}" if args.mode == "best" else " settings")
                  + f"), pydicom {v['pydicom']}, numpy {v['numpy']}")
     else:
-        own, curve, secs = ours_results(cases)
-        label = "rtreview app.core.dvh (default options)"
+        opts = parse_options(args.opt)
+        own, curve, secs = ours_results(cases, opts)
+        label = "rtreview app.core.dvh (" + (", ".join(f"{k}={v}" for k, v in opts.items())
+                                             or "default options") + ")"
         extra = f"compute {secs:.2f} s for {len(cases)} cases"
     wall = time.perf_counter() - t0
 
