@@ -161,13 +161,19 @@ class ArrowItem(QtWidgets.QGraphicsPathItem):
 class LabelItem(_Clickable, pg.TextItem):
     """An event's label (clickable like its bar or marker)."""
 
-    def __init__(self, event: Event, text: str, color: QtGui.QColor, on_click: ClickHandler, anchor=(0, 0.5)):
+    def __init__(self, event: Event, text: str, color: QtGui.QColor, on_click: ClickHandler,
+                 offset_px: float = 0.0, anchor=(0, 0.5)):
+        self.offset_px = offset_px  # to the right of its anchor point, in pixels at every zoom
         super().__init__(text=text, color=color, anchor=anchor)
         self.event_id, self.on_click = event.id, on_click
         self.textItem.document().setDocumentMargin(1)  # tight box: lanes are ~16 px rows at 300 px
         self.updateTextPos()
         self.setToolTip(tooltip_html(event))
         self.setZValue(20)
+
+    def updateTextPos(self):
+        super().updateTextPos()
+        self.textItem.setPos(self.textItem.pos() + QtCore.QPointF(getattr(self, "offset_px", 0.0), 0))
 
 
 def follow_up_line(follow_up, label: bool) -> pg.InfiniteLine:

@@ -218,7 +218,10 @@ class TimelineView(QtWidgets.QWidget):
             return
         x0 = date_to_x(min(days)) - 25 * DAY_S
         x1 = date_to_x(max(days)) + (OPEN_END_TAIL_DAYS + 25) * DAY_S
-        self.lanes_plot.getPlotItem().setXRange(x0, x1, padding=0)
+        box = self.lanes_plot.getPlotItem().getViewBox()
+        # pan and zoom stay near the case: a year either side, at least two weeks shown
+        box.setLimits(xMin=x0 - 365 * DAY_S, xMax=x1 + 365 * DAY_S, minXRange=14 * DAY_S)
+        box.setXRange(x0, x1, padding=0)
 
     # ----- hooks tests replace
     def _show_error(self, title: str, text: str) -> None:
@@ -293,7 +296,7 @@ class TimelineView(QtWidgets.QWidget):
                 plot.addItem(band)
         plot.getAxis("left").setTicks([[(y, title) for y, title in layout.lane_ticks], []])
         for place in layout.placements:
-            self._add_event_items(plot, place, s_per_px)
+            self._add_event_items(plot, place)
         if follow_up:
             plot.addItem(follow_up_line(self._case.last_follow_up, label=True))
         plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
@@ -304,14 +307,14 @@ class TimelineView(QtWidgets.QWidget):
         if x_range[1] - x_range[0] > 2 * DAY_S:
             plot.setXRange(*x_range, padding=0)
 
-    def _add_event_items(self, plot: pg.PlotItem, place, s_per_px: float) -> None:
+    def _add_event_items(self, plot: pg.PlotItem, place) -> None:
         event = place.event
         color = event_color(event)
         text = _label(event)
         if place.x1 is None:
             item = MarkerItem(event, place.x0, place.y, self._on_item_clicked)
-            label = LabelItem(event, text, color.darker(130), self._on_item_clicked)
-            label.setPos(place.x0 + (MarkerItem.SIZE_PX / 2 + 2) * s_per_px, place.y)
+            label = LabelItem(event, text, color.darker(130), self._on_item_clicked, MarkerItem.SIZE_PX / 2 + 2)
+            label.setPos(place.x0, place.y)
         else:
             item = BarItem(event, place.x0, place.x1, place.y, self._on_item_clicked)
             if place.open_end:
@@ -319,8 +322,8 @@ class TimelineView(QtWidgets.QWidget):
                 plot.addItem(FadeTailItem(color, place.x1, tail_end, place.y, BarItem.HEIGHT_ROWS))
                 plot.addItem(ArrowItem(color, tail_end, place.y))
             label_color = QtGui.QColor("white") if place.label_inside else color.darker(150)
-            label = LabelItem(event, text, label_color, self._on_item_clicked)
-            label.setPos(place.x0 + 3 * s_per_px if place.label_inside else place.x1 + 3 * s_per_px, place.y)
+            label = LabelItem(event, text, label_color, self._on_item_clicked, 3)
+            label.setPos(place.x0 if place.label_inside else place.x1, place.y)
         plot.addItem(item)
         plot.addItem(label)
         self.event_items[event.id] = item
