@@ -87,6 +87,7 @@ def test_warnings_are_listed(view):
     codes = [w.code for w in view.warnings]
     assert "rt_fractions_exceed_weekdays" in codes
     assert view.warnings_button.text().startswith("⚠ 1")
+    assert "9 weekdays" in view.event_items["rt-liver"].toolTip()
     view.set_plans([])
     assert "plan_not_found" in [w.code for w in view.warnings]
 

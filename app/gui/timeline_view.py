@@ -15,6 +15,7 @@ wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -126,7 +127,7 @@ class TimelineView(QtWidgets.QWidget):
     def set_plans(self, plans: list | None) -> None:
         """The DICOM plans on show (``app.core.dicom.plan.Plan``): enables the plan checks."""
         self._plans = list(plans) if plans is not None else None
-        self._update_warnings()
+        self._rebuild()
 
     @QtCore.Slot(str)
     def highlight_plan(self, label: str) -> None:
@@ -282,11 +283,12 @@ class TimelineView(QtWidgets.QWidget):
         x_range = plot.getViewBox().viewRange()[0]
         plot.clear()
         self.event_items = {}
+        self._update_warnings()  # first: flagged events carry a mark in their label
         s_per_px = self._x_scale_s_per_px()
         metrics = QtGui.QFontMetrics(self.font())
         follow_up = self._case.last_follow_up_date
         open_end_x = date_to_x(follow_up) + DAY_S if follow_up else None
-        layout = layout_case(self._case, lambda e: (metrics.horizontalAdvance(_label(e)) + 8) * s_per_px,
+        layout = layout_case(self._case, lambda e: (metrics.horizontalAdvance(self._label(e)) + 8) * s_per_px,
                              (MarkerItem.SIZE_PX + 4) * s_per_px, open_end_x)
         for index, (top, bottom) in enumerate(layout.lane_bounds):
             if index % 2 == 0:
@@ -303,14 +305,13 @@ class TimelineView(QtWidgets.QWidget):
         plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
         self._rebuild_markers()
         self._apply_highlight()
-        self._update_warnings()
         if x_range[1] - x_range[0] > 2 * DAY_S:
             plot.setXRange(*x_range, padding=0)
 
     def _add_event_items(self, plot: pg.PlotItem, place) -> None:
         event = place.event
         color = event_color(event)
-        text = _label(event)
+        text = self._label(event)
         if place.x1 is None:
             item = MarkerItem(event, place.x0, place.y, self._on_item_clicked)
             label = LabelItem(event, text, color.darker(130), self._on_item_clicked, MarkerItem.SIZE_PX / 2 + 2)
@@ -324,9 +325,19 @@ class TimelineView(QtWidgets.QWidget):
             label_color = QtGui.QColor("white") if place.label_inside else color.darker(150)
             label = LabelItem(event, text, label_color, self._on_item_clicked, 3)
             label.setPos(place.x0 if place.label_inside else place.x1, place.y)
+        flagged = [w for w in self.warnings if w.event_id == event.id and w.severity == "warning"]
+        if flagged:
+            extra = "".join(f"<br><span style='color:#c92a2a'>⚠ {html.escape(w.message)}</span>" for w in flagged)
+            for graphic in (item, label):
+                graphic.setToolTip(graphic.toolTip() + extra)
         plot.addItem(item)
         plot.addItem(label)
         self.event_items[event.id] = item
+
+    def _label(self, event) -> str:
+        """Short text beside an event (details in its tooltip); ⚠ when a check flags it."""
+        flagged = any(w.event_id == event.id and w.severity == "warning" for w in self.warnings)
+        return _label(event) + (" ⚠" if flagged else "")
 
     def _rebuild_markers(self) -> None:
         series_list = [s for s in self._case.lab_series if s.samples]
