@@ -193,6 +193,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         if link is not None and link.structure_set is not None and not self.session.has_dvhs(link):
             self._start_dvhs(link)
+        elif link is not None and self.session.has_dvhs(link):
+            self.show_message(self._ready_message())
 
     def _start_dvhs(self, link) -> None:
         self._dvh_link = link  # the link of the running DVH task (failures are its)
