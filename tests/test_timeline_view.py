@@ -165,7 +165,7 @@ def test_event_form_builds_and_validates(qtbot):
     assert event.end_date == dt.date(2022, 1, 31) and not event.ongoing and event.raw["x_custom"] == 1
     dialog = EventFormDialog(None, None)
     qtbot.addWidget(dialog)
-    dialog.kind_box.setCurrentText("rt_course")
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("rt_course"))
     dialog.editors["start_date"].setText("2020-13-01")
     dialog.editors["site"].setText("Brain")
     dialog.accept()

@@ -37,6 +37,10 @@ FIELDS: dict[str, list[tuple[str, str, object]]] = {
     "death": [("date", "Date", "date"), ("cause", "Cause", "text")],
     "note": [("date", "Date", "date"), ("title", "Title", "text")],
 }
+KIND_TITLES = {"diagnosis": "Diagnosis", "rt_course": "Radiotherapy course", "systemic_therapy": "Systemic therapy",
+               "procedure": "Procedure (e.g. HAIC, TACE, surgery)", "response": "Response assessment",
+               "adverse_event": "Adverse event (CTCAE)", "imaging": "Imaging study", "death": "Death",
+               "note": "Note"}
 COMMON = [("source", "Source", "text"), ("illustrative", "Illustrative (made-up values)", "bool"),
           ("notes", "Notes", "text")]
 
@@ -50,10 +54,12 @@ class EventFormDialog(QtWidgets.QDialog):
         if event is not None and event.id_generated:
             self._raw.pop("id", None)
         self.result_event: Event | None = None
+        self.setMinimumWidth(520)
         self.kind_box = QtWidgets.QComboBox()
-        self.kind_box.addItems(list(FIELDS))
+        for kind in FIELDS:
+            self.kind_box.addItem(KIND_TITLES[kind], kind)
         if event is not None:
-            self.kind_box.setCurrentText(event.kind)
+            self.kind_box.setCurrentIndex(self.kind_box.findData(event.kind))
             self.kind_box.setEnabled(False)  # a different kind is a different event: delete and add
         self.form_host = QtWidgets.QWidget()
         self.error_label = QtWidgets.QLabel()
@@ -71,10 +77,14 @@ class EventFormDialog(QtWidgets.QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.editors: dict[str, QtWidgets.QWidget] = {}
-        self.kind_box.currentTextChanged.connect(self._build_form)
-        self._build_form(self.kind_box.currentText())
+        self.kind_box.currentIndexChanged.connect(self._build_form)
+        self._build_form()
 
-    def _build_form(self, kind: str) -> None:
+    def kind(self) -> str:
+        return self.kind_box.currentData()
+
+    def _build_form(self, _index: int = 0) -> None:
+        kind = self.kind()
         old = self.form_host.layout()
         if old is not None:
             QtWidgets.QWidget().setLayout(old)  # reparent the old layout so it is deleted
@@ -93,7 +103,7 @@ class EventFormDialog(QtWidgets.QDialog):
             return box
         if isinstance(kind_of, tuple):
             combo = QtWidgets.QComboBox()
-            combo.addItems(list(kind_of))
+            combo.addItems([""] + list(kind_of))  # no default: a response result must be chosen
             if value in kind_of:
                 combo.setCurrentText(str(value))
             return combo
@@ -105,7 +115,7 @@ class EventFormDialog(QtWidgets.QDialog):
     def form_dict(self) -> dict:
         """The event's file dict: the original with the form's fields overlaid; an emptied
         field is removed (or null if the file had it as null)."""
-        kind = self.kind_box.currentText()
+        kind = self.kind()
         data = dict(self._raw)
         data["kind"] = kind
         types = {name: kind_of for name, _, kind_of in FIELDS[kind] + COMMON}
