@@ -119,25 +119,24 @@ def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
 def _make_dvh(roi, doses, volumes_mm3, volume_mm3, uncovered_mm3, extremes, options: DvhOptions,
               prescription_gy) -> Dvh:
     volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
-    covered_cc = float(np.sum(volumes_cc, dtype=float))
-    notes: list[str] = []
+    # The samples' volumes add up to the exact polygon-area x slab volume; report that exact sum
+    # (float64) and the tallied uncovered part, so volume_cc is the same on every dose grid.
     total_cc = volume_mm3 / MM3_PER_CC
+    uncovered_cc = min(uncovered_mm3 / MM3_PER_CC, total_cc)
+    covered_cc = total_cc - uncovered_cc if doses.size else 0.0
+    notes: list[str] = []
     if doses.size:
         lows = [float(doses.min())] + ([float(extremes.min())] if extremes.size else [])
         highs = [float(doses.max())] + ([float(extremes.max())] if extremes.size else [])
         min_gy, max_gy = max(min(lows), 0.0), max(highs)
-        mean_gy = float(np.sum(doses * volumes_cc, dtype=np.float64) / covered_cc) if covered_cc > 0 else 0.0
+        tallied = float(np.sum(volumes_cc, dtype=np.float64))
+        mean_gy = float(np.sum(doses * volumes_cc, dtype=np.float64) / tallied) if tallied > 0 else 0.0
     else:
         min_gy = mean_gy = max_gy = float("nan")
-    uncovered_cc = uncovered_mm3 / MM3_PER_CC
-    if uncovered_cc > 1e-6 * max(total_cc, 1e-9):
+    if uncovered_cc > 1e-6 * max(total_cc, 1e-9) or not doses.size:
         share = 100.0 * uncovered_cc / total_cc if total_cc > 0 else 100.0
         notes.append(f"{uncovered_cc:.3f} cc ({share:.1f}%) of the structure lies outside the dose grid; "
                      "the DVH and its statistics describe the covered part only")
-        # Keep the two volumes consistent with the tally (float32 sums vs the exact area sum).
-        total_cc = covered_cc + uncovered_cc
-    else:
-        total_cc = covered_cc if covered_cc > 0 else total_cc
     width = histogram.choose_bin_width(max_gy if np.isfinite(max_gy) else 0.0, options.bin_width_gy)
     diff = histogram.differential(doses, volumes_cc, width)
     cum = histogram.cumulative(diff)

@@ -76,6 +76,8 @@ class Dvh:
     # -- dose at volume -------------------------------------------------------------------
     def d_cc(self, volume_cc: float) -> float:
         """Minimum dose (Gy) received by the hottest ``volume_cc``; NaN if larger than the structure."""
+        if not self.covered_volume_cc > 0:
+            return float("nan")
         if self.has_samples:
             return quantiles.dose_at_volume_samples(self.sample_dose_gy, self.sample_volume_cc,
                                                     self.cumulative_cc, self.bin_width_gy, volume_cc)
@@ -83,6 +85,8 @@ class Dvh:
 
     def d_pct(self, percent: float) -> float:
         """Minimum dose (Gy) received by the hottest ``percent`` % of the covered volume."""
+        if not self.covered_volume_cc > 0:
+            return float("nan")
         if percent <= 0:
             return self.max_gy
         if percent >= 100:
@@ -91,10 +95,14 @@ class Dvh:
 
     def d_pct_curve(self, percent: float) -> float:
         """Dx% read off the cumulative curve (linear between points), for comparison with d_pct."""
+        if not self.covered_volume_cc > 0:
+            return float("nan")
         return quantiles.dose_at_volume_curve(self.dose_gy, self.cumulative_cc,
                                               percent / 100.0 * self.covered_volume_cc)
 
     def d_cc_curve(self, volume_cc: float) -> float:
+        if not self.covered_volume_cc > 0:
+            return float("nan")
         return quantiles.dose_at_volume_curve(self.dose_gy, self.cumulative_cc, volume_cc)
 
     # -- volume at dose -------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY]``: DVHs and metrics, headless.
+
+Loads the paths (files, folders, .zip) with ``app.core.dicom.loader.load``; every dose grid
+linked to a structure set (one structure set and unlinked doses are paired) gets the DVHs of all
+its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
+
+    {"doses": [{"sop_instance_uid", "path", "plan_label", "fractions", "prescription_gy",
+                "structure_set_path", "notes": [str],
+                "structures": [{"name", "roi_number", "type", "volume_cc", "covered_volume_cc",
+                                "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy",
+                                "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi",
+                                ["paddick_ci", "gradient_index" for targets with a prescription],
+                                "bin_width_gy", "notes": [str],
+                                "cumulative": {"dose_gy": [...], "volume_cc": [...]}}],
+                "skipped": [{"roi_number", "name", "reason"}]}]}
+
+``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
+curve and the statistics describe the covered part. Undefined values (e.g. D2cc of a 1 cc
+structure) are null. CSV: one row per structure with the scalar columns. Exit status 0 when at
+least one DVH was computed, 1 otherwise (message on stderr), 2 for usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import warnings
+
+EXIT_OK, EXIT_NOTHING = 0, 1
+CSV_COLUMNS = ("dose_path", "plan_label", "roi_number", "name", "type", "volume_cc", "covered_volume_cc",
+               "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy", "d50_gy", "d5_gy", "d2_gy",
+               "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi", "paddick_ci", "gradient_index", "notes")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="DICOM files (e.g. one RTSTRUCT and one RTDOSE), folders or .zip archives")
+    parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    parser.add_argument("--bin-width", type=float, metavar="GY", default=None,
+                        help="DVH bin width in Gy (default 0.01, finer for low doses)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.bin_width is not None and not args.bin_width > 0:
+        print(f"rtreview dvh: --bin-width must be positive, not {args.bin_width}", file=sys.stderr)
+        return 2
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
+    from app.core.dicom.loader import load
+    from app.core.dvh import DvhOptions
+
+    case = load(args.paths)
+    result = dvh_report(case, DvhOptions(bin_width_gy=args.bin_width))
+    if args.format == "json":
+        json.dump(result, sys.stdout, separators=(",", ":"), allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        write_csv(result, sys.stdout)
+    computed = sum(len(d["structures"]) for d in result["doses"])
+    if computed == 0:
+        problems = [f"{i.path}: {i.message}" for i in case.report.errors]
+        why = "; ".join(problems) if problems else "no RT Dose with a structure set was found"
+        print(f"rtreview dvh: no DVH computed from {', '.join(args.paths)} ({why})", file=sys.stderr)
+        return EXIT_NOTHING
+    return EXIT_OK
+
+
+def dvh_report(case, options=None) -> dict:
+    """The JSON-ready result for every dose link of ``case``."""
+    from app.core.dvh import compute_dvhs
+    from app.core.dvh.metrics import find_body, gradient_index, paddick_ci
+
+    doses = []
+    for link in case.links:
+        plan = link.plan
+        rx = plan.prescription_gy if plan is not None else None
+        entry = {"sop_instance_uid": link.dose.sop_instance_uid, "path": link.dose.path,
+                 "plan_label": link.label, "fractions": plan.fractions if plan is not None else None,
+                 "prescription_gy": rx,
+                 "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
+                 "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": []}
+        if link.structure_set is None:
+            entry["notes"].append("no structure set linked to this dose: no DVHs")
+            doses.append(entry)
+            continue
+        dvhs = compute_dvhs(link.structure_set, link.dose, options, prescription_gy=rx)
+        body = find_body(dvhs)
+        names = {r.number: r.name for r in link.structure_set.rois}
+        for roi_number, reason in dvhs.skipped.items():
+            entry["skipped"].append({"roi_number": roi_number, "name": names.get(roi_number, ""), "reason": reason})
+        for dvh in dvhs.values():
+            item = dvh.to_json()
+            if rx and _is_target(dvh):
+                cumulative = item.pop("cumulative")
+                item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose))
+                item["gradient_index"] = _finite(gradient_index(rx, body, link.dose))
+                item["cumulative"] = cumulative
+            entry["structures"].append(item)
+        doses.append(entry)
+    return {"doses": doses}
+
+
+def write_csv(result: dict, stream) -> None:
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for dose in result["doses"]:
+        for s in dose["structures"]:
+            row = {k: ("" if s.get(k) is None else s.get(k)) for k in CSV_COLUMNS}
+            row.update(dose_path=dose["path"], plan_label=dose["plan_label"], notes=" | ".join(s.get("notes", [])))
+            writer.writerow(row)
+
+
+def _is_target(dvh) -> bool:
+    return dvh.type.upper() in ("PTV", "CTV", "GTV", "ITV") or dvh.name.upper().startswith(("PTV", "CTV", "GTV", "ITV"))
+
+
+def _finite(value: float) -> float | None:
+    return round(float(value), 6) if value is not None and math.isfinite(value) else None
