@@ -103,6 +103,8 @@ class Anatomy:
         for m in (False, True):
             L(Loft([(-30, 95, 62, 8, 6), (0, 98, 52, 38, 30), (35, 92, 30, 52, 52)], mirror_x=m,
                    cap_bottom_mm=12), HU["lung"])
+        # Heart apex above the left lobe, in the top slices (above the diaphragm).
+        L(_ell((35, -25, 52), (75, 60, 45), -30), HU["blood"])
         # Posterior muscles: paraspinal, psoas, and gluteal / iliacus in the pelvis.
         for m in (False, True):
             L(Loft([(35, 36, 92, 24, 16), (-150, 38, 93, 30, 18), (-215, 30, 100, 22, 12)], mirror_x=m,

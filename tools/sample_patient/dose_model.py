@@ -177,24 +177,39 @@ def _smooth2d(img, sigma_px):
 
 def compensate(grid, maps, terms, weights, ptv, iterations=8, gain=0.8):
     """Field-in-field style compensation: scale each beam's fluence along the rays through the
-    PTV so that the PTV dose becomes uniform (multiplicative, ratio back-projected per beam)."""
+    PTV so that the PTV dose becomes uniform (multiplicative, ratio back-projected per beam).
+    Works on the PTV voxels only; returns one modulation map per beam."""
     step = grid[1] - grid[0]
     mods = [np.ones_like(m) for m in maps]
+    uvt = [(u[ptv], v[ptv], t[ptv]) for u, v, t in terms]
+    idx = [np.rint((v - grid[0]) / step).astype(np.int64) * grid.size
+           + np.rint((u - grid[0]) / step).astype(np.int64) for u, v, _ in uvt]
     for _ in range(iterations):
-        doses = [w * _bilinear(grid, a * m, u, v) * t for a, m, (u, v, t), w in zip(maps, mods, terms, weights)]
-        total = np.sum(doses, axis=0)
-        ratio = np.clip(np.mean(total[ptv]) / np.maximum(total[ptv], 1e-9), 0.8, 1.25)
-        for b, (u, v, t) in enumerate(terms):
-            iu = np.rint((u[ptv] - grid[0]) / step).astype(np.int64)
-            iv = np.rint((v[ptv] - grid[0]) / step).astype(np.int64)
-            idx = iv * grid.size + iu
-            wt = t[ptv] * maps[b].ravel()[idx]
-            num = np.bincount(idx, wt * ratio, grid.size ** 2).reshape(maps[b].shape)
-            den = np.bincount(idx, wt, grid.size ** 2).reshape(maps[b].shape)
+        total = sum(w * _bilinear(grid, a * m, u, v) * t
+                    for a, m, (u, v, t), w in zip(maps, mods, uvt, weights))
+        ratio = np.clip(np.mean(total) / np.maximum(total, 1e-9), 0.8, 1.25)
+        for b, (_, _, t) in enumerate(uvt):
+            wt = t * maps[b].ravel()[idx[b]]
+            num = np.bincount(idx[b], wt * ratio, grid.size ** 2).reshape(maps[b].shape)
+            den = np.bincount(idx[b], wt, grid.size ** 2).reshape(maps[b].shape)
             num, den = _smooth2d(num, 3.0), _smooth2d(den, 3.0)
             eps = 0.02 * den.max()
             mods[b] *= ((num + eps) / (den + eps)) ** gain
     return mods
+
+
+def skin_distance(body, xs, ys, zs, point, gantry_deg, step_mm: float = 0.5) -> float:
+    """Geometric depth (mm) of ``point`` below the skin along the beam (for the SSD)."""
+    _, d_hat = beam_axes(gantry_deg)
+    t = np.arange(0.0, 600.0, step_mm)
+    px, py = point[0] - t * d_hat[0], point[1] - t * d_hat[1]
+    ix = np.rint((px - xs[0]) / (xs[1] - xs[0])).astype(np.int64)
+    iy = np.rint((py - ys[0]) / (ys[1] - ys[0])).astype(np.int64)
+    iz = int(np.argmin(np.abs(zs - point[2])))
+    ok = (ix >= 0) & (ix < xs.size) & (iy >= 0) & (iy < ys.size)
+    inside = np.zeros(t.size, dtype=bool)
+    inside[ok] = body[iz, iy[ok], ix[ok]]
+    return float(inside.sum() * step_mm)
 
 
 def _gauss_matrix(coords, sigma):
@@ -239,8 +254,7 @@ def plan_dose(beams, hu, body, ptv_mask, ptv_points, iso, xs, ys, zs, rx_gy, fra
         u, v, t, depth = beam_terms(fld, density, body, xs, ys, zs, iso)
         at_iso = _trilinear_point(_bilinear(grid, fmap, u, v) * t, xs, ys, zs, iso)
         fld.iso_depth_mm = _trilinear_point(depth, xs, ys, zs, iso)
-        geo = radiological_depth(body.astype(float), xs, ys, iso, spec.gantry_deg)
-        fld.geometric_depth_mm = _trilinear_point(geo, xs, ys, zs, iso)
+        fld.geometric_depth_mm = skin_distance(body, xs, ys, zs, iso, spec.gantry_deg)
         fields.append(fld)
         maps.append(fmap)
         terms.append((u, v, t))

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import Tag
 from pydicom.sequence import Sequence
 
 from . import uids
@@ -43,6 +45,18 @@ def fmt(v: float, nd: int = 2) -> str:
     """A short DS string (at most ``nd`` decimals, no trailing zeros, no '-0')."""
     s = f"{round(float(v), nd):.{nd}f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
+
+
+CONTOUR_DATA = Tag(0x3006, 0x0050)
+
+
+def raw_ds(tag: Tag, values: list[str]) -> RawDataElement:
+    """A multi-valued DS element stored as its encoded bytes: pydicom writes it as is, which
+    spares the per-value DS validation (contour data has ~10^5 numbers)."""
+    raw = "\\".join(values).encode("ascii")
+    if len(raw) % 2:
+        raw += b" "
+    return RawDataElement(tag, "DS", len(raw), raw, 0, False, True)
 
 
 def _item(**kw) -> Dataset:
@@ -149,11 +163,13 @@ def rtstruct(ident: Identity, ct: list[Dataset], rois, contours_of, date: str, t
         for z, img in sorted(by_z.items(), reverse=True):
             for poly in contours_of(roi, z):
                 data = np.column_stack([poly, np.full(len(poly), z)]).ravel()
-                items.append(_item(
+                item = _item(
                     ContourImageSequence=Sequence([_item(ReferencedSOPClassUID=uids.CT_IMAGE,
                                                          ReferencedSOPInstanceUID=img.SOPInstanceUID)]),
                     ContourGeometricType="CLOSED_PLANAR", NumberOfContourPoints=len(poly),
-                    ContourNumber=len(items) + 1, ContourData=[fmt(v, 1) for v in data]))
+                    ContourNumber=len(items) + 1)
+                item[CONTOUR_DATA] = raw_ds(CONTOUR_DATA, [fmt(v, 1) for v in data])
+                items.append(item)
         contour_seq.append(_item(ROIDisplayColor=[str(c) for c in roi.color_rgb],
                                  ContourSequence=Sequence(items), ReferencedROINumber=number))
         obs_seq.append(_item(ObservationNumber=number, ReferencedROINumber=number,
