@@ -155,6 +155,19 @@ def test_dropping_junk_shows_the_report_and_the_window_stays_usable(qtbot, windo
     assert window.session.link is not None and window.session.dvhs
 
 
+def test_dropping_a_zip_of_the_sample_loads_it(qtbot, window, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        for f in sorted(SAMPLE_DICOM.glob("*.dcm")):
+            z.write(f, f"export/{f.name}")
+    drop_paths(window.plan_tree.viewport(), [archive])  # anywhere on the window
+    wait_idle(qtbot, window)
+    assert [i.text(0).split(" ")[0] for i in window.plan_tree.plan_items()] == ["LIVER", "L"]
+    assert window.dvh_plot.visible_curve_data()
+
+
 def test_screenshot_command_writes_a_1600x1000_png(tmp_path):
     out = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

@@ -93,8 +93,11 @@ class StructureList(QtWidgets.QWidget):
 
     def _show_volumes(self) -> None:
         dvhs = self.session.dvhs
+        skipped = getattr(dvhs, "skipped", {})  # the engine's DvhResults says why a ROI has no DVH
         for number, item in self._items.items():
             dvh = dvhs.get(number)
+            if number in skipped:
+                item.setToolTip(COL_VOLUME, f"No DVH: {skipped[number]}")
             text = "" if dvh is None else f"{dvh.volume_cc:.0f}" if dvh.volume_cc >= 1000 else f"{dvh.volume_cc:.1f}"
             self._set_text(item, COL_VOLUME, text)
 

@@ -11,8 +11,11 @@ from enum import Enum
 
 import numpy as np
 
-DEFAULT_ALPHA_BETA_TARGET_GY = 10.0
-DEFAULT_ALPHA_BETA_OAR_GY = 3.0
+from app.core.dvh.radiobiology import ALPHA_BETA_LATE_GY, ALPHA_BETA_TUMOR_GY
+from app.core.dvh.radiobiology import eqd2_gy as _engine_eqd2_gy
+
+DEFAULT_ALPHA_BETA_TARGET_GY = ALPHA_BETA_TUMOR_GY
+DEFAULT_ALPHA_BETA_OAR_GY = ALPHA_BETA_LATE_GY
 
 
 class CurveKind(str, Enum):
@@ -51,10 +54,10 @@ def default_alpha_beta_gy(is_target: bool) -> float:
 
 
 def eqd2_gy(dose_gy: np.ndarray, fractions: int, alpha_beta_gy: float) -> np.ndarray:
-    """Equivalent dose in 2-Gy fractions of a total dose given in ``fractions`` equal fractions."""
-    d = np.asarray(dose_gy, dtype=float)
-    n = max(int(fractions), 1)
-    return d * (d / n + alpha_beta_gy) / (2.0 + alpha_beta_gy)
+    """Equivalent dose in 2-Gy fractions of a total dose given in ``fractions`` equal fractions
+    (the DVH engine's linear-quadratic conversion, applied to the curve's dose axis: the
+    conversion is monotonic, so the cumulative curve maps point by point)."""
+    return np.asarray(_engine_eqd2_gy(np.asarray(dose_gy, dtype=float), max(int(fractions), 1), alpha_beta_gy))
 
 
 def can_show(settings: CurveSettings, rx_gy: float | None, fractions: int | None) -> str:
