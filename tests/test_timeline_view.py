@@ -59,6 +59,9 @@ def test_marker_lane_plots_exactly_the_files_values(view):
         assert list(x) == [date_to_x(dt.date.fromisoformat(s["date"])) for s in series["samples"]]
         assert series["unit"] in view.marker_curves[series["id"]].name()
     assert view.markers_plot.getPlotItem().getAxis("left").logMode
+    scatter = view.marker_curves["afp"].scatter
+    tip = scatter.opts["tip"](x=0, y=0, data=scatter.data["data"][0])
+    assert "12400 ng/mL" in tip and "2020-06-08" in tip and "Illustrative" in tip
 
 
 def test_ongoing_therapies_are_open_ended_and_tooltips_carry_source(view):
@@ -66,6 +69,7 @@ def test_ongoing_therapies_are_open_ended_and_tooltips_carry_source(view):
     assert len(tails) == 3  # lenvatinib, camrelizumab, lenalidomide
     tip = view.event_items["lenvatinib"].toolTip()
     assert "8" in tip and "Source: case report" in tip and "Illustrative" in tip
+    assert "dose per fraction</i></td><td>2 Gy" in view.event_items["rt-liver"].toolTip()
     assert "Illustrative" not in view.event_items["haic"].toolTip()
     assert isinstance(view.event_items["pd-2021-06"], MarkerItem)
 

@@ -106,6 +106,12 @@ class RtCourse(Event):
         dose = f"{self.dose_gy:g} Gy/{self.fractions} fx" if self.dose_gy is not None else ""
         return " ".join(x for x in (self.plan_label or self.site, dose) if x)
 
+    def details(self) -> list[tuple[str, str]]:
+        out = super().details()
+        if self.dose_per_fraction_gy is not None:
+            out.insert(4, ("dose per fraction", f"{self.dose_per_fraction_gy:g} Gy"))
+        return out
+
     def links_plan(self, label: str = "", sop_instance_uid: str = "") -> bool:
         if sop_instance_uid and self.plan_sop_instance_uid:
             return sop_instance_uid == self.plan_sop_instance_uid
