@@ -83,6 +83,8 @@ def test_concurrent_systemic_therapy_is_noted_with_its_class(case):
     assert any("anti-VEGF" in w.message for w in notes)
     assert any("checkpoint" in w.message for w in notes)
     assert all(w.severity == "note" for w in notes)
+    [near] = [w for w in check_case(case) if w.code == "systemic_near_rt"]
+    assert near.event_id == "rt-liver" and "lenvatinib (anti-VEGF" in near.message and "1 day(s) after" in near.message
 
 
 def test_events_after_last_follow_up(case):

@@ -4,7 +4,8 @@ They produce warnings, never errors: the file may be right and the reviewer deci
 Codes (stable, for scripts): ``rt_fractions_exceed_weekdays``, ``rt_end_before_start``,
 ``plan_not_found``, ``plan_date_after_course_start``, ``plan_date_long_before_course``,
 ``plan_prescription_differs``, ``plan_fractions_differ``, ``patient_id_differs``,
-``event_after_last_follow_up``, ``systemic_concurrent_with_rt`` (severity ``note``).
+``event_after_last_follow_up``, ``systemic_concurrent_with_rt`` and ``systemic_near_rt``
+(anti-VEGF or checkpoint inhibitor within 30 days before or after a course; both severity ``note``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .model import CaseTimeline, RtCourse, SystemicTherapy
 
 PLAN_DATE_MAX_LEAD_DAYS = 60  # a plan approved longer than this before its course starts is suspicious
 DOSE_TOLERANCE_GY = 0.01
+NEAR_RT_DAYS = 30  # anti-VEGF agents and checkpoint inhibitors this close to RT are worth a note
 
 
 class PlanLike(Protocol):
@@ -119,12 +121,20 @@ def _concurrency_checks(case: CaseTimeline) -> list[TimelineWarning]:
         rt_end = course.end_date or course.start_date
         for therapy in case.of_kind(SystemicTherapy):
             t_end = therapy.end_date or (follow_up if therapy.ongoing else therapy.start_date) or _dt.date.max
+            kind = rt_interaction_class(therapy.drug, therapy.drug_class)
+            why = f" ({kind}: relevant to RT toxicity)" if kind else ""
             if therapy.start <= rt_end and t_end >= course.start_date:
-                kind = rt_interaction_class(therapy.drug, therapy.drug_class)
-                why = f" ({kind}: relevant to RT toxicity)" if kind else ""
                 out.append(TimelineWarning("systemic_concurrent_with_rt",
-                                    f"{therapy.drug}{why} given during RT course {course.title} "
-                                    f"({course.start_date}..{rt_end})", course.id, "note"))
+                                           f"{therapy.drug}{why} given during RT course {course.title} "
+                                           f"({course.start_date}..{rt_end})", course.id, "note"))
+            elif kind and 0 < (therapy.start - rt_end).days <= NEAR_RT_DAYS:
+                out.append(TimelineWarning("systemic_near_rt", f"{therapy.drug}{why} started "
+                                           f"{(therapy.start - rt_end).days} day(s) after RT course "
+                                           f"{course.title} ended ({rt_end})", course.id, "note"))
+            elif kind and therapy.end_date and 0 < (course.start_date - therapy.end_date).days <= NEAR_RT_DAYS:
+                out.append(TimelineWarning("systemic_near_rt", f"{therapy.drug}{why} stopped "
+                                           f"{(course.start_date - therapy.end_date).days} day(s) before RT "
+                                           f"course {course.title} started ({course.start_date})", course.id, "note"))
     return out
 
 
