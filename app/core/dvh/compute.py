@@ -41,13 +41,14 @@ def skip_reason(roi) -> str | None:
     return None
 
 
-def plane_area_mm2(polygons: list[np.ndarray]) -> float:
-    """Area of one plane's polygons combined by the even-odd rule (mm²)."""
+def plane_area_mm2(polygons: list[np.ndarray], signs: list[float] | None = None) -> float:
+    """Area of one plane's polygons (each of >= 3 points) combined by the even-odd rule (mm²)."""
     polygons = [p for p in polygons if len(p) >= 3]
     if not polygons:
         return 0.0
+    signs = even_odd_signs(polygons) if signs is None else signs
     # even_odd_signs returns -orientation * parity; the accumulation counts CCW as -1.
-    return float(sum(-s * signed_area_mm2(p) for p, s in zip(polygons, even_odd_signs(polygons))))
+    return float(sum(-s * signed_area_mm2(p) for p, s in zip(polygons, signs)))
 
 
 def stack_volume_cc(roi, options: DvhOptions | None = None, default_spacing_mm: float = 3.0) -> float:
@@ -73,16 +74,17 @@ def compute_dvh(roi, dose, options: DvhOptions | None = None, prescription_gy: f
         raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
     xy = np.concatenate(vertices)
     bounds = (xy[:, 0].min(), xy[:, 0].max(), xy[:, 1].min(), xy[:, 1].max())
-    areas = np.array([plane_area_mm2(p) for p in planes])
+    signs = [even_odd_signs(p) if p else [] for p in planes]
+    areas = np.array([plane_area_mm2(p, s) for p, s in zip(planes, signs)])
     volume_mm3 = float(np.dot(areas, slabs.thickness_mm))
     plan = sample_plan(bounds, slabs, max(volume_mm3, 1e-9), dose, options)
     bin_hint = histogram.choose_bin_width(dose.max_gy, options.bin_width_gy)
-    doses, volumes, uncovered_mm3 = _sample(planes, slabs, plan, dose, options, bin_hint)
+    doses, volumes, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
     extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
     return _make_dvh(roi, doses, volumes, volume_mm3, uncovered_mm3, extremes, options, prescription_gy)
 
 
-def _sample(planes, slabs: Slabs, plan, dose, options: DvhOptions,
+def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
             bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Covered sample doses (Gy, float32), their volumes (mm³, float32), uncovered volume (mm³)."""
     grid = plan.grid
@@ -90,8 +92,8 @@ def _sample(planes, slabs: Slabs, plan, dose, options: DvhOptions,
     dose_parts, volume_parts = [], []
     uncovered = 0.0
     for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
-        d, v, u = sample_chunk(planes[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk], counts[chunk],
-                               grid, dose, 0.25 * bin_width_gy)
+        d, v, u = sample_chunk(planes[chunk], signs[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk],
+                               counts[chunk], grid, dose, 0.25 * bin_width_gy)
         uncovered += u
         if d.size:
             dose_parts.append(d)
@@ -102,11 +104,11 @@ def _sample(planes, slabs: Slabs, plan, dose, options: DvhOptions,
 
 
 def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
-    """Dose at every contour vertex on its plane and on its slab's two faces (covered only)."""
+    """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
     xs, ys, zs = [], [], []
     for k, polygons in enumerate(planes):
         for poly in polygons:
-            for z in (slabs.lo_mm[k], slabs.z_mm[k], slabs.hi_mm[k]):
+            for z in (slabs.lo_mm[k], slabs.hi_mm[k]):
                 xs.append(poly[:, 0])
                 ys.append(poly[:, 1])
                 zs.append(np.full(len(poly), z))

@@ -41,6 +41,8 @@ def axis_weights(axis_mm: np.ndarray, coords_mm: np.ndarray,
 
 
 def _single_tolerance(dose) -> float:
+    if min(dose.dose_gy.shape) > 1:
+        return 0.0  # only used along an axis of a single sample
     dx, dy, _ = dose.spacing_mm
     return 0.5 * max(dx, dy)
 
@@ -65,15 +67,20 @@ def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tup
 def bilinear_frames(dose, grid: CellGrid, first_frame: int, last_frame: int) -> tuple[np.ndarray, np.ndarray]:
     """In-plane bilinear dose at the cell centres of ``grid`` on frames first..last (inclusive).
 
-    Returns ``(values (n_frames, ny, nx) float64, inside_xy (ny, nx) bool)``. Separable: one
+    Returns ``(values (n_frames, ny, nx) float32, inside_xy (ny, nx) bool)``. Separable: one
     interpolation along x, one along y, on the frames' sub-block only.
     """
     tol = _single_tolerance(dose)
     ix0, ix1, fx, inx = axis_weights(dose.x_mm, grid.x_centres_mm, tol)
     iy0, iy1, fy, iny = axis_weights(dose.y_mm, grid.y_centres_mm, tol)
-    block = dose.dose_gy[first_frame:last_frame + 1]
-    rows = (block[:, iy0, :] * (1.0 - fy)[None, :, None] + block[:, iy1, :] * fy[None, :, None])
-    values = rows[:, :, ix0] * (1.0 - fx) + rows[:, :, ix1] * fx
+    # Only the columns and rows the cells need, then two gathers per axis.
+    x_lo, x_hi = int(ix0.min()), int(ix1.max()) + 1
+    y_lo, y_hi = int(iy0.min()), int(iy1.max()) + 1
+    block = dose.dose_gy[first_frame:last_frame + 1, y_lo:y_hi, x_lo:x_hi]
+    ix0, ix1, iy0, iy1 = ix0 - x_lo, ix1 - x_lo, iy0 - y_lo, iy1 - y_lo
+    fy32, fx32 = fy.astype(np.float32), fx.astype(np.float32)
+    rows = block[:, iy0, :] * (1.0 - fy32)[None, :, None] + block[:, iy1, :] * fy32[None, :, None]
+    values = rows[:, :, ix0] * (1.0 - fx32) + rows[:, :, ix1] * fx32
     return values, iny[:, None] & inx[None, :]
 
 

@@ -75,18 +75,19 @@ def even_odd_signs(polygons: list[np.ndarray]) -> list[float]:
     return signs
 
 
-def coverage(planes: list[list[np.ndarray]], grid: CellGrid,
-             centroids: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
+def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = False,
+             signs: list[list[float]] | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fraction of each cell covered by each plane's polygons (even-odd), shape (P, ny, nx).
 
     ``planes[p]`` is the list of (N, 2) x-y polygons (mm) on plane p; every vertex must lie
     inside the grid. Values are clipped to [0, 1] (self-overlapping input would exceed 1).
     With ``centroids``, also returns the centroid of the covered part of each cell, in cell
     units from the cell's lower-left corner (u, v in [0, 1]; 0.5 for full and empty cells).
+    ``signs[p]`` may give ``even_odd_signs(planes[p])`` when the caller has them already.
     """
     n_planes = len(planes)
     out_shape = (n_planes, grid.ny, grid.nx)
-    edges = _edges(planes, grid)
+    edges = _edges(planes, grid, signs)
     if edges is None:
         empty = np.zeros(out_shape)
         return (empty, np.full(out_shape, 0.5), np.full(out_shape, 0.5)) if centroids else empty
@@ -97,10 +98,11 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid,
     sign = edge_sign[seg]
     u_mid = 0.5 * (ua + ub)
     v_mid = 0.5 * (va + vb)
-    i = np.clip(np.floor(u_mid).astype(np.int64), 0, grid.nx - 1)
-    j = np.clip(np.floor(v_mid).astype(np.int64), 0, grid.ny - 1)
+    i = np.minimum(np.maximum(u_mid.astype(np.int64), 0), grid.nx - 1)  # u, v >= 0: truncation = floor
+    j = np.minimum(np.maximum(v_mid.astype(np.int64), 0), grid.ny - 1)
     # Local coordinates of the piece in its cell.
-    u0, u1 = np.clip(ua - i, 0.0, 1.0), np.clip(ub - i, 0.0, 1.0)
+    u0 = np.minimum(np.maximum(ua - i, 0.0), 1.0)
+    u1 = np.minimum(np.maximum(ub - i, 0.0), 1.0)
     v0, v1 = va - j, vb - j
     dv = (v1 - v0) * sign
     width = grid.nx + 1
@@ -128,15 +130,16 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid,
     return np.clip(area, 0.0, 1.0), np.clip(cu, 0.0, 1.0), np.clip(cv, 0.0, 1.0)
 
 
-def _edges(planes: list[list[np.ndarray]], grid: CellGrid):
+def _edges(planes: list[list[np.ndarray]], grid: CellGrid, signs: list[list[float]] | None = None):
     """Non-horizontal polygon edges in cell units with their plane index and even-odd sign."""
     u_parts, v_parts, plane_parts, sign_parts, next_parts = [], [], [], [], []
     offset = 0
     for p, polygons in enumerate(planes):
-        polygons = [poly for poly in polygons if len(poly) >= 3]
+        if signs is None:
+            polygons = [poly for poly in polygons if len(poly) >= 3]
         if not polygons:
             continue
-        for poly, sign in zip(polygons, even_odd_signs(polygons)):
+        for poly, sign in zip(polygons, signs[p] if signs is not None else even_odd_signs(polygons)):
             n = len(poly)
             u_parts.append((poly[:, 0] - grid.x0) / grid.hx)
             v_parts.append((poly[:, 1] - grid.y0) / grid.hy)

@@ -20,15 +20,15 @@ _ALPHA = (1.0 / _G, 1.0 / _G ** 2, 1.0 / _G ** 3)
 FULL = 1.0 - 1e-9
 
 
-def sample_chunk(planes, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
+def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
                  z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float]:
     """``(dose_gy, volume_mm3, uncovered_mm3)`` of the covered samples of these planes.
 
-    ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
+    ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     """
     cells = grid.ny * grid.nx
-    cov, cu, cv = (a.reshape(-1) for a in coverage(planes, grid, centroids=True))
+    cov, cu, cv = (a.reshape(-1) for a in coverage(planes, grid, centroids=True, signs=signs))
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0
