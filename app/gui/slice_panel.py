@@ -44,6 +44,7 @@ class SlicePanel(QtWidgets.QWidget):
         session.link_changed.connect(self._on_link)
         session.visibility_changed.connect(self.render_all)
         session.highlight_changed.connect(lambda _n: self.render_all())
+        self.render_all()  # the empty state: no crosshair, the drop hint
 
     # --- construction ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -99,6 +100,12 @@ class SlicePanel(QtWidgets.QWidget):
         layout.setSpacing(3)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
+        self.hint = QtWidgets.QLabel(
+            "Drop DICOM RT files, folders or zip archives anywhere on this window\n"
+            "(CT, RT Structure Set, RT Plan, RT Dose) — or use File ▸ Open.", self.views[Plane.AXIAL])
+        self.hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("color: #9aa4b0; font-size: 13px; background: transparent;")
+        self.views[Plane.AXIAL].resized.connect(self._place_hint)
         legend_row = QtWidgets.QHBoxLayout()
         legend_row.addWidget(QtWidgets.QLabel("Isodoses"))
         legend_row.addWidget(self.levels_edit)
@@ -112,6 +119,10 @@ class SlicePanel(QtWidgets.QWidget):
             view.window_dragged.connect(self._on_window_drag)
         self._show_legend()
 
+    def _place_hint(self) -> None:
+        view = self.views[Plane.AXIAL]
+        self.hint.setGeometry(0, 0, view.width(), view.height())
+
     # --- state changes --------------------------------------------------------------------
     def _on_link(self) -> None:
         link = self.session.link
@@ -120,6 +131,7 @@ class SlicePanel(QtWidgets.QWidget):
         if link is not None and link.ct is not None:
             self._resampler = slicing.DoseResampler(link.dose, link.ct)
             self.position = self._start_position(link)
+        self.hint.setVisible(link is None)
         self._show_legend()
         self.render_all()
 
@@ -172,6 +184,9 @@ class SlicePanel(QtWidgets.QWidget):
         self.render_all()
 
     def _show_legend(self) -> None:
+        if self.session.link is None:
+            self.legend.setText("")
+            return
         rx = self.session.rx_gy
         ref = f"% of Rx {rx:g} Gy" if rx else "% of max dose (no Rx)"
         chips, tips = [], []

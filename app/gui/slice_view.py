@@ -64,6 +64,7 @@ class SliceView(pg.GraphicsView):
     clicked = QtCore.Signal(float, float)
     scrolled = QtCore.Signal(int)
     window_dragged = QtCore.Signal(float, float)
+    resized = QtCore.Signal()
 
     def __init__(self, plane: Plane, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent, background="k")
@@ -108,7 +109,11 @@ class SliceView(pg.GraphicsView):
         if hu is None:
             self.ct_item.clear()
             self._rect = None
+            self.h_line.setVisible(False)
+            self.v_line.setVisible(False)
             return
+        self.h_line.setVisible(True)
+        self.v_line.setVisible(True)
         self.ct_item.setImage(hu, autoLevels=False, levels=levels)
         if rect != self._rect:
             self.ct_item.setRect(QtCore.QRectF(*rect))
@@ -191,6 +196,7 @@ class SliceView(pg.GraphicsView):
         super().resizeEvent(ev)
         if not hasattr(self, "orientation"):  # called from the base constructor
             return
+        self.resized.emit()
         top, bottom, left, right = self.orientation
         w, h = self.width(), self.height()
         top.move((w - top.width()) // 2, 4)
