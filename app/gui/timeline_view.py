@@ -209,12 +209,19 @@ class TimelineView(QtWidgets.QWidget):
         self._changed()
         return True
 
-    def fit(self) -> None:
-        """Show the whole case."""
+    def _all_dates(self) -> list:
         days = [e.start for e in self._case.events] + [e.end for e in self._case.events if e.end]
         days += [s.date for series in self._case.lab_series for s in series.samples]
         if self._case.last_follow_up_date:
             days.append(self._case.last_follow_up_date)
+        return days
+
+    def _latest_date(self):
+        return max(self._all_dates(), default=None)
+
+    def fit(self) -> None:
+        """Show the whole case."""
+        days = self._all_dates()
         if not days:
             return
         x0 = date_to_x(min(days)) - 25 * DAY_S
@@ -287,7 +294,8 @@ class TimelineView(QtWidgets.QWidget):
         s_per_px = self._x_scale_s_per_px()
         metrics = QtGui.QFontMetrics(self.font())
         follow_up = self._case.last_follow_up_date
-        open_end_x = date_to_x(follow_up) + DAY_S if follow_up else None
+        horizon = follow_up or self._latest_date()  # ongoing bars run to here, then fade
+        open_end_x = date_to_x(horizon) + DAY_S if horizon else None
         layout = layout_case(self._case, lambda e: (metrics.horizontalAdvance(self._label(e)) + 8) * s_per_px,
                              (MarkerItem.SIZE_PX + 4) * s_per_px, open_end_x)
         for index, (top, bottom) in enumerate(layout.lane_bounds):
