@@ -108,3 +108,10 @@ def test_nan_and_bom(tmp_path):
     path = tmp_path / "bom.case.json"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
     assert len(load_case(path).events) == 2
+
+
+def test_duplicate_ids_are_errors():
+    text = GOOD.replace('{"kind": "diagnosis",', '{"id": "a", "kind": "diagnosis",').replace(
+        '"kind": "rt_course",', '"id": "a", "kind": "rt_course",')
+    [issue] = _issues(text)
+    assert issue.field == "events[1].id" and issue.line == 7 and "first at line 5" in issue.message

@@ -103,6 +103,9 @@ def test_add_edit_delete_and_save(view, tmp_path, monkeypatch):
     monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: new))
     assert view.add_event() and view.is_modified()
     assert "note-x" in view.event_items
+    clash = Note(id="note-x", date=dt.date(2022, 2, 1), title_text="again", source="test")
+    monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: clash))
+    assert view.add_event() and clash.id == "note-1"
     edited = RtCourse(id="rt-liver", site="Liver", start_date=dt.date(2020, 6, 25), end_date=dt.date(2020, 7, 29),
                       dose_gy=50.0, fractions=25, plan_label="LIVER", source="corrected")
     monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: edited))

@@ -180,6 +180,9 @@ class TimelineView(QtWidgets.QWidget):
         event = EventFormDialog.ask(self)
         if event is None:
             return False
+        if not event.id or any(e.id == event.id for e in self._case.events):
+            event.id = self._case.unused_id(event.kind)
+        event.id_generated = False
         self._case.events.append(event)
         self._selected_id = event.id
         self._changed()

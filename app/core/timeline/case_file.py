@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .json_lines import parse_with_lines
+from .json_lines import line_for, parse_with_lines
 from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink, new_event_id
 from .schema import SchemaIssue, load_case_schema, validate
 
@@ -42,7 +42,27 @@ def validate_text(text: str, path: str | os.PathLike = "<text>") -> tuple[dict, 
         raise CaseFileError(path, f"line {exc.lineno} column {exc.colno}: not valid JSON: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:  # NaN/Infinity, absurd nesting
         raise CaseFileError(path, f"not valid JSON: {exc}") from None
-    return document, validate(document, load_case_schema(), lines)
+    issues = validate(document, load_case_schema(), lines)
+    return document, issues or _duplicate_ids(document, lines)
+
+
+def _duplicate_ids(document: dict, lines: dict) -> list[SchemaIssue]:
+    """Ids must be unique (views and checks refer to events by id); the schema cannot say so."""
+    seen: dict[str, tuple] = {}
+    issues = []
+    for list_name in ("events", "lab_series"):
+        for index, item in enumerate(document.get(list_name, [])):
+            event_id = item.get("id")
+            if not event_id:
+                continue
+            path = (list_name, index, "id")
+            if event_id in seen:
+                first = seen[event_id]
+                issues.append(SchemaIssue(path, line_for(lines, path), f"duplicate id {json.dumps(event_id)} "
+                                          f"(first at line {line_for(lines, first)})"))
+            else:
+                seen[event_id] = path
+    return issues
 
 
 def case_from_dict(document: dict) -> CaseTimeline:

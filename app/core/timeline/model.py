@@ -89,6 +89,14 @@ class CaseTimeline(Record):
     def of_kind(self, cls: type[Event]) -> list[Event]:
         return sorted((e for e in self.events if isinstance(e, cls)), key=lambda e: e.start)
 
+    def unused_id(self, prefix: str) -> str:
+        """``prefix-N`` with the smallest N no event or lab series uses."""
+        used = {e.id for e in self.events} | {s.id for s in self.lab_series}
+        n = 1
+        while f"{prefix}-{n}" in used:
+            n += 1
+        return f"{prefix}-{n}"
+
     def event_by_id(self, event_id: str) -> Event:
         for event in self.events:
             if event.id == event_id:
