@@ -27,7 +27,7 @@ from app.gui.event_form import EventFormDialog
 from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
                                     follow_up_line)
 from app.gui.timeline_markers import TumorMarkerPlot
-from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, LANES, date_to_x, layout_case
+from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"

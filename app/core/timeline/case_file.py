@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .json_lines import line_for, parse_with_lines
-from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink, new_event_id
+from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink
 from .schema import SchemaIssue, load_case_schema, validate
 
 CASE_SUFFIX = ".case.json"
