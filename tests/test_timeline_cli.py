@@ -67,3 +67,14 @@ def test_worked_example_against_the_sample_plans(sample_dicom):
     assert links["LIVER"]["found"] and links["L ILIUM"]["found"]
     assert links["LIVER"]["prescription_gy"] == 50 and links["L ILIUM"]["fractions"] == 10
     assert not [w for w in summary["warnings"] if w["code"].startswith(("plan_", "patient_id"))]
+
+
+def test_minimal_and_empty_cases(tmp_path):
+    empty = tmp_path / "empty.case.json"
+    empty.write_text('{"format": "rtreview-case", "format_version": 1, "events": []}')
+    out = _run(empty, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["pfs"] is None
+    assert _run(empty).returncode == 0
+    out = _run(bundled_example_path(), "--pfs-start", "no-such-event")
+    assert out.returncode == 2 and "--pfs-start" in out.stderr

@@ -27,7 +27,7 @@ JSON keys (``--format json``; dates ISO ``YYYY-MM-DD``, null when unknown):
   when a therapy had no ``line`` and was numbered from the progressions before it).
 - ``time_on_therapy[]``: ``event_id``, ``drug``, ``line``, ``start_date``, ``end_date`` (stop
   date, or the last follow-up when ongoing), ``ongoing``, ``days`` (end minus start).
-- ``pfs``: ``start_date``, ``start`` (what the start is), ``end_date``, ``pfs_days``,
+- ``pfs`` (null for a case without events): ``start_date``, ``start`` (what the start is), ``end_date``, ``pfs_days``,
   ``pfs_months`` (days / 30.44, one decimal), ``progressed`` (true: progression or death),
   ``censored`` (= not progressed), ``event_id`` (the progression), ``rule`` (how it ended).
   Default start: the start of the latest line of therapy.
@@ -128,8 +128,11 @@ def format_text(summary: dict) -> str:
         out.append(f"  {t['drug']:<16} {days:>10}  {_span(t['start_date'], t['end_date'], False)}"
                    f"{' (ongoing, to last follow-up)' if t['ongoing'] else ''}")
     pfs = summary["pfs"]
-    out.append(f"\nProgression-free survival from {pfs['start_date']} ({pfs['start']}):")
-    out.append(f"  {pfs['pfs_days']} days ({pfs['pfs_months']} months) to {pfs['end_date']}; {pfs['rule']}")
+    if pfs is None:
+        out.append("\nProgression-free survival: no events")
+    else:
+        out.append(f"\nProgression-free survival from {pfs['start_date']} ({pfs['start']}):")
+        out.append(f"  {pfs['pfs_days']} days ({pfs['pfs_months']} months) to {pfs['end_date']}; {pfs['rule']}")
     for link in summary.get("plan_links") or []:
         if link["found"]:
             out.append(f"  RT course {link['event_id']} -> plan {link['plan_label']} dated {link['plan_date']}, "

@@ -34,7 +34,12 @@ def event_summary(event: Event) -> dict:
 def summarize(case: CaseTimeline, plans: list[PlanLike] | None = None,
               pfs_start: _dt.date | str | None = None) -> dict:
     """The summary dict; ``plans`` (DICOM) adds the plan checks; ``pfs_start`` is a date or event id."""
-    pfs = progression_free_survival(case, pfs_start)
+    try:
+        pfs = progression_free_survival(case, pfs_start)
+    except ValueError:
+        if pfs_start is not None:
+            raise  # the caller's start is wrong: say so
+        pfs = None  # an empty case
     follow_up = case.last_follow_up
     return {
         "summary_version": SUMMARY_VERSION,
@@ -57,10 +62,11 @@ def summarize(case: CaseTimeline, plans: list[PlanLike] | None = None,
         "time_on_therapy": [{"event_id": t.event_id, "drug": t.drug, "line": t.line,
                              "start_date": _iso(t.start_date), "end_date": _iso(t.end_date),
                              "ongoing": t.ongoing, "days": t.days} for t in time_on_therapy(case)],
-        "pfs": {"start_date": _iso(pfs.start_date), "start": pfs.start_label, "end_date": _iso(pfs.end_date),
-                "pfs_days": pfs.days, "pfs_months": None if pfs.months is None else round(pfs.months, 1),
-                "progressed": pfs.progressed, "censored": pfs.censored,
-                "event_id": pfs.event_id or None, "rule": pfs.censor_rule},
+        "pfs": None if pfs is None else {
+            "start_date": _iso(pfs.start_date), "start": pfs.start_label, "end_date": _iso(pfs.end_date),
+            "pfs_days": pfs.days, "pfs_months": None if pfs.months is None else round(pfs.months, 1),
+            "progressed": pfs.progressed, "censored": pfs.censored,
+            "event_id": pfs.event_id or None, "rule": pfs.censor_rule},
         "plans_checked": plans is not None,
         "plan_links": None if plans is None else [_plan_link(c, find_plan(c, plans)) for c in case.of_kind(RtCourse)],
         "warnings": [{"code": w.code, "severity": w.severity, "event_id": w.event_id or None,
