@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "info": ("app.cli.info", "print the inventory of DICOM RT files (patients, plans, doses, structures)"),
     "dvh": ("app.cli.dvh", "compute DVHs and metrics; print JSON or CSV"),
     "check": ("app.cli.check", "check plans against dose-constraint protocols (exit 3 when a mandatory one fails)"),
+    "report": ("app.cli.report", "write the DVH PDF report (DVHs, metrics, constraints, slice, timeline)"),
     "timeline": ("app.cli.timeline", "print a case timeline: events, lines of therapy, PFS, consistency warnings"),
 }
 
