@@ -48,3 +48,14 @@ def test_exact_alias_beats_pattern_and_ambiguity_is_noted():
     assert m.roi_by_structure["PTV"] == "PTV_LIVER"
     m = match_structures(p, ["PTV_Liver_a", "PTV_Liver_b"])
     assert m.roi_by_structure["PTV"] == "PTV_Liver_a" and any("several" in n for n in m.notes)
+
+
+def test_tg263_names_match_both_protocols():
+    tg263 = ["Liver", "GTV_Liver", "PTV_Liver", "Stomach", "Duodenum", "Bowel_Small", "Kidney_L", "Kidney_R",
+             "SpinalCord", "Bladder", "Rectum", "Femur_Head_L", "Femur_Head_R", "CaudaEquina", "PTV_Ilium"]
+    for name in ("HCC liver", "bone metastasis"):
+        m = match_structures(find_protocol(name), tg263)
+        assert m.unmatched == [] and m.notes == []
+        for structure, roi in m.roi_by_structure.items():
+            if structure not in ("PTV", "GTV"):
+                assert normalize_name(structure) == normalize_name(roi)

@@ -59,7 +59,8 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 
 def _choose_protocols(links, args, shipped):
-    from app.core.constraints import find_protocol, suggest_protocol
+    from app.core.constraints import find_protocol
+    from app.core.constraints.plan_check import suggest_for_link
 
     general = [p for p in args.protocol if "=" not in p or p.lower().endswith(".json")]
     specific = {k.casefold(): v for k, v in _pairs([p for p in args.protocol if p not in general], "--protocol").items()}
@@ -74,12 +75,7 @@ def _choose_protocols(links, args, shipped):
         if default is not None:
             chosen.append(default)
             continue
-        plan = link.plan
-        names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
-        if link.structure_set is not None:
-            names += [r.name for r in link.structure_set.rois if r.is_target]
-        chosen.append(suggest_protocol(shipped, fractions=plan.fractions if plan else None,
-                                       prescription_gy=plan.prescription_gy if plan else None, names=names))
+        chosen.append(suggest_for_link(shipped, link))
     unknown = set(specific) - {link.label.casefold() for link in links}
     if unknown:
         raise ValueError(f"--protocol names plan(s) not found: {', '.join(sorted(unknown))}")

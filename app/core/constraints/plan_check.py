@@ -14,6 +14,7 @@ from app.core.dvh import DvhError, DvhOptions, compute_dvh
 from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
 from .derived import derived_dvh
 from .evaluation import evaluate, evaluate_constraint_composite
+from .library import suggest_protocol
 from .matching import StructureMatch, match_structures, normalize_name
 from .model import Protocol, StructureSpec
 from .results import Evaluation
@@ -72,6 +73,17 @@ def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
             symbol = {"union": " + ", "intersection": " & ", "subtraction": " - "}[s.derived.operation]
             names[s.name] = symbol.join(match.roi_for(o) or o for o in s.derived.operands)
     return names
+
+
+def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
+    """The protocol that best fits a dose link's plan: fractionation, then the plan's label/name
+    and the target ROI names of its structure set. None when nothing fits."""
+    plan = link.plan
+    names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    if link.structure_set is not None:
+        names += [r.name for r in link.structure_set.rois if r.is_target]
+    return suggest_protocol(protocols, fractions=plan.fractions if plan is not None else None,
+                            prescription_gy=plan.prescription_gy if plan is not None else None, names=names)
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
