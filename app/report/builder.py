@@ -1,0 +1,177 @@
+"""Assemble the report: a title, one section per plan (header, DVH, metrics, constraints, axial
+slice, timeline strip) and a composite section when several courses were checked together.
+
+``export(...)`` is the one entry point for the CLI and the window: load, compute, paint,
+write atomically. It reports progress and can be cancelled.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app.core.constraints import parse_metric
+
+from .content import Progress, ReportContent, gather
+from .deidentify import Redactor
+from .document import PageBreak, write_pdf
+from .dvh_figure import DvhFigure, LimitMark
+from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
+from .slice_figure import SliceFigure
+from .tables import constraints_table, metrics_table
+from .timeline_strip import TimelineStrip
+
+TARGET_TYPES = ("PTV", "CTV", "GTV", "ITV")
+
+
+@dataclass
+class ExportResult:
+    path: str
+    pages: int
+    plans: list[str]
+    deidentified: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _gy(value) -> str:
+    return "–" if value is None else f"{value:g} Gy"
+
+
+def limit_marks(evaluation, dvhs: dict) -> list[LimitMark]:
+    """Constraint limits to mark on the DVH plot (only for ROIs drawn there)."""
+    by_name = {d.name.casefold(): d for d in dvhs.values()}
+    marks = []
+    for r in (evaluation.results if evaluation is not None else []):
+        dvh = by_name.get((r.roi_name or "").casefold())
+        if dvh is None or r.status.value == "not_evaluable" or dvh.covered_volume_cc <= 0:
+            continue
+        try:
+            metric = parse_metric(r.metric)
+        except ValueError:
+            continue
+        upper = r.comparator == "<="
+        status = r.status.value
+        if metric.is_dose:
+            if r.limit_gy is None:
+                continue
+            volume = {"Dmean": None, "Dmax": 0.0, "Dmin": 100.0}.get(metric.kind)
+            if metric.kind == "D%":
+                volume = metric.parameter
+            elif metric.kind == "Dcc":
+                volume = 100.0 * metric.parameter / dvh.covered_volume_cc
+            if volume is None or volume <= 100.0:
+                marks.append(LimitMark(dvh.roi_number, r.limit_gy, volume, upper, status))
+        elif r.threshold_gy is not None and r.limit is not None:
+            volume = r.limit if r.unit == "%" else 100.0 * r.limit / dvh.covered_volume_cc
+            if volume > 100.0:  # a volume limit larger than the structure cannot be exceeded: no mark
+                continue
+            marks.append(LimitMark(dvh.roi_number, r.threshold_gy, volume, upper, status))
+    return marks
+
+
+def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
+    if deidentify:
+        return "De-identified patient", "name, ID and birth date removed; UIDs pseudonymised"
+    name = content.patient_name.split("=")[0].replace("^", " ").strip() or "(no name)"
+    detail = f"ID {content.patient_id or '–'}"
+    if content.birth_date:
+        detail += f"  ·  born {content.birth_date}"
+    return name, detail
+
+
+def plan_blocks(content: ReportContent, section, redactor: Redactor) -> list:
+    link, plan = section.link, section.plan
+    rx = plan.prescription_gy if plan is not None else None
+    n = plan.fractions if plan is not None else None
+    fx = f" in {n} fx" if n else ""
+    per = f" ({plan.dose_per_fraction_gy:g} Gy/fx)" if plan is not None and plan.dose_per_fraction_gy else ""
+    caption = f"{_gy(rx)}{fx}{per}" if rx else "prescription unknown"
+    ss, ct, dose = link.structure_set, link.ct, link.dose
+    proto = section.protocol
+    pairs = [
+        ("Plan label", link.label), ("Plan name", plan.name if plan is not None and plan.name else "–"),
+        ("Prescription", caption), ("Intent", (plan.intent or "–") if plan is not None else "–"),
+        ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
+        ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
+        ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
+        ("Structure set", (ss.label or "–") if ss is not None else "not linked"),
+        ("CT", f"{ct.hu.shape[0]} slices" if ct is not None else "not linked"),
+    ]
+    small = [("RT Plan SOP Instance UID", redactor.uid(plan.sop_instance_uid) if plan is not None else "–"),
+             ("RT Dose SOP Instance UID", redactor.uid(dose.sop_instance_uid)),
+             ("RT Structure Set SOP Instance UID", redactor.uid(ss.sop_instance_uid) if ss is not None else "–"),
+             ("CT Series Instance UID", redactor.uid(ct.series_instance_uid) if ct is not None else "–")]
+    blocks: list = [SectionTitle(f"Plan {link.label}", caption), KeyValueBlock(pairs, small)]
+    for note in section.notes + list(link.notes):
+        blocks.append(TextBlock("Note: " + note))
+    shown = [d for d in section.dvhs.values()
+             if d.covered_volume_cc > 0 and d.type.upper() != "EXTERNAL" and math.isfinite(d.max_gy)]
+    if shown:
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose, this plan)", rx,
+                                limit_marks(section.evaluation, section.dvhs)))
+    blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+    if section.evaluation is not None:
+        blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
+    elif proto is None:
+        blocks.append(TextBlock("Constraints: no shipped protocol fits this plan; choose one with --protocol.", 8.5))
+    if ct is not None:
+        blocks.append(SliceFigure(link, section.dvhs))
+    blocks.append(TimelineStrip(content.timeline, [link.label], [plan.sop_instance_uid] if plan else [],
+                                content.timeline_note))
+    return blocks
+
+
+def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool) -> list:
+    name, detail = _patient_lines(content, deidentify)
+    labels = [s.label for s in content.sections]
+    stamp = content.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
+    blocks: list = [TitleBlock("DVH report", f"Generated {stamp} by {content.software}", name, detail)]
+    for note in content.notes:
+        blocks.append(TextBlock("Note: " + note))
+    for i, section in enumerate(content.sections):
+        if i:
+            blocks.append(PageBreak())
+        blocks += plan_blocks(content, section, redactor)
+    if content.composite is not None:
+        comp = content.composite
+        blocks += [PageBreak(), SectionTitle("Composite " + " + ".join(comp.labels), "voxel-wise EQD2 sum"),
+                   TextBlock("The courses' dose grids are resampled onto one grid and summed voxel by voxel in EQD2 "
+                             "(each course with its own number of fractions and the structure's α/β), and "
+                             "physically. Structures dosed by at least two courses are evaluated against the "
+                             "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False),
+                   constraints_table(comp.evaluation, "Constraints on the composite (Gy EQD2)", composite=True),
+                   TimelineStrip(content.timeline, comp.labels, [], content.timeline_note)]
+    return blocks
+
+
+def render(content: ReportContent, path: str, *, deidentify: bool = False, page_size: str = "A4") -> list:
+    """Paint ``content`` into the PDF ``path`` (atomically); the pages as placed blocks."""
+    redactor = Redactor(deidentify, content.patient_name, content.patient_id, content.birth_date)
+    labels = ", ".join(s.label for s in content.sections)
+    who = "De-identified patient" if deidentify else _patient_lines(content, False)[0] + f" ({content.patient_id})"
+    footer = footer_painter(who, f"DVH report {labels} · {content.generated:%Y-%m-%d %H:%M}")
+    blocks = build_blocks(content, redactor, deidentify)
+    return write_pdf(path, blocks, page_size=page_size, title=f"DVH report {labels}", creator=content.software,
+                     redactor=redactor, footer=footer)
+
+
+def export(paths: list[str], output: str, *, plan_labels: list[str] | None = None, protocol: str | None = None,
+           case_file: str | None = None, deidentify: bool = False, page_size: str = "A4",
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None) -> ExportResult:
+    """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``."""
+    from app.core.dicom.loader import load
+
+    from .atomic import check_writable_folder
+
+    check_writable_folder(output)  # fail before minutes of work, not after
+    if case is None:
+        case = load(paths, cancel=cancel,
+                    progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
+    content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, case_file=case_file,
+                     progress=progress, cancel=cancel)
+    if progress is not None:
+        progress(1, 1, "writing the PDF")
+    pages = render(content, output, deidentify=deidentify, page_size=page_size)
+    notes = list(content.notes) + ([content.timeline_note] if content.timeline_note else [])
+    return ExportResult(os.path.abspath(output), len(pages), [s.label for s in content.sections], deidentify, notes)

@@ -1,0 +1,208 @@
+"""What a report says, gathered without Qt: per plan its DVHs and constraint evaluation, the
+multi-course composite, the case timeline. Painting (``builder``) only formats these objects.
+
+The numbers are the ones ``rtreview dvh`` and ``rtreview check`` print: DVHs from
+``compute_dvhs`` with default options and the plan's prescription; constraints from
+``check_plan`` / ``check_composite`` with the protocol chosen the way ``rtreview check`` chooses
+it (the named one, else the shipped protocol suggested by fractionation and target names).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app import APP_NAME, __version__
+
+Progress = Callable[[int, int, str], None]
+
+
+class ReportError(ValueError):
+    """The report cannot be made from this input; the message says why (no traceback)."""
+
+
+@dataclass
+class PlanSection:
+    """One dose link's section: DVHs keyed by ROI number, and its constraint evaluation."""
+
+    link: object  # app.core.dicom.case.DoseLink
+    dvhs: dict
+    skipped: dict[int, str] = field(default_factory=dict)
+    protocol: object | None = None  # app.core.constraints.Protocol
+    evaluation: object | None = None  # app.core.constraints.Evaluation
+    dose_date: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.link.label
+
+    @property
+    def plan(self):
+        return self.link.plan
+
+
+@dataclass
+class CompositeSection:
+    labels: list[str]
+    evaluation: object  # Evaluation (values in Gy EQD2)
+
+
+@dataclass
+class ReportContent:
+    patient_name: str
+    patient_id: str
+    birth_date: str
+    sections: list[PlanSection]
+    composite: CompositeSection | None = None
+    timeline: object | None = None  # app.core.timeline.CaseTimeline
+    timeline_note: str = ""
+    generated: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().astimezone())
+    software: str = f"{APP_NAME} {__version__}"
+    notes: list[str] = field(default_factory=list)
+
+
+def dose_date(path: str) -> str:
+    """ContentDate (else InstanceCreationDate) of an RT Dose file, ISO; '' when unreadable."""
+    if not path or not os.path.isfile(path):
+        return ""
+    try:
+        import pydicom
+        from app.core.dicom.rtplan import iso_date
+
+        ds = pydicom.dcmread(path, stop_before_pixels=True,
+                             specific_tags=["ContentDate", "InstanceCreationDate", "StudyDate"])
+    except Exception:  # noqa: BLE001 - a date is optional in the header; never fail the report for it
+        return ""
+    for tag in ("ContentDate", "InstanceCreationDate"):
+        value = iso_date(str(ds.get(tag, "") or ""))
+        if value:
+            return value
+    return ""
+
+
+def choose_links(case, plan_labels: list[str] | None = None) -> list:
+    """The dose links to report, in treatment order (plan date, then load order).
+
+    ReportError when nothing matches or when the links belong to more than one patient.
+    """
+    links = list(case.links)
+    if not links:
+        raise ReportError("no RT Dose found; nothing to report")
+    if plan_labels:
+        wanted = [lbl.casefold() for lbl in plan_labels]
+        chosen = [link for link in links if link.label.casefold() in wanted]
+        missing = set(wanted) - {link.label.casefold() for link in chosen}
+        if missing:
+            have = ", ".join(link.label for link in links)
+            raise ReportError(f"plan(s) not found: {', '.join(sorted(missing))} (available: {have})")
+        links = chosen
+    patients = [p for p in case.patients if any(link in p.links for link in links)]
+    if len(patients) > 1:
+        ids = ", ".join(p.patient_id for p in patients)
+        raise ReportError(f"the input holds {len(patients)} patients ({ids}); a report covers one patient: "
+                          "choose the plans of one with --plan or pass only that patient's files")
+    return sorted(links, key=lambda link: link.plan.date if link.plan is not None and link.plan.date else "9999")
+
+
+def choose_protocol(link, name: str | None, shipped: list):
+    """The protocol for ``link`` as ``rtreview check`` chooses it (None when none fits)."""
+    from app.core.constraints import find_protocol, suggest_protocol
+
+    if name:
+        return find_protocol(name, shipped)
+    plan = link.plan
+    names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    if link.structure_set is not None:
+        names += [r.name for r in link.structure_set.rois if r.is_target]
+    return suggest_protocol(shipped, fractions=plan.fractions if plan else None,
+                            prescription_gy=plan.prescription_gy if plan else None, names=names)
+
+
+def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
+    """``(CaseTimeline or None, note)``: the named case file, else the one found beside the DICOM."""
+    from app.core.timeline import CaseFileError, find_case_file, load_case
+
+    path = case_file or find_case_file([str(p) for p in paths], patient_id)
+    if path is None:
+        return None, "no case timeline file found beside the DICOM (use --case FILE)"
+    try:
+        timeline = load_case(path)
+    except CaseFileError as exc:
+        if case_file:
+            raise ReportError(f"case file {case_file}: {exc}") from exc
+        return None, f"case timeline not shown: {exc}"
+    note = ""
+    tl_id = getattr(timeline.patient, "patient_id", "")
+    if tl_id and patient_id and tl_id != patient_id:
+        note = "the case timeline names another PatientID than the DICOM; check it is this patient's"
+    return timeline, note
+
+
+def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
+           case_file: str | None = None, composite: bool = True,
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
+    """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
+    polled between structures (DvhCancelled / ReportCancelled propagate)."""
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
+    from app.core.constraints import ProtocolError, shipped_protocols
+    from app.core.constraints.plan_check import check_composite, check_plan
+    from app.core.dvh import compute_dvhs
+
+    links = choose_links(case, plan_labels)
+    patient = next(p for p in case.patients if links[0] in p.links)
+    try:
+        shipped = shipped_protocols()
+        protocols = [choose_protocol(link, protocol, shipped) for link in links]
+    except (KeyError, ProtocolError) as exc:
+        raise ReportError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
+    sizes = [len(link.structure_set.rois) if link.structure_set is not None else 0 for link in links]
+    total = sum(sizes) + 2 * len(links) + 2
+    done = 0
+
+    def step(message: str, n: int = 1) -> None:
+        nonlocal done
+        if cancel is not None and cancel():
+            raise ReportCancelled("report cancelled")
+        done += n
+        if progress is not None:
+            progress(min(done, total), total, message)
+
+    sections = []
+    for link, proto, size in zip(links, protocols, sizes):
+        rx = link.plan.prescription_gy if link.plan is not None and link.plan.prescription_gy else None
+        section = PlanSection(link=link, dvhs={}, protocol=proto, dose_date=dose_date(link.dose.path))
+        if link.structure_set is None:
+            section.notes.append("no structure set is linked to this dose: no DVHs")
+        else:
+            base = done
+            results = compute_dvhs(link.structure_set, link.dose, prescription_gy=rx, cancel=cancel,
+                                   progress=lambda i, n, name, b=base: progress and progress(
+                                       b + i, total, f"{link.label}: DVH of {name}"))
+            done = base + size
+            section.dvhs, section.skipped = dict(results), dict(results.skipped)
+        step(f"{link.label}: checking constraints")
+        if proto is None:
+            section.notes.append("no shipped protocol fits this plan; choose one with --protocol")
+        else:
+            section.evaluation = check_plan(link, proto)
+        step(f"{link.label}: done")
+        sections.append(section)
+    content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections)
+    checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
+    frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
+    if composite and len(checked) >= 2 and len(frames) == 1:
+        ev = check_composite([link for link, _ in checked], [p for _, p in checked])
+        content.composite = CompositeSection([link.label for link, _ in checked], ev)
+    elif composite and len(checked) >= 2:
+        content.notes.append("the courses lie on different frames of reference: no composite")
+    step("composite")
+    content.timeline, content.timeline_note = find_timeline(paths, patient.patient_id, case_file)
+    step("case timeline")
+    return content
+
+
+class ReportCancelled(Exception):
+    """The caller's cancel() returned True."""
