@@ -1,7 +1,5 @@
 """check_plan / check_composite on an in-memory two-course case with linear dose fields."""
-import math
 
-import numpy as np
 import pytest
 
 from app.core.constraints.fractionation import eqd2_gy, physical_from_eqd2_gy
