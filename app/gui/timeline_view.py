@@ -31,6 +31,15 @@ from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
+KEY_HTML = ("<b>Timeline key</b><br>Bars: treatments (RT courses, systemic therapy, adverse events)<br>"
+            "Fading bar with arrow: ongoing at the last follow-up (dashed vertical line)<br>"
+            "◆ response: <span style='color:#2b8a3e'>CR/PR</span>, <span style='color:#0c8599'>SD/DC "
+            "(disease control)</span>, <span style='color:#c92a2a'>PD</span> &nbsp; ● imaging &nbsp; "
+            "▶ procedure &nbsp; ■ diagnosis/note &nbsp; ✕ death<br>"
+            "Systemic: <span style='color:#1971c2'>anti-VEGF</span>, <span style='color:#7048e8'>checkpoint "
+            "inhibitor</span>, <span style='color:#1098ad'>other</span><br>"
+            "Dashed outline or curve: illustrative (made-up) values &nbsp; ⚠ consistency warning<br>"
+            "Click an RT course to select its plan; double-click to edit; drag to pan, wheel to zoom.")
 
 
 class TimelineView(QtWidgets.QWidget):
@@ -89,6 +98,10 @@ class TimelineView(QtWidgets.QWidget):
         self.delete_action.setShortcut(QtGui.QKeySequence.StandardKey.Delete)
         self.toolbar.addSeparator()
         self.toolbar.addAction("Fit", self.fit)
+        self.key_action = self.toolbar.addAction("Key")
+        self.key_action.setToolTip(KEY_HTML)
+        self.key_action.triggered.connect(
+            lambda: QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), KEY_HTML, self))
         self.warnings_button = QtWidgets.QToolButton()
         self.warnings_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         self.warnings_button.setMenu(QtWidgets.QMenu(self.warnings_button))
