@@ -87,6 +87,12 @@ def test_labels_do_not_overlap_at_1600_by_300(view, qtbot):
     assert outside == [], (view_rect, view.lanes_plot.getPlotItem().getViewBox().viewRange())
 
 
+def test_facts_summarise_lines_and_pfs(view):
+    facts = view.facts_html()
+    assert "lenalidomide + lenvatinib (continued) + camrelizumab (continued)" in facts
+    assert "1102 days, 36.2 months, censored at the last follow-up" in facts
+
+
 def test_warnings_are_listed(view):
     codes = [w.code for w in view.warnings]
     assert "rt_fractions_exceed_weekdays" in codes

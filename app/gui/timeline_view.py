@@ -22,12 +22,11 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
-                               find_case_file, load_case, new_case, save_case)
+                               find_case_file, lines_of_therapy, load_case, new_case, progression_free_survival,
+                               save_case, time_on_therapy)
 from app.gui.event_form import EventFormDialog
-from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
-                                    follow_up_line)
+from app.gui.timeline_lanes_plot import TimelineLanesPlot
 from app.gui.timeline_markers import TumorMarkerPlot
-from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
@@ -60,7 +59,6 @@ class TimelineView(QtWidgets.QWidget):
         self._modified = False
         self._selected_id = ""
         self._highlighted: set[str] = set()
-        self.event_items: dict[str, QtWidgets.QGraphicsItem] = {}  # event id -> its bar or marker
         self.warnings: list[TimelineWarning] = []
         self._relayout_timer = QtCore.QTimer(self)
         self._relayout_timer.setSingleShot(True)
@@ -71,19 +69,10 @@ class TimelineView(QtWidgets.QWidget):
 
     # ----- construction
     def _build_ui(self) -> None:
-        self.lanes_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="w")
+        self.lanes_plot = TimelineLanesPlot(LEFT_AXIS_PX)
+        self.lanes_plot.item_clicked.connect(self._on_item_clicked)
         self.markers_plot = TumorMarkerPlot(LEFT_AXIS_PX)
-        item = self.lanes_plot.getPlotItem()
-        item.setMouseEnabled(x=True, y=False)
-        item.hideButtons()
-        item.getAxis("left").setWidth(LEFT_AXIS_PX)
-        item.showGrid(x=True, y=False, alpha=0.25)
-        item.layout.setContentsMargins(2, 2, 8, 2)
-        item.invertY(True)
-        item.getAxis("left").setStyle(tickLength=0)
-        item.getAxis("bottom").setStyle(showValues=False, tickLength=0)
-        item.getAxis("bottom").setHeight(2)
-        self.markers_plot.getPlotItem().setXLink(item)
+        self.markers_plot.getPlotItem().setXLink(self.lanes_plot.getPlotItem())
 
         self.toolbar = QtWidgets.QToolBar("Case timeline")
         self.toolbar.setOrientation(QtCore.Qt.Orientation.Vertical)
@@ -98,6 +87,9 @@ class TimelineView(QtWidgets.QWidget):
         self.delete_action.setShortcut(QtGui.QKeySequence.StandardKey.Delete)
         self.toolbar.addSeparator()
         self.toolbar.addAction("Fit", self.fit)
+        self.facts_action = self.toolbar.addAction("Facts")
+        self.facts_action.triggered.connect(
+            lambda: QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), self.facts_html(), self))
         self.key_action = self.toolbar.addAction("Key")
         self.key_action.setToolTip(KEY_HTML)
         self.key_action.triggered.connect(
@@ -225,27 +217,9 @@ class TimelineView(QtWidgets.QWidget):
         self._changed()
         return True
 
-    def _all_dates(self) -> list:
-        days = [e.start for e in self._case.events] + [e.end for e in self._case.events if e.end]
-        days += [s.date for series in self._case.lab_series for s in series.samples]
-        if self._case.last_follow_up_date:
-            days.append(self._case.last_follow_up_date)
-        return days
-
-    def _latest_date(self):
-        return max(self._all_dates(), default=None)
-
     def fit(self) -> None:
         """Show the whole case."""
-        days = self._all_dates()
-        if not days:
-            return
-        x0 = date_to_x(min(days)) - 25 * DAY_S
-        x1 = date_to_x(max(days)) + (OPEN_END_TAIL_DAYS + 25) * DAY_S
-        box = self.lanes_plot.getPlotItem().getViewBox()
-        # pan and zoom stay near the case: a year either side, at least two weeks shown
-        box.setLimits(xMin=x0 - 365 * DAY_S, xMax=x1 + 365 * DAY_S, minXRange=14 * DAY_S)
-        box.setXRange(x0, x1, padding=0)
+        self.lanes_plot.fit(self._case)
 
     # ----- hooks tests replace
     def _show_error(self, title: str, text: str) -> None:
@@ -292,89 +266,27 @@ class TimelineView(QtWidgets.QWidget):
         if abs(event.size().width() - event.oldSize().width()) > 40:
             self._relayout_timer.start()  # label widths in dates change with the width
 
-    def _x_scale_s_per_px(self) -> float:
-        days = [e.start for e in self._case.events] + ([self._case.last_follow_up_date]
-                                                       if self._case.last_follow_up_date else [])
-        span_s = (date_to_x(max(days)) - date_to_x(min(days)) + (OPEN_END_TAIL_DAYS + 50) * DAY_S) if days else DAY_S
-        width_px = self.lanes_plot.getPlotItem().getViewBox().width()
-        if width_px < 100:
-            width_px = max(self.width() - self.toolbar.sizeHint().width() - LEFT_AXIS_PX - 12, 400)
-        return span_s / width_px
-
     def _rebuild(self) -> None:
-        plot = self.lanes_plot.getPlotItem()
-        x_range = plot.getViewBox().viewRange()[0]
-        plot.clear()
-        self.event_items = {}
-        self._update_warnings()  # first: flagged events carry a mark in their label
-        s_per_px = self._x_scale_s_per_px()
-        metrics = QtGui.QFontMetrics(self.font())
-        follow_up = self._case.last_follow_up_date
-        horizon = follow_up or self._latest_date()  # ongoing bars run to here, then fade
-        open_end_x = date_to_x(horizon) + DAY_S if horizon else None
-        layout = layout_case(self._case, lambda e: (metrics.horizontalAdvance(self._label(e)) + 8) * s_per_px,
-                             (MarkerItem.SIZE_PX + 4) * s_per_px, open_end_x)
-        for index, (top, bottom) in enumerate(layout.lane_bounds):
-            if index % 2 == 0:
-                band = pg.LinearRegionItem((top - 0.15, bottom + 0.15), orientation="horizontal", movable=False,
-                                           brush=pg.mkBrush(0, 0, 0, 10), pen=pg.mkPen(None))
-                band.setZValue(-10)
-                plot.addItem(band)
-        plot.getAxis("left").setTicks([[(y, title) for y, title in layout.lane_ticks], []])
-        for place in layout.placements:
-            self._add_event_items(plot, place)
-        if follow_up:
-            plot.addItem(follow_up_line(self._case.last_follow_up, label=True))
-        plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
-        plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
+        self._update_warnings()
+        self.lanes_plot.show_case(self._case, self.warnings)
         self._rebuild_markers()
         self._apply_highlight()
-        if x_range[1] - x_range[0] > 2 * DAY_S:
-            plot.setXRange(*x_range, padding=0)
-
-    def _add_event_items(self, plot: pg.PlotItem, place) -> None:
-        event = place.event
-        color = event_color(event)
-        text = self._label(event)
-        if place.x1 is None:
-            item = MarkerItem(event, place.x0, place.y, self._on_item_clicked)
-            label = LabelItem(event, text, color.darker(130), self._on_item_clicked, MarkerItem.SIZE_PX / 2 + 2)
-            label.setPos(place.x0, place.y)
-        else:
-            item = BarItem(event, place.x0, place.x1, place.y, self._on_item_clicked)
-            if place.open_end:
-                tail_end = place.x1 + OPEN_END_TAIL_DAYS * DAY_S
-                plot.addItem(FadeTailItem(color, place.x1, tail_end, place.y, BarItem.HEIGHT_ROWS))
-                plot.addItem(ArrowItem(color, tail_end, place.y))
-            label_color = QtGui.QColor("white") if place.label_inside else color.darker(150)
-            label = LabelItem(event, text, label_color, self._on_item_clicked, 3)
-            label.setPos(place.x0 if place.label_inside else place.x1, place.y)
-        flagged = [w for w in self.warnings if w.event_id == event.id and w.severity == "warning"]
-        if flagged:
-            extra = "".join(f"<br><span style='color:#c92a2a'>⚠ {html.escape(w.message)}</span>" for w in flagged)
-            for graphic in (item, label):
-                graphic.setToolTip(graphic.toolTip() + extra)
-        plot.addItem(item)
-        plot.addItem(label)
-        self.event_items[event.id] = item
-
-    def _label(self, event) -> str:
-        """Short text beside an event (details in its tooltip); ⚠ when a check flags it."""
-        flagged = any(w.event_id == event.id and w.severity == "warning" for w in self.warnings)
-        return _label(event) + (" ⚠" if flagged else "")
 
     def _rebuild_markers(self) -> None:
         series_list = [s for s in self._case.lab_series if s.samples]
         self.markers_plot.set_series(series_list, self._case.last_follow_up)
         self.markers_plot.setVisible(bool(series_list))
-        axis = self.lanes_plot.getPlotItem().getAxis("bottom")
-        axis.setStyle(showValues=not series_list)  # the marker plot below carries the dates
-        axis.setHeight(2 if series_list else None)
+        self.lanes_plot.show_dates(not series_list)  # else the marker plot below carries the dates
 
     @property
     def marker_curves(self) -> dict[str, pg.PlotDataItem]:
         """Tumor-marker curves by lab series id."""
         return self.markers_plot.curves
+
+    @property
+    def event_items(self) -> dict:
+        """Event id -> its bar or marker in the lanes."""
+        return self.lanes_plot.event_items
 
     def _on_item_clicked(self, event_id: str, double: bool) -> None:
         event = self._case.event_by_id(event_id)
@@ -389,8 +301,7 @@ class TimelineView(QtWidgets.QWidget):
             self.edit_event(event_id)
 
     def _apply_highlight(self) -> None:
-        for event_id, item in self.event_items.items():
-            item.set_highlighted(event_id in self._highlighted or event_id == self._selected_id)
+        self.lanes_plot.set_highlighted(self._highlighted | ({self._selected_id} if self._selected_id else set()))
         has = bool(self._selected_id)
         self.edit_action.setEnabled(has)
         self.delete_action.setEnabled(has)
@@ -409,19 +320,29 @@ class TimelineView(QtWidgets.QWidget):
         self.warnings_button.setToolTip("\n".join(str(w) for w in self.warnings) or "No consistency warnings")
         self.warnings_button.setEnabled(bool(self.warnings))
 
+    def facts_html(self) -> str:
+        """Lines of therapy, time on therapy and PFS (from the latest line) as rich text."""
+        if not self._case.events:
+            return "No events"
+        rows = ["<b>Lines of therapy</b>"]
+        for line in lines_of_therapy(self._case):
+            end = "ongoing" if line.ongoing else line.end_date
+            rows.append(f"{line.number}. {line.start_date} → {end} ({_days(line.days)}): {html.escape(line.regimen)}")
+        rows.append("<b>Time on therapy</b>")
+        for t in time_on_therapy(self._case):
+            rows.append(f"{html.escape(t.drug)}: {_days(t.days)}{' (ongoing, to last follow-up)' if t.ongoing else ''}")
+        pfs = progression_free_survival(self._case)
+        months = f", {pfs.months:.1f} months" if pfs.months is not None else ""
+        rows.append(f"<b>PFS</b> from {pfs.start_date} ({html.escape(pfs.start_label)}): "
+                    f"{_days(pfs.days)}{months}, {html.escape(pfs.censor_rule)}")
+        return "<br>".join(rows)
+
     def _select_from_warning(self, event_id: str, _checked: bool = False) -> None:
         if event_id in self.event_items:
             self._selected_id = event_id
             self._apply_highlight()
 
 
-def _label(event) -> str:
-    """Short text beside an event (details are in its tooltip)."""
-    if event.kind == "diagnosis":
-        return "Dx"
-    if event.kind == "response":
-        return event.result + (f" ({event.modality})" if event.result == "PD" and event.modality else "")
-    if event.kind == "systemic_therapy":
-        dose = f" {event.dose_mg:g} mg" if event.dose_mg else ""
-        return f"{event.drug}{dose}{' ' + event.schedule if event.schedule else ''}"
-    return event.title
+
+def _days(days: int | None) -> str:
+    return "? days" if days is None else f"{days} days"
