@@ -76,13 +76,15 @@ def even_odd_signs(polygons: list[np.ndarray]) -> list[float]:
 
 
 def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = False,
-             signs: list[list[float]] | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
+             signs: list[list[float]] | None = None) -> np.ndarray | tuple[np.ndarray, ...]:
     """Fraction of each cell covered by each plane's polygons (even-odd), shape (P, ny, nx).
 
     ``planes[p]`` is the list of (N, 2) x-y polygons (mm) on plane p; every vertex must lie
     inside the grid. Values are clipped to [0, 1] (self-overlapping input would exceed 1).
-    With ``centroids``, also returns the centroid of the covered part of each cell, in cell
-    units from the cell's lower-left corner (u, v in [0, 1]; 0.5 for full and empty cells).
+    With ``centroids``, returns ``(coverage, cu, cv, su, sv)``: the centroid of the covered part
+    of each cell in cell units from its lower-left corner (0.5 for full and empty cells) and
+    the widths along x and y of uniform distributions with the covered part's variances (1
+    for a full cell).
     ``signs[p]`` may give ``even_odd_signs(planes[p])`` when the caller has them already.
     """
     n_planes = len(planes)
@@ -90,7 +92,8 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     edges = _edges(planes, grid, signs)
     if edges is None:
         empty = np.zeros(out_shape)
-        return (empty, np.full(out_shape, 0.5), np.full(out_shape, 0.5)) if centroids else empty
+        half, one = np.full(out_shape, 0.5), np.ones(out_shape)
+        return (empty, half, half, one, one) if centroids else empty
     ua, va, ub, vb, edge_plane, edge_sign = edges
     # Split at the column lines, then the pieces at the row lines: each piece lies in one cell.
     seg, ua, va, ub, vb = _split(np.arange(ua.size), ua, va, ub, vb)
@@ -115,19 +118,33 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
         acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
         return np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx]
 
-    area = accumulate(dv * (1.0 - 0.5 * (u0 + u1)), dv)
+    def own_only(own: np.ndarray) -> np.ndarray:
+        return np.bincount(base, weights=own, minlength=size).reshape(n_planes, grid.ny, width)[:, :, : grid.nx]
+
+    own_area = dv * (1.0 - 0.5 * (u0 + u1))
+    area = accumulate(own_area, dv)
     if not centroids:
         return np.clip(area, 0.0, 1.0)
+    # First and second moments of the covered part (cell units). Along x, what pieces to the
+    # left add is a full-width strip, proportional to their winding height (area - own area).
     du, dvs = u1 - u0, v1 - v0
-    mx = accumulate(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0), 0.5 * dv)
+    cover_left = area - own_only(own_area)
+    mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
+    mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
     half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
-    uv = dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0)
-    my = accumulate(half_sq - uv, half_sq)
+    my = accumulate(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)
+    third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
+    uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
+    myy = accumulate(third_cube - uv2, third_cube)
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = area > 1e-12
-        cu = np.where(ok, mx / np.where(ok, area, 1.0), 0.5)
-        cv = np.where(ok, my / np.where(ok, area, 1.0), 0.5)
-    return np.clip(area, 0.0, 1.0), np.clip(cu, 0.0, 1.0), np.clip(cv, 0.0, 1.0)
+        a = np.where(ok, area, 1.0)
+        cu = np.where(ok, mx / a, 0.5)
+        cv = np.where(ok, my / a, 0.5)
+        # Width of the uniform distribution with the covered part's variance (1 for a full cell).
+        su = np.sqrt(np.clip(12.0 * (mxx / a - cu * cu), 0.0, 1.0))
+        sv = np.sqrt(np.clip(12.0 * (myy / a - cv * cv), 0.0, 1.0))
+    return np.clip(area, 0.0, 1.0), np.clip(cu, 0.0, 1.0), np.clip(cv, 0.0, 1.0), su, sv
 
 
 def _edges(planes: list[list[np.ndarray]], grid: CellGrid, signs: list[list[float]] | None = None):

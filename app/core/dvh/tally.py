@@ -4,8 +4,9 @@ Every cell of the sample grid touched by a plane's polygons gives ``m`` samples 
 sub-slab of the plane's slab) whose volumes add up to (covered fraction x cell area x slab
 thickness). Sample positions are stratified: inside full cells and sub-slabs each sample sits
 at a deterministic low-discrepancy (R3 sequence) offset, so a dose gradient yields a continuous
-distribution instead of one dose per row of cells; in boundary cells the sample sits at the
-centroid of the covered part (inside the structure), at a stratified z.
+distribution instead of one dose per row of cells. In boundary cells the offsets spread the
+samples around the centroid of the covered part over a box with that part's variance along x
+and y (exact moments from the rasterizer), at a stratified z.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     """
     cells = grid.ny * grid.nx
-    cov, cu, cv = (a.reshape(-1) for a in coverage(planes, grid, centroids=True, signs=signs))
+    cov, cu, cv, su, sv = (a.reshape(-1) for a in coverage(planes, grid, centroids=True, signs=signs))
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0
@@ -68,8 +69,8 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     if partial.size:
         fp = flat[partial]
         row, col = np.divmod(c[partial], grid.nx)
-        px = grid.x0 + (col + cu[fp]) * grid.hx
-        py = grid.y0 + (row + cv[fp]) * grid.hy
+        px = grid.x0 + (col + cu[fp] + du[partial] * su[fp]) * grid.hx
+        py = grid.y0 + (row + cv[fp] + dv[partial] * sv[fp]) * grid.hy
         d_p, in_p = trilinear(dose, px, py, z[partial])
         d[partial] = np.where(in_p, d_p, 0.0)
         inside[partial] = in_p
