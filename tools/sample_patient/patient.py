@@ -29,10 +29,11 @@ class PatientSummary:
 
 
 def ct_axes(scale: float = 1.0):
-    """Voxel-centre axes (x, y, z) of the CT in mm; z descending from the top slice."""
+    """Voxel-centre axes (x, y, z) of the CT in mm; z descending from the top slice. The slice
+    count follows the anatomy's scale (the same anatomy is always covered)."""
     xs = (np.arange(CT_COLUMNS) - (CT_COLUMNS - 1) / 2) * CT_PIXEL_MM
     ys = (np.arange(CT_ROWS) - (CT_ROWS - 1) / 2) * CT_PIXEL_MM
-    zs = CT_TOP_Z_MM * scale - CT_SLICE_MM * np.arange(CT_SLICES)
+    zs = CT_TOP_Z_MM * scale - CT_SLICE_MM * np.arange(int(round(CT_SLICES * scale)))
     return xs, ys, np.round(zs, 3)
 
 

@@ -30,6 +30,7 @@ class PlanSpec:
     grid_above_mm: float
     description: str = ""
     compensation_iterations: int = 8  # fewer: less homogeneous PTV dose
+    grid_z_mm: tuple[float, float] | None = None  # explicit dose grid z range (reference frame)
 
 
 LIVER_PLAN = PlanSpec(
@@ -37,12 +38,15 @@ LIVER_PLAN = PlanSpec(
     (BeamSpec("RAO300", 300.0, 0.9), BeamSpec("AP340", 340.0, 1.0), BeamSpec("LAO20", 20.0, 1.0),
      BeamSpec("LAO60", 60.0, 1.0), BeamSpec("LL100", 100.0, 0.9)),
     margin_mm=6.0, grid_below_mm=40.0, grid_above_mm=12.0,
-    description="3D-CRT, left-lobe HCC with portal vein tumour thrombus")
+    description="3D-CRT, left-lobe HCC with portal vein tumour thrombus",
+    grid_z_mm=(-125.0, 25.0))  # the whole liver; the cord and BODY run on above it
 ILIUM_PLAN = PlanSpec(
     "L ILIUM", "SYNTHETIC L ILIUM 30Gy/10fx", "PTV_ILIUM", 30.0, 10, "20201012", "101500", "PALLIATIVE",
-    (BeamSpec("AP", 0.0, 0.9), BeamSpec("PA", 180.0, 1.3), BeamSpec("LPO120", 120.0, 0.6)),
+    (BeamSpec("AP", 0.0, 0.85), BeamSpec("PA", 180.0, 1.25), BeamSpec("LL90", 90.0, 0.45),
+     BeamSpec("LPO120", 120.0, 0.4)),
     margin_mm=6.0, grid_below_mm=35.0, grid_above_mm=35.0,
-    description="3-field palliative, left iliac bone metastasis", compensation_iterations=3)
+    description="3-field palliative, left iliac bone metastasis", compensation_iterations=3,
+    grid_z_mm=(-315.0, -165.0))
 PLANS = (LIVER_PLAN, ILIUM_PLAN)
 
 
@@ -66,11 +70,15 @@ def ptv_points(anat: Anatomy, name: str, step_mm: float = 1.0) -> np.ndarray:
 
 
 def dose_axes(anat: Anatomy, spec: PlanSpec, ct_z: np.ndarray):
-    """Voxel-centre axes of the plan's dose grid: the whole body outline in x and y, the PTV plus
-    margins in z (clipped to the CT); multiples of 2.5 mm."""
-    z0, z1 = anat.z_extent(anat.roi(spec.ptv).shape)
-    zlo = max(_snap_down(z0 - spec.grid_below_mm * anat.scale), _snap_up(ct_z.min()))
-    zhi = min(_snap_up(z1 + spec.grid_above_mm * anat.scale), _snap_down(ct_z.max()))
+    """Voxel-centre axes of the plan's dose grid: the whole body outline in x and y; in z the
+    spec's explicit range, else the PTV plus margins (clipped to the CT); multiples of 2.5 mm."""
+    if spec.grid_z_mm is not None:
+        z0, z1 = (z * anat.scale for z in spec.grid_z_mm)
+    else:
+        z0, z1 = anat.z_extent(anat.roi(spec.ptv).shape)
+        z0, z1 = z0 - spec.grid_below_mm * anat.scale, z1 + spec.grid_above_mm * anat.scale
+    zlo = max(_snap_down(z0), _snap_up(ct_z.min()))
+    zhi = min(_snap_up(z1), _snap_down(ct_z.max()))
     body = anat.roi("BODY").shape
     pts = np.vstack([c for z in np.linspace(zlo, zhi, 9) for c in anat.contours(body, float(z))])
     xlo, xhi = _snap_down(pts[:, 0].min() - 3), _snap_up(pts[:, 0].max() + 3)
