@@ -188,3 +188,18 @@ def test_event_form_builds_and_validates(qtbot):
 
 def test_pack_rows():
     assert pack_rows([(0, 10), (5, 8), (11, 12), (9, 20)]) == [0, 1, 0, 1]
+
+
+def test_sample_dicom_finds_the_worked_example_and_its_plans_agree(qtbot, sample_dicom):
+    from app.cli.timeline import load_plans
+
+    plans = load_plans([str(sample_dicom)])
+    if len(plans) < 2:
+        pytest.skip("sample DICOM plans not generated")
+    widget = TimelineView()
+    qtbot.addWidget(widget)
+    assert widget.open_case_for_dicom([sample_dicom], plans[0].patient_id)
+    assert widget.case_path() == bundled_example_path()
+    widget.set_plans(plans)
+    assert not [w for w in widget.warnings if w.code.startswith(("plan_", "patient_id"))]
+    assert "rt-liver" in widget.event_items
