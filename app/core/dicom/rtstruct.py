@@ -13,6 +13,9 @@ RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 Z_DECIMALS = 3
 # Points of a CLOSED_PLANAR contour further than this (mm) from their mean z are "off plane".
 PLANE_TOLERANCE_MM = 0.01
+# A contour whose plane is tilted more than this from axial is refused (sagittal, coronal,
+# oblique); below it, points off the plane are projected onto their mean z with a note.
+MAX_TILT_DEGREES = 10.0
 DEFAULT_COLOR = (255, 255, 0)
 
 
@@ -110,6 +113,18 @@ def _contour_values(contour: Dataset) -> np.ndarray | None:
         return None
 
 
+def _tilt_degrees(points: np.ndarray) -> float:
+    """Angle (degrees) between the polygon's plane normal (Newell's method) and the z axis;
+    90 for a degenerate polygon whose points spread only along z."""
+    shifted = np.roll(points, -1, axis=0)
+    d, s = points - shifted, points + shifted
+    normal = np.array([np.sum(d[:, 1] * s[:, 2]), np.sum(d[:, 2] * s[:, 0]), np.sum(d[:, 0] * s[:, 1])])
+    length = float(np.linalg.norm(normal))
+    if length == 0.0 or not np.isfinite(length):
+        return 90.0
+    return float(np.degrees(np.arccos(min(abs(normal[2]) / length, 1.0))))
+
+
 def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
     values = _contour_values(contour)
     if values is None:
@@ -134,7 +149,15 @@ def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
     if len(points) < 3:
         roi.notes.append(f"contour {index}: {len(points)} point(s), not a polygon; skipped")
         return
+    if not np.all(np.isfinite(points)):
+        roi.notes.append(f"contour {index}: ContourData has values that are not finite (NaN or infinite); skipped")
+        return
     z_mean = float(points[:, 2].mean())
+    tilt = _tilt_degrees(points)
+    if np.ptp(points[:, 2]) > PLANE_TOLERANCE_MM and tilt > MAX_TILT_DEGREES:
+        roi.notes.append(f"contour {index}: not axial (its plane is tilted {tilt:.0f} degrees from axial, "
+                         f"z spans {np.ptp(points[:, 2]):.3g} mm); only axial contours are supported; skipped")
+        return
     if np.ptp(points[:, 2]) > PLANE_TOLERANCE_MM:
         roi.notes.append(f"contour {index}: points are not on one axial plane "
                          f"(z spans {np.ptp(points[:, 2]):.3g} mm); their mean z {z_mean:.3f} mm is used")
