@@ -85,7 +85,7 @@ def test_malformed_value_reported_not_raised(tmp_path):
     case = load(tmp_path)
     assert case.patients == []
     assert [i.message for i in case.report.errors] == [
-        "cannot be used: malformed data (ValueError: could not convert string to float: 'abcdef')"]
+        "RT Dose DoseGridScaling is not numeric ('abcdef')"]
 
 
 def test_mixed_series_split_and_referenced_one_linked(tmp_path):

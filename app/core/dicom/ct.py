@@ -6,17 +6,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.pixels import pixel_array
 
 from .ct_volume import CtVolume
 from .errors import DicomReadError
 from .orientation import axial_signs
-from .source import Source, display_path, floats, read_dataset, require, text
+from .limits import check_spacing, check_voxels
+from .source import Source, display_path, finite_float, finite_floats, read_dataset, require, text
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Slice positions closer than this (mm) are duplicates; spacings differing by more are uneven.
 Z_TOLERANCE_MM = 0.01
 # A gap larger than this many median spacings means missing slices.
 GAP_FACTOR = 1.5
+HEADER_KEYWORDS = ("SeriesInstanceUID", "FrameOfReferenceUID", "StudyInstanceUID", "PatientID", "SeriesDescription")
 
 
 def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Sequence[str] | None = None,
@@ -32,7 +35,7 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
     """
     names = list(paths) if paths is not None else [display_path(s) for s in sources]
     warnings: list[str] = []
-    slices = []  # (z, name, hu array, geometry key, dataset)
+    slices = []  # (z, name, [hu array], geometry key, header texts); the array is moved out when stacked
     for source, name in zip(sources, names):
         try:
             slices.append(_read_slice(source, name))
@@ -61,26 +64,31 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
     warnings.extend(spacing_warnings(z_mm))
 
     rows, cols, row_spacing, col_spacing, x0, y0, x_sign, y_sign = reference
-    hu = np.stack([s[2] for s in kept])
-    if hu.dtype != np.int16 and all(s[2].dtype == np.int16 for s in kept):
-        hu = hu.astype(np.int16)
-    x_mm = x0 + x_sign * col_spacing * np.arange(cols, dtype=float)
-    y_mm = y0 + y_sign * row_spacing * np.arange(rows, dtype=float)
-    if x_sign < 0:
-        x_mm, hu = x_mm[::-1], hu[:, :, ::-1]
-    if y_sign < 0:
-        y_mm, hu = y_mm[::-1], hu[:, ::-1, :]
+    check_voxels((len(kept), rows, cols), kept[0][1], "CT series")
+    dtype = np.int16 if all(s[2][0].dtype == np.int16 for s in kept) else np.float32
+    # Fill one preallocated volume in increasing-axis order, releasing each slice once copied,
+    # so the peak is about one volume plus one slice (not the slices plus a stacked copy).
+    hu = np.empty((len(kept), rows, cols), dtype=dtype)
+    for k, s in enumerate(kept):
+        hu[k] = s[2].pop()[::y_sign, ::x_sign]
+    for s in slices:
+        s[2].clear()  # duplicates that were not kept
+    x_mm = (x0 + x_sign * col_spacing * np.arange(cols, dtype=float))[::x_sign]
+    y_mm = (y0 + y_sign * row_spacing * np.arange(rows, dtype=float))[::y_sign]
+    if not all(np.all(np.isfinite(a)) and np.all(np.diff(a) > 0) for a in (x_mm, y_mm, z_mm)):
+        raise DicomReadError(kept[0][1], "CT series coordinates are not finite or not increasing "
+                                         "(absurd spacing or position)")
     first = kept[0][4]
     return CtVolume(
-        series_instance_uid=text(first, "SeriesInstanceUID"),
-        hu=np.ascontiguousarray(hu),
+        series_instance_uid=first["SeriesInstanceUID"],
+        hu=hu,
         x_mm=np.ascontiguousarray(x_mm),
         y_mm=np.ascontiguousarray(y_mm),
         z_mm=z_mm,
-        frame_of_reference_uid=text(first, "FrameOfReferenceUID"),
-        study_instance_uid=text(first, "StudyInstanceUID"),
-        patient_id=text(first, "PatientID"),
-        description=text(first, "SeriesDescription"),
+        frame_of_reference_uid=first["FrameOfReferenceUID"],
+        study_instance_uid=first["StudyInstanceUID"],
+        patient_id=first["PatientID"],
+        description=first["SeriesDescription"],
         paths=[s[1] for s in kept],
         warnings=warnings,
     )
@@ -110,24 +118,23 @@ def _read_slice(source, name: str):
     ds, name = read_dataset(source, name)
     rows = int(require(ds, "Rows", name, "CT image"))
     cols = int(require(ds, "Columns", name, "CT image"))
-    spacing = floats(require(ds, "PixelSpacing", name, "CT image"))
-    position = floats(require(ds, "ImagePositionPatient", name, "CT image"))
-    orientation = floats(require(ds, "ImageOrientationPatient", name, "CT image"))
-    if len(spacing) != 2 or len(position) != 3 or len(orientation) != 6:
-        raise DicomReadError(name, "PixelSpacing / ImagePositionPatient / ImageOrientationPatient "
-                                   "have the wrong number of values")
+    check_voxels((rows, cols), name, "CT image")
+    spacing = finite_floats(ds, "PixelSpacing", name, "CT image", 2)
+    position = finite_floats(ds, "ImagePositionPatient", name, "CT image", 3)
+    orientation = finite_floats(ds, "ImageOrientationPatient", name, "CT image", 6)
+    check_spacing(spacing, name, "CT image")
     x_sign, y_sign = axial_signs(orientation, name, "CT image")
     if "PixelData" not in ds:
         raise DicomReadError(name, "CT image has no pixel data (PixelData (7FE0,0010) missing)")
+    slope = finite_float(ds, "RescaleSlope", 1.0, name, "CT image") or 1.0
+    intercept = finite_float(ds, "RescaleIntercept", 0.0, name, "CT image")
     try:
-        stored = np.asarray(ds.pixel_array)
+        stored = np.asarray(pixel_array(ds))  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DicomReadError(name, f"cannot decode the CT pixel data ({first})") from exc
     if stored.shape != (rows, cols):
         raise DicomReadError(name, f"CT pixel data shape {stored.shape} is not {rows} x {cols}")
-    slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
-    intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
     if slope == 1.0 and intercept.is_integer():
         hu = stored.astype(np.int32) + int(intercept)
         if hu.min(initial=0) >= -32768 and hu.max(initial=0) <= 32767:
@@ -135,6 +142,11 @@ def _read_slice(source, name: str):
         else:
             hu = hu.astype(np.float32)
     else:
-        hu = (stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)).astype(np.float32)
+        hu = stored.astype(np.float32)
+        hu *= np.float32(slope)
+        hu += np.float32(intercept)
+        if not np.all(np.isfinite(hu)):
+            raise DicomReadError(name, "CT values overflow after RescaleSlope / RescaleIntercept")
     key = (rows, cols, spacing[0], spacing[1], round(position[0], 3), round(position[1], 3), x_sign, y_sign)
-    return position[2], name, hu, key, ds
+    header = {k: text(ds, k) for k in HEADER_KEYWORDS}  # the data set (and its pixel bytes) is not kept
+    return position[2], name, [hu], key, header

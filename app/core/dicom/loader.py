@@ -84,7 +84,7 @@ def _by_patient(entries: list[ScanEntry]) -> dict[str, list[ScanEntry]]:
 def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport, tick: _Ticker,
                   archives: ArchiveCache) -> Patient:
     first = entries[0].header
-    patient = Patient(patient_id=patient_id, name=str(first.get("PatientName", "") or ""),
+    patient = Patient(patient_id=patient_id, name=text(first, "PatientName"),
                       birth_date=iso_date(text(first, "PatientBirthDate")))
     for entry in entries:
         if entry.kind == "CT":

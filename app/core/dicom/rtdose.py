@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.pixels import pixel_array
 
 from .dose_grid import DoseGrid
 from .dvh_sequence import read_dvh_sequence
 from .errors import DicomReadError
 from .orientation import axial_signs
-from .source import Source, floats, read_dataset, require, text
+from .limits import MAX_DOSE_GY, check_spacing, check_voxels
+from .source import Source, finite_float, finite_floats, floats, read_dataset, require, text
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 # GridFrameOffsetVector's first element within this of 0 / of IPP z (mm) decides relative / absolute.
@@ -29,43 +31,57 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
     rows = int(require(ds, "Rows", name, "RT Dose"))
     cols = int(require(ds, "Columns", name, "RT Dose"))
     frames = int(ds.get("NumberOfFrames", 1) or 1)
-    spacing = floats(require(ds, "PixelSpacing", name, "RT Dose"))
-    position = floats(require(ds, "ImagePositionPatient", name, "RT Dose"))
-    orientation = floats(require(ds, "ImageOrientationPatient", name, "RT Dose"))
-    if len(spacing) != 2 or len(position) != 3 or len(orientation) != 6:
-        raise DicomReadError(name, "PixelSpacing / ImagePositionPatient / ImageOrientationPatient "
-                                   "have the wrong number of values")
-    if min(spacing) <= 0:
-        raise DicomReadError(name, f"PixelSpacing {spacing} is not positive")
+    check_voxels((frames, rows, cols), name, "RT Dose")
+    spacing = finite_floats(ds, "PixelSpacing", name, "RT Dose", 2)
+    position = finite_floats(ds, "ImagePositionPatient", name, "RT Dose", 3)
+    orientation = finite_floats(ds, "ImageOrientationPatient", name, "RT Dose", 6)
+    check_spacing(spacing, name, "RT Dose")
     x_sign, y_sign = axial_signs(orientation, name, "dose grid")
     notes: list[str] = []
     # PixelSpacing = (spacing between rows = along y, spacing between columns = along x).
     x_mm = position[0] + x_sign * spacing[1] * np.arange(cols, dtype=float)
     y_mm = position[1] + y_sign * spacing[0] * np.arange(rows, dtype=float)
     z_mm = _frame_z(ds, frames, position[2], x_sign * y_sign, name, notes)
+    if not all(np.all(np.isfinite(a)) and np.all(np.diff(a) != 0) for a in (x_mm, y_mm, z_mm[:1])):
+        raise DicomReadError(name, "dose grid coordinates are not finite or not distinct (absurd spacing "
+                                   "or position)")
 
     scaling = ds.get("DoseGridScaling", None)
-    if scaling is None:
+    if scaling is None or scaling == "":
         notes.append("DoseGridScaling absent; 1.0 assumed")
-        scaling = 1.0
-    dose = _pixels(ds, name, frames, rows, cols) * np.float32(float(scaling))
-
-    if x_sign < 0:
-        x_mm, dose = x_mm[::-1], dose[:, :, ::-1]
-    if y_sign < 0:
-        y_mm, dose = y_mm[::-1], dose[:, ::-1, :]
+    scaling = finite_float(ds, "DoseGridScaling", 1.0, name, "RT Dose")
+    if scaling < 0:
+        raise DicomReadError(name, f"DoseGridScaling {scaling:g} is negative")
     order = np.argsort(z_mm, kind="stable")
-    if np.any(order != np.arange(z_mm.size)):
-        z_mm, dose = z_mm[order], dose[order]
+    z_mm = z_mm[order]
     if z_mm.size > 1 and np.any(np.diff(z_mm) <= 0):
         raise DicomReadError(name, "GridFrameOffsetVector repeats a frame position")
+    # One float32 array, written in increasing-axis order (no intermediate float copies).
+    raw = _pixels(ds, name, frames, rows, cols)
+    if np.array_equal(order, np.arange(order.size)[::-1]):
+        raw = raw[::-1]  # frames stored with decreasing z: a view, not a copy
+    elif not np.array_equal(order, np.arange(order.size)):
+        raw = raw[order]
+    raw = raw[:, ::y_sign, ::x_sign]
+    dose = np.empty(raw.shape, dtype=np.float32)
+    np.multiply(raw, np.float32(scaling), out=dose, casting="unsafe")
+    del raw
+    if not np.all(np.isfinite(dose)):
+        raise DicomReadError(name, f"dose values are not finite ({int(np.count_nonzero(~np.isfinite(dose)))} "
+                                   "NaN or infinite voxels)")
+    if dose.size and float(dose.max()) > MAX_DOSE_GY:
+        raise DicomReadError(name, f"dose values up to {float(dose.max()):.4g} Gy are implausible (above "
+                                   f"{MAX_DOSE_GY:g} Gy; wrong DoseGridScaling {scaling:g}?); not loaded")
+    if dose.size and float(dose.min()) < 0:
+        notes.append(f"negative dose values (minimum {float(dose.min()):g}); kept as stored")
+    x_mm, y_mm = x_mm[::x_sign], y_mm[::y_sign]
 
     stored, stored_units, dvh_notes = read_dvh_sequence(ds)
     plan_refs = ds.get("ReferencedRTPlanSequence", None) or []
     grid = DoseGrid(
         sop_instance_uid=text(ds, "SOPInstanceUID"),
         path=name,
-        dose_gy=np.ascontiguousarray(dose, dtype=np.float32),
+        dose_gy=dose,
         x_mm=np.ascontiguousarray(x_mm),
         y_mm=np.ascontiguousarray(y_mm),
         z_mm=np.ascontiguousarray(z_mm),
@@ -87,7 +103,12 @@ def _frame_z(ds: Dataset, frames: int, z0: float, normal_z: int, name: str, note
     """Frame z positions (mm) from GridFrameOffsetVector, relative or absolute."""
     if frames == 1 and ds.get("GridFrameOffsetVector", None) is None:
         return np.array([z0])
-    offsets = np.asarray(floats(require(ds, "GridFrameOffsetVector", name, "multi-frame RT Dose")))
+    try:
+        offsets = np.asarray(floats(require(ds, "GridFrameOffsetVector", name, "multi-frame RT Dose")))
+    except (TypeError, ValueError) as exc:
+        raise DicomReadError(name, "GridFrameOffsetVector is not numeric") from exc
+    if not np.all(np.isfinite(offsets)):
+        raise DicomReadError(name, "GridFrameOffsetVector has values that are not finite (NaN or infinite)")
     if offsets.size < frames:
         raise DicomReadError(name, f"GridFrameOffsetVector has {offsets.size} values for {frames} frames")
     if offsets.size > frames:
@@ -107,7 +128,7 @@ def _pixels(ds: Dataset, name: str, frames: int, rows: int, cols: int) -> np.nda
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise DicomReadError(name, "RT Dose has no pixel data (PixelData (7FE0,0010) missing)")
     try:
-        array = ds.pixel_array
+        array = pixel_array(ds)  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DicomReadError(name, f"cannot decode the dose pixel data (truncated or unsupported: {first})") from exc
@@ -117,4 +138,4 @@ def _pixels(ds: Dataset, name: str, frames: int, rows: int, cols: int) -> np.nda
     if array.shape != (frames, rows, cols):
         raise DicomReadError(name, f"dose pixel data shape {array.shape} does not match "
                                    f"{frames} frames x {rows} rows x {cols} columns")
-    return array.astype(np.float32)
+    return array

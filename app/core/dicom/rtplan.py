@@ -1,6 +1,8 @@
 """Read an RT Plan's review facts: label, prescription, fractionation, date, references."""
 from __future__ import annotations
 
+import math
+
 from pydicom.dataset import Dataset
 
 from .errors import DicomReadError
@@ -10,6 +12,8 @@ from .source import Source, read_dataset, text
 RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
 # Structure types of a dose reference that describe a volume; preferred over points.
 VOLUME_TYPES = ("SITE", "VOLUME")
+# More fractions than this is noted as implausible (kept: the numbers are still computable).
+MAX_PLAUSIBLE_FRACTIONS = 100
 
 
 def read_plan(source: Source, path: str | None = None) -> Plan:
@@ -34,6 +38,8 @@ def read_plan(source: Source, path: str | None = None) -> Plan:
     if fractions is not None and fractions <= 0:
         notes.append(f"NumberOfFractionsPlanned {fractions} is not positive; ignored")
         fractions = None
+    if fractions is not None and fractions > MAX_PLAUSIBLE_FRACTIONS:
+        notes.append(f"NumberOfFractionsPlanned {fractions} is implausible; check the plan")
     if fractions is None:
         notes.append("number of fractions not stated (NumberOfFractionsPlanned absent)")
 
@@ -108,10 +114,12 @@ def _prescription_from_fraction_group(group: Dataset, fractions: int | None, not
 
 
 def _float(value) -> float | None:
+    """A finite float, or None (absent, not numeric, NaN or infinite)."""
     try:
-        return None if value is None or value == "" else float(value)
+        number = None if value is None or value == "" else float(value)
     except (TypeError, ValueError):
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _int(value) -> int | None:

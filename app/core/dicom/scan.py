@@ -135,7 +135,24 @@ def classify(candidate: Candidate, result: ScanResult, archives: ArchiveCache | 
         result.report.add(candidate.path, f"{what} is not reviewed (not CT, RT Structure Set, RT Plan "
                                           "or RT Dose); ignored", "ignored")
         return
+    damaged = [k for k in IDENTITY_KEYWORDS if k in header and _undecodable(header, k)]
+    if damaged:
+        result.report.add(candidate.path, f"damaged element(s) {', '.join(damaged)} cannot be decoded; "
+                                          "treated as empty", "warning")
     result.entries.append(ScanEntry(candidate.path, kind, header, candidate.file_path, candidate.member))
+
+
+# Header elements that group and link files; a damaged one is reported (then read as '').
+IDENTITY_KEYWORDS = ("PatientID", "PatientName", "StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID",
+                     "SOPInstanceUID")
+
+
+def _undecodable(header: Dataset, keyword: str) -> bool:
+    try:
+        header.get(keyword, None)
+        return False
+    except Exception:  # pydicom converts raw values lazily; damaged ones raise here
+        return True
 
 
 def scan(paths, step: Callable[[str], None] | None = None) -> ScanResult:

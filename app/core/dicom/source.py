@@ -6,6 +6,7 @@ with mode ``'rb'``.
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, BinaryIO, Union
 
@@ -124,8 +125,12 @@ def require(ds: Dataset, keyword: str, path: str, what: str) -> Any:
 
 
 def text(ds: Dataset, keyword: str, default: str = "") -> str:
-    """A string attribute, stripped ('' when absent)."""
-    value = ds.get(keyword, None)
+    """A string attribute, stripped (``default`` when absent or when its bytes cannot be
+    decoded, e.g. a damaged element written with a wrong VR)."""
+    try:
+        value = ds.get(keyword, None)
+    except Exception:  # pydicom converts raw values lazily; damaged ones raise here
+        return default
     if value is None:
         return default
     return str(value).strip()
@@ -143,3 +148,33 @@ def floats(value: Any) -> list[float]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         return [float(value)]
     return [float(v) for v in value]
+
+
+def finite_floats(ds: Dataset, keyword: str, path: str, what: str, count: int) -> list[float]:
+    """A required numeric attribute with exactly ``count`` finite values; DicomReadError naming
+    the tag and the values otherwise (NaN / inf / wrong number of values)."""
+    raw = require(ds, keyword, path, what)
+    try:
+        values = floats(raw)
+    except (TypeError, ValueError) as exc:
+        raise DicomReadError(path, f"{what} {keyword} is not numeric ({raw!r})") from exc
+    if len(values) != count:
+        raise DicomReadError(path, f"{what} {keyword} has {len(values)} value(s), {count} expected")
+    if not all(math.isfinite(v) for v in values):
+        raise DicomReadError(path, f"{what} {keyword} is not finite ({', '.join(f'{v:g}' for v in values)})")
+    return values
+
+
+def finite_float(ds: Dataset, keyword: str, default: float, path: str, what: str) -> float:
+    """An optional single numeric attribute (``default`` when absent or empty); DicomReadError
+    when it is present but not a finite number."""
+    raw = ds.get(keyword, None)
+    if raw is None or raw == "":
+        return default
+    try:
+        values = floats(raw)
+    except (TypeError, ValueError) as exc:
+        raise DicomReadError(path, f"{what} {keyword} is not numeric ({raw!r})") from exc
+    if len(values) != 1 or not math.isfinite(values[0]):
+        raise DicomReadError(path, f"{what} {keyword} is not a finite number ({raw!r})")
+    return values[0]

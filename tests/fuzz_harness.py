@@ -1,0 +1,378 @@
+"""Seeded DICOM fuzzing: mutate seed files, load them and compute DVHs, classify every outcome.
+
+No third-party fuzzing library: a ``random.Random(seed)`` picks one mutation per case, so a
+case is reproduced from ``(seed, case index)`` alone. Mutations: byte flips, truncation,
+byte insertion/deletion, tag removal, wrong VR, wrong VM and absurd values (zero / negative /
+NaN / inf spacing and scaling, 10^6 fractions, huge Rows/Columns/frames, ...), written as raw
+elements so pydicom's own validation cannot stop them reaching the reader.
+
+Each case runs in a forked child (memory capped with RLIMIT_AS, wall-clock timeout), so a
+hang, a crash (signal) or runaway memory is caught and classified instead of taking the run
+down. Outcomes:
+
+- ``ok``: loaded (possibly with warnings) and every DVH computed or skipped with a reason;
+- ``reported``: the mutated file was refused with a LoadReport error (a clear message);
+- ``load_exception`` / ``dvh_exception``: an unhandled exception escaped (a bug);
+- ``invalid``: loaded, but a DoseGrid / CtVolume / Dvh broke its invariants (a bug);
+- ``timeout`` / ``crash``: the child hung or died.
+
+Used by tests/test_fuzz.py (bounded, CI) and bench/fuzz_long.py (long runs).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import resource
+import select
+import signal
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.tag import Tag
+
+BAD_OUTCOMES = ("load_exception", "dvh_exception", "invalid", "timeout", "crash")
+
+# keyword -> VR of the attributes whose absurd values we try (present ones are replaced,
+# absent ones added at the top level).
+TARGETS = {
+    "PixelSpacing": "DS", "ImagePositionPatient": "DS", "ImageOrientationPatient": "DS",
+    "GridFrameOffsetVector": "DS", "DoseGridScaling": "DS", "SliceThickness": "DS", "RescaleSlope": "DS",
+    "RescaleIntercept": "DS", "NumberOfFrames": "IS", "Rows": "US", "Columns": "US", "BitsAllocated": "US",
+    "BitsStored": "US", "HighBit": "US", "PixelRepresentation": "US", "SamplesPerPixel": "US",
+    "NumberOfFractionsPlanned": "IS", "TargetPrescriptionDose": "DS", "ContourData": "DS", "ROINumber": "IS",
+    "ReferencedROINumber": "IS", "ROIDisplayColor": "IS", "NumberOfContourPoints": "IS", "DVHData": "DS",
+    "DVHDoseScaling": "DS", "DVHNumberOfBins": "IS", "BeamDose": "DS", "DoseUnits": "CS",
+    "DoseSummationType": "CS", "ContourGeometricType": "CS", "SOPClassUID": "UI",
+    "PhotometricInterpretation": "CS",
+}
+ABSURD_TEXT = [b"0", b"-1", b"nan", b"NaN\\NaN", b"inf", b"-inf\\1", b"1e308", b"1e6", b"1000000", b"",
+               b"abc", b"0\\0", b"-2.5\\-2.5", b"1e-300\\1e-300", b"0\\0\\0\\0\\0\\0", b"1\\0\\0\\0\\0\\0",
+               b"65535", b"-0", b"999999999999", b"1\\2\\3\\4\\5\\6\\7\\8\\9\\10\\11"]
+ABSURD_US = [b"\x00\x00", b"\xff\xff", b"\x01\x00", b"\x00\x80", b"\x07\x00", b"\x20\x00", b"\x00"]
+OTHER_VRS = ["US", "UL", "SS", "FD", "FL", "OB", "CS", "DS", "IS", "UI", "LO", "SQ"]
+
+
+@dataclass
+class Seed:
+    name: str  # file name used when writing the mutated copy (keeps the extension)
+    data: bytes
+
+
+@dataclass
+class Outcome:
+    case: int
+    seed: str
+    mutation: str
+    outcome: str
+    detail: str = ""
+    seconds: float = 0.0
+
+
+# ----------------------------------------------------------------------------- mutation
+
+def _elements(ds, depth: int = 0, out=None):
+    """(dataset, tag) of every element, sequences included (not the File Meta)."""
+    out = [] if out is None else out
+    for elem in list(ds):
+        out.append((ds, elem.tag, elem.keyword))
+        if elem.VR == "SQ" and depth < 4:
+            for item in elem.value or []:
+                _elements(item, depth + 1, out)
+    return out
+
+
+def _raw(ds, tag, vr: str, value: bytes) -> None:
+    if len(value) % 2:
+        value += b"\x00" if vr in ("UI", "OB", "US", "UL", "SS") else b" "
+    ds._dict[Tag(tag)] = RawDataElement(Tag(tag), vr, len(value), value, 0, False, True)
+
+
+def _save(ds) -> bytes:
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds.save_as(out)
+    return out.getvalue()
+
+
+def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """One mutation of ``data``: (mutated bytes, description)."""
+    kind = rng.choice(["flip", "flip_header", "truncate", "splice", "remove", "vr", "vm", "absurd", "absurd",
+                       "absurd"])
+    if kind in ("flip", "flip_header"):
+        buf = bytearray(data)
+        span = min(len(buf), 4096) if kind == "flip_header" else len(buf)
+        n = rng.randint(1, 8)
+        for _ in range(n):
+            buf[rng.randrange(span)] ^= 1 << rng.randrange(8)
+        return bytes(buf), f"{kind} x{n}"
+    if kind == "truncate":
+        at = rng.randrange(len(data))
+        return data[:at], f"truncate at {at}"
+    if kind == "splice":
+        at = rng.randrange(len(data))
+        if rng.random() < 0.5:
+            n = rng.randint(1, 64)
+            return data[:at] + data[at + n:], f"delete {n} bytes at {at}"
+        junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+        return data[:at] + junk + data[at:], f"insert {len(junk)} bytes at {at}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(io.BytesIO(data), force=True)
+        elements = [e for e in _elements(ds) if e[1] != 0x7FE00010]
+        if not elements:
+            raise ValueError("no elements")
+        if kind == "remove":
+            owner, tag, keyword = rng.choice(elements)
+            del owner[tag]
+            desc = f"remove {keyword or hex(tag)}"
+        elif kind == "vr":
+            owner, tag, keyword = rng.choice(elements)
+            vr = rng.choice(OTHER_VRS)
+            value = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 2, 4, 8, 13])))
+            _raw(owner, tag, vr, value)
+            desc = f"{keyword or hex(tag)} as VR {vr} ({value.hex()})"
+        elif kind == "vm":
+            numeric = [e for e in elements if ds_vr(e) in ("DS", "IS")] or elements
+            owner, tag, keyword = rng.choice(numeric)
+            count = rng.choice([0, 1, 2, 4, 7, 100])
+            value = b"\\".join(b"%g" % rng.uniform(-500, 500) for _ in range(count))
+            _raw(owner, tag, ds_vr((owner, tag, keyword)) or "DS", value)
+            desc = f"{keyword or hex(tag)} with {count} values"
+        else:
+            present = [e for e in elements if e[2] in TARGETS]
+            if present and rng.random() < 0.85:
+                owner, tag, keyword = rng.choice(present)
+            else:
+                keyword = rng.choice(sorted(TARGETS))
+                owner, tag = ds, Tag(keyword)
+            vr = TARGETS[keyword]
+            value = rng.choice(ABSURD_US if vr == "US" else ABSURD_TEXT)
+            _raw(owner, tag, vr, value)
+            desc = f"{keyword} = {value!r}"
+        return _save(ds), f"{kind}: {desc}"
+    except Exception as exc:  # seed not writable by pydicom after the edit: fall back to a byte flip
+        buf = bytearray(data)
+        buf[rng.randrange(len(buf))] ^= 0xFF
+        return bytes(buf), f"flip x1 (fallback from {kind}: {type(exc).__name__})"
+
+
+def ds_vr(element) -> str:
+    owner, tag, _ = element
+    try:
+        return owner.get_item(tag).VR or ""
+    except Exception:
+        return ""
+
+
+# ----------------------------------------------------------------------------- one case
+
+def check_case(path: Path, context) -> tuple[str, str]:
+    """Load ``path`` and compute DVHs (against the context's dose / structure set too)."""
+    from app.core.dicom.loader import load
+    from app.core.dvh import DvhOptions, compute_dvh, skip_reason
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            case = load([path])
+        except Exception:
+            return "load_exception", traceback.format_exc(limit=-4)
+        problems = _invariants(case)
+        if problems:
+            return "invalid", "; ".join(problems)
+        options = DvhOptions(samples_across=8, max_samples=20_000)
+        pairs = []
+        for patient in case.patients:
+            for ss in patient.structure_sets:
+                for dose in [*patient.doses, *context.get("doses", [])]:
+                    pairs.append((ss, dose))
+            for dose in patient.doses:
+                for ss in context.get("structure_sets", []):
+                    pairs.append((ss, dose))
+        for ss, dose in pairs:
+            for roi in [r for r in ss.rois if not skip_reason(r)][:3]:
+                try:
+                    dvh = compute_dvh(roi, dose, options)
+                except Exception:
+                    return "dvh_exception", f"ROI {roi.name!r} on {dose.path}: " + traceback.format_exc(limit=-4)
+                bad = _dvh_problems(dvh)
+                if bad:
+                    return "invalid", f"DVH of ROI {roi.name!r}: {bad}"
+    errors = case.report.errors
+    if errors:
+        return "reported", errors[0].message[:300]
+    return "ok", ""
+
+
+def _invariants(case) -> list[str]:
+    out = []
+    for patient in case.patients:
+        for grid in patient.doses:
+            for axis in ("x_mm", "y_mm", "z_mm"):
+                a = getattr(grid, axis)
+                if not np.all(np.isfinite(a)) or (a.size > 1 and np.any(np.diff(a) <= 0)):
+                    out.append(f"dose {axis} not finite and increasing")
+            if grid.dose_gy.dtype != np.float32 or not np.all(np.isfinite(grid.dose_gy)):
+                out.append("dose values not finite float32")
+        for ct in patient.cts:
+            for axis in ("x_mm", "y_mm", "z_mm"):
+                a = getattr(ct, axis)
+                if not np.all(np.isfinite(a)) or (a.size > 1 and np.any(np.diff(a) <= 0)):
+                    out.append(f"CT {axis} not finite and increasing")
+            if ct.hu.dtype.kind == "f" and not np.all(np.isfinite(ct.hu)):
+                out.append("CT values not finite")
+        for ss in patient.structure_sets:
+            for roi in ss.rois:
+                for z, polygons in roi.planes.items():
+                    if not np.isfinite(z) or any(not np.all(np.isfinite(p)) for p in polygons):
+                        out.append(f"ROI {roi.name!r} has non-finite contour points")
+        for plan in patient.plans:
+            for value in (plan.prescription_gy, plan.dose_per_fraction_gy):
+                if value is not None and not np.isfinite(value):
+                    out.append("plan dose not finite")
+    return out
+
+
+def _dvh_problems(dvh) -> str:
+    if not (dvh.volume_cc >= 0 and dvh.covered_volume_cc >= 0):
+        return f"negative or NaN volume ({dvh.volume_cc}, {dvh.covered_volume_cc})"
+    if dvh.covered_volume_cc > 0 and not all(np.isfinite([dvh.min_gy, dvh.mean_gy, dvh.max_gy])):
+        return f"non-finite statistics with covered volume {dvh.covered_volume_cc}"
+    if not np.all(np.isfinite(dvh.cumulative_cc)):
+        return "non-finite cumulative curve"
+    return ""
+
+
+def run_forked(path: Path, context, timeout_s: float, memory_bytes: int) -> tuple[str, str]:
+    """check_case in a forked child with a timeout and a memory cap."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(read_fd)
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+            try:
+                result = check_case(path, context)
+            except MemoryError:
+                result = ("load_exception", "MemoryError (memory cap reached)")
+            except BaseException:
+                result = ("load_exception", traceback.format_exc(limit=-4))
+            os.write(write_fd, json.dumps(result).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    chunks, deadline, timed_out = [], time.monotonic() + timeout_s, False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([read_fd], [], [], left)
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.close(read_fd)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if timed_out:
+        return "timeout", f"no result within {timeout_s:g} s"
+    if os.WIFSIGNALED(status):
+        return "crash", f"killed by signal {os.WTERMSIG(status)}"
+    try:
+        outcome, detail = json.loads(b"".join(chunks).decode())
+    except ValueError:
+        return "crash", "child exited without a result"
+    return outcome, detail
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.outcomes:
+            out[o.outcome] = out.get(o.outcome, 0) + 1
+        return dict(sorted(out.items()))
+
+    @property
+    def bad(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.outcome in BAD_OUTCOMES]
+
+
+def fuzz(seeds: list[Seed], context, cases: int, seed: int, *, timeout_s: float = 20.0,
+         memory_bytes: int = 3 << 30, workdir: str | None = None, weights: list[float] | None = None,
+         on_case=None) -> Run:
+    """Run ``cases`` mutations of ``seeds`` (chosen with ``weights``); reproducible from ``seed``."""
+    run = Run()
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for index in range(cases):
+            rng = random.Random(f"{seed}:{index}")
+            chosen = rng.choices(seeds, weights=weights)[0]
+            data, description = mutate(chosen.data, rng)
+            path = Path(tmp) / f"case{index}" / chosen.name
+            path.parent.mkdir()
+            path.write_bytes(data)
+            start = time.monotonic()
+            outcome, detail = run_forked(path, context, timeout_s, memory_bytes)
+            result = Outcome(index, chosen.name, description, outcome, detail, time.monotonic() - start)
+            run.outcomes.append(result)
+            if on_case is not None:
+                on_case(result)
+            path.unlink()
+            path.parent.rmdir()
+    return run
+
+
+def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic_dir: Path) -> tuple[list[Seed], list[float]]:
+    """Seed files (with weights: small files more often, they mutate and load fast)."""
+    import dicom_builders as b
+
+    counter = iter(range(1, 1 << 30))
+    real_uid = b.generate_uid
+    b.generate_uid = lambda *a, **k: f"1.2.826.0.1.3680043.10.1047.{next(counter)}"  # same bytes every run
+    try:
+        parts = b.small_case(synthetic_dir)
+    finally:
+        b.generate_uid = real_uid
+    seeds = [Seed("syn_" + p.name, p.read_bytes()) for p in sorted(synthetic_dir.rglob("*.dcm"))]
+    weights = [3.0] * len(seeds)
+    if sample_dir is not None and sample_dir.is_dir():
+        for name, weight in [("RP_LIVER.dcm", 2.0), ("RS_SYNTHETIC.dcm", 1.0), ("RD_LIVER.dcm", 1.0),
+                             ("CT_050.dcm", 1.0)]:
+            if (sample_dir / name).is_file():
+                seeds.append(Seed("sample_" + name, (sample_dir / name).read_bytes()))
+                weights.append(weight)
+    if reference_dir is not None and reference_dir.is_dir():
+        for rel, weight in [("pydicom-testdata/rtstruct.dcm", 2.0), ("pydicom-testdata/rtdose.dcm", 2.0),
+                            ("pydicom-testdata/rtdose_1frame.dcm", 1.0), ("pydicom-testdata/rtdose_expb.dcm", 1.0),
+                            ("pydicom-testdata/rtdose_rle.dcm", 1.0), ("pydicom-testdata/rtplan.dcm", 2.0),
+                            ("dicompyler-core-example/rtplan.dcm", 1.0), ("dicompyler-core-example/ct.0.dcm", 1.0)]:
+            if (reference_dir / rel).is_file():
+                seeds.append(Seed("ref_" + rel.replace("/", "_"), (reference_dir / rel).read_bytes()))
+                weights.append(weight)
+    del parts
+    return seeds, weights
+
+
+def default_context(synthetic_dir: Path) -> dict:
+    """A valid dose and structure set to pair with mutated ones (loaded once, inherited by fork)."""
+    from app.core.dicom.loader import load
+
+    case = load(synthetic_dir)
+    patient = case.patients[0]
+    return {"doses": list(patient.doses), "structure_sets": list(patient.structure_sets)}
