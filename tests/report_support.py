@@ -18,8 +18,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "sample_dicom"
 _TMP = Path(tempfile.mkdtemp(prefix="rtreview-report-tests-"))
+# The tests read a snapshot of sample_dicom/ (the report and the CLI runs it is compared with see
+# the same files even while the sample generator rewrites the originals).
+SAMPLE = _TMP / "sample_dicom"
 
 
 def qt_app():
@@ -30,9 +32,19 @@ def qt_app():
 
 @functools.lru_cache(maxsize=None)
 def sample_case():
+    import shutil
+    import time
+
     from app.core.dicom.loader import load
 
-    return load([str(SAMPLE)])
+    for _ in range(5):
+        shutil.rmtree(SAMPLE, ignore_errors=True)
+        shutil.copytree(REPO / "sample_dicom", SAMPLE)
+        case = load([str(SAMPLE)])
+        if len(case.links) >= 2 and not case.report.errors:
+            return case
+        time.sleep(3)  # caught the generator mid-write: copy again
+    raise AssertionError(f"sample_dicom is not loadable: {case.report.issues}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -99,6 +111,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 @functools.lru_cache(maxsize=None)
 def cli_json(command: str) -> dict:
     """``rtreview dvh|check sample_dicom --format json`` parsed."""
+    sample_case()  # the snapshot exists
     status, out, err = run_cli([command, str(SAMPLE), "--format", "json"])
     assert status in (0, 3), err
     return json.loads(out)

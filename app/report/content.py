@@ -109,16 +109,10 @@ def choose_links(case, plan_labels: list[str] | None = None) -> list:
 
 def choose_protocol(link, name: str | None, shipped: list):
     """The protocol for ``link`` as ``rtreview check`` chooses it (None when none fits)."""
-    from app.core.constraints import find_protocol, suggest_protocol
+    from app.core.constraints import find_protocol
+    from app.core.constraints.plan_check import suggest_for_link
 
-    if name:
-        return find_protocol(name, shipped)
-    plan = link.plan
-    names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
-    if link.structure_set is not None:
-        names += [r.name for r in link.structure_set.rois if r.is_target]
-    return suggest_protocol(shipped, fractions=plan.fractions if plan else None,
-                            prescription_gy=plan.prescription_gy if plan else None, names=names)
+    return find_protocol(name, shipped) if name else suggest_for_link(shipped, link)
 
 
 def find_timeline(paths: list[str], patient_id: str, case_file: str | None):

@@ -53,6 +53,8 @@ class Canvas:
             f.setBold(bold)
             f.setItalic(italic)
             f.setHintingPreference(QtGui.QFont.HintingPreference.PreferNoHinting)
+            # No 'fi'/'fl' ligatures: extracted and copied text must read 'identified', not 'identiﬁed'.
+            f.setFeature(QtGui.QFont.Tag("liga"), 0)
             self._fonts[key] = f
         return self._fonts[key]
 
