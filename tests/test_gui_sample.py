@@ -170,7 +170,7 @@ def test_dropping_a_zip_of_the_sample_loads_it(qtbot, window, tmp_path):
 
 def test_screenshot_command_writes_a_1600x1000_png(tmp_path):
     out = tmp_path / "shot.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RTREVIEW_SETTINGS=str(tmp_path / "settings.ini"))
     res = subprocess.run([sys.executable, "-m", "app", "--screenshot", str(out)], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr

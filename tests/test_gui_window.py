@@ -64,7 +64,7 @@ def test_switching_plan_switches_dose_curves_and_metrics(qtbot, make_window):
     for number, (x, y) in w.dvh_plot.visible_curve_data().items():
         dvh = w.session.dvhs[number]
         assert np.array_equal(x, dvh.dose_gy) and np.array_equal(y, dvh.cumulative_cc)
-        assert not np.array_equal(x, w.session._dvhs["1.2.dose1"][number].dose_gy)
+        assert not np.array_equal(x, w.session.dvhs_of(w.session.case.links[0])[number].dose_gy)
     assert a_curves
     assert w.metrics.rows[0].max_gy == pytest.approx(w.session.link.dose.max_gy)
 
@@ -136,8 +136,11 @@ def test_new_patient_asks_replace_or_add(qtbot, make_window, monkeypatch):
     asked = []
     monkeypatch.setattr(dialogs.ReplaceOrAddDialog, "ask",
                         classmethod(lambda cls, parent, cur, new: asked.append(new) or next(answers)))
+    computed = []
+    w.dvh_fn = lambda ss, dose, **kw: computed.append(dose.sop_instance_uid) or fake_dvhs(ss, dose, **kw)
     loaded(qtbot, w, ["/b"])
     assert [p.patient_id for p in w.session.case.patients] == ["P1", "P2"]
+    assert len(computed) == 2  # only the added patient's two doses: P1's DVHs were kept
     assert len(w.plan_tree.plan_items()) == 4
     loaded(qtbot, w, ["/c"])
     assert [p.patient_id for p in w.session.case.patients] == ["P1", "P2"]

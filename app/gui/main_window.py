@@ -29,6 +29,14 @@ MAX_RECENT = 8
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
 
 
+def default_settings() -> QtCore.QSettings:
+    """The user's settings; RTREVIEW_SETTINGS=FILE.ini keeps them in that file instead (tests, kiosks)."""
+    path = os.environ.get("RTREVIEW_SETTINGS")
+    if path:
+        return QtCore.QSettings(path, QtCore.QSettings.Format.IniFormat)
+    return QtCore.QSettings(APP_NAME, APP_NAME)
+
+
 def _default_load(paths, progress=None, cancel=None):
     from app.core.dicom.loader import load
     return load(paths, progress=progress, cancel=cancel)
@@ -46,7 +54,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, settings: QtCore.QSettings | None = None,
                  load_fn: Callable = _default_load, dvh_fn: Callable = _default_dvhs):
         super().__init__()
-        self.settings = settings if settings is not None else QtCore.QSettings(APP_NAME, APP_NAME)
+        self.settings = settings if settings is not None else default_settings()
         self.load_fn, self.dvh_fn = load_fn, dvh_fn
         self.session = ReviewSession(self)
         self.runner = TaskRunner(self)
@@ -216,7 +224,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(min(done, max(total, 1)))
-        self.progress.setFormat(f"{self.runner.task_name} %p%")
+        what = {"load": "Loading", "dvh": "DVHs"}.get(self.runner.task_name, self.runner.task_name)
+        self.progress.setFormat(f"{what} %p%")
+        self.progress.setToolTip(message)
 
     def _on_finished(self, name: str, result: object) -> None:
         if name == "load":

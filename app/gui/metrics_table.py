@@ -32,6 +32,7 @@ class MetricsTable(QtWidgets.QWidget):
         self.session = session
         self.v_levels_gy: list[float] = []
         self.rows: list[metrics.MetricRow] = []
+        self._selecting = False
         self.levels_edit = QtWidgets.QLineEdit()
         self.levels_edit.setPlaceholderText("e.g. 20, 30")
         self.levels_edit.setToolTip("Dose levels (Gy) for V columns: % of the structure (its part inside the dose grid) "
@@ -66,6 +67,7 @@ class MetricsTable(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+        self.table.currentCellChanged.connect(self._on_current_cell)
         session.dvhs_changed.connect(self.refresh)
         session.visibility_changed.connect(self.refresh)
         session.link_changed.connect(self._default_levels)
@@ -122,12 +124,20 @@ class MetricsTable(QtWidgets.QWidget):
         for r, row in enumerate(self.rows):
             self.table.item(r, 0).setToolTip(f"{row.name} ({row.type or 'no type'})")
 
+    def _on_current_cell(self, row: int, _col: int, _prev_row: int, _prev_col: int) -> None:
+        if 0 <= row < len(self.rows) and not self._selecting:
+            self.session.set_highlighted(self.rows[row].roi_number)
+
     def _show_highlight(self, number: int) -> None:
-        for r, row in enumerate(self.rows):
-            if row.roi_number == number:
-                self.table.selectRow(r)
-                return
-        self.table.clearSelection()
+        self._selecting = True
+        try:
+            for r, row in enumerate(self.rows):
+                if row.roi_number == number:
+                    self.table.selectRow(r)
+                    return
+            self.table.clearSelection()
+        finally:
+            self._selecting = False
 
     def tsv(self) -> str:
         return metrics.to_tsv(self.rows, self.v_levels_gy)

@@ -25,15 +25,19 @@ class ReviewSession(QtCore.QObject):
         super().__init__(parent)
         self.case: Case | None = None
         self.link: DoseLink | None = None
-        self._dvhs: dict[str, dict] = {}
+        # id(DoseGrid) -> (the DoseGrid, its DVHs); by object, not UID: two loads may reuse a UID
+        self._dvhs: dict[int, tuple[object, dict]] = {}
         self.visible: set[int] = set()
         self.highlighted = -1
         self.alpha_beta_gy: dict[int, float] = {}
 
     # --- case and selection -------------------------------------------------------------
     def set_case(self, case: Case | None) -> None:
+        """Show ``case``. DVHs already computed for the very same dose objects are kept (a case
+        that adds a patient to the one on screen does not recompute the first one)."""
         self.case = case
-        self._dvhs.clear()
+        doses = {id(link.dose) for link in (case.links if case is not None else [])}
+        self._dvhs = {key: entry for key, entry in self._dvhs.items() if key in doses}
         self.link = None
         self.case_changed.emit()
         links = case.links if case is not None else []
@@ -75,13 +79,17 @@ class ReviewSession(QtCore.QObject):
         """``{roi_number: Dvh}`` of the selected dose ({} until computed)."""
         if self.link is None:
             return {}
-        return self._dvhs.get(self.link.dose.sop_instance_uid, {})
+        return self.dvhs_of(self.link)
+
+    def dvhs_of(self, link: DoseLink) -> dict:
+        entry = self._dvhs.get(id(link.dose))
+        return entry[1] if entry is not None else {}
 
     def has_dvhs(self, link: DoseLink) -> bool:
-        return link.dose.sop_instance_uid in self._dvhs
+        return id(link.dose) in self._dvhs
 
     def set_dvhs(self, link: DoseLink, dvhs: dict) -> None:
-        self._dvhs[link.dose.sop_instance_uid] = dvhs
+        self._dvhs[id(link.dose)] = (link.dose, dvhs)
         if link is self.link:
             self.dvhs_changed.emit()
 
