@@ -75,6 +75,27 @@ def _spine(z_top: float = 35.0, z_bottom: float = -188.0):
     return bones
 
 
+def _ribs():
+    """Ribs 7-12 as chains of small bone ellipsoids just inside the body wall, each sloping
+    down from the spine (posterior, higher) to the front; the lower ribs are shorter."""
+    knots = np.array(_body_knots(20), dtype=float)
+    pieces = []
+    levels = [(40, 215), (18, 212), (-4, 205), (-26, 195), (-48, 160), (-70, 140)]
+    for zp, reach in levels:  # reach: how far round (deg) from posterior the right rib goes
+        for side in (1.0, -1.0):
+            for phi_deg in np.arange(105.0, reach, 3.0):
+                phi = np.radians(phi_deg)
+                z = zp - 70.0 * (1.0 - np.sin(phi)) / 2.0
+                a = np.interp(z, knots[::-1, 0], knots[::-1, 3])
+                b = np.interp(z, knots[::-1, 0], knots[::-1, 4])
+                r = float(BODY_PROFILE(np.array([phi]))[0])
+                x, y = a * r * np.cos(phi), b * r * np.sin(phi)
+                tangent = np.degrees(np.arctan2(b * np.cos(phi), -a * np.sin(phi)))
+                pieces.append(_ell((side * x, y, z), (7.0, 4.0, 5.0), side * tangent if side > 0 else
+                                   180.0 - tangent))
+    return pieces
+
+
 def _canal_y(z):
     return 44.0 + 0.0008 * (z + 90.0) ** 2 + 31.0
 
@@ -103,6 +124,8 @@ class Anatomy:
         for m in (False, True):
             L(Loft([(-30, 95, 62, 8, 6), (0, 98, 52, 38, 30), (35, 92, 30, 52, 52)], mirror_x=m,
                    cap_bottom_mm=12), HU["lung"])
+        for rib in _ribs():
+            L(rib, 0.0, "bone")
         # Heart apex above the left lobe, in the top slices (above the diaphragm).
         L(_ell((35, -25, 52), (75, 60, 45), -30), HU["blood"])
         # Posterior muscles: paraspinal, psoas, and gluteal / iliacus in the pelvis.
@@ -114,6 +137,8 @@ class Anatomy:
             L(Loft([(-190, 105, 90, 30, 18, 30), (-250, 95, 85, 48, 30, 20), (-320, 92, 85, 55, 30, 10)],
                    mirror_x=m, cap_top_mm=20), HU["muscle"])
             L(Loft([(-250, 70, 20, 22, 12, -60), (-270, 85, 30, 10, 8)], mirror_x=m), HU["muscle"])
+        # Pancreas (head near the duodenum, tail towards the splenic hilum).
+        L(Loft([(-72, 25, 22, 58, 11, -18), (-52, 28, 20, 60, 12, -18)], cap_top_mm=8, cap_bottom_mm=8), 40.0)
         # Great vessels: aorta (left of midline) bifurcating at L4, IVC (right).
         L(Loft([(35, 14, 22, 12, 12), (-160, 10, 18, 11, 11)]), HU["blood"])
         L(Loft([(35, -24, 28, 13, 11), (-165, -14, 22, 12, 11)]), HU["blood"])
