@@ -3,11 +3,12 @@
 References are followed by SOP Instance UID (ReferencedRTPlanSequence,
 ReferencedStructureSetSequence) and series UID (the structure set's RTReferencedSeries), with
 the frame of reference UID as the fallback for CT. Dose grids are never merged by UID (two
-files may share one). When a patient has exactly one structure set, doses that reach none
+files may share one), except per-beam doses of one plan on one grid, which are summed. When a patient has exactly one structure set, doses that reach none
 are paired with it (the Nelms benchmark has no RT Plan), with a note saying so.
 """
 from __future__ import annotations
 
+from .beam_sum import sum_beam_doses
 from .case import DoseLink, Patient
 from .ct_volume import CtVolume
 from .dose_grid import DoseGrid
@@ -17,7 +18,9 @@ from .structure_set import StructureSet
 
 
 def link_patient(patient: Patient, report: LoadReport) -> None:
-    """Fill ``patient.links``: one DoseLink per dose grid, in the order of ``patient.doses``."""
+    """Fill ``patient.links``: one DoseLink per dose grid, in the order of ``patient.doses``
+    (after per-beam doses of one plan on one grid are summed into one, see beam_sum)."""
+    patient.doses = sum_beam_doses(patient.doses, report)
     plans = _by_uid(patient.plans)
     structure_sets = _by_uid(patient.structure_sets)
     patient.links = []

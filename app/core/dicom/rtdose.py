@@ -76,6 +76,9 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
         notes.append(f"negative dose values (minimum {float(dose.min()):g}); kept as stored")
     x_mm, y_mm = x_mm[::x_sign], y_mm[::y_sign]
 
+    if text(ds, "DoseUnits").upper() == "RELATIVE":
+        notes.append("DoseUnits RELATIVE: values are relative to a reference the file does not state, not Gy; "
+                     "DVH doses are in these relative units")
     stored, stored_units, dvh_notes = read_dvh_sequence(ds)
     plan_refs = ds.get("ReferencedRTPlanSequence", None) or []
     grid = DoseGrid(
