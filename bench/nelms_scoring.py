@@ -355,6 +355,8 @@ def ours_results(cases, options: dict | None = None) -> tuple[dict, dict, float]
     opts = DvhOptions(**options) if options else None
 
     own, curve, secs, cpu = {}, {}, 0.0, 0.0
+    per_case_cpu: dict[str, float] = {}
+    ours_results.per_case_cpu = per_case_cpu
     for c in cases:
         ss = read_structure_set(str(c.structure_path))
         dose = read_dose(str(c.dose_path))
@@ -364,12 +366,25 @@ def ours_results(cases, options: dict | None = None) -> tuple[dict, dict, float]
         dvh = compute_dvhs(ss_one, dose, opts)[c.roi_number]
         secs += time.perf_counter() - t0
         cpu += time.process_time() - c0
+        per_case_cpu[c.case_id] = time.process_time() - c0
         own[c.case_id] = {"V": dvh.volume_cc, "Dmin": dvh.min_gy, "Dmax": dvh.max_gy,
                           "Dmean": dvh.mean_gy, "D99": dvh.d_pct(99), "D95": dvh.d_pct(95),
                           "D5": dvh.d_pct(5), "D1": dvh.d_pct(1), "D0.03cc": dvh.d_cc(0.03)}
         curve[c.case_id] = curve_variant(own[c.case_id], dvh.dose_gy, dvh.cumulative_cc)
     ours_results.last_cpu_s = cpu
     return own, curve, secs
+
+
+def timing_table(cases, per_case_cpu: dict) -> str:
+    """CPU ms per case, grouped by test, contour spacing and dose grid."""
+    groups: dict[tuple, list[float]] = {}
+    for c in cases:
+        if c.case_id in per_case_cpu:
+            groups.setdefault((c.test, c.contour_spacing_mm, c.dose_voxel_mm), []).append(per_case_cpu[c.case_id])
+    lines = [f"{'test':7s} {'contours mm':>11s} {'grid mm':>8s} {'cases':>5s} {'CPU ms/case':>12s}"]
+    for (t, sp, g), v in groups.items():
+        lines.append(f"{t:7s} {sp:11g} {g:>8s} {len(v):5d} {1000 * sum(v) / len(v):12.1f}")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -384,11 +399,13 @@ def main(argv=None) -> int:
     ap.add_argument("--opt", action="append", metavar="KEY=VALUE",
                     help="ours only: DvhOptions override, e.g. --opt samples_across=32 (repeatable)")
     ap.add_argument("--json", help="write the scores (and the engine's values) to this JSON file")
+    ap.add_argument("--timing", action="store_true", help="CPU ms per case by test / spacing / grid")
     args = ap.parse_args(argv)
 
     cases = load_cases(args.root, tests=tuple(args.tests.split(",")))
     t0 = time.perf_counter()
     extra = ""
+    per_case_cpu: dict = {}
     if args.engine == "analytic":
         own = analytic_results(cases)
         curve = None
@@ -396,6 +413,7 @@ def main(argv=None) -> int:
     elif args.engine == "peer":
         raw = run_peer(cases, args.mode)
         own, curve = peer_results(raw)
+        per_case_cpu = {c["key"]: c.get("calc_cpu_s", float("nan")) for c in raw["cases"]}
         v = raw["versions"]
         calc = sum(c["calc_s"] for c in raw["cases"])
         calc_cpu = sum(c.get("calc_cpu_s", float("nan")) for c in raw["cases"])
@@ -408,6 +426,7 @@ def main(argv=None) -> int:
     else:
         opts = parse_options(args.opt)
         own, curve, secs = ours_results(cases, opts)
+        per_case_cpu = ours_results.per_case_cpu
         label = "rtreview app.core.dvh (" + (", ".join(f"{k}={v}" for k, v in opts.items())
                                              or "default options") + ")"
         extra = (f"compute {secs:.2f} s wall, {ours_results.last_cpu_s:.2f} s CPU for {len(cases)} cases "
@@ -427,6 +446,8 @@ def main(argv=None) -> int:
                                       "(interpolated); V, Dmin, Dmax, Dmean its own"))
         if args.failures:
             print(failure_list(sc_curve))
+    if args.timing and per_case_cpu:
+        print("\n" + timing_table(cases, per_case_cpu))
     print(f"\n{len(cases)} cases, {wall:.1f} s wall" + (f"; {extra}" if extra else ""))
     if args.json:
         doc = {"engine": args.engine, "mode": args.mode, "label": label,
