@@ -25,9 +25,10 @@ SAMPLE = _TMP / "sample_dicom"
 
 
 def qt_app():
-    from PySide6 import QtGui
+    """The application object (a QApplication, so pytest-qt's widget tests can share it)."""
+    from PySide6 import QtWidgets
 
-    return QtGui.QGuiApplication.instance() or QtGui.QGuiApplication(["rtreview-tests"])
+    return QtWidgets.QApplication.instance() or QtWidgets.QApplication(["rtreview-tests"])
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,103 @@
+"""Run the PDF export off the GUI thread with progress and cancel.
+
+``PdfExportController(window)`` owns its own ``TaskRunner`` (app.gui.workers), so an export
+never cancels the window's loading or DVH work and vice versa. It reads the case and the
+selected plan from ``window.session``; the report recomputes DVHs and constraints in the worker
+exactly as ``rtreview report`` does (the same numbers as the CLI), and is written atomically.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from PySide6 import QtCore, QtWidgets
+
+from .export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+from .workers import TaskRunner
+
+
+def _default_export(case, options: ExportPdfOptions, progress, cancel):
+    from app.report.builder import export
+
+    paths = sorted({os.path.dirname(link.dose.path) or "." for link in case.links})  # for the case timeline
+    return export(paths, options.path, plan_labels=options.plan_labels, deidentify=options.deidentify,
+                  page_size=options.page_size, progress=progress, cancel=cancel, case=case)
+
+
+class PdfExportController(QtCore.QObject):
+    """Asks (``ExportPdfDialog.ask``), exports in a worker, shows progress, reports the outcome."""
+
+    exported = QtCore.Signal(str)  # path written
+    export_failed = QtCore.Signal(str)  # message (which file, why; nothing was written)
+
+    def __init__(self, window: QtWidgets.QWidget, export_fn: Callable = _default_export):
+        super().__init__(window)
+        self.window = window
+        self.export_fn = export_fn
+        self.runner = TaskRunner(self)
+        self.progress: QtWidgets.QProgressDialog | None = None
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def ask_and_start(self) -> None:
+        session = getattr(self.window, "session", None)
+        case = session.case if session is not None else None
+        if case is None or not case.links:
+            self._tell("Nothing to export: open a plan first")
+            return
+        labels = [link.label for link in case.links]
+        current = session.link.label if session.link is not None else None
+        default = os.path.join(os.path.expanduser("~"), f"DVH report {current or labels[0]}.pdf")
+        options = ExportPdfDialog.ask(self.window, labels, default, [current] if current else None)
+        if options is not None:
+            self.start(case, options)
+
+    def start(self, case, options: ExportPdfOptions) -> None:
+        fn = self.export_fn
+        self.runner.start("export", lambda progress, cancel: fn(case, options, progress, cancel))
+        self.progress = QtWidgets.QProgressDialog("Preparing the PDF report…", "Cancel", 0, 0, self.window)
+        self.progress.setWindowTitle("Export PDF report")
+        self.progress.setMinimumDuration(300)
+        self.progress.canceled.connect(self.runner.cancel)
+        self._tell(f"Exporting {os.path.basename(options.path)}…")
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.canceled.disconnect(self.runner.cancel)
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(min(done, max(total, 1)))
+            self.progress.setLabelText(message)
+
+    def _on_finished(self, name: str, result) -> None:
+        self._close_progress()
+        path = getattr(result, "path", str(result))
+        pages = getattr(result, "pages", None)
+        self._tell(f"PDF report written to {path}" + (f" ({pages} pages)" if pages else ""))
+        self.exported.emit(path)
+
+    def _on_failed(self, name: str, message: str) -> None:
+        self._close_progress()
+        text = f"PDF export failed, nothing written: {message}"
+        self._tell(text)
+        self.export_failed.emit(text)
+
+    def _on_cancelled(self, name: str) -> None:
+        self._close_progress()
+        self._tell("PDF export cancelled; nothing written")
+
+    def _tell(self, text: str) -> None:
+        show = getattr(self.window, "show_message", None)
+        if callable(show):
+            show(text)
