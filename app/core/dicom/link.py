@@ -93,6 +93,9 @@ def _ct_for(dose: DoseGrid, structure_set: StructureSet | None, cts: list[CtVolu
         return same_frame[0]
     if cts:
         link.notes.append("no CT series in the load matches the structure set or dose")
+    elif structure_set is not None and structure_set.referenced_series_uid:
+        link.notes.append(f"the structure set's CT series {structure_set.referenced_series_uid} is not in the "
+                          "load; DVHs do not need it, images are shown without CT")
     return None
 
 
