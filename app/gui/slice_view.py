@@ -183,8 +183,10 @@ class SliceView(pg.GraphicsView):
         self.h_line.setValue(v_mm)
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
-        self.caption.adjustSize()
+        if text != self.caption.text():
+            self.caption.setText(text)
+            self.caption.adjustSize()
+            self._place_letters()
 
     def reset_zoom(self) -> None:
         if self._rect is not None:
@@ -197,9 +199,13 @@ class SliceView(pg.GraphicsView):
         if not hasattr(self, "orientation"):  # called from the base constructor
             return
         self.resized.emit()
+        self._place_letters()
+
+    def _place_letters(self) -> None:
         top, bottom, left, right = self.orientation
         w, h = self.width(), self.height()
-        top.move((w - top.width()) // 2, 4)
+        # beside the caption when the view is too narrow for both at the top
+        top.move(max((w - top.width()) // 2, self.caption.x() + self.caption.width() + 8), 4)
         bottom.move((w - bottom.width()) // 2, h - bottom.height() - 4)
         left.move(5, (h - left.height()) // 2)
         right.move(w - right.width() - 5, (h - right.height()) // 2)
