@@ -70,17 +70,39 @@ def limit_marks(evaluation, dvhs: dict) -> list[LimitMark]:
     return marks
 
 
+def _is_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def person_name(pn: str) -> str:
+    """DICOM PN for reading: 'DOE^JOHN' -> 'DOE JOHN'; CJK components joined without a space
+    ('张^三' -> '张三'); an ideographic group is shown beside the alphabetic one."""
+    groups = []
+    for group in pn.split("="):
+        parts = [p.strip() for p in group.split("^") if p.strip()]
+        if parts:
+            groups.append(("" if all(_is_cjk(p) for p in parts) else " ").join(parts))
+    if not groups:
+        return ""
+    return groups[0] + (f" ({', '.join(groups[1:])})" if len(groups) > 1 else "")
+
+
 def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
     if deidentify:
         return "De-identified patient", "name, ID and birth date removed; UIDs pseudonymised"
-    name = content.patient_name.split("=")[0].replace("^", " ").strip() or "(no name)"
+    name = person_name(content.patient_name) or "(no name)"
     detail = f"ID {content.patient_id or '–'}"
     if content.birth_date:
         detail += f"  ·  born {content.birth_date}"
     return name, detail
 
 
-def plan_blocks(content: ReportContent, section, redactor: Redactor) -> list:
+# DVH figure height (px at 96 dpi) per page size: Letter is 18 mm shorter than A4, and the
+# metrics table of a plan should stay on the DVH's page.
+DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
+
+
+def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height: float = 300.0) -> list:
     link, plan = section.link, section.plan
     rx = plan.prescription_gy if plan is not None else None
     n = plan.fractions if plan is not None else None
@@ -108,8 +130,8 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor) -> list:
     shown = [d for d in section.dvhs.values()
              if d.covered_volume_cc > 0 and d.type.upper() != "EXTERNAL" and math.isfinite(d.max_gy)]
     if shown:
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose, this plan)", rx,
-                                limit_marks(section.evaluation, section.dvhs)))
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
+                                limit_marks(section.evaluation, section.dvhs), dvh_height))
     blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
@@ -122,7 +144,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor) -> list:
     return blocks
 
 
-def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool) -> list:
+def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, page_size: str = "A4") -> list:
     name, detail = _patient_lines(content, deidentify)
     labels = [s.label for s in content.sections]
     stamp = content.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
@@ -132,7 +154,7 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool) -
     for i, section in enumerate(content.sections):
         if i:
             blocks.append(PageBreak())
-        blocks += plan_blocks(content, section, redactor)
+        blocks += plan_blocks(content, section, redactor, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
     if content.composite is not None:
         comp = content.composite
         blocks += [PageBreak(), SectionTitle("Composite " + " + ".join(comp.labels), "voxel-wise EQD2 sum"),
@@ -151,7 +173,7 @@ def render(content: ReportContent, path: str, *, deidentify: bool = False, page_
     labels = ", ".join(s.label for s in content.sections)
     who = "De-identified patient" if deidentify else _patient_lines(content, False)[0] + f" ({content.patient_id})"
     footer = footer_painter(who, f"DVH report {labels} · {content.generated:%Y-%m-%d %H:%M}")
-    blocks = build_blocks(content, redactor, deidentify)
+    blocks = build_blocks(content, redactor, deidentify, page_size)
     return write_pdf(path, blocks, page_size=page_size, title=f"DVH report {labels}", creator=content.software,
                      redactor=redactor, footer=footer)
 

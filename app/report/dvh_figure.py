@@ -123,7 +123,7 @@ class DvhFigure:
         p.translate(rect.left() + 1, plot.center().y())
         p.rotate(-90)
         canvas.text(QtCore.QRectF(-plot.height() / 2, 0, plot.height(), th),
-                    "Volume (% of structure in dose grid)", 8.5, align=QtCore.Qt.AlignmentFlag.AlignCenter)
+                    "Volume (%)", 8.5, align=QtCore.Qt.AlignmentFlag.AlignCenter)
         p.restore()
 
         p.save()
