@@ -133,3 +133,39 @@ def test_bin_width_and_relative_units():
     # Small doses get finer default bins.
     low = compute_dvh(stack.roi(), LinearDose(0.5, gz=-0.01).grid(2.0, (-20.0, 20.0), (-20.0, 20.0)))
     assert low.bin_width_gy <= 0.0005
+
+
+def test_non_uniform_frame_spacing():
+    """Dose frames 1 mm apart below z = 0 and 3 mm above: trilinear stays exact for a linear field."""
+    from app.core.dicom.dose_grid import DoseGrid
+    stack = cylinder(10.0, 30.0, 2.0)  # slabs -16..16
+    x = np.arange(-14.0, 14.1, 2.0)
+    z = np.concatenate((np.arange(-20.0, 0.0, 1.0), np.arange(0.0, 21.0, 3.0)))
+    zz, yy, _ = np.meshgrid(z, x, x, indexing="ij")
+    grid = DoseGrid("2.25.3", "nonuniform", (30.0 + 0.5 * zz).astype(np.float32), x, x.copy(), z)
+    dvh = compute_dvh(stack.roi(), grid)
+    field = LinearDose(30.0, gz=0.5)
+    dmin, dmax = field.extremes(stack)
+    assert (dvh.min_gy, dvh.max_gy) == pytest.approx((dmin, dmax), abs=1e-3)
+    assert dvh.mean_gy == pytest.approx(30.0, abs=0.01)
+    for pct in (98, 50, 2):
+        _check(f"D{pct}", dvh.d_pct(pct), field.dose_at_volume(stack, pct / 100 * stack.volume_cc(), dmin, dmax))
+
+
+def test_partial_coverage_in_plane():
+    """A dose grid ending at y = 4 mm cuts a disc of radius 10: the covered part is the disc minus
+    the circular segment above y = 4, exactly."""
+    from app.core.dicom.dose_grid import DoseGrid
+    from dvh_analytic import Disc, segment_area
+    stack = cylinder(10.0, 20.0, 2.0)
+    x, y, z = np.arange(-20.0, 20.1, 2.0), np.arange(-20.0, 4.1, 2.0), np.arange(-15.0, 15.1, 2.0)
+    zz, yy, _ = np.meshgrid(z, y, x, indexing="ij")
+    dose = DoseGrid("2.25.4", "cut", (20.0 - 0.5 * yy).astype(np.float32), x, y, z)
+    assert dose.y_mm[-1] == 4.0
+    dvh = compute_dvh(stack.roi(), dose)
+    cut = segment_area(Disc(0.0, 0.0, 10.0), 0.0, 1.0, 4.0)  # area of the disc with y >= 4
+    length = 22.0
+    assert dvh.volume_cc == pytest.approx(stack.volume_cc(), rel=5e-3)
+    assert dvh.covered_volume_cc == pytest.approx((math.pi * 100 - cut) * length / 1000, rel=5e-3)
+    assert dvh.min_gy == pytest.approx(20.0 - 0.5 * 4.0, abs=0.01)  # the grid's edge, not 0
+    assert any("outside the dose grid" in n for n in dvh.notes)

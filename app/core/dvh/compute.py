@@ -15,7 +15,7 @@ from . import histogram
 from .dvh import Dvh
 from .interpolate import trilinear
 from .options import DvhOptions
-from .rasterize import even_odd_signs, signed_area_mm2
+from .rasterize import even_odd_signs, polygon_areas_mm2, signed_area_mm2
 from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_counts
 from .tally import sample_chunk
 
@@ -62,6 +62,10 @@ def stack_volume_cc(roi, options: DvhOptions | None = None, default_spacing_mm: 
 
 def compute_dvh(roi, dose, options: DvhOptions | None = None, prescription_gy: float | None = None) -> Dvh:
     """The DVH of one ROI on one dose grid. DvhError if the ROI has no closed-planar contour."""
+    return _compute_dvh(roi, dose, options, prescription_gy, dose.max_gy)
+
+
+def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float | None, dose_max_gy: float) -> Dvh:
     options = options or DvhOptions()
     reason = skip_reason(roi)
     if reason:
@@ -74,11 +78,17 @@ def compute_dvh(roi, dose, options: DvhOptions | None = None, prescription_gy: f
         raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
     xy = np.concatenate(vertices)
     bounds = (xy[:, 0].min(), xy[:, 0].max(), xy[:, 1].min(), xy[:, 1].max())
-    signs = [even_odd_signs(p) if p else [] for p in planes]
-    areas = np.array([plane_area_mm2(p, s) for p, s in zip(planes, signs)])
+    polygon_areas = polygon_areas_mm2(vertices)
+    signs, areas, start = [], np.zeros(len(planes)), 0
+    for k, plane in enumerate(planes):
+        own = polygon_areas[start:start + len(plane)]
+        start += len(plane)
+        signs.append(even_odd_signs(plane, own) if plane else [])
+        # even_odd_signs returns -orientation * parity; the accumulation counts CCW as -1.
+        areas[k] = -float(np.dot(signs[-1], own)) if plane else 0.0
     volume_mm3 = float(np.dot(areas, slabs.thickness_mm))
     plan = sample_plan(bounds, slabs, max(volume_mm3, 1e-9), dose, options)
-    bin_hint = histogram.choose_bin_width(dose.max_gy, options.bin_width_gy)
+    bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
     doses, volumes, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
     extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
     return _make_dvh(roi, doses, volumes, volume_mm3, uncovered_mm3, extremes, options, prescription_gy)
@@ -160,10 +170,11 @@ def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescripti
     Stops (raising DvhCancelled) when ``cancel()`` returns True before a structure.
     """
     rois = list(structure_set.rois)
+    dose_max_gy = dose.max_gy
     for index, roi in enumerate(rois):
         if cancel is not None and cancel():
             raise DvhCancelled(f"cancelled after {index} of {len(rois)} structures")
-        dvh = None if skip_reason(roi) else compute_dvh(roi, dose, options, prescription_gy)
+        dvh = None if skip_reason(roi) else _compute_dvh(roi, dose, options, prescription_gy, dose_max_gy)
         yield index, len(rois), roi, dvh
 
 

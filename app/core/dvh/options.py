@@ -28,7 +28,7 @@ class DvhOptions:
     # A gap between neighbouring planes larger than this many contour spacings separates two
     # pieces of the ROI; each piece gets its own end caps.
     gap_factor: float = 1.5
-    samples_across: int = 40
+    samples_across: int = 32
     min_spacing_mm: float = 0.05
     max_samples: int = 400_000
     # Upper bound on the size of one chunk of rasterized planes (cells), to bound memory.

@@ -45,6 +45,21 @@ def signed_area_mm2(polygon: np.ndarray) -> float:
     return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 
 
+def polygon_areas_mm2(polygons: list[np.ndarray]) -> np.ndarray:
+    """Signed shoelace areas of many polygons at once (one vectorized pass)."""
+    if not polygons:
+        return np.zeros(0)
+    sizes = np.array([len(p) for p in polygons])
+    xy = np.concatenate(polygons)
+    starts = np.cumsum(sizes) - sizes
+    # About each polygon's first vertex (better conditioned far from the origin).
+    xy = xy - np.repeat(xy[starts], sizes, axis=0)
+    nxt = np.arange(1, xy.shape[0] + 1)
+    nxt[starts + sizes - 1] = starts
+    cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+    return 0.5 * np.add.reduceat(cross, starts)
+
+
 def point_in_polygon(x: float, y: float, polygon: np.ndarray) -> bool:
     """Even-odd crossing test of one point against a polygon (vectorized over its edges)."""
     xa, ya = polygon[:, 0], polygon[:, 1]
@@ -55,13 +70,15 @@ def point_in_polygon(x: float, y: float, polygon: np.ndarray) -> bool:
     return bool(np.count_nonzero(straddles & (x < x_cross)) % 2)
 
 
-def even_odd_signs(polygons: list[np.ndarray]) -> list[float]:
+def even_odd_signs(polygons: list[np.ndarray], areas=None) -> list[float]:
     """Factor per contour turning its winding coverage into even-odd coverage on its plane.
 
     ``+1`` for a contour at even nesting depth (an outline), ``-1`` at odd depth (a hole),
     times the orientation correction so that every contour's own coverage counts positive.
+    ``areas``: the polygons' signed areas, if known.
     """
-    areas = [signed_area_mm2(p) for p in polygons]
+    if areas is None:
+        areas = [signed_area_mm2(p) for p in polygons]
     if len(polygons) == 1:
         return [-1.0 if areas[0] >= 0 else 1.0]
     signs = []
@@ -81,10 +98,8 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
 
     ``planes[p]`` is the list of (N, 2) x-y polygons (mm) on plane p; every vertex must lie
     inside the grid. Values are clipped to [0, 1] (self-overlapping input would exceed 1).
-    With ``centroids``, returns ``(coverage, cu, cv, su, sv)``: the centroid of the covered part
-    of each cell in cell units from its lower-left corner (0.5 for full and empty cells) and
-    the widths along x and y of uniform distributions with the covered part's variances (1
-    for a full cell).
+    With ``centroids``, returns ``(coverage, PartialCells)``: the partially covered cells with
+    the centroid and extent of their covered part (exact first and second moments).
     ``signs[p]`` may give ``even_odd_signs(planes[p])`` when the caller has them already.
     """
     n_planes = len(planes)
@@ -92,8 +107,8 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     edges = _edges(planes, grid, signs)
     if edges is None:
         empty = np.zeros(out_shape)
-        half, one = np.full(out_shape, 0.5), np.ones(out_shape)
-        return (empty, half, half, one, one) if centroids else empty
+        none = np.zeros(0)
+        return (empty, PartialCells(np.zeros(0, np.int64), none, none, none, none)) if centroids else empty
     ua, va, ub, vb, edge_plane, edge_sign = edges
     # Split at the column lines, then the pieces at the row lines: each piece lies in one cell.
     seg, ua, va, ub, vb = _split(np.arange(ua.size), ua, va, ub, vb)
@@ -116,35 +131,49 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     def accumulate(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
         # own part in the piece's cell, `propagate` in every cell to its right (via cumsum).
         acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
-        return np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx]
+        return np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx].reshape(-1)
 
     def own_only(own: np.ndarray) -> np.ndarray:
-        return np.bincount(base, weights=own, minlength=size).reshape(n_planes, grid.ny, width)[:, :, : grid.nx]
+        acc = np.bincount(base, weights=own, minlength=size)
+        return acc.reshape(n_planes, grid.ny, width)[:, :, : grid.nx].reshape(-1)[part]
 
     own_area = dv * (1.0 - 0.5 * (u0 + u1))
     area = accumulate(own_area, dv)
+    np.clip(area, 0.0, 1.0, out=area)
     if not centroids:
-        return np.clip(area, 0.0, 1.0)
-    # First and second moments of the covered part (cell units). Along x, what pieces to the
-    # left add is a full-width strip, proportional to their winding height (area - own area).
+        return area.reshape(out_shape)
+    # Moments of the covered part, computed for the partially covered cells only. Along x, what
+    # pieces to the left add is a full-width strip, proportional to their winding height.
+    part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
     du, dvs = u1 - u0, v1 - v0
-    cover_left = area - own_only(own_area)
+    a = area[part]
+    cover_left = a - own_only(own_area)
     mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
     mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
     half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
-    my = accumulate(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)
+    my = accumulate(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)[part]
     third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
     uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
-    myy = accumulate(third_cube - uv2, third_cube)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ok = area > 1e-12
-        a = np.where(ok, area, 1.0)
-        cu = np.where(ok, mx / a, 0.5)
-        cv = np.where(ok, my / a, 0.5)
-        # Width of the uniform distribution with the covered part's variance (1 for a full cell).
-        su = np.sqrt(np.clip(12.0 * (mxx / a - cu * cu), 0.0, 1.0))
-        sv = np.sqrt(np.clip(12.0 * (myy / a - cv * cv), 0.0, 1.0))
-    return np.clip(area, 0.0, 1.0), np.clip(cu, 0.0, 1.0), np.clip(cv, 0.0, 1.0), su, sv
+    myy = accumulate(third_cube - uv2, third_cube)[part]
+    cu = np.clip(mx / a, 0.0, 1.0)
+    cv = np.clip(my / a, 0.0, 1.0)
+    # Width of the uniform distribution with the covered part's variance along each axis.
+    su = np.sqrt(np.clip(12.0 * (mxx / a - cu * cu), 0.0, 1.0))
+    sv = np.sqrt(np.clip(12.0 * (myy / a - cv * cv), 0.0, 1.0))
+    return area.reshape(out_shape), PartialCells(part, cu, cv, su, sv)
+
+
+@dataclass(frozen=True)
+class PartialCells:
+    """The partially covered cells (flat indices into (P, ny, nx), sorted) and, per cell, the
+    centroid of the covered part in cell units from the cell's lower-left corner (cu, cv) and the
+    widths (su, sv) of uniform distributions with the covered part's variances along x and y."""
+
+    index: np.ndarray
+    cu: np.ndarray
+    cv: np.ndarray
+    su: np.ndarray
+    sv: np.ndarray
 
 
 def _edges(planes: list[list[np.ndarray]], grid: CellGrid, signs: list[list[float]] | None = None):

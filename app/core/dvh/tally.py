@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .interpolate import bilinear_frames, frame_weights, trilinear
+from .interpolate import TOLERANCE_MM, bilinear_frames, frame_weights, trilinear
 from .rasterize import CellGrid, coverage
 
 # R3 low-discrepancy sequence: n * (1/g, 1/g², 1/g³) mod 1, g the root of x⁴ = x + 1.
@@ -29,7 +29,8 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     """
     cells = grid.ny * grid.nx
-    cov, cu, cv, su, sv = (a.reshape(-1) for a in coverage(planes, grid, centroids=True, signs=signs))
+    cov, parts = coverage(planes, grid, centroids=True, signs=signs)
+    cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0
@@ -65,12 +66,22 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
         d1 = value.take(k) + slope_x.take(k) * du + slope_y.take(k) * dv
         d += (d1 - d) * fz.astype(np.float32)
 
-    partial = np.flatnonzero(cov[flat] < FULL)
+    # Boundary cells, and cells across the dose grid's edge: exact position, trilinear dose and
+    # coverage test per sample.
+    partial = np.flatnonzero((cov[flat] < FULL) | _across_grid_edge(dose, grid)[c])
     if partial.size:
         fp = flat[partial]
         row, col = np.divmod(c[partial], grid.nx)
-        px = grid.x0 + (col + cu[fp] + du[partial] * su[fp]) * grid.hx
-        py = grid.y0 + (row + cv[fp] + dv[partial] * sv[fp]) * grid.hy
+        # Partially covered: spread around the covered part's centroid; full (cells across the
+        # grid edge): over the whole cell.
+        where = np.minimum(np.searchsorted(parts.index, fp), max(parts.index.size - 1, 0))
+        is_part = parts.index[where] == fp if parts.index.size else np.zeros(fp.size, bool)
+        cu = np.where(is_part, parts.cu[where], 0.5) if parts.index.size else np.full(fp.size, 0.5)
+        cv = np.where(is_part, parts.cv[where], 0.5) if parts.index.size else np.full(fp.size, 0.5)
+        su = np.where(is_part, parts.su[where], 1.0) if parts.index.size else np.ones(fp.size)
+        sv = np.where(is_part, parts.sv[where], 1.0) if parts.index.size else np.ones(fp.size)
+        px = grid.x0 + (col + cu + du[partial] * su) * grid.hx
+        py = grid.y0 + (row + cv + dv[partial] * sv) * grid.hy
         d_p, in_p = trilinear(dose, px, py, z[partial])
         d[partial] = np.where(in_p, d_p, 0.0)
         inside[partial] = in_p
@@ -79,6 +90,19 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
         return d, weight.astype(np.float32), 0.0
     uncovered = float(weight[~inside].sum())
     return d[inside], weight[inside].astype(np.float32), uncovered
+
+
+def _across_grid_edge(dose, grid: CellGrid) -> np.ndarray:
+    """Flat (ny * nx) mask of the cells through which the dose grid's outer voxel centres pass."""
+    def across(centres: np.ndarray, h: float, axis: np.ndarray) -> np.ndarray:
+        if axis.size < 2:
+            return np.zeros(centres.size, bool)
+        lo, hi = centres - 0.5 * h, centres + 0.5 * h
+        a0, a1 = axis[0] - TOLERANCE_MM, axis[-1] + TOLERANCE_MM
+        return ((lo < a0) & (hi > a0)) | ((lo < a1) & (hi > a1))
+    rows = across(grid.y_centres_mm, grid.hy, dose.y_mm)
+    cols = across(grid.x_centres_mm, grid.hx, dose.x_mm)
+    return (rows[:, None] | cols[None, :]).reshape(-1)
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)
