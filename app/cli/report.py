@@ -48,9 +48,11 @@ def run(args: argparse.Namespace) -> int:
     last = [""]
 
     def progress(done: int, total: int, message: str) -> None:
-        if args.quiet or message == last[0]:
+        key = "loading" if message.startswith("loading") else message
+        if args.quiet or key == last[0]:
             return
-        last[0] = message
+        last[0] = key
+        message = "loading DICOM…" if key == "loading" else message
         print(f"{PROG}: {message}", file=sys.stderr)
 
     try:

@@ -132,7 +132,8 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     if shown:
         blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
-    blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+    if ss is not None:
+        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:

@@ -69,6 +69,7 @@ class SliceFigure:
         return self.fixed_height
 
     def _geometry(self):
+        """(target ROI or None, CT slice index, its z, the wanted z) in mm."""
         ct, ss = self.link.ct, self.link.structure_set
         roi = target_roi(ss, self.dvhs) if ss is not None else None
         if roi is not None:
@@ -77,17 +78,28 @@ class SliceFigure:
             k = int(np.unravel_index(np.argmax(self.link.dose.dose_gy), self.link.dose.dose_gy.shape)[0])
             z = float(self.link.dose.z_mm[k])
         index = slice_index_at(ct, Plane.AXIAL, z)
-        return roi, index, float(ct.z_mm[index])
+        return roi, index, float(ct.z_mm[index]), z
 
     def paint(self, canvas: Canvas, rect: QtCore.QRectF) -> None:
         p = canvas.painter
         ct, ss, dose = self.link.ct, self.link.structure_set, self.link.dose
-        roi, index, z = self._geometry()
+        roi, index, z, wanted = self._geometry()
         wl = PRESETS["Abdomen"]
         through = f" through {roi.name} (largest cross-section)" if roi is not None else " through the dose maximum"
+        spacing = float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0
+        warning = ""
+        if abs(z - wanted) > 0.5 * spacing + 1e-3:  # the CT does not reach that plane: say so
+            what = f"{roi.name}'s largest cross-section" if roi is not None else "the dose maximum"
+            through = ", the CT slice nearest the target"
+            warning = f"{what} is at z = {wanted:.1f} mm, outside the CT series"
         title_h = canvas.line_height(9.5, True) + 4
         canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h),
                     f"Axial CT slice at z = {z:.1f} mm{through}", 9.5, True)
+        if warning:
+            note_h = canvas.line_height(8)
+            canvas.text(QtCore.QRectF(rect.left(), rect.top() + title_h, rect.width(), note_h), warning, 8,
+                        color=QtGui.QColor(160, 0, 0))
+            title_h += note_h
         area = QtCore.QRectF(rect.left(), rect.top() + title_h + 2, rect.width() - LEGEND_W - 12,
                              rect.height() - title_h - 4)
         tol = 0.5 * (float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0) + 1e-3

@@ -185,8 +185,8 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None)
         dvh = dvhs.get(roi.number)
         if dvh is None:
             reason = skipped.get(roi.number, "no DVH")
-            rows.append([Cell(roi.name, swatch=swatch), Cell("–"), Cell("–"), Cell(reason, ink=MUTED)]
-                        + [Cell("")] * 8)
+            rows.append([Cell(f"{roi.name} (no DVH: {reason})", swatch=swatch), Cell("–"), Cell("–")]
+                        + [Cell("–")] * 9)
             continue
         covered = dvh.covered_volume_cc
         cover_pct = 100.0 * covered / dvh.volume_cc if dvh.volume_cc > 0 else 0.0
