@@ -12,7 +12,8 @@ from .ct_volume import CtVolume
 from .errors import DicomReadError
 from .orientation import axial_signs
 from .limits import check_spacing, check_voxels
-from .source import Source, display_path, finite_float, finite_floats, read_dataset, require, text
+from .source import (Source, check_decodable, display_path, finite_float, finite_floats, read_dataset, require,
+                     text)
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Slice positions closer than this (mm) are duplicates; spacings differing by more are uneven.
@@ -128,6 +129,7 @@ def _read_slice(source, name: str):
         raise DicomReadError(name, "CT image has no pixel data (PixelData (7FE0,0010) missing)")
     slope = finite_float(ds, "RescaleSlope", 1.0, name, "CT image") or 1.0
     intercept = finite_float(ds, "RescaleIntercept", 0.0, name, "CT image")
+    check_decodable(ds, name, "CT image")
     try:
         stored = np.asarray(pixel_array(ds))  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data

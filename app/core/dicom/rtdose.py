@@ -10,7 +10,7 @@ from .dvh_sequence import read_dvh_sequence
 from .errors import DicomReadError
 from .orientation import axial_signs
 from .limits import MAX_DOSE_GY, check_spacing, check_voxels
-from .source import Source, finite_float, finite_floats, floats, read_dataset, require, text
+from .source import Source, check_decodable, finite_float, finite_floats, floats, read_dataset, require, text
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 # GridFrameOffsetVector's first element within this of 0 / of IPP z (mm) decides relative / absolute.
@@ -130,6 +130,7 @@ def _frame_z(ds: Dataset, frames: int, z0: float, normal_z: int, name: str, note
 def _pixels(ds: Dataset, name: str, frames: int, rows: int, cols: int) -> np.ndarray:
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise DicomReadError(name, "RT Dose has no pixel data (PixelData (7FE0,0010) missing)")
+    check_decodable(ds, name, "RT Dose")
     try:
         array = pixel_array(ds)  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data

@@ -6,6 +6,7 @@ with mode ``'rb'``.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 from typing import Any, BinaryIO, Union
@@ -17,6 +18,9 @@ from pydicom.errors import InvalidDicomError
 from .errors import DicomReadError
 
 Source = Union[str, "os.PathLike[str]", Dataset]
+# First bytes of a data set written without preamble and File Meta: the group of its first
+# element, 0002 (meta) or 0008 (identification; SOP Class UID is required), either byte order.
+RAW_STARTS = (b"\x02\x00", b"\x08\x00", b"\x00\x02", b"\x00\x08")
 
 
 def display_path(source: Source, path: str | None = None) -> str:
@@ -61,12 +65,18 @@ class _TruncationDetector:
 def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False) -> Dataset:
     """Read a DICOM dataset from an open binary stream.
 
-    Files with a preamble and File Meta are read strictly; files without them (e.g. the
+    Files with a preamble and File Meta are read strictly, as are files whose File Meta lacks
+    only the 128-byte preamble (they start with 'DICM'); files without either (e.g. the
     pydicom-testdata RTSTRUCT) are read with ``force=True`` and accepted only when they look
     like DICOM (they have a SOP Class UID). Raises DicomReadError otherwise, and for files
     that end in the middle of an element (truncated).
     """
     start = stream.tell()
+    head = stream.read(132)
+    stream.seek(start)
+    if head[128:132] != b"DICM" and head[:4] != b"DICM" and head[:2] not in RAW_STARTS:
+        # Fast path for the many non-DICOM files beside exports (no pydicom parse at all).
+        raise DicomReadError(path, "not a DICOM file (no DICOM header and no SOP Class UID)")
     try:
         watched = _TruncationDetector(stream)
         ds = pydicom.dcmread(watched, stop_before_pixels=stop_before_pixels)
@@ -78,6 +88,10 @@ def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False
     except (EOFError, OSError, ValueError, TypeError, KeyError, IndexError, AttributeError,
             NotImplementedError) as exc:
         raise DicomReadError(path, f"truncated or corrupt DICOM file ({_why(exc)})") from exc
+    stream.seek(start)
+    if stream.read(4) == b"DICM":  # File Meta without the 128-byte preamble (some writers omit it)
+        return read_stream(io.BytesIO(bytes(128) + b"DICM" + stream.read()), path,
+                           stop_before_pixels=stop_before_pixels)
     stream.seek(start)
     watched = _TruncationDetector(stream)
     try:
@@ -178,3 +192,22 @@ def finite_float(ds: Dataset, keyword: str, default: float, path: str, what: str
     if len(values) != 1 or not math.isfinite(values[0]):
         raise DicomReadError(path, f"{what} {keyword} is not a finite number ({raw!r})")
     return values[0]
+
+
+def check_decodable(ds: Dataset, path: str, what: str) -> None:
+    """DicomReadError naming the transfer syntax when the pixel data is compressed in a form
+    this installation has no decoder for (JPEG, JPEG 2000, JPEG-LS without their plugins)."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID", None) if meta is not None else None
+    if not syntax or not getattr(syntax, "is_compressed", False):
+        return
+    try:
+        from pydicom.pixels import get_decoder
+        available = get_decoder(syntax).is_available
+    except (NotImplementedError, ValueError):  # no decoder exists for this syntax at all
+        available = False
+    if not available:
+        raise DicomReadError(path, f"{what} pixel data is compressed as {syntax.name} ({syntax}), which this "
+                                   "installation cannot decode; export it uncompressed (or RLE Lossless), or "
+                                   "install the pydicom pixel-data plugins (pylibjpeg, pylibjpeg-libjpeg, "
+                                   "pylibjpeg-openjpeg)")
