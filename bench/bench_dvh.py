@@ -383,6 +383,7 @@ def main(argv=None) -> int:
     if args.opt:
         notes.append("our engine with DvhOptions overrides: " + ", ".join(args.opt))
     t_start = time.perf_counter()
+    load_start = os.getloadavg()
     results = []
     for job in jobs:
         print(f"... {job['label']}: ours", flush=True)
@@ -403,6 +404,10 @@ def main(argv=None) -> int:
     # ---------------------------------------------------------------- table 1: all DVHs
     print()
     print(f"DVH benchmark -- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
+    la = os.getloadavg()
+    print(f"load average (1/5/15 min) at start {load_start[0]:.1f}/{load_start[1]:.1f}/{load_start[2]:.1f}, "
+          f"at end {la[0]:.1f}/{la[1]:.1f}/{la[2]:.1f} on {os.cpu_count()} CPUs"
+          + ("  -> wall times inflated by other work; compare CPU columns" if max(la[0], load_start[0]) > 1.5 else ""))
     for n in notes:
         print(f"note: {n}")
     head = (f"{'case / plan':28s} {'ROIs':>4s} {'read':>6s} {'cold':>6s} {'best':>6s} {'cpu':>6s} "
@@ -509,9 +514,12 @@ def main(argv=None) -> int:
             continue    # the per-plan rows carry the targets
         verdicts = []
         if not s["label"].startswith("dicompyler example"):   # a plan: < 0.5 s for all its DVHs
-            t = s["ours_best_s"]
-            verdicts.append(f"ours {t:.3f} s wall ({s['ours_best_cpu_s']:.3f} s CPU) "
-                            f"{'<' if t < TARGET_S else '>='} {TARGET_S} s: {'PASS' if t < TARGET_S else 'FAIL'}")
+            # Judged on CPU seconds: on an idle machine wall = CPU for this single-threaded work,
+            # on a loaded one the wall figure measures the other processes too.
+            t, w = s["ours_best_cpu_s"], s["ours_best_s"]
+            verdicts.append(f"ours {t:.3f} s CPU ({w:.3f} s wall) {'<' if t < TARGET_S else '>='} "
+                            f"{TARGET_S} s: {'PASS' if t < TARGET_S else 'FAIL'}"
+                            + ("" if w < TARGET_S else " on CPU; wall over target"))
         if s["ratio_calc_cpu"] is not None:
             q = s["ratio_calc_cpu"]
             verdicts.append(f"{q:.1f}x faster than dicompyler-core defaults (CPU, calc only): "
