@@ -170,9 +170,18 @@ def beam_terms(fld: Field, density, body, xs, ys, zs, iso):
 
 
 def _smooth2d(img, sigma_px):
-    n = np.arange(img.shape[0], dtype=float)
-    g = _gauss_matrix(n, sigma_px)
-    return g @ img @ g.T
+    """Gaussian smoothing (separable), computed only over the non-zero region plus a border."""
+    rows, cols = np.nonzero(img.any(axis=1))[0], np.nonzero(img.any(axis=0))[0]
+    out = np.zeros_like(img)
+    if rows.size == 0:
+        return out
+    pad = int(4 * sigma_px) + 1
+    r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + pad + 1, img.shape[0])
+    c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + pad + 1, img.shape[1])
+    gr = _gauss_matrix(np.arange(r0, r1, dtype=float), sigma_px)
+    gc = _gauss_matrix(np.arange(c0, c1, dtype=float), sigma_px)
+    out[r0:r1, c0:c1] = gr @ img[r0:r1, c0:c1] @ gc.T
+    return out
 
 
 def compensate(grid, maps, terms, weights, ptv, iterations=8, gain=0.8):
@@ -221,10 +230,13 @@ def _gauss_matrix(coords, sigma):
 def add_scatter(dose, xs, ys, zs):
     """Mix in a broad Gaussian-blurred copy of the dose (separable, small matrices)."""
     out = dose * (1.0 - sum(f for f, _ in SCATTER))
-    for frac, sigma in SCATTER:
-        blur = dose @ _gauss_matrix(xs, sigma).T
-        blur = np.einsum("zyx,vy->zvx", blur, _gauss_matrix(ys, sigma))
-        out += frac * np.einsum("zyx,wz->wyx", blur, _gauss_matrix(zs, sigma))
+    nz, ny, nx = dose.shape
+    for frac, sigma in SCATTER:  # three plain 2-D matrix products, one per axis
+        blur = dose.reshape(nz * ny, nx) @ np.ascontiguousarray(_gauss_matrix(xs, sigma).T)
+        blur = blur.reshape(nz, ny, nx).transpose(1, 0, 2).reshape(ny, nz * nx)
+        blur = (_gauss_matrix(ys, sigma) @ blur).reshape(ny, nz, nx).transpose(1, 0, 2)
+        blur = (_gauss_matrix(zs, sigma) @ blur.reshape(nz, ny * nx)).reshape(nz, ny, nx)
+        out += frac * blur
     return out
 
 

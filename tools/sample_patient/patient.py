@@ -67,7 +67,7 @@ def make_patient(out_dir, *, patient_id: str = "RTR-SAMPLE-001", seed: int = 202
     save(struct, "RS_SYNTHETIC.dcm")
     names = [r.name for r in anat.rois]
     for n, spec in enumerate(plans):
-        result, iso = compute_plan(anat, spec, zs)
+        result, iso = compute_plan(anat, spec, hu, (xs, ys, zs))
         key = spec.label.replace(" ", "_")
         plan = rtplan(ident, spec, result, iso, struct, names.index(spec.ptv) + 1, 10 + n)
         save(plan, f"RP_{key}.dcm")

@@ -7,7 +7,7 @@ import numpy as np
 
 from .anatomy import Anatomy
 from .dose_model import BeamSpec, DoseResult, plan_dose
-from .hu import body_mask, hu_volume, roi_mask
+from .hu import body_mask, roi_mask
 
 DOSE_STEP_MM = 2.5
 
@@ -87,10 +87,24 @@ def dose_axes(anat: Anatomy, spec: PlanSpec, ct_z: np.ndarray):
     return ax(xlo, xhi), ax(ylo, yhi), ax(zlo, zhi)
 
 
-def compute_plan(anat: Anatomy, spec: PlanSpec, ct_z: np.ndarray) -> tuple[DoseResult, np.ndarray]:
-    """The plan's dose and its isocentre (PTV centroid, rounded to 0.5 mm)."""
-    xs, ys, zs = dose_axes(anat, spec, ct_z)
-    hu = hu_volume(anat, xs, ys, zs)
+def resample_nearest(vol: np.ndarray, axes, xs, ys, zs) -> np.ndarray:
+    """``vol`` (nz, ny, nx) on ``axes`` = (x, y, z), each monotonic, sampled at the grid
+    (xs, ys, zs) by nearest neighbour (as a planning system looks up CT numbers)."""
+    def idx(src, dst):
+        order = np.argsort(src)
+        pos = np.clip(np.searchsorted(src[order], dst), 1, src.size - 1)
+        left, right = src[order][pos - 1], src[order][pos]
+        pos = np.where(dst - left <= right - dst, pos - 1, pos)
+        return order[pos]
+    ax, ay, az = axes
+    return vol[np.ix_(idx(az, zs), idx(ay, ys), idx(ax, xs))]
+
+
+def compute_plan(anat: Anatomy, spec: PlanSpec, ct_hu: np.ndarray, ct_axes) -> tuple[DoseResult, np.ndarray]:
+    """The plan's dose (calculated on the CT's numbers) and its isocentre (PTV centroid,
+    rounded to 0.5 mm). ``ct_axes`` = (x, y, z) of ``ct_hu``."""
+    xs, ys, zs = dose_axes(anat, spec, ct_axes[2])
+    hu = resample_nearest(ct_hu, ct_axes, xs, ys, zs)
     body = body_mask(anat, xs, ys, zs)
     ptv = roi_mask(anat, spec.ptv, xs, ys, zs)
     kz, ky, kx = np.nonzero(ptv)
