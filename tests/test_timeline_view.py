@@ -93,6 +93,24 @@ def test_facts_summarise_lines_and_pfs(view):
     assert "1102 days, 36.2 months, censored at the last follow-up" in facts
 
 
+def test_right_click_opens_the_items_menu(view, qtbot, monkeypatch):
+    shown = []
+    monkeypatch.setattr(view, "_exec_menu", lambda menu, pos: shown.append(menu.actions()[0].text()))
+    point = view.lanes_plot.mapFromScene(view.event_items["haic"].sceneBoundingRect().center())
+    with qtbot.waitSignal(view.lanes_plot.item_menu_requested, timeout=2000):
+        qtbot.mouseClick(view.lanes_plot.viewport(), QtCore.Qt.MouseButton.RightButton, pos=point)
+    assert shown == ["Edit “HAIC-FOLFOX”…"]
+
+
+def test_item_menu_and_pfs_start(view, monkeypatch):
+    texts = [a.text() for a in view.item_menu("lenvatinib").actions() if a.text()]
+    assert texts[0].startswith("Edit") and "Delete…" in texts and "PFS from here (Facts)" in texts
+    view.set_pfs_start("lenvatinib")
+    assert "event: PD" in view.facts_html() and "342 days" in view.facts_html()
+    view.set_pfs_start("lenvatinib")  # again: back to the default
+    assert "1102 days" in view.facts_html()
+
+
 def test_warnings_are_listed(view):
     codes = [w.code for w in view.warnings]
     assert "rt_fractions_exceed_weekdays" in codes

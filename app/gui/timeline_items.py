@@ -52,13 +52,19 @@ def tooltip_html(event: Event) -> str:
 
 
 class _Clickable:
+    """Left click -> ``on_click(event_id, double)``; right click -> ``on_menu(event_id, screen_pos)``."""
+
     event_id: str
     on_click: ClickHandler | None = None
+    on_menu: Callable[[str, QtCore.QPointF], None] | None = None
 
     def mouseClickEvent(self, ev):  # pyqtgraph's click protocol
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.on_click is not None:
             ev.accept()
             self.on_click(self.event_id, ev.double())
+        elif ev.button() == QtCore.Qt.MouseButton.RightButton and self.on_menu is not None:
+            ev.accept()  # the item's menu, not the plot's
+            self.on_menu(self.event_id, ev.screenPos())
 
 
 def _pen(color: QtGui.QColor, illustrative: bool, width: float = 1.2) -> QtGui.QPen:

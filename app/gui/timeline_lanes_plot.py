@@ -41,6 +41,7 @@ def case_dates(case: CaseTimeline) -> list[_dt.date]:
 
 class TimelineLanesPlot(pg.PlotWidget):
     item_clicked = QtCore.Signal(str, bool)  # event id, double click
+    item_menu_requested = QtCore.Signal(str, QtCore.QPointF)  # event id, screen position
 
     def __init__(self, left_axis_px: int, parent=None):
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()}, background="w")
@@ -126,6 +127,8 @@ class TimelineLanesPlot(pg.PlotWidget):
             extra = "".join(f"<br><span style='color:#c92a2a'>⚠ {html.escape(w.message)}</span>" for w in warnings)
             for graphic in (item, label):
                 graphic.setToolTip(graphic.toolTip() + extra)
+        for graphic in (item, label):
+            graphic.on_menu = self.item_menu_requested.emit
         plot.addItem(item)
         plot.addItem(label)
         self.event_items[event.id] = item

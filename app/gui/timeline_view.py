@@ -58,6 +58,7 @@ class TimelineView(QtWidgets.QWidget):
         self._plans: list | None = None
         self._modified = False
         self._selected_id = ""
+        self._pfs_start = ""  # event id PFS is measured from ('' = start of the latest line)
         self._highlighted: set[str] = set()
         self.warnings: list[TimelineWarning] = []
         self._relayout_timer = QtCore.QTimer(self)
@@ -71,6 +72,7 @@ class TimelineView(QtWidgets.QWidget):
     def _build_ui(self) -> None:
         self.lanes_plot = TimelineLanesPlot(LEFT_AXIS_PX)
         self.lanes_plot.item_clicked.connect(self._on_item_clicked)
+        self.lanes_plot.item_menu_requested.connect(self._show_item_menu)
         self.markers_plot = TumorMarkerPlot(LEFT_AXIS_PX)
         self.markers_plot.getPlotItem().setXLink(self.lanes_plot.getPlotItem())
 
@@ -123,7 +125,7 @@ class TimelineView(QtWidgets.QWidget):
     def set_case(self, case: CaseTimeline, path: str | Path | None = None) -> None:
         """Show ``case`` (read from ``path``, if any) and fit the dates to it."""
         self._case, self._path = case, Path(path) if path else None
-        self._selected_id = ""
+        self._selected_id = self._pfs_start = ""
         self._set_modified(False)
         self._rebuild()
         self.fit()
@@ -214,6 +216,8 @@ class TimelineView(QtWidgets.QWidget):
             return False
         self._case.events.remove(event)
         self._selected_id = ""
+        if self._pfs_start == event_id:
+            self._pfs_start = ""
         self._changed()
         return True
 
@@ -228,6 +232,9 @@ class TimelineView(QtWidgets.QWidget):
     def _confirm(self, text: str) -> bool:
         answer = QtWidgets.QMessageBox.question(self, "Case timeline", text)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _exec_menu(self, menu: QtWidgets.QMenu, pos: QtCore.QPoint) -> None:
+        menu.exec(pos)
 
     def _discard_ok(self) -> bool:
         return not self._modified or self._confirm("Discard the unsaved changes to this case?")
@@ -300,6 +307,27 @@ class TimelineView(QtWidgets.QWidget):
         if double:
             self.edit_event(event_id)
 
+    def item_menu(self, event_id: str) -> QtWidgets.QMenu:
+        """The right-click menu of an event: edit, delete, PFS from here."""
+        event = self._case.event_by_id(event_id)
+        menu = QtWidgets.QMenu(self)
+        menu.addAction(f"Edit “{event.title}”…", functools.partial(self.edit_event, event_id))
+        menu.addAction("Delete…", functools.partial(self.delete_event, event_id))
+        menu.addSeparator()
+        pfs = menu.addAction("PFS from here (Facts)", functools.partial(self.set_pfs_start, event_id))
+        pfs.setCheckable(True)
+        pfs.setChecked(self._pfs_start == event_id)
+        return menu
+
+    def _show_item_menu(self, event_id: str, screen_pos: QtCore.QPointF) -> None:
+        self._selected_id = event_id
+        self._apply_highlight()
+        self._exec_menu(self.item_menu(event_id), screen_pos.toPoint())
+
+    def set_pfs_start(self, event_id: str = "", _checked: bool = False) -> None:
+        """Measure PFS in Facts from this event's start ('' or the same event again: the latest line)."""
+        self._pfs_start = "" if event_id == self._pfs_start else event_id
+
     def _apply_highlight(self) -> None:
         self.lanes_plot.set_highlighted(self._highlighted | ({self._selected_id} if self._selected_id else set()))
         has = bool(self._selected_id)
@@ -331,7 +359,7 @@ class TimelineView(QtWidgets.QWidget):
         rows.append("<b>Time on therapy</b>")
         for t in time_on_therapy(self._case):
             rows.append(f"{html.escape(t.drug)}: {_days(t.days)}{' (ongoing, to last follow-up)' if t.ongoing else ''}")
-        pfs = progression_free_survival(self._case)
+        pfs = progression_free_survival(self._case, self._pfs_start or None)
         months = f", {pfs.months:.1f} months" if pfs.months is not None else ""
         rows.append(f"<b>PFS</b> from {pfs.start_date} ({html.escape(pfs.start_label)}): "
                     f"{_days(pfs.days)}{months}, {html.escape(pfs.censor_rule)}")
