@@ -6,10 +6,12 @@ tools/sample_patient) and the worked example case file found for it automaticall
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import zlib
@@ -19,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="rtreview-report-tests-"))
+atexit.register(shutil.rmtree, _TMP, True)
 # The tests read a snapshot of sample_dicom/ (the report and the CLI runs it is compared with see
 # the same files even while the sample generator rewrites the originals).
 SAMPLE = _TMP / "sample_dicom"

@@ -118,3 +118,28 @@ def test_nothing_loaded_says_so(qtbot):
     qtbot.addWidget(window)
     PdfExportController(window).ask_and_start()
     assert window.messages == ["Nothing to export: open a plan first"]
+
+
+def test_wiring_into_the_real_main_window(qtbot, tmp_path, monkeypatch):
+    """The lines proposed for main_window.py: a controller on the window, the menu action calls
+    ask_and_start; the window's own runner keeps working (the export has its own)."""
+    from synthetic_case import make_case
+
+    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from app.gui.export_pdf_task import PdfExportController
+    from app.gui.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, load_fn=lambda paths, progress=None, cancel=None: make_case())
+    qtbot.addWidget(window)
+    window.session.set_case(make_case())
+    target = tmp_path / "synthetic.pdf"
+    monkeypatch.setattr(ExportPdfDialog, "ask", classmethod(
+        lambda cls, parent, labels, path, selected=None: ExportPdfOptions(str(target), labels)))
+    window.pdf_export = PdfExportController(window)  # proposed line 1
+    action = window.menuBar().actions()[0].menu().addAction("Export &PDF report…", window.pdf_export.ask_and_start)
+    with qtbot.waitSignal(window.pdf_export.exported, timeout=60000):
+        action.trigger()
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "PDF report written to" in window.statusBar().currentMessage()
+    window.runner.shutdown()
