@@ -53,11 +53,13 @@ class Event(Record):
         """(label, text) pairs for a tooltip or a text listing, kind-specific fields first."""
         out = []
         for f in self._known_fields():
-            if f.name in ("id", "kind", "source", "illustrative", "notes", "date_precision"):
-                continue
+            if f.name in ("id", "kind", "source", "illustrative", "notes", "date_precision", "is_ongoing",
+                          "title_text"):
+                continue  # shown elsewhere (title, span, source line)
             value = getattr(self, f.name)
-            if value not in (None, "", False):
-                out.append((f.name, str(_to_json(value))))
+            if value in (None, "") or value is False:
+                continue
+            out.append((f.name, f"{value:g}" if isinstance(value, float) else str(_to_json(value))))
         if self.notes:
             out.append(("notes", self.notes))
         if self.date_precision != "day":
