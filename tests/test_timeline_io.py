@@ -57,6 +57,11 @@ def test_events_without_ids_get_ids_that_are_not_written(tmp_path):
     case = load_case(path)
     assert case.events[0].id == "note-1" and case.events[0].title == "x"
     assert "id" not in json.loads(dumps_case(case))["events"][0]
+    path.write_text('{"format": "rtreview-case", "format_version": 1, "events": ['
+                    '{"kind": "note", "date": "2021-01-01"}, {"id": "note-1", "kind": "note", "date": "2021-01-02"}]}',
+                    encoding="utf-8")
+    ids = [e.id for e in load_case(path).events]
+    assert len(set(ids)) == 2 and ids[1] == "note-1"
 
 
 def test_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):

@@ -68,10 +68,14 @@ def _duplicate_ids(document: dict, lines: dict) -> list[SchemaIssue]:
 def case_from_dict(document: dict) -> CaseTimeline:
     """Build the model from an already validated document."""
     events = []
+    used = {data.get("id") for data in document.get("events", []) if data.get("id")}
     for index, data in enumerate(document.get("events", [])):
         event = EVENT_CLASSES[data["kind"]].from_dict(data)
         if not event.id:
             event.id = f"{data['kind']}-{index + 1}"
+            while event.id in used:
+                event.id += "x"
+            used.add(event.id)
             event.id_generated = True  # not written back: the file had no id
         events.append(event)
     follow_up = document.get("last_follow_up")
