@@ -352,7 +352,7 @@ def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic
     seeds = [Seed("syn_" + p.name, p.read_bytes()) for p in sorted(synthetic_dir.rglob("*.dcm"))]
     weights = [3.0] * len(seeds)
     if sample_dir is not None and sample_dir.is_dir():
-        for name, weight in [("RP_LIVER.dcm", 2.0), ("RS_SYNTHETIC.dcm", 1.0), ("RD_LIVER.dcm", 1.0),
+        for name, weight in [("RP_LIVER.dcm", 2.0), ("RS_SYNTHETIC.dcm", 0.3), ("RD_LIVER.dcm", 1.0),
                              ("CT_050.dcm", 1.0)]:
             if (sample_dir / name).is_file():
                 seeds.append(Seed("sample_" + name, (sample_dir / name).read_bytes()))
