@@ -169,3 +169,18 @@ def test_partial_coverage_in_plane():
     assert dvh.covered_volume_cc == pytest.approx((math.pi * 100 - cut) * length / 1000, rel=5e-3)
     assert dvh.min_gy == pytest.approx(20.0 - 0.5 * 4.0, abs=0.01)  # the grid's edge, not 0
     assert any("outside the dose grid" in n for n in dvh.notes)
+
+
+def test_gap_between_planes_splits_the_roi_into_pieces():
+    """Two cylinders 3 mm-contoured, 30 mm apart in one ROI: each piece gets its own end caps;
+    the gap is not filled."""
+    from dvh_analytic import Stack
+    a = cylinder(6.0, 12.0, 3.0, centre=(0.0, 0.0, -20.0))
+    b = cylinder(6.0, 12.0, 3.0, centre=(0.0, 0.0, 20.0))
+    both = Stack({**a.planes, **b.planes}, 3.0)
+    dose = LinearDose(10.0, gz=0.1).grid(2.0, (-10.0, 10.0), (-35.0, 35.0))
+    dvh = compute_dvh(both.roi(), dose)
+    piece = math.pi * 36 * (12 + 3) / 1000
+    assert dvh.volume_cc == pytest.approx(2 * piece, rel=5e-3)
+    assert dvh.v_gy(10.0) == pytest.approx(piece, rel=5e-3)  # nothing between z = -12.5 and 12.5
+    assert dvh.min_gy == pytest.approx(10.0 - 0.1 * 27.5, abs=1e-3)
