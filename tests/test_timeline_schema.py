@@ -115,3 +115,11 @@ def test_duplicate_ids_are_errors():
         '"kind": "rt_course",', '"id": "a", "kind": "rt_course",')
     [issue] = _issues(text)
     assert issue.field == "events[1].id" and issue.line == 7 and "first at line 5" in issue.message
+
+
+def test_the_schema_uses_only_keywords_the_validator_implements():
+    from app.core.timeline.schema import load_case_schema, unsupported_keywords
+
+    assert unsupported_keywords(load_case_schema()) == []
+    assert unsupported_keywords({"properties": {"a": {"type": "string", "minLength": 1}}}) == [
+        "#/properties/a/minLength"]

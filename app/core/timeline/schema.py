@@ -53,9 +53,41 @@ def case_schema_path() -> Path:
     return resources_dir() / "schemas" / "case.schema.json"
 
 
+SUPPORTED_KEYWORDS = frozenset({
+    "type", "required", "properties", "enum", "const", "pattern", "format", "items", "minimum", "maximum",
+    "$ref", "allOf", "if", "then", "additionalProperties",  # validated (additionalProperties: allowed, kept)
+    "$schema", "$id", "$defs", "title", "description",  # annotations
+})
+
+
+def unsupported_keywords(schema: object, path: str = "#") -> list[str]:
+    """Keywords in ``schema`` this validator would silently ignore (so the schema cannot
+    promise a check that is not made)."""
+    found = []
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            where = f"{path}/{key}"
+            if key in ("properties", "$defs"):
+                for name, sub in value.items():
+                    found += unsupported_keywords(sub, f"{where}/{name}")
+            elif key not in SUPPORTED_KEYWORDS:
+                found.append(where)
+            elif key in ("items", "if", "then"):
+                found += unsupported_keywords(value, where)
+            elif key == "allOf":
+                for index, sub in enumerate(value):
+                    found += unsupported_keywords(sub, f"{where}/{index}")
+    return found
+
+
 @lru_cache(maxsize=1)
 def load_case_schema() -> dict:
-    return json.loads(case_schema_path().read_text(encoding="utf-8"))
+    """The shipped case schema; ValueError if it uses a keyword this validator does not implement."""
+    schema = json.loads(case_schema_path().read_text(encoding="utf-8"))
+    unsupported = unsupported_keywords(schema)
+    if unsupported:
+        raise ValueError(f"{case_schema_path()}: keywords the validator does not implement: {unsupported}")
+    return schema
 
 
 def validate(instance: object, schema: dict, lines: dict[JsonPath, int] | None = None,
