@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
 EXIT_OK = 0
@@ -93,11 +94,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_CASE
     if error:
         summary["plan_check_error"] = error
-    if args.format == "json":
-        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(format_text(summary))
+    text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else format_text(summary)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_PLANS_UNCHECKED if error else EXIT_OK
 
 
