@@ -36,7 +36,7 @@ def event_color(event: Event) -> QtGui.QColor:
 def tooltip_html(event: Event) -> str:
     """Details, source and (if so) the illustrative warning, as rich text."""
     rows = "".join(f"<tr><td><i>{html.escape(k)}</i></td><td>{html.escape(v)}</td></tr>"
-                   for k, v in event.details())
+                   for k, v in event.details() if k not in ("date", "start_date", "end_date"))  # in the span
     span = event.start.isoformat()
     if event.ongoing:
         span += " → ongoing"
