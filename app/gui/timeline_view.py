@@ -251,9 +251,15 @@ class TimelineView(QtWidgets.QWidget):
             self.open_case(path)
 
     @staticmethod
-    def _dropped_case(mime: QtCore.QMimeData) -> str | None:
+    def is_case_file_path(path: str | Path) -> bool:
+        """Whether a dropped or given path looks like a case file (``*.json``), e.g. for the
+        main window to route a drop here instead of to the DICOM loader."""
+        return str(path).lower().endswith(".json")
+
+    @classmethod
+    def _dropped_case(cls, mime: QtCore.QMimeData) -> str | None:
         for url in mime.urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+            if url.isLocalFile() and cls.is_case_file_path(url.toLocalFile()):
                 return url.toLocalFile()
         return None
 
