@@ -3,14 +3,20 @@
 Embed it (e.g. as a dock below the dose views) and wire it to the plans::
 
     view = TimelineView()
-    view.rt_course_activated.connect(window.select_plan)      # plan label of a clicked RT course
-    window.plan_selected.connect(view.highlight_plan)         # highlight the plan's course
-    view.open_case(path)            # File > Open case...; view.save_case() / save_case_as()
-    view.open_case_for_dicom(paths, patient_id)                # a case file beside the DICOM
-    view.set_plans(plans)           # DICOM plans: adds the plan consistency warnings
+    view.rt_course_activated.connect(select_plan_by_label)   # str: plan label of a clicked RT course
+    plan_selection_changed.connect(view.highlight_plan)      # outline that plan's course ('' clears)
+    view.open_case_for_dicom(paths, patient_id)              # the case file beside the DICOM, if any
+    view.open_case(path)            # --case FILE, a drop, File > Open (no path: asks)
+    view.save_case(); view.save_case_as()                    # File > Save; atomic
+    view.set_plans(plans)           # DICOM Plan objects: adds the plan consistency warnings
 
-Click an RT course to select its plan; double-click any event to edit it; drag pans and the
-wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
+Signals: ``rt_course_activated(str)``, ``event_selected(str)`` (event id), ``case_changed()``,
+``case_loaded(str)`` (path), ``modified_changed(bool)``. The toolbar's ``open_action``,
+``save_action`` and ``save_as_action`` can go in the window's File menu as they are.
+Errors are shown in a message box (``_show_error``), never raised.
+
+Click an RT course to select its plan; double-click or right-click an event to edit it;
+drag pans and the wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
 """
 from __future__ import annotations
 
