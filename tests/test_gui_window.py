@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtTest, QtWidgets
 
 from app.core.viewing.dvh_curves import CurveKind
 from app.gui import dialogs
@@ -106,8 +106,11 @@ def test_hovering_a_curve_highlights_the_structure(qtbot, make_window):
     dvh = w.session.dvhs[2]
     i = len(dvh.dose_gy) // 3
     scene = vb.mapViewToScene(QtCore.QPointF(float(dvh.dose_gy[i]), float(dvh.cumulative_cc[i])))
-    w.dvh_plot._on_mouse_moved(scene)
-    assert w.session.highlighted == 2
+    canvas = w.dvh_plot.canvas
+    QtTest.QTest.mouseMove(canvas.viewport(), canvas.mapFromScene(scene))
+    qtbot.waitUntil(lambda: w.session.highlighted == 2, timeout=2000)
+    assert w.dvh_plot.curves[2].opts["pen"].widthF() > w.dvh_plot.curves[1].opts["pen"].widthF()
+    assert "Cord" in w.dvh_plot.readout.text()
     assert w.structures.tree.currentItem() is w.structures.item(2)
 
 
