@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 TWO_PI = 2.0 * np.pi
-POINT_SPACING_MM = 2.0  # contour vertex spacing; 100-400 points for organ-sized cross-sections
-MIN_POINTS, MAX_POINTS = 16, 360
+POINT_SPACING_MM = 1.5  # contour vertex spacing: 100-400 points for organ-sized cross-sections
+MIN_POINTS, MAX_POINTS = 16, 400
 
 
 def _n_points(perimeter_mm: float) -> int:
