@@ -190,3 +190,41 @@ def test_a_newer_task_drops_the_older_result(qtbot, make_window):
     wait_idle(qtbot, w)
     qtbot.wait(1200)
     assert [p.patient_id for p in w.session.case.patients] == ["NEW"]
+
+
+def test_a_dose_without_ct_or_structures_degrades_gracefully(qtbot, make_window):
+    case = make_case()
+    case.links[0].ct = None
+    case.links[1].structure_set = None
+    case.links[1].plan.prescription_gy = None
+    w = loaded(qtbot, make_window(load_fn=lambda paths, progress=None, cancel=None: case))
+    assert "No CT" in w.slices.views[list(w.slices.views)[0]].caption.text()
+    assert w.dvh_plot.visible_curve_data()  # DVHs need no CT
+    w.plan_tree.setCurrentItem(w.plan_tree.plan_items()[1])
+    wait_idle(qtbot, w)
+    assert w.dvh_plot.visible_curve_data() == {}
+    assert "No structure set" in w.dvh_plot.message.text()
+    assert "no Rx" in w.slices.legend.text()  # isodoses fall back to % of the maximum
+    w.dvh_plot.dose_unit.setCurrentText("% Rx")
+    assert "no prescription" in w.dvh_plot.message.text()
+    assert w.plan_tree.plan_items()[1].text(0).startswith("PLAN B — Rx unknown")
+
+
+def test_file_menu_open_and_recent(qtbot, make_window, monkeypatch):
+    opened = []
+    w = make_window(load_fn=lambda paths, progress=None, cancel=None: opened.append(list(paths)) or make_case())
+    monkeypatch.setattr(dialogs.OpenDialog, "ask_files", classmethod(lambda cls, parent: ["/virtual/a.zip"]))
+    monkeypatch.setattr(dialogs.OpenDialog, "ask_folder", classmethod(lambda cls, parent: ["/virtual/folder"]))
+    w.ask_open_files()
+    wait_idle(qtbot, w)
+    w.ask_open_folder()
+    wait_idle(qtbot, w)
+    assert opened == [["/virtual/a.zip"], ["/virtual/folder"]]
+    recent = [a.text() for a in w.recent_menu.actions()]
+    assert recent == ["/virtual/folder", "/virtual/a.zip"]
+    w.recent_menu.actions()[1].trigger()
+    wait_idle(qtbot, w)
+    assert opened[-1] == ["/virtual/a.zip"]
+    monkeypatch.setattr(dialogs.OpenDialog, "ask_files", classmethod(lambda cls, parent: []))
+    w.ask_open_files()  # cancelled dialog: nothing happens
+    assert not w.runner.busy and len(opened) == 3
