@@ -7,7 +7,8 @@ else the one found beside the DICOM (for the bundled sample: the worked example)
 written to a temporary file and renamed, so a failure leaves no partial report and never
 destroys an existing one.
 
-Exit status: 0 written; 1 nothing to report or the file cannot be written; 2 usage errors.
+Exit status: 0 written; 1 nothing to report or the file cannot be written; 2 usage errors (incl. an
+unknown plan label or protocol, an unreadable --case file).
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.dvh import DvhCancelled  # noqa: F401 - imported for the except below
     from app.report.atomic import OutputError
     from app.report.builder import export
-    from app.report.content import ReportError
+    from app.report.content import ReportError, ReportUsageError
 
     app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([PROG])  # fonts need a Gui application
     last = [""]
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED
+    except ReportUsageError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ReportError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED

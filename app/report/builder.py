@@ -188,6 +188,10 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     from .atomic import check_writable_folder
 
     check_writable_folder(output)  # fail before minutes of work, not after
+    if case_file and not os.path.isfile(case_file):
+        from .content import ReportUsageError
+
+        raise ReportUsageError(f"case file {case_file}: no such file")
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)

@@ -23,6 +23,10 @@ class ReportError(ValueError):
     """The report cannot be made from this input; the message says why (no traceback)."""
 
 
+class ReportUsageError(ReportError):
+    """A named plan, protocol or case file does not exist or cannot be used."""
+
+
 @dataclass
 class PlanSection:
     """One dose link's section: DVHs keyed by ROI number, and its constraint evaluation."""
@@ -97,7 +101,7 @@ def choose_links(case, plan_labels: list[str] | None = None) -> list:
         missing = set(wanted) - {link.label.casefold() for link in chosen}
         if missing:
             have = ", ".join(link.label for link in links)
-            raise ReportError(f"plan(s) not found: {', '.join(sorted(missing))} (available: {have})")
+            raise ReportUsageError(f"plan(s) not found: {', '.join(sorted(missing))} (available: {have})")
         links = chosen
     patients = [p for p in case.patients if any(link in p.links for link in links)]
     if len(patients) > 1:
@@ -126,7 +130,7 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
         timeline = load_case(path)
     except CaseFileError as exc:
         if case_file:
-            raise ReportError(f"case file {case_file}: {exc}") from exc
+            raise ReportUsageError(str(exc)) from exc
         return None, f"case timeline not shown: {exc}"
     note = ""
     tl_id = getattr(timeline.patient, "patient_id", "")
@@ -151,9 +155,10 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         shipped = shipped_protocols()
         protocols = [choose_protocol(link, protocol, shipped) for link in links]
     except (KeyError, ProtocolError) as exc:
-        raise ReportError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
+        raise ReportUsageError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
+    timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
     sizes = [len(link.structure_set.rois) if link.structure_set is not None else 0 for link in links]
-    total = sum(sizes) + 2 * len(links) + 2
+    total = sum(sizes) + 2 * len(links) + 1
     done = 0
 
     def step(message: str, n: int = 1) -> None:
@@ -184,7 +189,8 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
             section.evaluation = check_plan(link, proto)
         step(f"{link.label}: done")
         sections.append(section)
-    content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections)
+    content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
+                            timeline=timeline, timeline_note=timeline_note)
     checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
     frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
     if composite and len(checked) >= 2 and len(frames) == 1:
@@ -193,8 +199,6 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")
     step("composite")
-    content.timeline, content.timeline_note = find_timeline(paths, patient.patient_id, case_file)
-    step("case timeline")
     return content
 
 
