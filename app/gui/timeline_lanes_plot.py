@@ -17,6 +17,8 @@ from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem,
                                     follow_up_line)
 from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
+MIN_ROW_PX = 15
+
 
 def short_label(event) -> str:
     """Short text beside an event (details are in its tooltip)."""
@@ -100,6 +102,8 @@ class TimelineLanesPlot(pg.PlotWidget):
             self._add_event(place, label(place.event), flagged.get(place.event.id, []))
         if case.last_follow_up_date:
             plot.addItem(follow_up_line(case.last_follow_up, label=True))
+        # rows below ~15 px make labels collide: ask the dock for at least that much height
+        self.setMinimumHeight(int((layout.height_rows + 0.5) * MIN_ROW_PX) + 8)
         plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
         plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
         if x_range[1] - x_range[0] > 2 * DAY_S:

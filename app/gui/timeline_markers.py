@@ -32,11 +32,12 @@ class TumorMarkerPlot(pg.PlotWidget):
         item.showGrid(x=True, y=False, alpha=0.25)
         item.layout.setContentsMargins(2, 2, 8, 2)
         item.setLogMode(x=False, y=True)
-        item.setLabel("left", "markers (log)")
+        # no axis title: at ~70 px it would be clipped; the 10^n ticks and the legend (units) say it
         item.enableAutoRange(axis="y")
         self.legend = item.addLegend(offset=(-8, 2), labelTextSize="8pt", verSpacing=-6,
                                      labelTextColor="#343a40", brush=pg.mkBrush(255, 255, 255, 200))
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.setMinimumHeight(70)
 
     def set_series(self, series_list: list[LabSeries], follow_up: FollowUp | None) -> None:
         """Show these series (and the last follow-up line); values <= 0 cannot be drawn on a log axis."""

@@ -118,6 +118,9 @@ class TimelineView(QtWidgets.QWidget):
         layout.addWidget(self.toolbar)
         layout.addLayout(plots, 1)
 
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(1400, 300)
+
     # ----- public API
     def case(self) -> CaseTimeline:
         return self._case
