@@ -1,0 +1,14 @@
+"""Cohort mode: DVHs, metrics and constraint results for many patients, one job per patient.
+
+Public API::
+
+    discover(root) -> Discovery                     # patients by DICOM Patient ID, unusable inputs
+    run_patient(job, options) -> PatientResult      # pure function of the input files (picklable)
+    open_store(path, recompute=False)               # SqliteStore / CsvStore / ParquetStore
+    run_serial / run_pool / run_dask                # yield PatientResults as they complete
+    run_batch(root, out, ...) -> BatchSummary       # the whole run (what ``rtreview batch`` does)
+"""
+from .discover import Discovery, FailedInput, PatientJob, discover
+from .job import JobOptions, PatientResult, run_patient
+
+__all__ = ["Discovery", "FailedInput", "JobOptions", "PatientJob", "PatientResult", "discover", "run_patient"]

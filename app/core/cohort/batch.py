@@ -1,0 +1,104 @@
+"""A whole cohort run: discover patients, skip those already done, run the rest, store each.
+
+``run_batch(root, out, ...)`` is what ``rtreview batch`` does; it returns a BatchSummary. Each
+finished patient is stored (one transaction) as soon as its result arrives, so stopping the run
+at any point (Ctrl-C, a crash, a killed process) keeps every patient already stored.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .discover import FailedInput, discover
+from .job import DONE, JobOptions
+from .progress import BatchProgress, summary_lines
+from .runners import run_dask, run_pool, run_serial
+from .store_tabular import open_store
+
+
+@dataclass
+class BatchSummary:
+    out: str
+    runner: str = "serial"
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    failed_inputs: list[FailedInput] = field(default_factory=list)
+    plans: int = 0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no patient or input failed (and the run was not interrupted)."""
+        return not (self.failed or self.failed_inputs or self.interrupted)
+
+    def lines(self) -> list[str]:
+        return summary_lines(self.done, self.skipped, self.failed, self.failed_inputs, self.elapsed_s,
+                             self.plans, self.out, self.interrupted)
+
+
+def choose_runner(workers: int | None, scheduler: str | None) -> tuple[str, int]:
+    """('dask' | 'pool' | 'serial', worker count): a scheduler wins; --workers 1 is serial."""
+    if scheduler:
+        return "dask", 0
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    return ("serial", 1) if n <= 1 else ("pool", n)
+
+
+def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, protocol: str | None = None,
+              workers: int | None = None, scheduler: str | None = None, recompute: bool = False,
+              bin_width_gy: float | None = None, stream: TextIO | None = None, tty: bool | None = None,
+              version: str = "") -> BatchSummary:
+    """Run the cohort under ``root`` into ``out`` (see the module docstring).
+
+    Raises StoreError (unusable output), KeyError / ProtocolError (unknown protocol) and
+    SchedulerError (Dask unreachable) before any patient is computed.
+    """
+    t0 = time.monotonic()
+    root, out = os.path.abspath(os.fspath(root)), os.fspath(out)
+    options = JobOptions(protocol=protocol, bin_width_gy=bin_width_gy)
+    if protocol:
+        from .job import _protocols
+        _protocols(protocol)  # an unknown name fails here, not once per patient
+    runner, n_workers = choose_runner(workers, scheduler)
+    summary = BatchSummary(out, runner)
+    store = open_store(out)
+    try:
+        found = discover(root)
+        summary.failed_inputs = list(found.failed_inputs)
+        store.write_failed_inputs(found.failed_inputs)
+        already = set() if recompute else store.done_patients()
+        todo = [job for job in found.jobs if job.patient_id not in already]
+        summary.skipped = [job.patient_id for job in found.jobs if job.patient_id in already]
+        run_id = store.start_run(root, runner, n_workers, protocol, bin_width_gy, recompute, version)
+        progress = BatchProgress(len(todo), stream, tty)
+        progress.skipped(summary.skipped)
+        if runner == "dask":
+            results = run_dask(todo, options, scheduler)
+        elif runner == "pool":
+            results = run_pool(todo, options, min(n_workers, max(1, len(todo))))
+        else:
+            results = run_serial(todo, options)
+        try:
+            for result in results:
+                store.write_patient(result, run_id)
+                progress.finished(result)
+                summary.plans += result.n_plans
+                if result.status == DONE:
+                    summary.done.append(result.patient_id)
+                else:
+                    summary.failed[result.patient_id] = result.reason
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            results.close()  # cancels what has not started
+            progress.close()
+            summary.elapsed_s = time.monotonic() - t0
+            store.finish_run(run_id, len(summary.done), len(summary.skipped),
+                             len(summary.failed) + len(summary.failed_inputs))
+    finally:
+        store.close()
+    return summary

@@ -1,0 +1,171 @@
+"""One patient -> rows of the cohort tables: a pure function of the input files.
+
+``run_patient(job, options)`` loads the patient's files, computes the DVHs of every dose linked
+to a structure set, their metrics and constraint results, and returns a picklable
+``PatientResult`` (plain tuples, in the column order of ``schema.TABLES``). It never raises for
+bad input: a patient whose files are damaged or incomplete is ``failed`` with the reason naming
+the file and the problem; whatever could be computed is still returned.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+from .discover import PatientJob, relative
+from .schema import metric_unit
+
+DONE, FAILED = "done", "failed"
+TARGET_TYPES = ("PTV", "CTV", "GTV", "ITV")
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """``protocol``: a shipped protocol name / file stem / JSON path for every plan, or None for
+    the protocol suggested by each plan's fractionation and targets. ``bin_width_gy``: DVH bin
+    width (None: the engine's default, 0.01 Gy)."""
+
+    protocol: str | None = None
+    bin_width_gy: float | None = None
+
+
+@dataclass
+class PatientResult:
+    patient_id: str
+    status: str = DONE
+    reasons: list[str] = field(default_factory=list)
+    inputs: tuple[str, ...] = ()
+    elapsed_s: float = 0.0
+    rows: dict[str, list[tuple]] = field(default_factory=lambda: {
+        "plans": [], "metrics": [], "constraints": [], "dvh_curves": [], "issues": []})
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+    @property
+    def n_plans(self) -> int:
+        return len(self.rows["plans"])
+
+    def fail(self, reason: str) -> None:
+        self.status = FAILED
+        self.reasons.append(reason)
+
+
+@functools.lru_cache(maxsize=8)
+def _protocols(name: str | None):
+    from app.core.constraints import find_protocol, shipped_protocols
+
+    shipped = shipped_protocols()
+    return shipped, (find_protocol(name, shipped) if name else None)
+
+
+def run_patient(job: PatientJob, options: JobOptions = JobOptions()) -> PatientResult:
+    """Compute one patient's rows (see the module docstring). Never raises for bad input."""
+    t0 = time.perf_counter()
+    result = PatientResult(job.patient_id, inputs=job.inputs)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
+            _run(job, options, result)
+    except Exception as exc:  # one broken patient must not stop a cohort: report and go on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        result.fail(relative(f"unexpected {type(exc).__name__}: {exc} (at {where.name}, "
+                             f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno})", job.root))
+    result.elapsed_s = time.perf_counter() - t0
+    return result
+
+
+def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
+    from app.core.dicom.loader import load
+
+    rel = functools.partial(relative, root=job.root)
+    for path, message in job.input_issues:
+        result.rows["issues"].append((job.patient_id, path, "error", message))
+        result.fail(f"{path}: {message}")
+    case = load(list(job.paths))
+    for issue in case.report.issues:
+        if issue.severity in ("error", "warning"):
+            result.rows["issues"].append((job.patient_id, rel(issue.path), issue.severity, rel(issue.message)))
+        if issue.severity == "error":
+            result.fail(rel(f"{issue.path}: {issue.message}"))
+    patient = next((p for p in case.patients if p.patient_id == job.patient_id), None)
+    if patient is None:
+        result.fail(f"no readable CT, RT Structure Set, RT Plan or RT Dose for Patient ID {job.patient_id!r}")
+        return
+    if not patient.links:
+        result.fail(f"no RT Dose for this patient ({len(patient.plans)} plan(s), "
+                    f"{len(patient.structure_sets)} structure set(s) found)")
+    dosed = {link.plan.sop_instance_uid for link in patient.links if link.plan is not None}
+    for plan in patient.plans:
+        if plan.sop_instance_uid not in dosed:
+            result.fail(f"{rel(plan.path)}: RT Plan {plan.label!r} has no RT Dose in the input")
+    shipped, chosen = _protocols(options.protocol)
+    for link in patient.links:
+        _link_rows(job, link, shipped, chosen, options, result)
+
+
+def _uids(link) -> tuple[str, str, str]:
+    return (link.dose.sop_instance_uid, link.plan.sop_instance_uid if link.plan is not None else "",
+            link.structure_set.sop_instance_uid if link.structure_set is not None else "")
+
+
+def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, result: PatientResult) -> None:
+    from app.core.constraints.plan_check import check_plan, suggest_for_link
+    from app.core.dvh import DvhOptions, compute_dvhs
+    from app.core.dvh.metrics import find_body, gradient_index, paddick_ci
+
+    pid, label, uids = job.patient_id, link.label, _uids(link)
+    plan = link.plan
+    rx = plan.prescription_gy if plan is not None else None
+    protocol = chosen if chosen is not None else suggest_for_link(shipped, link)
+    notes = [relative(n, job.root) for n in [*link.notes, *link.dose.notes]]
+    if protocol is None:
+        notes.append("no shipped protocol fits this plan; no constraints evaluated")
+    result.rows["plans"].append((pid, label, *uids, plan.fractions if plan is not None else None, rx,
+                                 protocol.name if protocol is not None else None,
+                                 relative(link.dose.path, job.root), " | ".join(notes)))
+    if link.structure_set is None:
+        result.fail(f"{relative(link.dose.path, job.root)}: no RT Structure Set linked to this dose "
+                    f"(plan {label!r}); no DVHs")
+        return
+    dvhs = compute_dvhs(link.structure_set, link.dose, DvhOptions(bin_width_gy=options.bin_width_gy),
+                        prescription_gy=rx)
+    names = {r.number: r.name for r in link.structure_set.rois}
+    ss_path = relative(link.structure_set.path, job.root)
+    for roi_number, reason in dvhs.skipped.items():
+        result.rows["issues"].append((pid, ss_path, "note", f"ROI {roi_number} {names.get(roi_number, '')!r}: "
+                                                            f"{reason}; no DVH"))
+    body = find_body(dvhs)
+    for dvh in dvhs.values():
+        values = {"volume_cc": dvh.volume_cc, "covered_volume_cc": dvh.covered_volume_cc, "min_gy": dvh.min_gy,
+                  "mean_gy": dvh.mean_gy, "max_gy": dvh.max_gy, **dvh.metrics()}
+        if rx and _is_target(dvh):
+            values["paddick_ci"] = paddick_ci(dvh, rx, body, link.dose)
+            values["gradient_index"] = gradient_index(rx, body, link.dose)
+        for key, value in values.items():
+            result.rows["metrics"].append((pid, label, *uids, dvh.roi_number, dvh.name, dvh.type, key,
+                                           _finite(value), metric_unit(key)))
+        curve = dvh.to_json()["cumulative"]  # rounded as in `rtreview dvh --format json`
+        result.rows["dvh_curves"].append((pid, label, *uids, dvh.roi_number, dvh.name, float(dvh.bin_width_gy),
+                                          json.dumps(curve["dose_gy"]), json.dumps(curve["volume_cc"])))
+    if protocol is not None:
+        evaluation = check_plan(link, protocol, options=DvhOptions(bin_width_gy=options.bin_width_gy))
+        for r in evaluation.results:
+            result.rows["constraints"].append((
+                pid, label, *uids, protocol.name, r.structure, r.roi_name, r.metric, r.comparator, r.level,
+                r.status.value, *(_finite(v) for v in (r.value, r.limit, r.marginal_limit)), r.unit,
+                *(_finite(v) for v in (r.value_gy, r.value_eqd2_gy, r.limit_gy, r.limit_eqd2_gy, r.alpha_beta_gy)),
+                r.note))
+
+
+def _is_target(dvh) -> bool:
+    return dvh.type.upper() in TARGET_TYPES or dvh.name.upper().startswith(TARGET_TYPES)
+
+
+def _finite(value) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
