@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "check": ("app.cli.check", "check plans against dose-constraint protocols (exit 3 when a mandatory one fails)"),
     "report": ("app.cli.report", "write the DVH PDF report (DVHs, metrics, constraints, slice, timeline)"),
     "timeline": ("app.cli.timeline", "print a case timeline: events, lines of therapy, PFS, consistency warnings"),
+    "batch": ("app.cli.batch", "cohort mode: metrics, constraints and DVH curves of every patient under ROOT"),
 }
 
 EXIT_OK = 0
