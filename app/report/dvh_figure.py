@@ -81,8 +81,10 @@ class DvhFigure:
 
     def paint(self, canvas: Canvas, rect: QtCore.QRectF) -> None:
         p = canvas.painter
-        title_h = canvas.line_height(9.5, True) + 4
-        canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h), self.title, 9.5, True)
+        wrap = canvas.width(self.title, 9.5, True) > rect.width()  # long plan labels: two lines, not elided
+        title_h = (2 if wrap else 1) * canvas.line_height(9.5, True) + 4
+        canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h), self.title, 9.5, True, wrap=wrap,
+                    align=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         fm = canvas.metrics(8)
         left = rect.left() + fm.horizontalAdvance("100") + fm.height() + 12
         plot = QtCore.QRectF(left, rect.top() + title_h + 6, rect.right() - LEGEND_W - 14 - left,
