@@ -221,3 +221,9 @@ def test_sample_dicom_finds_the_worked_example_and_its_plans_agree(qtbot, sample
     widget.set_plans(plans)
     assert not [w for w in widget.warnings if w.code.startswith(("plan_", "patient_id"))]
     assert "rt-liver" in widget.event_items
+
+
+def test_dicom_of_another_patient_clears_the_timeline(view, tmp_path):
+    assert not view.open_case_for_dicom([tmp_path], "SOMEONE-ELSE")
+    assert view.event_items == {} and view.case().patient.patient_id == "SOMEONE-ELSE"
+    assert view.case_path() is None

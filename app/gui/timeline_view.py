@@ -171,7 +171,12 @@ class TimelineView(QtWidgets.QWidget):
     def open_case_for_dicom(self, paths: list, patient_id: str = "") -> bool:
         """Open the case file found beside DICOM ``paths`` (see ``find_case_file``), if any."""
         found = find_case_file(paths, patient_id)
-        return self.open_case(found) if found is not None else False
+        if found is not None:
+            return self.open_case(found)
+        shown = self._case.patient.patient_id
+        if patient_id and shown and shown != patient_id and self._discard_ok():
+            self.set_case(new_case(patient_id))  # never leave another patient's history beside these plans
+        return False
 
     def save_case(self, path: str | Path | None = None) -> bool:
         """Save to ``path`` or the file it came from (asks if neither); atomic."""
@@ -362,6 +367,7 @@ class TimelineView(QtWidgets.QWidget):
         self.warnings_button.setText(f"⚠ {n_warn}  ℹ {n_note}")
         self.warnings_button.setToolTip("\n".join(str(w) for w in self.warnings) or "No consistency warnings")
         self.warnings_button.setEnabled(bool(self.warnings))
+        self.warnings_button.setStyleSheet("color: #c92a2a; font-weight: bold" if n_warn else "")
 
     def facts_html(self) -> str:
         """Lines of therapy, time on therapy and PFS (from the latest line) as rich text."""
