@@ -166,6 +166,33 @@ def test_ct_geometry_and_hu(ct):
     assert abs(at(0, -22, -285) - 10) < 15         # bladder
 
 
+def _mask(polys, xs, ys):
+    """Pixel centres inside the polygons of one plane (even-odd), shape (len(ys), len(xs))."""
+    X, Y = np.meshgrid(xs, ys)
+    inside = np.zeros(X.shape, dtype=bool)
+    for p in polys:
+        for (x0, y0), (x1, y1) in zip(p, np.roll(p, -1, axis=0)):
+            if y0 == y1:
+                continue
+            crosses = ((Y > y0) != (Y > y1)) & (X < x0 + (Y - y0) * (x1 - x0) / (y1 - y0))
+            inside ^= crosses
+    return inside
+
+
+@pytest.mark.parametrize("name, hu", [("LIVER", 60), ("KIDNEY_L", 30), ("KIDNEY_R", 30),
+                                      ("BLADDER", 10), ("SPINAL_CORD", 32)])
+def test_ct_numbers_agree_with_contours(struct, ct, name, hu):
+    """Inside the contour the CT shows the organ; so the contours are not shifted or mirrored."""
+    _, vol, xs, ys, zs = ct
+    planes = _roi_planes(struct, name)
+    z = sorted(planes)[len(planes) // 2]
+    plane = vol[int(np.argmin(abs(zs - z)))]
+    m = _mask(planes[z], xs, ys)
+    assert m.sum() > 10
+    assert abs(np.median(plane[m]) - hu) < 8
+    assert np.mean(abs(plane[m] - hu) < 40) > 0.95
+
+
 def test_structure_set_references_ct(struct, ct):
     slices = ct[0]
     series = (struct.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0]

@@ -115,6 +115,8 @@ def ct_slices(ident: Identity, hu: np.ndarray, xs, ys, zs, thickness_mm: float) 
         ds = _base(ident, uids.CT_IMAGE, sop, "CT", series, 1, "SYNTHETIC CT abdomen-pelvis",
                    ident.study_date, ident.study_time)
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.AcquisitionDate, ds.AcquisitionTime = ident.study_date, ident.study_time
+        ds.ContentDate, ds.ContentTime = ident.study_date, ident.study_time
         ds.BodyPartExamined = "ABDOMEN"
         ds.SliceThickness = fmt(thickness_mm)
         ds.KVP = "120"
