@@ -227,3 +227,26 @@ def test_dicom_of_another_patient_clears_the_timeline(view, tmp_path):
     assert not view.open_case_for_dicom([tmp_path], "SOMEONE-ELSE")
     assert view.event_items == {} and view.case().patient.patient_id == "SOMEONE-ELSE"
     assert view.case_path() is None
+
+
+def test_degenerate_cases_render(qtbot, tmp_path):
+    """Odd but valid files: end before start, open RT course, one-day bars, a zero marker value."""
+    path = tmp_path / "odd.case.json"
+    path.write_text(json.dumps({"format": "rtreview-case", "format_version": 1, "events": [
+        {"id": "r1", "kind": "rt_course", "site": "x", "start_date": "2021-01-10", "end_date": "2021-01-05",
+         "dose_gy": 8, "fractions": 1},
+        {"id": "r2", "kind": "rt_course", "site": "y", "start_date": "2021-02-01", "dose_gy": 20, "fractions": 5},
+        {"id": "s1", "kind": "systemic_therapy", "drug": "x", "start_date": "2021-01-01", "end_date": "2021-01-01",
+         "ongoing": True},
+        {"id": "p1", "kind": "procedure", "name": "TACE", "date": "2021-03-01", "end_date": "2021-03-01"},
+        {"id": "d1", "kind": "death", "date": "2021-04-01"}],
+        "lab_series": [{"id": "m", "analyte": "AFP", "unit": "ng/mL", "samples": [
+            {"date": "2021-01-01", "value": 0}, {"date": "2021-02-01", "value": 5}]}]}))
+    widget = TimelineView()
+    qtbot.addWidget(widget)
+    widget.resize(900, 300)
+    widget.show()
+    assert widget.open_case(path)
+    assert set(widget.event_items) == {"r1", "r2", "s1", "p1", "d1"}
+    assert "rt_end_before_start" in [w.code for w in widget.warnings]
+    assert not widget.grab().isNull()
