@@ -22,9 +22,13 @@ def _render(path, page: int, dpi: int = DPI) -> np.ndarray:
     return arr[:, :image.width() * 3].reshape(image.height(), image.width(), 3).copy()
 
 
-def test_no_page_is_blank():
+def test_no_page_is_blank_and_every_page_is_numbered():
     path, pages = sample_pdf()
     assert len(pages) >= 4
+    texts = pdftotext(path).split("\f")
+    for number in range(1, len(pages) + 1):
+        assert f"Page {number} of {len(pages)}" in texts[number - 1]
+        assert "SYNTHETIC SAMPLE (RTR-SAMPLE-001)" in texts[number - 1]  # the patient on every page
     for number in range(1, len(pages) + 1):
         rgb = _render(path, number, 40)
         ink = np.mean(np.any(rgb < 200, axis=2))
