@@ -118,6 +118,7 @@ def test_warnings_are_listed(view):
     assert "9 weekdays" in view.event_items["rt-liver"].toolTip()
     view.set_plans([])
     assert "plan_not_found" in [w.code for w in view.warnings]
+    assert "DICOM plan: not among the loaded plans" in view.event_items["rt-liver"].toolTip()
 
 
 def test_add_edit_delete_and_save(view, tmp_path, monkeypatch):
@@ -220,6 +221,7 @@ def test_sample_dicom_finds_the_worked_example_and_its_plans_agree(qtbot, sample
     assert widget.case_path() == bundled_example_path()
     widget.set_plans(plans)
     assert not [w for w in widget.warnings if w.code.startswith(("plan_", "patient_id"))]
+    assert "DICOM plan LIVER: 50 Gy / 25 fx" in widget.event_items["rt-liver"].toolTip()
     assert "rt-liver" in widget.event_items
 
 

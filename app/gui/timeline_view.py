@@ -28,8 +28,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
-                               find_case_file, lines_of_therapy, load_case, new_case, progression_free_survival,
-                               save_case, time_on_therapy)
+                               find_case_file, find_plan, lines_of_therapy, load_case, new_case,
+                               progression_free_survival, save_case, time_on_therapy)
 from app.gui.event_form import EventFormDialog
 from app.gui.timeline_lanes_plot import TimelineLanesPlot
 from app.gui.timeline_markers import TumorMarkerPlot
@@ -296,8 +296,26 @@ class TimelineView(QtWidgets.QWidget):
     def _rebuild(self) -> None:
         self._update_warnings()
         self.lanes_plot.show_case(self._case, self.warnings)
+        self._annotate_plans()
         self._rebuild_markers()
         self._apply_highlight()
+
+    def _annotate_plans(self) -> None:
+        """Add the linked DICOM plan's own facts to each RT course's tooltip."""
+        if self._plans is None:
+            return
+        for course in self._case.of_kind(RtCourse):
+            item = self.event_items.get(course.id)
+            if item is None or not (course.plan_label or course.plan_sop_instance_uid):
+                continue
+            plan = find_plan(course, self._plans)
+            if plan is None:
+                text = "DICOM plan: not among the loaded plans"
+            else:
+                rx = f"{plan.prescription_gy:g} Gy" if plan.prescription_gy is not None else "? Gy"
+                text = (f"DICOM plan {html.escape(plan.label)}: {rx} / {plan.fractions or '?'} fx, "
+                        f"dated {plan.date or '?'}")
+            item.setToolTip(item.toolTip() + f"<br><b>{text}</b>")
 
     def _rebuild_markers(self) -> None:
         series_list = [s for s in self._case.lab_series if s.samples]
