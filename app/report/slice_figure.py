@@ -110,6 +110,11 @@ class SliceFigure:
             if np.isfinite(bx).any():
                 u0, u1 = max(u0, np.nanmin(bx) - MARGIN_MM), min(u1, np.nanmax(bx) + MARGIN_MM)
                 v0, v1 = max(v0, np.nanmin(by) - MARGIN_MM), min(v1, np.nanmax(by) + MARGIN_MM)
+        if u1 - u0 < 1.0 or v1 - v0 < 1.0:  # the outline missed the CT: show the whole slice
+            u0, u1, v0, v1 = float(ct.x_mm[0]), float(ct.x_mm[-1]), float(ct.y_mm[0]), float(ct.y_mm[-1])
+        if ct.x_mm.size < 2 or ct.y_mm.size < 2 or u1 - u0 < 1.0 or v1 - v0 < 1.0:
+            canvas.text(area, "The CT slice is too small to show.", 8, color=MUTED)
+            return
         scale = min(area.width() / (u1 - u0), area.height() / (v1 - v0))
         img_rect = QtCore.QRectF(area.left(), area.top(), (u1 - u0) * scale, (v1 - v0) * scale)
 
