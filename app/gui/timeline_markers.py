@@ -71,7 +71,8 @@ class TumorMarkerPlot(pg.PlotWidget):
 
 def _sample_tip(series: LabSeries, sample) -> str:
     date: _dt.date = sample.date
-    text = f"{series.analyte} {sample.value:g} {series.unit}\n{date.isoformat()}\nSource: {sample.source or series.source}"
+    text = (f"{series.analyte} {sample.value:g} {series.unit}\n{date.isoformat()}\n"
+            f"Source: {sample.source or series.source}")
     if sample.illustrative or series.illustrative:
         text += "\nIllustrative value"
     return text
