@@ -44,6 +44,13 @@ class DvhPlot(QtWidgets.QWidget):
         for line in (self.cross_v, self.cross_h):
             self.plot.addItem(line, ignoreBounds=True)
             line.setVisible(False)
+        # the prescription, for reading coverage at a glance (not in EQD2: it depends on α/β)
+        self.rx_line = pg.InfiniteLine(angle=90, pen=pg.mkPen((230, 230, 230, 150), width=1,
+                                                              style=QtCore.Qt.PenStyle.DashLine),
+                                       label="Rx", labelOpts={"position": 0.72, "color": (220, 220, 220),
+                                                              "anchors": [(1, 0.5), (1, 0.5)]})
+        self.plot.addItem(self.rx_line, ignoreBounds=True)
+        self.rx_line.setVisible(False)
         self.message = QtWidgets.QLabel("")
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -103,6 +110,7 @@ class DvhPlot(QtWidgets.QWidget):
                                  else "No structure set linked to this dose: no DVHs")
         else:
             self.message.setText("")
+        self._show_rx_line()
         order = {r.number: i for i, r in enumerate(s.rois)}
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
@@ -121,6 +129,16 @@ class DvhPlot(QtWidgets.QWidget):
             if number not in dvhs:
                 item.setVisible(False)
                 self._legend_entry(number, item, "", False)
+
+    def _show_rx_line(self) -> None:
+        rx = self.session.rx_gy
+        if not rx or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
+            self.rx_line.setVisible(False)
+            return
+        at = 100.0 if self.settings.dose_unit is DoseUnit.PCT_RX else rx
+        self.rx_line.setVisible(True)  # first: a hidden label ignores format changes
+        self.rx_line.setValue(at)
+        self.rx_line.label.setFormat(f"Rx {rx:g} Gy ")
 
     def _legend_entry(self, number: int, item, name: str, show: bool) -> None:
         if show and number not in self._in_legend:
