@@ -126,8 +126,10 @@ def test_add_edit_delete_and_save(view, tmp_path, monkeypatch):
     assert view.save_case(path) and not view.is_modified()
     new = Note(id="note-x", date=dt.date(2022, 1, 10), title_text="tumor board", source="test")
     monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: new))
+    curve = view.marker_curves["afp"]
     assert view.add_event() and view.is_modified()
     assert "note-x" in view.event_items
+    assert view.marker_curves["afp"] is curve  # an edit does not rebuild the marker plot
     clash = Note(id="note-x", date=dt.date(2022, 2, 1), title_text="again", source="test")
     monkeypatch.setattr(EventFormDialog, "ask", classmethod(lambda cls, parent=None, event=None: clash))
     assert view.add_event() and clash.id == "note-1"

@@ -72,7 +72,7 @@ class TimelineView(QtWidgets.QWidget):
         self._relayout_timer.setInterval(120)
         self._relayout_timer.timeout.connect(self._rebuild)
         self._build_ui()
-        self._rebuild()
+        self._rebuild(markers=True)
 
     # ----- construction
     def _build_ui(self) -> None:
@@ -136,7 +136,7 @@ class TimelineView(QtWidgets.QWidget):
         self._case, self._path = case, Path(path) if path else None
         self._selected_id = self._pfs_start = ""
         self._set_modified(False)
-        self._rebuild()
+        self._rebuild(markers=True)
         self.fit()
         self.case_loaded.emit(str(self._path or ""))
 
@@ -293,11 +293,14 @@ class TimelineView(QtWidgets.QWidget):
         if abs(event.size().width() - event.oldSize().width()) > 40:
             self._relayout_timer.start()  # label widths in dates change with the width
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, markers: bool = False) -> None:
+        """Redraw the lanes (their layout depends on every event); the marker curves only
+        with ``markers`` (a new case): edits and resizes leave them as they are."""
         self._update_warnings()
         self.lanes_plot.show_case(self._case, self.warnings)
         self._annotate_plans()
-        self._rebuild_markers()
+        if markers:
+            self._rebuild_markers()
         self._apply_highlight()
 
     def _annotate_plans(self) -> None:
