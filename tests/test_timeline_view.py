@@ -6,7 +6,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.timeline import (Note, RtCourse, SystemicTherapy, bundled_example_path, load_case, new_case)
-from app.gui.event_form import EventFormDialog
+from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_items import BarItem, FadeTailItem, LabelItem, MarkerItem
 from app.gui.timeline_lanes import date_to_x, pack_rows
 from app.gui.timeline_view import TimelineView
@@ -254,3 +254,19 @@ def test_degenerate_cases_render(qtbot, tmp_path):
     assert set(widget.event_items) == {"r1", "r2", "s1", "p1", "d1"}
     assert "rt_end_before_start" in [w.code for w in widget.warnings]
     assert not widget.grab().isNull()
+
+
+def test_follow_up_edit_moves_pfs(view, qtbot, monkeypatch):
+    dialog = FollowUpDialog(None, view.case().last_follow_up)
+    qtbot.addWidget(dialog)
+    dialog.date_edit.setText("2025-13-01")
+    dialog.accept()
+    assert dialog.result_follow_up is None and "last_follow_up.date" in dialog.error_label.text()
+    dialog.date_edit.setText("2025-01-15")
+    dialog.illustrative_box.setChecked(False)
+    dialog.accept()
+    follow_up = dialog.result_follow_up
+    assert follow_up.date == dt.date(2025, 1, 15) and not follow_up.illustrative and follow_up.status
+    monkeypatch.setattr(FollowUpDialog, "ask", classmethod(lambda cls, parent=None, f=None: follow_up))
+    assert view.edit_follow_up() and view.is_modified()
+    assert "1300 days" in view.facts_html()

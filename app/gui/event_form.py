@@ -1,4 +1,5 @@
-"""Add or edit one case event in a form: ``EventFormDialog.ask(parent, event)`` -> Event or None.
+"""Add or edit one case event in a form: ``EventFormDialog.ask(parent, event)`` -> Event or None
+(and the last follow-up: ``FollowUpDialog.ask``).
 
 The form edits a copy of the event's file dict (unknown fields stay untouched), checks it
 against the case schema (the same rules as a file on disk) and builds the event from it.
@@ -10,7 +11,7 @@ import datetime as _dt
 
 from PySide6 import QtWidgets
 
-from app.core.timeline.model import EVENT_CLASSES, Event, new_event_id
+from app.core.timeline.model import EVENT_CLASSES, Event, FollowUp, new_event_id
 from app.core.timeline.schema import load_case_schema, validate
 
 # kind -> [(field, label, widget type)]; widget types: text, date, float, int, bool, or a tuple of choices
@@ -168,3 +169,54 @@ def _convert(text: str, kind_of: object) -> object:
     except ValueError:
         return text
     return text
+
+
+class FollowUpDialog(QtWidgets.QDialog):
+    """Edit the case's last follow-up (date, status, source): ``FollowUpDialog.ask(parent, follow_up)``."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, follow_up: FollowUp | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Last follow-up")
+        self.setMinimumWidth(420)
+        self._raw = follow_up.to_dict() if follow_up else {}
+        self.result_follow_up: FollowUp | None = None
+        self.date_edit = QtWidgets.QLineEdit(self._raw.get("date", ""))
+        self.date_edit.setPlaceholderText("YYYY-MM-DD")
+        self.status_edit = QtWidgets.QLineEdit(self._raw.get("status", ""))
+        self.source_edit = QtWidgets.QLineEdit(self._raw.get("source", ""))
+        self.illustrative_box = QtWidgets.QCheckBox()
+        self.illustrative_box.setChecked(bool(self._raw.get("illustrative")))
+        self.error_label = QtWidgets.QLabel()
+        self.error_label.setStyleSheet("color: #c92a2a")
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("Date", self.date_edit)
+        form.addRow("Status", self.status_edit)
+        form.addRow("Source", self.source_edit)
+        form.addRow("Illustrative", self.illustrative_box)
+        form.addRow(self.error_label)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        data = dict(self._raw)
+        data["date"] = _convert(self.date_edit.text().strip(), "date")
+        for key, edit in (("status", self.status_edit), ("source", self.source_edit)):
+            if edit.text().strip() or key in data:
+                data[key] = edit.text().strip()
+        if self.illustrative_box.isChecked() or "illustrative" in data:
+            data["illustrative"] = self.illustrative_box.isChecked()
+        schema = load_case_schema()
+        issues = validate(data, schema, path=("last_follow_up",), definition="last_follow_up")
+        if issues:
+            self.error_label.setText("\n".join(str(i) for i in issues))
+            return
+        self.result_follow_up = FollowUp.from_dict(data)
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent: QtWidgets.QWidget | None = None, follow_up: FollowUp | None = None) -> FollowUp | None:
+        dialog = cls(parent, follow_up)
+        return dialog.result_follow_up if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None

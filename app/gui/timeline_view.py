@@ -30,7 +30,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
                                find_case_file, find_plan, lines_of_therapy, load_case, new_case,
                                progression_free_survival, save_case, time_on_therapy)
-from app.gui.event_form import EventFormDialog
+from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_lanes_plot import TimelineLanesPlot
 from app.gui.timeline_markers import TumorMarkerPlot
 
@@ -93,6 +93,7 @@ class TimelineView(QtWidgets.QWidget):
         self.edit_action = self.toolbar.addAction("Edit…", lambda: self.edit_event())
         self.delete_action = self.toolbar.addAction("Delete", lambda: self.delete_event())
         self.delete_action.setShortcut(QtGui.QKeySequence.StandardKey.Delete)
+        self.follow_up_action = self.toolbar.addAction("Follow-up…", self.edit_follow_up)
         self.toolbar.addSeparator()
         self.toolbar.addAction("Fit", self.fit)
         self.facts_action = self.toolbar.addAction("Facts")
@@ -221,6 +222,15 @@ class TimelineView(QtWidgets.QWidget):
         self._changed()
         return True
 
+    def edit_follow_up(self) -> bool:
+        """Set the last follow-up (date, status, source): ongoing therapies and PFS run to it."""
+        follow_up = FollowUpDialog.ask(self, self._case.last_follow_up)
+        if follow_up is None:
+            return False
+        self._case.last_follow_up = follow_up
+        self._changed(markers=True)
+        return True
+
     def delete_event(self, event_id: str = "") -> bool:
         event_id = event_id or self._selected_id
         if not event_id:
@@ -278,9 +288,9 @@ class TimelineView(QtWidgets.QWidget):
         return None
 
     # ----- drawing
-    def _changed(self) -> None:
+    def _changed(self, markers: bool = False) -> None:
         self._set_modified(True)
-        self._rebuild()
+        self._rebuild(markers)
         self.case_changed.emit()
 
     def _set_modified(self, on: bool) -> None:
