@@ -28,23 +28,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
-                               find_case_file, find_plan, lines_of_therapy, load_case, new_case,
-                               progression_free_survival, save_case, time_on_therapy)
+                               find_case_file, find_plan, load_case, new_case, save_case)
 from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_lanes_plot import TimelineLanesPlot
 from app.gui.timeline_markers import TumorMarkerPlot
+from app.gui.timeline_text import KEY_HTML, facts_html
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
-KEY_HTML = ("<b>Timeline key</b><br>Bars: treatments (RT courses, systemic therapy, adverse events)<br>"
-            "Fading bar with arrow: ongoing at the last follow-up (dashed vertical line)<br>"
-            "◆ response: <span style='color:#2b8a3e'>CR/PR</span>, <span style='color:#0c8599'>SD/DC "
-            "(disease control)</span>, <span style='color:#c92a2a'>PD</span> &nbsp; ● imaging &nbsp; "
-            "▶ procedure &nbsp; ■ diagnosis/note &nbsp; ✕ death<br>"
-            "Systemic: <span style='color:#1971c2'>anti-VEGF</span>, <span style='color:#7048e8'>checkpoint "
-            "inhibitor</span>, <span style='color:#1098ad'>other</span><br>"
-            "Dashed outline or curve: illustrative (made-up) values &nbsp; ⚠ consistency warning<br>"
-            "Click an RT course to select its plan; double-click to edit; drag to pan, wheel to zoom.")
+
 
 
 class TimelineView(QtWidgets.QWidget):
@@ -401,28 +393,10 @@ class TimelineView(QtWidgets.QWidget):
         self.warnings_button.setStyleSheet("color: #c92a2a; font-weight: bold" if n_warn else "")
 
     def facts_html(self) -> str:
-        """Lines of therapy, time on therapy and PFS (from the latest line) as rich text."""
-        if not self._case.events:
-            return "No events"
-        rows = ["<b>Lines of therapy</b>"]
-        for line in lines_of_therapy(self._case):
-            end = "ongoing" if line.ongoing else line.end_date
-            rows.append(f"{line.number}. {line.start_date} → {end} ({_days(line.days)}): {html.escape(line.regimen)}")
-        rows.append("<b>Time on therapy</b>")
-        for t in time_on_therapy(self._case):
-            rows.append(f"{html.escape(t.drug)}: {_days(t.days)}{' (ongoing, to last follow-up)' if t.ongoing else ''}")
-        pfs = progression_free_survival(self._case, self._pfs_start or None)
-        months = f", {pfs.months:.1f} months" if pfs.months is not None else ""
-        rows.append(f"<b>PFS</b> from {pfs.start_date} ({html.escape(pfs.start_label)}): "
-                    f"{_days(pfs.days)}{months}, {html.escape(pfs.censor_rule)}")
-        return "<br>".join(rows)
+        """Lines of therapy, time on therapy and PFS as rich text (the Facts button)."""
+        return facts_html(self._case, self._pfs_start or None)
 
     def _select_from_warning(self, event_id: str, _checked: bool = False) -> None:
         if event_id in self.event_items:
             self._selected_id = event_id
             self._apply_highlight()
-
-
-
-def _days(days: int | None) -> str:
-    return "? days" if days is None else f"{days} days"
