@@ -161,7 +161,8 @@ class Anatomy:
         L(Loft([(z, 0, _canal_y(z), 9, 9) for z in (35, -190)] + [(-250, 0, 90, 6, 5)]), HU["csf"])
         L(Band(ILIUM_KNOTS, cap_top_mm=8, mirror_x=True), 0.0, "bone")
         for m in (False, True):
-            L(_ell((80, 8, -280), (33, 33, 33), mirror=m), 0.0, "bone")  # acetabulum
+            L(Loft([(-297, 80, 8, 24, 24), (-282, 80, 8, 33, 33), (-247, 80, 8, 33, 33)], cap_top_mm=33,
+                   mirror_x=m), 0.0, "bone")  # acetabulum (roof and walls; open below)
             L(_ell((92, 5, -282), (25.5, 25.5, 25.5), mirror=m), HU["cartilage"])
             L(Loft([(-290, 100, 8, 14, 14, -20), (-305, 118, 10, 18, 16), (-322, 128, 14, 16, 16)],
                    mirror_x=m), 0.0, "bone")  # femoral neck / trochanter
