@@ -116,6 +116,8 @@ def test_warnings_are_listed(view):
     assert "rt_fractions_exceed_weekdays" in codes
     assert view.warnings_button.text().startswith("⚠ 1")
     assert "9 weekdays" in view.event_items["rt-liver"].toolTip()
+    view.warnings_button.menu().actions()[0].trigger()  # choosing a warning selects its event
+    assert view.event_items["rt-liver"].highlighted and view.edit_action.isEnabled()
     view.set_plans([])
     assert "plan_not_found" in [w.code for w in view.warnings]
     assert "DICOM plan: not among the loaded plans" in view.event_items["rt-liver"].toolTip()

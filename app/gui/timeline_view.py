@@ -33,6 +33,7 @@ from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_lanes_plot import TimelineLanesPlot
 from app.gui.timeline_markers import TumorMarkerPlot
 from app.gui.timeline_text import KEY_HTML, facts_html
+from app.gui.timeline_warnings import WarningsButton
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
@@ -95,9 +96,8 @@ class TimelineView(QtWidgets.QWidget):
         self.key_action.setToolTip(KEY_HTML)
         self.key_action.triggered.connect(
             lambda: QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), KEY_HTML, self))
-        self.warnings_button = QtWidgets.QToolButton()
-        self.warnings_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.warnings_button.setMenu(QtWidgets.QMenu(self.warnings_button))
+        self.warnings_button = WarningsButton()
+        self.warnings_button.event_chosen.connect(self._select_from_warning)
         self.toolbar.addWidget(self.warnings_button)
 
         plots = QtWidgets.QVBoxLayout()
@@ -379,24 +379,13 @@ class TimelineView(QtWidgets.QWidget):
 
     def _update_warnings(self) -> None:
         self.warnings = check_case(self._case, self._plans)
-        menu = self.warnings_button.menu()
-        menu.clear()
-        for warning in self.warnings:
-            action = menu.addAction(("⚠ " if warning.severity == "warning" else "ℹ ") + warning.message)
-            if warning.event_id:
-                action.triggered.connect(functools.partial(self._select_from_warning, warning.event_id))
-        n_warn = sum(w.severity == "warning" for w in self.warnings)
-        n_note = len(self.warnings) - n_warn
-        self.warnings_button.setText(f"⚠ {n_warn}  ℹ {n_note}")
-        self.warnings_button.setToolTip("\n".join(str(w) for w in self.warnings) or "No consistency warnings")
-        self.warnings_button.setEnabled(bool(self.warnings))
-        self.warnings_button.setStyleSheet("color: #c92a2a; font-weight: bold" if n_warn else "")
+        self.warnings_button.set_warnings(self.warnings)
 
     def facts_html(self) -> str:
         """Lines of therapy, time on therapy and PFS as rich text (the Facts button)."""
         return facts_html(self._case, self._pfs_start or None)
 
-    def _select_from_warning(self, event_id: str, _checked: bool = False) -> None:
+    def _select_from_warning(self, event_id: str) -> None:
         if event_id in self.event_items:
             self._selected_id = event_id
             self._apply_highlight()
