@@ -2,6 +2,7 @@
 
 They produce warnings, never errors: the file may be right and the reviewer decides.
 Codes (stable, for scripts): ``rt_fractions_exceed_weekdays``, ``rt_end_before_start``,
+``therapy_end_before_start``, ``therapy_end_and_ongoing``,
 ``plan_not_found``, ``plan_date_after_course_start``, ``plan_date_long_before_course``,
 ``plan_prescription_differs``, ``plan_fractions_differ``, ``patient_id_differs``,
 ``event_after_last_follow_up``, ``systemic_concurrent_with_rt`` and ``systemic_near_rt``
@@ -69,7 +70,7 @@ def nth_weekday(start: _dt.date, n: int) -> _dt.date:
 
 def check_case(case: CaseTimeline, plans: Iterable[PlanLike] | None = None) -> list[TimelineWarning]:
     """All warnings for ``case``; with ``plans`` (e.g. from the DICOM loader) the plan checks too."""
-    out = _rt_course_checks(case) + _follow_up_checks(case) + _concurrency_checks(case)
+    out = _rt_course_checks(case) + _therapy_checks(case) + _follow_up_checks(case) + _concurrency_checks(case)
     if plans is not None:
         out += check_against_plans(case, list(plans))
     return out
@@ -93,6 +94,18 @@ def _rt_course_checks(case: CaseTimeline) -> list[TimelineWarning]:
                 f"{course.start_date}..{course.end_date} ({weekdays} weekdays) at one fraction per "
                 f"weekday; at that pace it would end about {expected}. Check the dates, the fraction "
                 f"count, or whether it was given twice daily.", course.id))
+    return out
+
+
+def _therapy_checks(case: CaseTimeline) -> list[TimelineWarning]:
+    out = []
+    for therapy in case.of_kind(SystemicTherapy):
+        if therapy.is_ongoing and therapy.end_date is not None:
+            out.append(TimelineWarning("therapy_end_and_ongoing", f"{therapy.drug}: marked ongoing but has an "
+                                       f"end date ({therapy.end_date}); durations use the end date", therapy.id))
+        if therapy.end_date is not None and therapy.end_date < therapy.start_date:
+            out.append(TimelineWarning("therapy_end_before_start", f"{therapy.drug}: ends {therapy.end_date} "
+                                       f"before it starts {therapy.start_date}", therapy.id))
     return out
 
 
