@@ -12,10 +12,17 @@ import os
 from typing import Any, BinaryIO, Union
 
 import pydicom
+import pydicom.config
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from .errors import DicomReadError
+
+# pydicom's per-value validation on reading logs and warns with the offending value quoted
+# ("Invalid value for VR DA: '1960-13-45'"): a malformed birth date or ID would reach logs and
+# stderr. Our readers check every value they use and report problems without identifiers, so
+# that validation is off for the process (values are converted exactly as in the default mode).
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
 
 Source = Union[str, "os.PathLike[str]", Dataset]
 # First bytes of a data set written without preamble and File Meta: the group of its first
