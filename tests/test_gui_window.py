@@ -57,6 +57,7 @@ def test_drop_on_a_child_widget_is_accepted_too(qtbot, make_window):
 def test_switching_plan_switches_dose_curves_and_metrics(qtbot, make_window):
     w = loaded(qtbot, make_window())
     a_curves = {n: y.copy() for n, (x, y) in w.dvh_plot.visible_curve_data().items()}
+    items = dict(w.dvh_plot.curves)
     plan_b = w.plan_tree.plan_items()[1]
     w.plan_tree.setCurrentItem(plan_b)
     wait_idle(qtbot, w)
@@ -66,6 +67,7 @@ def test_switching_plan_switches_dose_curves_and_metrics(qtbot, make_window):
         assert np.array_equal(x, dvh.dose_gy) and np.array_equal(y, dvh.cumulative_cc)
         assert not np.array_equal(x, w.session.dvhs_of(w.session.case.links[0])[number].dose_gy)
     assert a_curves
+    assert all(w.dvh_plot.curves[n] is item for n, item in items.items())  # same items, new data
     assert w.metrics.rows[0].max_gy == pytest.approx(w.session.link.dose.max_gy)
 
 

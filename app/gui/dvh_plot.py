@@ -56,6 +56,7 @@ class DvhPlot(QtWidgets.QWidget):
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._in_legend: set[int] = set()
+        self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(QtWidgets.QLabel("DVH"))
         for w in (self.kind, self.volume_unit, self.dose_unit):
@@ -89,6 +90,13 @@ class DvhPlot(QtWidgets.QWidget):
         self.plot.setLabel("left", volume)
 
     def _on_link(self) -> None:
+        link = self.session.link
+        structure_set = link.structure_set if link is not None else None
+        if structure_set is self._structure_set:  # same structures (e.g. two plans on one RS): setData only
+            self.refresh()
+            self.plot.enableAutoRange()
+            return
+        self._structure_set = structure_set
         # another structure set may use the same ROI numbers for other organs: start afresh
         for number in list(self.curves):
             if number in self._in_legend:
