@@ -132,3 +132,21 @@ def test_dvh_arrays_are_read_only():
     with pytest.raises(ValueError):
         dvh.cumulative_cc[0] = 1.0
     assert np.all(dvh.differential_cc >= 0)
+
+
+def test_degenerate_contours():
+    """Collinear points enclose nothing; a figure-eight counts both lobes; 2-point 'polygons' are
+    ignored; a closing point repeating the first changes nothing."""
+    dose = LinearDose(10.0).grid(1.0, (-20.0, 20.0), (-10.0, 10.0))
+    line = np.array([[0.0, 0.0], [5.0, 0.0], [10.0, 0.0]])
+    flat = compute_dvh(Roi(number=1, name="line", planes={0.0: [line], 1.0: [line]}), dose)
+    assert flat.volume_cc == 0.0 and math.isnan(flat.d_pct(50)) and flat.notes
+    bowtie = np.array([[0.0, 0.0], [10.0, 10.0], [10.0, 0.0], [0.0, 10.0]])
+    eight = compute_dvh(Roi(number=2, name="eight", planes={0.0: [bowtie], 1.0: [bowtie]}), dose)
+    assert eight.volume_cc == pytest.approx(50.0 * 2.0 / 1000, rel=0.01)  # two 25 mm² lobes x 2 mm of slabs
+    square = np.array([[-5.0, -5.0], [5.0, -5.0], [5.0, 5.0], [-5.0, 5.0]])
+    closed = np.vstack([square, square[:1]])
+    a = compute_dvh(Roi(number=3, name="a", planes={0.0: [square], 2.0: [square, square[:2]]}), dose)
+    b = compute_dvh(Roi(number=4, name="b", planes={0.0: [closed], 2.0: [closed]}), dose)
+    assert a.volume_cc == pytest.approx(b.volume_cc, rel=1e-9)
+    assert a.volume_cc == pytest.approx(100.0 * 4.0 / 1000, rel=1e-6)

@@ -89,28 +89,29 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
     volume_mm3 = float(np.dot(areas, slabs.thickness_mm))
     plan = sample_plan(bounds, slabs, max(volume_mm3, 1e-9), dose, options)
     bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
-    doses, volumes, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
+    doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
     extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
-    return _make_dvh(roi, doses, volumes, volume_mm3, uncovered_mm3, extremes, options, prescription_gy)
+    return _make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
 
 
 def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
-            bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Covered sample doses (Gy, float32), their volumes (mm³, float32), uncovered volume (mm³)."""
+            bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Covered sample doses (Gy) and volumes (mm³), float32; covered and uncovered volume (mm³)."""
     grid = plan.grid
     counts = sub_slab_counts(slabs, plan.z_step_mm)
     dose_parts, volume_parts = [], []
-    uncovered = 0.0
+    covered = uncovered = 0.0
     for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
-        d, v, u = sample_chunk(planes[chunk], signs[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk],
-                               counts[chunk], grid, dose, 0.25 * bin_width_gy)
+        d, v, c, u = sample_chunk(planes[chunk], signs[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk],
+                                  counts[chunk], grid, dose, 0.25 * bin_width_gy)
+        covered += c
         uncovered += u
         if d.size:
             dose_parts.append(d)
             volume_parts.append(v)
     if not dose_parts:
-        return np.zeros(0, np.float32), np.zeros(0, np.float32), uncovered
-    return np.concatenate(dose_parts), np.concatenate(volume_parts), uncovered
+        return np.zeros(0, np.float32), np.zeros(0, np.float32), covered, uncovered
+    return np.concatenate(dose_parts), np.concatenate(volume_parts), covered, uncovered
 
 
 def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
@@ -128,14 +129,14 @@ def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     return values[inside]
 
 
-def _make_dvh(roi, doses, volumes_mm3, volume_mm3, uncovered_mm3, extremes, options: DvhOptions,
+def _make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
               prescription_gy) -> Dvh:
     volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
-    # The samples' volumes add up to the exact polygon-area x slab volume; report that exact sum
-    # (float64) and the tallied uncovered part, so volume_cc is the same on every dose grid.
-    total_cc = volume_mm3 / MM3_PER_CC
-    uncovered_cc = min(uncovered_mm3 / MM3_PER_CC, total_cc)
-    covered_cc = total_cc - uncovered_cc if doses.size else 0.0
+    # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
+    # contours they add up to the even-odd polygon areas x slab thicknesses.
+    covered_cc = covered_mm3 / MM3_PER_CC
+    uncovered_cc = uncovered_mm3 / MM3_PER_CC
+    total_cc = covered_cc + uncovered_cc
     notes: list[str] = []
     if doses.size:
         lows = [float(doses.min())] + ([float(extremes.min())] if extremes.size else [])
@@ -145,7 +146,9 @@ def _make_dvh(roi, doses, volumes_mm3, volume_mm3, uncovered_mm3, extremes, opti
         mean_gy = float(np.sum(doses * volumes_cc, dtype=np.float64) / tallied) if tallied > 0 else 0.0
     else:
         min_gy = mean_gy = max_gy = float("nan")
-    if uncovered_cc > 1e-6 * max(total_cc, 1e-9) or not doses.size:
+    if total_cc <= 0:
+        notes.append("the contours enclose no area: volume 0")
+    elif uncovered_cc > 1e-6 * total_cc:
         share = 100.0 * uncovered_cc / total_cc if total_cc > 0 else 100.0
         notes.append(f"{uncovered_cc:.3f} cc ({share:.1f}%) of the structure lies outside the dose grid; "
                      "the DVH and its statistics describe the covered part only")

@@ -97,7 +97,8 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     """Fraction of each cell covered by each plane's polygons (even-odd), shape (P, ny, nx).
 
     ``planes[p]`` is the list of (N, 2) x-y polygons (mm) on plane p; every vertex must lie
-    inside the grid. Values are clipped to [0, 1] (self-overlapping input would exceed 1).
+    inside the grid. Values are |winding| clipped to [0, 1] (self-intersecting or overlapping
+    contours would otherwise give -1 or 2).
     With ``centroids``, returns ``(coverage, PartialCells)``: the partially covered cells with
     the centroid and extent of their covered part (exact first and second moments).
     ``signs[p]`` may give ``even_odd_signs(planes[p])`` when the caller has them already.
@@ -139,7 +140,9 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
 
     own_area = dv * (1.0 - 0.5 * (u0 + u1))
     area = accumulate(own_area, dv)
-    np.clip(area, 0.0, 1.0, out=area)
+    # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
+    np.abs(area, out=area)
+    np.minimum(area, 1.0, out=area)
     if not centroids:
         return area.reshape(out_shape)
     # Moments of the covered part, computed for the partially covered cells only. Along x, what

@@ -22,8 +22,9 @@ FULL = 1.0 - 1e-9
 
 
 def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
-                 z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(dose_gy, volume_mm3, uncovered_mm3)`` of the covered samples of these planes.
+                 z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``(dose_gy, volume_mm3, covered_mm3, uncovered_mm3)``: the covered samples' doses and
+    volumes (float32) and the covered and uncovered volumes of these planes (float64 sums).
 
     ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
@@ -33,7 +34,7 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
-        return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0
+        return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
     frames, inside_xy = bilinear_frames(dose, grid, f0, f1)
     m = counts.copy()
@@ -87,9 +88,9 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
         inside[partial] = in_p
     np.maximum(d, 0.0, out=d)
     if inside.all():
-        return d, weight.astype(np.float32), 0.0
-    uncovered = float(weight[~inside].sum())
-    return d[inside], weight[inside].astype(np.float32), uncovered
+        return d, weight.astype(np.float32), float(weight.sum()), 0.0
+    covered = weight[inside]
+    return d[inside], covered.astype(np.float32), float(covered.sum()), float(weight[~inside].sum())
 
 
 def _across_grid_edge(dose, grid: CellGrid) -> np.ndarray:
@@ -111,12 +112,14 @@ _OFFSETS = np.zeros((3, 0), np.float32)
 def _offsets(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The first n points of the R3 sequence: (du, dv) in [-0.5, 0.5), dz in [0, 1) (float32)."""
     global _OFFSETS
-    if _OFFSETS.shape[1] < n:
-        k = np.arange(max(n, 2 * _OFFSETS.shape[1]), dtype=np.float64)
-        table = np.mod(0.5 + k[None, :] * np.array(_ALPHA)[:, None], 1.0)
-        table[:2] -= 0.5
-        _OFFSETS = table.astype(np.float32)
-    return _OFFSETS[0, :n], _OFFSETS[1, :n], _OFFSETS[2, :n]
+    table = _OFFSETS  # one read: another thread may replace the cache meanwhile
+    if table.shape[1] < n:
+        k = np.arange(max(n, 2 * table.shape[1]), dtype=np.float64)
+        grown = np.mod(0.5 + k[None, :] * np.array(_ALPHA)[:, None], 1.0)
+        grown[:2] -= 0.5
+        table = grown.astype(np.float32)
+        _OFFSETS = table
+    return table[0, :n], table[1, :n], table[2, :n]
 
 
 def _value_and_slopes(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
