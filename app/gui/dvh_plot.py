@@ -24,7 +24,7 @@ class DvhPlot(QtWidgets.QWidget):
         self.session = session
         self.settings = CurveSettings()
         self.kind = _combo([k.value for k in CurveKind], "Cumulative or differential DVH")
-        self.volume_unit = _combo([u.value for u in VolumeUnit], "Volume in cc or % of the structure")
+        self.volume_unit = _combo([u.value for u in VolumeUnit], "Volume in cc, or in % of the structure's volume inside the dose grid")
         self.dose_unit = _combo([u.value for u in DoseUnit], "Dose in Gy, % of prescription, or EQD2 "
                                 "(α/β per structure, editable in the structure list)")
         self.volume_unit.setCurrentText(VolumeUnit.PCT.value)
