@@ -116,16 +116,14 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
 
 def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
-    xs, ys, zs = [], [], []
-    for k, polygons in enumerate(planes):
-        for poly in polygons:
-            for z in (slabs.lo_mm[k], slabs.hi_mm[k]):
-                xs.append(poly[:, 0])
-                ys.append(poly[:, 1])
-                zs.append(np.full(len(poly), z))
-    if not xs:
+    polys = [poly for plane in planes for poly in plane]
+    if not polys:
         return np.zeros(0)
-    values, inside = trilinear(dose, np.concatenate(xs), np.concatenate(ys), np.concatenate(zs))
+    counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
+    xy = np.concatenate(polys)
+    x, y = np.tile(xy[:, 0], 2), np.tile(xy[:, 1], 2)
+    z = np.concatenate((np.repeat(slabs.lo_mm, counts), np.repeat(slabs.hi_mm, counts)))
+    values, inside = trilinear(dose, x, y, z)
     return values[inside]
 
 

@@ -129,35 +129,41 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     index = np.concatenate((base, base + 1))
     size = n_planes * grid.ny * width
 
-    def accumulate(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
-        # own part in the piece's cell, `propagate` in every cell to its right (via cumsum).
+    def cumulative(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
+        # own part in the piece's cell, `propagate` in every cell to its right (via cumsum);
+        # flat over (P, ny, nx + 1).
         acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
-        return np.cumsum(acc.reshape(n_planes, grid.ny, width), axis=2)[:, :, : grid.nx].reshape(-1)
-
-    def own_only(own: np.ndarray) -> np.ndarray:
-        acc = np.bincount(base, weights=own, minlength=size)
-        return acc.reshape(n_planes, grid.ny, width)[:, :, : grid.nx].reshape(-1)[part]
+        return np.cumsum(acc.reshape(-1, width), axis=1).reshape(-1)
 
     own_area = dv * (1.0 - 0.5 * (u0 + u1))
-    area = accumulate(own_area, dv)
+    winding = cumulative(own_area, dv).reshape(n_planes, grid.ny, width)[:, :, : grid.nx].reshape(-1)
     # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
-    np.abs(area, out=area)
-    np.minimum(area, 1.0, out=area)
+    area = np.minimum(np.abs(winding), 1.0)
     if not centroids:
         return area.reshape(out_shape)
-    # Moments of the covered part, computed for the partially covered cells only. Along x, what
-    # pieces to the left add is a full-width strip, proportional to their winding height.
+    # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
+    # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
+    part_w = part + part // grid.nx  # the same cells in the (nx + 1)-wide accumulator
+    # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input).
+    cell_nx = base - base // width
+    slot = np.minimum(np.searchsorted(part, cell_nx), max(part.size - 1, 0))
+    mine = part[slot] == cell_nx if part.size else np.zeros(cell_nx.size, bool)
+    slot = slot[mine]
+
+    def own_only(own: np.ndarray) -> np.ndarray:
+        return np.bincount(slot, weights=own[mine], minlength=part.size)
+
     du, dvs = u1 - u0, v1 - v0
-    a = area[part]
+    a = winding[part]  # signed, like the moments below
     cover_left = a - own_only(own_area)
     mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
     mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
     half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
-    my = accumulate(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)[part]
+    my = cumulative(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)[part_w]
     third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
     uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
-    myy = accumulate(third_cube - uv2, third_cube)[part]
+    myy = cumulative(third_cube - uv2, third_cube)[part_w]
     cu = np.clip(mx / a, 0.0, 1.0)
     cv = np.clip(my / a, 0.0, 1.0)
     # Width of the uniform distribution with the covered part's variance along each axis.
@@ -181,34 +187,31 @@ class PartialCells:
 
 def _edges(planes: list[list[np.ndarray]], grid: CellGrid, signs: list[list[float]] | None = None):
     """Non-horizontal polygon edges in cell units with their plane index and even-odd sign."""
-    u_parts, v_parts, plane_parts, sign_parts, next_parts = [], [], [], [], []
-    offset = 0
+    polys, plane_of, sign_of = [], [], []
     for p, polygons in enumerate(planes):
         if signs is None:
             polygons = [poly for poly in polygons if len(poly) >= 3]
         if not polygons:
             continue
-        for poly, sign in zip(polygons, signs[p] if signs is not None else even_odd_signs(polygons)):
-            n = len(poly)
-            u_parts.append((poly[:, 0] - grid.x0) / grid.hx)
-            v_parts.append((poly[:, 1] - grid.y0) / grid.hy)
-            plane_parts.append(np.full(n, p, dtype=np.int64))
-            sign_parts.append(np.full(n, sign))
-            nxt = np.arange(offset + 1, offset + n + 1)
-            nxt[-1] = offset
-            next_parts.append(nxt)
-            offset += n
-    if offset == 0:
+        polys.extend(polygons)
+        plane_of.extend([p] * len(polygons))
+        sign_of.extend(signs[p] if signs is not None else even_odd_signs(polygons))
+    if not polys:
         return None
-    u = np.concatenate(u_parts)
-    v = np.concatenate(v_parts)
-    nxt = np.concatenate(next_parts)
+    sizes = np.array([len(poly) for poly in polys])
+    xy = np.concatenate(polys)
+    u = (xy[:, 0] - grid.x0) / grid.hx
+    v = (xy[:, 1] - grid.y0) / grid.hy
+    starts = np.cumsum(sizes) - sizes
+    nxt = np.arange(1, u.size + 1)
+    nxt[starts + sizes - 1] = starts  # each polygon closes on its first vertex
     ua, va, ub, vb = u, v, u[nxt], v[nxt]
     keep = va != vb  # horizontal edges carry no dy
     if not np.any(keep):
         return None
-    return (ua[keep], va[keep], ub[keep], vb[keep], np.concatenate(plane_parts)[keep],
-            np.concatenate(sign_parts)[keep])
+    plane = np.repeat(np.asarray(plane_of, dtype=np.int64), sizes)
+    sign = np.repeat(np.asarray(sign_of, dtype=float), sizes)
+    return ua[keep], va[keep], ub[keep], vb[keep], plane[keep], sign[keep]
 
 
 def _split(seg: np.ndarray, ua: np.ndarray, va: np.ndarray, ub: np.ndarray,
