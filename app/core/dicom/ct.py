@@ -11,6 +11,7 @@ from pydicom.pixels import pixel_array
 from .ct_volume import CtVolume
 from .errors import DicomReadError
 from .orientation import axial_signs
+from .ct_store import SliceStore
 from .limits import check_spacing, check_voxels
 from .source import (Source, check_decodable, display_path, finite_float, finite_floats, read_dataset, require,
                      text)
@@ -36,10 +37,14 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
     """
     names = list(paths) if paths is not None else [display_path(s) for s in sources]
     warnings: list[str] = []
-    slices = []  # (z, name, [hu array], geometry key, header texts); the array is moved out when stacked
+    slices = []  # (z, name, slot in the store, geometry key, header texts)
+    store = SliceStore(len(names))
     for source, name in zip(sources, names):
         try:
-            slices.append(_read_slice(source, name))
+            z, name, hu, key, header = _read_slice(source, name)
+            x_sign, y_sign = key[6], key[7]
+            slices.append((z, name, store.add(hu[::y_sign, ::x_sign]), key, header))
+            del hu
         except DicomReadError as exc:
             warnings.append(f"slice skipped: {exc}")
         except Exception as exc:  # malformed values pydicom could not convert
@@ -66,14 +71,7 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
 
     rows, cols, row_spacing, col_spacing, x0, y0, x_sign, y_sign = reference
     check_voxels((len(kept), rows, cols), kept[0][1], "CT series")
-    dtype = np.int16 if all(s[2][0].dtype == np.int16 for s in kept) else np.float32
-    # Fill one preallocated volume in increasing-axis order, releasing each slice once copied,
-    # so the peak is about one volume plus one slice (not the slices plus a stacked copy).
-    hu = np.empty((len(kept), rows, cols), dtype=dtype)
-    for k, s in enumerate(kept):
-        hu[k] = s[2].pop()[::y_sign, ::x_sign]
-    for s in slices:
-        s[2].clear()  # duplicates that were not kept
+    hu = store.volume([s[2] for s in kept])  # z order, axes increasing (flipped as stored)
     x_mm = (x0 + x_sign * col_spacing * np.arange(cols, dtype=float))[::x_sign]
     y_mm = (y0 + y_sign * row_spacing * np.arange(rows, dtype=float))[::y_sign]
     if not all(np.all(np.isfinite(a)) and np.all(np.diff(a) > 0) for a in (x_mm, y_mm, z_mm)):
@@ -151,4 +149,4 @@ def _read_slice(source, name: str):
             raise DicomReadError(name, "CT values overflow after RescaleSlope / RescaleIntercept")
     key = (rows, cols, spacing[0], spacing[1], round(position[0], 3), round(position[1], 3), x_sign, y_sign)
     header = {k: text(ds, k) for k in HEADER_KEYWORDS}  # the data set (and its pixel bytes) is not kept
-    return position[2], name, [hu], key, header
+    return position[2], name, hu, key, header

@@ -131,6 +131,9 @@ def _pixels(ds: Dataset, name: str, frames: int, rows: int, cols: int) -> np.nda
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         raise DicomReadError(name, "RT Dose has no pixel data (PixelData (7FE0,0010) missing)")
     check_decodable(ds, name, "RT Dose")
+    native = _native_view(ds, frames, rows, cols)
+    if native is not None:
+        return native
     try:
         array = pixel_array(ds)  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data
@@ -143,3 +146,23 @@ def _pixels(ds: Dataset, name: str, frames: int, rows: int, cols: int) -> np.nda
         raise DicomReadError(name, f"dose pixel data shape {array.shape} does not match "
                                    f"{frames} frames x {rows} rows x {cols} columns")
     return array
+
+
+def _native_view(ds: Dataset, frames: int, rows: int, cols: int) -> np.ndarray | None:
+    """A zero-copy view of uncompressed 16/32-bit integer PixelData, or None when pydicom's
+    general decoder is needed (compressed, packed or masked bits, other layouts). Saves one
+    full-size copy of the dose while loading."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID", None) if meta is not None else None
+    try:
+        bits, stored = int(ds.get("BitsAllocated", 0) or 0), int(ds.get("BitsStored", 0) or 0)
+        signed, samples = int(ds.get("PixelRepresentation", 0) or 0), int(ds.get("SamplesPerPixel", 1) or 1)
+        data = ds.PixelData if "PixelData" in ds else None
+    except (TypeError, ValueError):
+        return None
+    if (syntax is None or syntax.is_compressed or bits not in (16, 32) or stored != bits or signed not in (0, 1)
+            or samples != 1 or not isinstance(data, (bytes, bytearray))
+            or len(data) != frames * rows * cols * bits // 8):
+        return None
+    dtype = np.dtype(f"{'<' if syntax.is_little_endian else '>'}{'i' if signed else 'u'}{bits // 8}")
+    return np.frombuffer(data, dtype=dtype).reshape(frames, rows, cols)
