@@ -84,15 +84,18 @@ class SchedulerError(Exception):
 
 
 def run_dask(jobs: Iterable[PatientJob], options: JobOptions, address: str,
-             timeout_s: float = 30.0) -> Iterator[PatientResult]:
-    """Submit every job to the Dask scheduler at ``address`` and yield results as they complete."""
+             timeout_s: float | None = None) -> Iterator[PatientResult]:
+    """Submit every job to the Dask scheduler at ``address`` and yield results as they complete.
+
+    ``timeout_s``: how long to try to connect (None: Dask's ``distributed.comm.timeouts.connect``,
+    30 s unless configured, e.g. ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s``)."""
     try:
         from dask.distributed import Client, as_completed as dask_completed
     except ImportError as exc:
         raise SchedulerError("install dask[distributed] for --scheduler (pip install 'rtreview[cohort]')") from exc
     jobs = list(jobs)
     try:
-        client = Client(address, timeout=timeout_s)
+        client = Client(address, **({} if timeout_s is None else {"timeout": timeout_s}))
     except (OSError, TimeoutError, ValueError) as exc:
         raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
     futures = []
