@@ -21,7 +21,7 @@ What is timed (seconds, perf_counter; file reading is reported apart, never in '
          compute  compute_dvhs(structure_set, dose) for all ROIs (default DvhOptions): the first
                   ("cold") call and the best of --repeat further calls, in a fresh worker process
                   per case; peak memory of that worker: tracemalloc peak during one compute_dvhs
-                  call (numpy buffers included) and ru_maxrss of the worker process.
+                  call (numpy buffers included) and the peak RSS (VmHWM) of the worker process.
   peer   read     pydicom.dcmread of both files + pixel decode + ContourData conversion;
          parse    DicomParser / GetStructureCoordinates per ROI (what get_dvh does first);
          calc     dicompyler-core's DVH computation proper (_calculate_dvh + cumulative DVH).
@@ -164,6 +164,19 @@ def exact_stack_volumes(structure_set) -> dict[int, float | None]:
     return out
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB): VmHWM from /proc (reset by exec, unlike
+    ru_maxrss, which keeps the forking parent's high-water mark), else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
     """Run in a fresh process: read, compute (cold + repeats), memory, per-ROI times."""
     import tracemalloc
@@ -176,12 +189,12 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
     opt_kw = parse_options(job.get("options"))
     options = DvhOptions(**opt_kw) if opt_kw else None
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss0 = peak_rss_mb()
     t0 = time.perf_counter()
     ss = read_structure_set(job["rtstruct"])
     dose = read_dose(job["rtdose"])
     read_s = time.perf_counter() - t0
-    rss_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_read = peak_rss_mb()
 
     stamps: list[tuple[str, float, float]] = []
 
@@ -205,7 +218,7 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
             per_roi_best[roi.number] = min(per_roi_best.get(roi.number, math.inf), t - prev)
             per_roi_cpu[roi.number] = min(per_roi_cpu.get(roi.number, math.inf), c - prev_c)
             prev, prev_c = t, c
-    rss_compute = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_compute = peak_rss_mb()
 
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -251,8 +264,8 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
             "runs_cpu_s": runs_cpu, "best_s": min(runs) if runs else cold_s,
             "best_cpu_s": min(runs_cpu) if runs_cpu else cold_cpu_s,
             "tracemalloc_peak_mb": (peak - base) / 2 ** 20,
-            "maxrss_mb": rss_compute / 1024.0, "maxrss_after_read_mb": rss_read / 1024.0,
-            "maxrss_start_mb": rss0 / 1024.0,
+            "maxrss_mb": rss_compute, "maxrss_after_read_mb": rss_read,
+            "maxrss_start_mb": rss0,
             "dose_shape": list(dose.shape), "n_rois": len(ss.rois), "n_dvhs": len(dvhs), "rois": rois}
 
 
@@ -459,8 +472,8 @@ def main(argv=None) -> int:
             summary.append(row("sample: all plans", rs))
         else:
             summary.append(row(rs[0]["job"]["label"], rs))
-    print("(peak MB: tracemalloc peak during one compute_dvhs; RSS MB: ru_maxrss of our worker process, "
-          "incl. the dose grid and Python)")
+    print("(peakMB: tracemalloc peak during one compute_dvhs; RSSMB: peak resident memory (VmHWM) of our "
+          "worker process, incl. Python, pydicom, the dose grid)")
 
     # ---------------------------------------------------------------- table 2: best-accuracy subset
     best_rows = [r for r in results if r["peer_best"]]
