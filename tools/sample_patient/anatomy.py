@@ -4,7 +4,7 @@ Organs are defined in a reference frame (mm, DICOM patient coordinates of a head
 patient: +x patient left, +y posterior, +z superior; z = 0 about the T12/L1 level) and scaled by
 ``Anatomy.scale`` about the origin, so a cohort generator can vary body size.
 
-Painting order matters only for the background tissues: every contoured organ (``ROIS``) is
+Painting order matters only for the background tissues: every contoured organ (``rois``) is
 painted after them and the contoured organs do not overlap one another, except a GTV inside its
 organ, so each ROI's voxels in the CT are exactly its analytic shape.
 """
@@ -54,9 +54,9 @@ SPLEEN_PROFILE = Profile([1.0, 1.05, 1.0, 0.85, 0.7, 0.85, 1.0, 1.05])
 def _spine(z_top: float = 35.0, z_bottom: float = -188.0):
     """Vertebrae T11-L5: bodies with flat end plates (discs between) and their posterior arches
     (lamina ring around the canal, spinous and transverse processes), as bone shapes."""
-    level, disc = 36.0, 8.0
+    level, disc = 32.0, 7.0
     bones, z = [], z_top
-    while z - level > z_bottom - 1:
+    while z - (level - disc) >= z_bottom - 1:
         top, bottom = z, z - (level - disc)
         zc = (top + bottom) / 2
         cy = 44.0 + 0.0008 * (zc + 90.0) ** 2  # gentle lumbar lordosis: most anterior at L3
@@ -138,7 +138,8 @@ class Anatomy:
                    mirror_x=m, cap_top_mm=20), HU["muscle"])
             L(Loft([(-250, 70, 20, 22, 12, -60), (-270, 85, 30, 10, 8)], mirror_x=m), HU["muscle"])
         # Pancreas (head near the duodenum, tail towards the splenic hilum).
-        L(Loft([(-72, 25, 22, 58, 11, -18), (-52, 28, 20, 60, 12, -18)], cap_top_mm=8, cap_bottom_mm=8), 40.0)
+        L(Loft([(-72, 25, 22, 58, 11, -18), (-52, 28, 20, 60, 12, -18)], cap_top_mm=8, cap_bottom_mm=8),
+          40.0)
         # Great vessels: aorta (left of midline) bifurcating at L4, IVC (right).
         L(Loft([(35, 14, 22, 12, 12), (-160, 10, 18, 11, 11)]), HU["blood"])
         L(Loft([(35, -24, 28, 13, 11), (-165, -14, 22, 12, 11)]), HU["blood"])
