@@ -103,3 +103,19 @@ def test_structure_set_referencing_a_missing_ct(tmp_path):
     assert f"the structure set's CT series {parts['ct'][0].SeriesInstanceUID} is not in the load" in link.notes[-1]
     dvh = compute_dvhs(link.structure_set, link.dose, OPTIONS)[1]  # DVHs need no CT
     assert dvh.mean_gy == pytest.approx(2.0)
+
+
+def test_damaged_roi_items_skipped_one_by_one(tmp_path):
+    from fuzz_harness import _raw
+    rois = [{"number": k, "name": f"R{k}", "contours": [("CLOSED_PLANAR", _square(0.0, 2.0 + k))]} for k in (1, 2, 3)]
+    ds = b.rtstruct(rois)
+    _raw(ds.StructureSetROISequence[0], 0x30060022, "IS", b"abc")  # ROINumber not a number
+    _raw(ds.ROIContourSequence[2].ContourSequence[0], 0x30060050, "US", b"\x01")  # ContourData damaged
+    b.save(ds, tmp_path / "rs.dcm")
+    case = load(tmp_path)
+    ss = case.patients[0].structure_sets[0]
+    assert [r.name for r in ss.rois] == ["R2", "R3", "ROI 1"]  # R1's contours kept, unnamed
+    assert not ss.roi("R2").is_empty and ss.roi("R3").is_empty
+    assert ss.notes == ["StructureSetROISequence item 1: ROINumber is damaged (ValueError); skipped"]
+    warnings = [i.message for i in case.report.warnings]
+    assert ss.notes[0] in warnings and any("ROI 3 'R3': contour 1" in w for w in warnings)

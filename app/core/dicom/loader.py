@@ -94,6 +94,8 @@ def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport,
             if entry.kind == "RTSTRUCT":  # the header is the whole object (no pixel data)
                 ss = read_structure_set(entry.header, entry.path)
                 patient.structure_sets.append(ss)
+                for note in ss.notes:
+                    report.add(entry.path, note, "warning")
                 for roi in ss.rois:
                     for note in roi.notes:
                         if note != "no contours":

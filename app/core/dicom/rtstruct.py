@@ -30,24 +30,27 @@ def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
     if "StructureSetROISequence" not in ds and "ROIContourSequence" not in ds:
         raise DicomReadError(name, "RT Structure Set is missing required tag StructureSetROISequence (3006,0020)")
 
-    contours_by_roi = {int(item.ReferencedROINumber): item
-                       for item in ds.get("ROIContourSequence", None) or []
-                       if item.get("ReferencedROINumber", None) is not None}
-    types = {int(item.ReferencedROINumber): text(item, "RTROIInterpretedType").upper()
-             for item in ds.get("RTROIObservationsSequence", None) or []
-             if item.get("ReferencedROINumber", None) is not None}
+    notes: list[str] = []  # damaged items: skipped one by one, the rest of the file is used
+    contours_by_roi = _by_roi_number(ds, "ROIContourSequence", "ReferencedROINumber", notes)
+    types = {number: text(item, "RTROIInterpretedType").upper()
+             for number, item in _by_roi_number(ds, "RTROIObservationsSequence", "ReferencedROINumber",
+                                                notes).items()}
 
     rois: list[Roi] = []
     seen: set[int] = set()
-    for item in ds.get("StructureSetROISequence", None) or []:
-        if item.get("ROINumber", None) is None:
-            continue
-        number = int(item.ROINumber)
+    for number, item in _by_roi_number(ds, "StructureSetROISequence", "ROINumber", notes).items():
         seen.add(number)
-        rois.append(_roi(number, text(item, "ROIName"), types.get(number, ""), contours_by_roi.get(number)))
+        try:
+            rois.append(_roi(number, text(item, "ROIName"), types.get(number, ""), contours_by_roi.get(number)))
+        except Exception as exc:  # a damaged contour item: this ROI only
+            notes.append(f"ROI {number}: damaged contour data ({type(exc).__name__}); ROI skipped")
     for number, contour_item in contours_by_roi.items():
         if number not in seen:  # contours without a StructureSetROISequence entry: keep, unnamed
-            roi = _roi(number, f"ROI {number}", types.get(number, ""), contour_item)
+            try:
+                roi = _roi(number, f"ROI {number}", types.get(number, ""), contour_item)
+            except Exception as exc:
+                notes.append(f"ROI {number}: damaged contour data ({type(exc).__name__}); ROI skipped")
+                continue
             roi.notes.append("ROI has contours but no StructureSetROISequence entry (no name)")
             rois.append(roi)
 
@@ -62,7 +65,28 @@ def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
         patient_id=text(ds, "PatientID"),
         rois=rois,
         study_instance_uid=text(ds, "StudyInstanceUID"),
+        notes=notes,
     )
+
+
+def _by_roi_number(ds: Dataset, sequence: str, keyword: str, notes: list[str]) -> dict[int, Dataset]:
+    """Items of ``sequence`` keyed by their integer ``keyword``; items whose number is absent are
+    skipped, damaged ones (not an integer, unreadable) skipped with a note; first one wins."""
+    out: dict[int, Dataset] = {}
+    for index, item in enumerate(ds.get(sequence, None) or []):
+        try:
+            value = item.get(keyword, None)
+            if value is None or value == "":
+                continue
+            number = int(value)
+        except Exception as exc:  # pydicom converts lazily: damaged values raise here
+            notes.append(f"{sequence} item {index + 1}: {keyword} is damaged ({type(exc).__name__}); skipped")
+            continue
+        if number in out:
+            notes.append(f"{sequence} item {index + 1}: {keyword} {number} repeats an earlier item; skipped")
+            continue
+        out[number] = item
+    return out
 
 
 def _referenced_series(fors) -> str:
