@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/bench_dvh.py                 # everything (about 2-4 minutes)
     .venv/bin/python bench/bench_dvh.py --quick         # no best-accuracy peer runs, 1 repeat
-    .venv/bin/python bench/bench_dvh.py --profile       # + cProfile of our engine on the large case
+    .venv/bin/python bench/bench_dvh.py --profile       # + cProfile of our engine: large case,
+                                                        #   small Nelms structures
     .venv/bin/python bench/bench_dvh.py --json bench/out/bench.json
 
 Runs in the app venv (.venv); the peer runs in bench/.venv-peer (bench/setup_peer.sh) through
@@ -281,6 +282,45 @@ def run_ours(job: dict, repeat: int, profile_path: str | None = None) -> dict:
         return json.loads(opath.read_text())
 
 
+def profile_small(path: Path, repeat: int = 10) -> str:
+    """cProfile of compute_dvh on the 20 small Nelms Test 2 structures at 2 and 3 mm (4-12 cc,
+    9-13 planes): where the fixed per-structure cost goes. Returns a one-line summary."""
+    import cProfile
+    import io
+    import pstats
+
+    from app.core.dicom.rtdose import read_dose
+    from app.core.dicom.rtstruct import read_structure_set
+    from app.core.dvh import compute_dvh
+    from nelms_scoring import load_cases
+    try:
+        cases = [c for c in load_cases(tests=("test2",)) if c.contour_spacing_mm in (2.0, 3.0)]
+    except OSError:
+        return "Nelms benchmark not found: small-structure profile skipped"
+    data = [(read_structure_set(str(c.structure_path)).roi(c.roi_number), read_dose(str(c.dose_path)))
+            for c in cases]
+    for roi, dose in data:
+        compute_dvh(roi, dose)
+    c0 = time.process_time()
+    for _ in range(repeat):
+        for roi, dose in data:
+            compute_dvh(roi, dose)
+    per_roi_ms = 1000 * (time.process_time() - c0) / (repeat * len(data))
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(repeat):
+        for roi, dose in data:
+            compute_dvh(roi, dose)
+    prof.disable()
+    buf = io.StringIO()
+    buf.write(f"cProfile of compute_dvh on {len(data)} small Nelms structures x {repeat} "
+              f"({per_roi_ms:.1f} ms CPU per structure without the profiler)\n")
+    st = pstats.Stats(prof, stream=buf)
+    st.sort_stats("tottime").print_stats(30)
+    path.write_text(buf.getvalue())
+    return f"{per_roi_ms:.1f} ms CPU per small Nelms structure; profile in {path}"
+
+
 # ============================================================================ peer
 
 def run_peer(job: dict, mode: str = "default", rois=None) -> dict | None:
@@ -540,6 +580,7 @@ def main(argv=None) -> int:
         print(f"  {s['label'].strip():28s} " + "; ".join(verdicts))
     if args.profile:
         print(f"\ncProfile of our engine on the large case: {OUT / 'profile_large.txt'}")
+        print("small structures: " + profile_small(OUT / "profile_small.txt"))
     print(f"\nbench wall time {time.perf_counter() - t_start:.0f} s")
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine(), "date": time.strftime("%Y-%m-%d"),
