@@ -53,7 +53,7 @@ def test_broken_patients_are_reported_and_the_run_goes_on(roots, tmp_path):
     with sqlite3.connect(db) as conn:
         status = dict(conn.execute("SELECT patient_id, status FROM patients"))
         reasons = dict(conn.execute("SELECT patient_id, reason FROM patients"))
-        input_issues = conn.execute("SELECT path FROM issues WHERE patient_id = ''").fetchall()
+        input_issues = conn.execute("SELECT path FROM issues WHERE patient_id IS NULL").fetchall()
     assert [status[p] for p in good_ids()] == ["done"] * len(good_ids())
     assert status["BROKEN-TRUNCATED-DOSE"] == status["BROKEN-NO-STRUCTURES"] == "failed"
     assert "RP_L_ILIUM.dcm: RT Plan 'L ILIUM' has no RT Dose" in reasons["BROKEN-TRUNCATED-DOSE"]

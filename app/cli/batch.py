@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:  # unknown protocol name: the message lists the available ones
         print(f"{PROG}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # before any patient was computed (during discovery)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print("\n".join(summary.lines()))
     if summary.interrupted:
         return EXIT_INTERRUPTED

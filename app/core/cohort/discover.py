@@ -22,6 +22,9 @@ class PatientJob:
     ``root`` is the cohort folder (messages name files relative to it); ``input_issues`` are
     problems the header scan found in the same inputs, as (path, message): files that could not
     be read at all cannot be attributed to a patient, so every patient of that input carries them.
+    CT images are not in ``paths`` (DVHs and constraints do not use them; reading their pixels
+    would be a third of the work), except inside zip archives, which are loaded whole;
+    ``ct_files`` counts them.
     """
 
     patient_id: str
@@ -29,6 +32,7 @@ class PatientJob:
     root: str
     inputs: tuple[str, ...] = ()
     input_issues: tuple[tuple[str, str], ...] = ()
+    ct_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,14 @@ def discover(root: str | os.PathLike[str], step: Callable[[str], None] | None = 
         archives.close()
     files: dict[str, set[str]] = {}
     inputs_of: dict[str, set[str]] = {}
+    cts: dict[str, int] = {}
     for entry in scanned.entries:
         source = entry.file_path or entry.path
-        files.setdefault(entry.patient_id, set()).add(source)
+        files.setdefault(entry.patient_id, set())
+        if entry.kind == "CT":
+            cts[entry.patient_id] = cts.get(entry.patient_id, 0) + 1
+        if entry.kind != "CT" or entry.member:
+            files[entry.patient_id].add(source)
         inputs_of.setdefault(entry.patient_id, set()).add(_top_level(source, root))
     used_inputs = set().union(*inputs_of.values()) if inputs_of else set()
     issues_by_input: dict[str, list[tuple[str, str]]] = {}
@@ -106,7 +115,8 @@ def discover(root: str | os.PathLike[str], step: Callable[[str], None] | None = 
         tops = tuple(sorted(inputs_of[patient_id]))
         problems = tuple(item for top in tops for item in issues_by_input.get(top, ())
                          if not _is_benign(item[1]))
-        out.jobs.append(PatientJob(patient_id, tuple(sorted(files[patient_id])), root, tops, problems))
+        out.jobs.append(PatientJob(patient_id, tuple(sorted(files[patient_id])), root, tops, problems,
+                                   cts.get(patient_id, 0)))
     return out
 
 

@@ -87,6 +87,9 @@ def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
     for path, message in job.input_issues:
         result.rows["issues"].append((job.patient_id, path, "error", message))
         result.fail(f"{path}: {message}")
+    if not job.paths:
+        result.fail(f"only CT images ({job.ct_files} files): no RT Structure Set, RT Plan or RT Dose")
+        return
     case = load(list(job.paths))
     for issue in case.report.issues:
         if issue.severity in ("error", "warning"):
@@ -123,7 +126,8 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
     plan = link.plan
     rx = plan.prescription_gy if plan is not None else None
     protocol = chosen if chosen is not None else suggest_for_link(shipped, link)
-    notes = [relative(n, job.root) for n in [*link.notes, *link.dose.notes]]
+    # Notes about the CT are left out: the job does not load CT images (see PatientJob).
+    notes = [relative(n, job.root) for n in [*link.notes, *link.dose.notes] if "CT series" not in n]
     if protocol is None:
         notes.append("no shipped protocol fits this plan; no constraints evaluated")
     result.rows["plans"].append((pid, label, *uids, plan.fractions if plan is not None else None, rx,
@@ -150,9 +154,11 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
         for key, value in values.items():
             result.rows["metrics"].append((pid, label, *uids, dvh.roi_number, dvh.name, dvh.type, key,
                                            _finite(value), metric_unit(key)))
-        curve = dvh.to_json()["cumulative"]  # rounded as in `rtreview dvh --format json`
+        # Rounded as in `rtreview dvh --format json` (Dvh.to_json, which would recompute the metrics).
+        dose_gy = [round(float(d), 8) for d in dvh.dose_gy]
+        volume_cc = [round(float(v), 6) for v in dvh.cumulative_cc]
         result.rows["dvh_curves"].append((pid, label, *uids, dvh.roi_number, dvh.name, float(dvh.bin_width_gy),
-                                          json.dumps(curve["dose_gy"]), json.dumps(curve["volume_cc"])))
+                                          json.dumps(dose_gy), json.dumps(volume_cc)))
     if protocol is not None:
         evaluation = check_plan(link, protocol, options=DvhOptions(bin_width_gy=options.bin_width_gy))
         for r in evaluation.results:

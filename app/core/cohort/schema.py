@@ -30,7 +30,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     # Cumulative DVH per structure: JSON arrays, volume_cc[i] = volume receiving >= dose_gy[i].
     "dvh_curves": (("patient_id", "TEXT"), ("plan_label", "TEXT"), *UIDS, ("roi_number", "INTEGER"),
                    ("structure", "TEXT"), ("bin_width_gy", "REAL"), ("dose_gy", "TEXT"), ("volume_cc", "TEXT")),
-    # Problems found while reading a patient's files (errors, warnings) and ROIs without a DVH.
+    # Problems found while reading a patient's files (errors, warnings) and ROIs without a DVH;
+    # patient_id NULL: an input of ROOT holding no patient (replaced by every run).
     "issues": (("patient_id", "TEXT"), ("path", "TEXT"), ("severity", "TEXT"), ("message", "TEXT")),
 }
 

@@ -21,7 +21,6 @@ RUNS_COLUMNS = (("run_id", "INTEGER PRIMARY KEY"), ("started_utc", "TEXT"), ("fi
                 ("root", "TEXT"), ("runner", "TEXT"), ("workers", "INTEGER"), ("protocol", "TEXT"),
                 ("bin_width_gy", "REAL"), ("recompute", "INTEGER"), ("n_done", "INTEGER"), ("n_skipped", "INTEGER"),
                 ("n_failed", "INTEGER"), ("rtreview_version", "TEXT"))
-INPUT_ISSUE_PATIENT = ""  # issues rows of inputs without any patient (replaced by every run)
 
 
 class StoreError(Exception):
@@ -105,9 +104,9 @@ class SqliteStore:
     def write_failed_inputs(self, failed: list[FailedInput]) -> None:
         """Replace the issues of inputs that hold no patient (found again by every run)."""
         self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("DELETE FROM issues WHERE patient_id = ?", (INPUT_ISSUE_PATIENT,))
-        self.conn.executemany("INSERT INTO issues VALUES (?, ?, ?, ?)",
-                              [(INPUT_ISSUE_PATIENT, f.path, "error", f.reason) for f in failed])
+        self.conn.execute("DELETE FROM issues WHERE patient_id IS NULL")  # NULL: no patient
+        self.conn.executemany("INSERT INTO issues VALUES (NULL, ?, ?, ?)",
+                              [(f.path, "error", f.reason) for f in failed])
         self.conn.execute("COMMIT")
 
     def rows(self, table: str) -> list[tuple]:
