@@ -1,9 +1,9 @@
-"""Long fuzz run of the DICOM loader and DVH engine (the CI runs 300 cases: tests/test_fuzz.py).
+"""Long fuzz run of the DICOM loader and DVH engine (the CI runs 250 cases: tests/test_fuzz.py).
 
     .venv/bin/python bench/fuzz_long.py --cases 5000 --seed 7 [--timeout 30] [--out bench/out/fuzz.jsonl]
 
-Mutates the sample (sample_dicom/), the reference files (../shared/reference_dicom) and a
-synthetic case; loads each mutated file and computes DVHs in a forked child with a timeout
+Mutates the sample (sample_dicom/), the reference files (../shared/reference_dicom), a
+synthetic case and a zip of it; loads each mutated file and computes DVHs in a forked child with a timeout
 and a 3 GB memory cap. Prints the outcome counts and every bad outcome (unhandled
 exception, invalid object, timeout, crash) with what reproduces it: (seed, case index).
 Exit status 1 when any bad outcome occurred.

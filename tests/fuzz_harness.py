@@ -31,6 +31,7 @@ import tempfile
 import time
 import traceback
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -357,6 +358,13 @@ def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic
         b.generate_uid = real_uid
     seeds = [Seed("syn_" + p.name, p.read_bytes()) for p in sorted(synthetic_dir.rglob("*.dcm"))]
     weights = [3.0] * len(seeds)
+    archive = io.BytesIO()  # the whole case in one deflated zip: damaged archives, multi-file loads
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(synthetic_dir.rglob("*.dcm")):
+            info = zipfile.ZipInfo(f"case/{p.relative_to(synthetic_dir).as_posix()}", date_time=(2024, 1, 2, 0, 0, 0))
+            zf.writestr(info, p.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+    seeds.append(Seed("syn_case.zip", archive.getvalue()))
+    weights.append(2.0)
     if sample_dir is not None and sample_dir.is_dir():
         for name, weight in [("RP_LIVER.dcm", 2.0), ("RS_SYNTHETIC.dcm", 0.3), ("RD_LIVER.dcm", 1.0),
                              ("CT_050.dcm", 1.0)]:

@@ -7,7 +7,7 @@ import pytest
 import fuzz_harness as fh
 from conftest import REFERENCE_DICOM, SAMPLE_DICOM
 
-CASES = 300
+CASES = 250
 SEED = 20261126
 
 
