@@ -120,6 +120,8 @@ def test_dose_shows_on_the_slice_and_the_readout_is_the_grids_dose(qtbot, window
 
 
 def test_the_event_loop_runs_while_the_sample_loads_and_computes(qtbot, window):
+    partial_counts = []
+    window.session.dvhs_changed.connect(lambda: partial_counts.append(len(window.session.dvhs)))
     ticks, busy_ticks = [], []
     timer = QtCore.QTimer()
     timer.timeout.connect(lambda: (ticks.append(1), window.runner.busy and busy_ticks.append(1)))
@@ -127,6 +129,8 @@ def test_the_event_loop_runs_while_the_sample_loads_and_computes(qtbot, window):
     load_sample(qtbot, window)
     timer.stop()
     assert len(busy_ticks) >= 5
+    # curves appeared structure by structure while the engine worked, not all at the end
+    assert len({n for n in partial_counts if 0 < n < 17}) >= 3
 
 
 def test_cancel_stops_a_real_load(qtbot, window):

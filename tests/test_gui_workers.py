@@ -84,3 +84,17 @@ def test_a_new_task_cancels_the_old_one_and_its_result_is_dropped(qtbot, runner)
     qtbot.waitUntil(lambda: runner.running_threads == 0, timeout=5000)
     qtbot.wait(20)
     assert results == [] and old_cancelled == [True]
+
+
+def test_partial_results_arrive_before_the_result(qtbot, runner):
+    got = []
+    runner.partial_result.connect(lambda name, obj: got.append((name, obj)))
+
+    def task(progress, cancel, partial):
+        for i in range(3):
+            partial(i)
+        return "done"
+
+    with qtbot.waitSignal(runner.finished, timeout=5000) as blocker:
+        runner.start("p", task, partial=True)
+    assert got == [("p", 0), ("p", 1), ("p", 2)] and blocker.args == ["p", "done"]

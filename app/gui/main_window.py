@@ -42,9 +42,22 @@ def _default_load(paths, progress=None, cancel=None):
     return load(paths, progress=progress, cancel=cancel)
 
 
-def _default_dvhs(structure_set, dose, prescription_gy=None, progress=None, cancel=None):
-    from app.core.dvh import compute_dvhs
-    return compute_dvhs(structure_set, dose, prescription_gy=prescription_gy, progress=progress, cancel=cancel)
+def _default_dvhs(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
+    """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
+    as soon as it is done so curves appear one by one."""
+    from app.core.dvh import DvhResults, iter_dvhs, skip_reason
+
+    results = DvhResults()
+    for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
+        if dvh is None:
+            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
+        else:
+            results[roi.number] = dvh
+            if partial is not None:
+                partial(roi.number, dvh)
+        if progress is not None:
+            progress(index + 1, total, roi.name)
+    return results
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -65,6 +78,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.runner.progressed.connect(self._on_progress)
+        self.runner.partial_result.connect(lambda _name, item: self.session.add_partial_dvh(*item))
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -207,8 +221,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _start_dvhs(self, link) -> None:
         self._dvh_link = link  # the link of the running DVH task (failures are its)
         dvh_fn, rx = self.dvh_fn, captions.prescription_gy(link)
-        self.runner.start("dvh", lambda progress, cancel: (link, dvh_fn(
-            link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel)))
+        self.runner.start("dvh", lambda progress, cancel, partial: (link, dvh_fn(
+            link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel,
+            partial=lambda number, dvh: partial((link, number, dvh)))), partial=True)
         if link is self.session.link:  # plans computed ahead stay quiet
             self.show_message(f"Computing DVHs of {link.label}…")
 

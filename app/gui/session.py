@@ -27,6 +27,7 @@ class ReviewSession(QtCore.QObject):
         self.link: DoseLink | None = None
         # id(DoseGrid) -> (the DoseGrid, its DVHs); by object, not UID: two loads may reuse a UID
         self._dvhs: dict[int, tuple[object, dict]] = {}
+        self._partial: dict[int, tuple[object, dict]] = {}  # DVHs of a computation still running
         self.visible: set[int] = set()
         self.highlighted = -1
         self.alpha_beta_gy: dict[int, float] = {}
@@ -38,6 +39,7 @@ class ReviewSession(QtCore.QObject):
         self.case = case
         doses = {id(link.dose) for link in (case.links if case is not None else [])}
         self._dvhs = {key: entry for key, entry in self._dvhs.items() if key in doses}
+        self._partial = {key: entry for key, entry in self._partial.items() if key in doses}
         self.link = None
         self.case_changed.emit()
         links = case.links if case is not None else []
@@ -82,7 +84,7 @@ class ReviewSession(QtCore.QObject):
         return self.dvhs_of(self.link)
 
     def dvhs_of(self, link: DoseLink) -> dict:
-        entry = self._dvhs.get(id(link.dose))
+        entry = self._dvhs.get(id(link.dose)) or self._partial.get(id(link.dose))
         return entry[1] if entry is not None else {}
 
     def has_dvhs(self, link: DoseLink) -> bool:
@@ -90,6 +92,15 @@ class ReviewSession(QtCore.QObject):
 
     def set_dvhs(self, link: DoseLink, dvhs: dict) -> None:
         self._dvhs[id(link.dose)] = (link.dose, dvhs)
+        self._partial.pop(id(link.dose), None)
+        if link is self.link:
+            self.dvhs_changed.emit()
+
+    def add_partial_dvh(self, link: DoseLink, number: int, dvh) -> None:
+        """One structure's DVH of a computation still running (shown until the whole set arrives)."""
+        if self.has_dvhs(link):
+            return
+        self._partial.setdefault(id(link.dose), (link.dose, {}))[1][number] = dvh
         if link is self.link:
             self.dvhs_changed.emit()
 

@@ -4,7 +4,9 @@ results of stale or cancelled tasks are dropped by a generation counter.
 
 A task is a plain function ``fn(progress, cancel) -> result`` where ``progress(done, total,
 message)`` may be called from the worker thread and ``cancel()`` returns True once the task
-should stop (the core raises its ``...Cancelled`` exception then).
+should stop (the core raises its ``...Cancelled`` exception then). Started with
+``partial=True`` the function gets a third argument, ``partial(obj)``, to hand over partial
+results (e.g. each structure's DVH as it is done), delivered as ``partial_result(name, obj)``.
 """
 from __future__ import annotations
 
@@ -21,14 +23,17 @@ class _Job(QtCore.QThread):
     """One task on its own thread; reports through queued signals tagged with its generation."""
 
     progressed = QtCore.Signal(int, int, int, str)  # generation, done, total, message
+    partial = QtCore.Signal(int, object)
     succeeded = QtCore.Signal(int, object)
     errored = QtCore.Signal(int, str, str)  # generation, message, traceback text (for logs only)
     stopped = QtCore.Signal(int)  # cancelled
 
-    def __init__(self, generation: int, fn: Task, parent: QtCore.QObject | None = None):
+    def __init__(self, generation: int, fn: Task, with_partial: bool = False,
+                 parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self.generation = generation
         self._fn = fn
+        self._with_partial = with_partial
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -40,7 +45,10 @@ class _Job(QtCore.QThread):
 
     def run(self) -> None:  # worker thread
         try:
-            result = self._fn(self._progress, self._cancel.is_set)
+            if self._with_partial:
+                result = self._fn(self._progress, self._cancel.is_set, self._partial)
+            else:
+                result = self._fn(self._progress, self._cancel.is_set)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message, never a traceback dialog
             if self._cancel.is_set() or type(exc).__name__.endswith("Cancelled"):
                 self.stopped.emit(self.generation)
@@ -55,15 +63,21 @@ class _Job(QtCore.QThread):
     def _progress(self, done: int, total: int, message: str) -> None:
         self.progressed.emit(self.generation, int(done), int(total), str(message))
 
+    def _partial(self, obj: object) -> None:
+        if not self._cancel.is_set():
+            self.partial.emit(self.generation, obj)
+
 
 class TaskRunner(QtCore.QObject):
     """Starts tasks and forwards the current task's signals; stale ones are ignored.
 
-    Signals (current task only): ``progressed(done, total, message)``, ``finished(name,
+    Signals (current task only): ``progressed(done, total, message)``,
+    ``partial_result(name, obj)``, ``finished(name,
     result)``, ``failed(name, message)``, ``cancelled(name)``, ``busy_changed(busy)``.
     """
 
     progressed = QtCore.Signal(int, int, str)
+    partial_result = QtCore.Signal(str, object)
     finished = QtCore.Signal(str, object)
     failed = QtCore.Signal(str, str)
     cancelled = QtCore.Signal(str)
@@ -84,13 +98,14 @@ class TaskRunner(QtCore.QObject):
     def task_name(self) -> str:
         return self._name if self._current is not None else ""
 
-    def start(self, name: str, fn: Task) -> int:
+    def start(self, name: str, fn: Task, partial: bool = False) -> int:
         """Cancel the running task (if any) and start ``fn``; returns the new generation."""
         was_busy = self.busy
         self._cancel_current()
         self.generation += 1
-        job = _Job(self.generation, fn)
+        job = _Job(self.generation, fn, partial)
         job.progressed.connect(self._on_progress)
+        job.partial.connect(self._on_partial)
         job.succeeded.connect(self._on_success)
         job.errored.connect(self._on_error)
         job.stopped.connect(self._on_stopped)
@@ -140,6 +155,10 @@ class TaskRunner(QtCore.QObject):
     def _on_progress(self, generation: int, done: int, total: int, message: str) -> None:
         if self._is_current(generation):
             self.progressed.emit(done, total, message)
+
+    def _on_partial(self, generation: int, obj: object) -> None:
+        if self._is_current(generation):
+            self.partial_result.emit(self._name, obj)
 
     def _on_success(self, generation: int, result: object) -> None:
         if self._is_current(generation):
