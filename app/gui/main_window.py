@@ -23,6 +23,7 @@ from .plan_tree import PlanTree
 from .session import ReviewSession
 from .slice_panel import SlicePanel
 from .structure_list import StructureList
+from .tasks import dvhs_one_by_one, load_case
 from .workers import TaskRunner
 
 MAX_RECENT = 8
@@ -37,35 +38,12 @@ def default_settings() -> QtCore.QSettings:
     return QtCore.QSettings(APP_NAME, APP_NAME)
 
 
-def _default_load(paths, progress=None, cancel=None):
-    from app.core.dicom.loader import load
-    return load(paths, progress=progress, cancel=cancel)
-
-
-def _default_dvhs(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
-    """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
-    as soon as it is done so curves appear one by one."""
-    from app.core.dvh import DvhResults, iter_dvhs, skip_reason
-
-    results = DvhResults()
-    for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
-        if dvh is None:
-            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
-        else:
-            results[roi.number] = dvh
-            if partial is not None:
-                partial(roi.number, dvh)
-        if progress is not None:
-            progress(index + 1, total, roi.name)
-    return results
-
-
 class MainWindow(QtWidgets.QMainWindow):
     work_done = QtCore.Signal()  # the runner went idle with nothing left to compute
     case_loaded = QtCore.Signal()
 
     def __init__(self, settings: QtCore.QSettings | None = None,
-                 load_fn: Callable = _default_load, dvh_fn: Callable = _default_dvhs):
+                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one):
         super().__init__()
         self.settings = settings if settings is not None else default_settings()
         self.load_fn, self.dvh_fn = load_fn, dvh_fn

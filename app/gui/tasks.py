@@ -1,0 +1,27 @@
+"""The core work the window runs in its TaskRunner, as plain functions (no Qt): loading and
+DVH computation. MainWindow takes them as parameters, so tests can pass stand-ins."""
+from __future__ import annotations
+
+
+def load_case(paths, progress=None, cancel=None):
+    """The DICOM loader (LoadCancelled when ``cancel()`` turns True)."""
+    from app.core.dicom.loader import load
+    return load(paths, progress=progress, cancel=cancel)
+
+
+def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
+    """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
+    as soon as it is done so curves appear one by one."""
+    from app.core.dvh import DvhResults, iter_dvhs, skip_reason
+
+    results = DvhResults()
+    for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
+        if dvh is None:
+            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
+        else:
+            results[roi.number] = dvh
+            if partial is not None:
+                partial(roi.number, dvh)
+        if progress is not None:
+            progress(index + 1, total, roi.name)
+    return results
