@@ -9,10 +9,12 @@ The dicompyler example's 10 MB RT Dose is left out of the copy to keep this unde
 Limit: only Python-level sockets are watched (Qt's C++ network code would not be seen; the
 report renders with QtGui only, which opens none).
 """
+import builtins
 import contextlib
 import hashlib
 import io
 import logging
+import os
 import shutil
 import socket
 import time
@@ -75,15 +77,32 @@ def session(tmp_path_factory):
         connections.append(repr((self_or_address, args))[:200])
         raise OSError("network access attempted during a reliability test")
 
+    writes: list[str] = []  # any open for writing of a path inside the inputs, even if nothing changes
+    real_open, real_os_open, inputs_text = builtins.open, os.open, str(inputs)
+
+    def watched_open(file, mode="r", *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and str(os.path.abspath(file)).startswith(inputs_text) \
+                and any(c in mode for c in "wax+"):
+            writes.append(f"open({file}, {mode!r})")
+        return real_open(file, mode, *args, **kwargs)
+
+    def watched_os_open(path, flags, *args, **kwargs):
+        if str(os.path.abspath(path)).startswith(inputs_text) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            writes.append(f"os.open({path}, {flags:#o})")
+        return real_os_open(path, flags, *args, **kwargs)
+
     recorder, root_logger = _Recorder(), logging.getLogger()
     old_level = root_logger.level
-    runs, outputs, seconds = {}, io.StringIO(), {}
+    runs, outputs, seconds, control = {}, io.StringIO(), {}, ""
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for name in ("connect", "connect_ex"):
             mp.setattr(socket.socket, name, refuse)
         mp.setattr(socket, "create_connection", refuse)
         mp.setattr(socket, "getaddrinfo", refuse)
+        mp.setattr(builtins, "open", watched_open)
+        mp.setattr(io, "open", watched_open)
+        mp.setattr(os, "open", watched_os_open)
         root_logger.addHandler(recorder)
         root_logger.setLevel(logging.DEBUG)
         try:
@@ -113,12 +132,16 @@ def session(tmp_path_factory):
                     except SystemExit as exc:  # argparse usage errors
                         runs[name] = f"exit {exc.code}"
                 seconds[name] = round(time.perf_counter() - start, 1)
+            # control: the watch does see a write-mode open (append, nothing written: mtime kept)
+            open(inputs / "named" / "rtplan.dcm", "ab").close()
+            control = writes.pop() if writes else ""
         finally:
             root_logger.removeHandler(recorder)
             root_logger.setLevel(old_level)
     return {"inputs": inputs, "out": out, "before": before, "after": _state(inputs), "runs": runs,
             "connections": connections, "logs": recorder.lines, "warnings": [str(w.message) for w in caught],
-            "case": case, "output": outputs.getvalue(), "seconds": seconds}
+            "case": case, "output": outputs.getvalue(), "seconds": seconds, "writes": writes,
+            "control": control}
 
 
 def test_every_operation_ran(session):
@@ -132,6 +155,8 @@ def test_every_operation_ran(session):
 
 def test_inputs_unchanged(session):
     assert session["after"] == session["before"]  # same files, same bytes, same mtimes
+    assert session["writes"] == []  # and never opened for writing
+    assert session["control"].startswith("open(") and "rtplan.dcm" in session["control"]  # the watch works
     assert not any(p for p in session["out"].rglob("*") if p.suffix in (".tmp", ".part"))
 
 
