@@ -28,15 +28,16 @@ def axis_weights(axis_mm: np.ndarray, coords_mm: np.ndarray,
         return zeros, zeros, np.zeros(coords.shape), inside
     inside = (coords >= axis_mm[0] - TOLERANCE_MM) & (coords <= axis_mm[-1] + TOLERANCE_MM)
     step = (axis_mm[-1] - axis_mm[0]) / (n - 1)
-    if np.allclose(np.diff(axis_mm), step, rtol=0.0, atol=1e-6 * max(step, 1.0)):
+    gaps = np.diff(axis_mm)
+    if float(gaps.max() - gaps.min()) <= 1e-6 * max(step, 1.0):
         # Uniform axis: arithmetic instead of a binary search.
         position = (coords - axis_mm[0]) / step
-        i0 = np.clip(position.astype(np.int64), 0, n - 2)
-        f = np.clip(position - i0, 0.0, 1.0)
-        return i0, i0 + 1, f, inside
-    i0 = np.clip(np.searchsorted(axis_mm, coords, side="right") - 1, 0, n - 2)
-    left = axis_mm[i0]
-    f = np.clip((coords - left) / (axis_mm[i0 + 1] - left), 0.0, 1.0)
+        i0 = np.minimum(np.maximum(position.astype(np.int64), 0), n - 2)
+    else:
+        i0 = np.minimum(np.maximum(np.searchsorted(axis_mm, coords, side="right") - 1, 0), n - 2)
+        left = axis_mm[i0]
+        position = i0 + (coords - left) / (axis_mm[i0 + 1] - left)
+    f = np.minimum(np.maximum(position - i0, 0.0), 1.0)
     return i0, i0 + 1, f, inside
 
 
