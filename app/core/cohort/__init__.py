@@ -2,11 +2,13 @@
 
 Public API::
 
-    discover(root) -> Discovery                     # patients by DICOM Patient ID, unusable inputs
-    run_patient(job, options) -> PatientResult      # pure function of the input files (picklable)
-    open_store(path, recompute=False)               # SqliteStore / CsvStore / ParquetStore
-    run_serial / run_pool / run_dask                # yield PatientResults as they complete
-    run_batch(root, out, ...) -> BatchSummary       # the whole run (what ``rtreview batch`` does)
+    discover(root) -> Discovery                      # patients by DICOM Patient ID, unusable inputs
+    run_patient(job, options) -> PatientResult       # pure function of the input files (picklable)
+    store_tabular.open_store(out) -> SqliteStore     # SQLite; .csv / .parquet exported at close
+    runners.run_serial / run_pool / run_dask         # yield PatientResults as they complete
+    batch.run_batch(root, out, ...) -> BatchSummary  # the whole run (what ``rtreview batch`` does)
+
+Tables and units: ``schema.py``.
 """
 from .discover import Discovery, FailedInput, PatientJob, discover
 from .job import JobOptions, PatientResult, run_patient

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from .discover import FailedInput, discover
-from .job import DONE, JobOptions
+from .job import DONE, JobOptions, load_protocols
 from .progress import BatchProgress, summary_lines
 from .runners import run_dask, run_pool, run_serial
 from .store_tabular import open_store
@@ -51,19 +51,27 @@ def choose_runner(workers: int | None, scheduler: str | None) -> tuple[str, int]
 def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, protocol: str | None = None,
               workers: int | None = None, scheduler: str | None = None, recompute: bool = False,
               bin_width_gy: float | None = None, stream: TextIO | None = None, tty: bool | None = None,
-              version: str = "") -> BatchSummary:
+              version: str = "", runner: str | None = None) -> BatchSummary:
     """Run the cohort under ``root`` into ``out`` (see the module docstring).
+
+    The runner follows ``choose_runner(workers, scheduler)`` unless ``runner`` names one
+    ('pool' with ``workers`` = 1 is a pool of one worker process, e.g. for benchmarks).
 
     Raises StoreError (unusable output), KeyError / ProtocolError (unknown protocol) and
     SchedulerError (Dask unreachable) before any patient is computed.
     """
     t0 = time.monotonic()
     root, out = os.path.abspath(os.fspath(root)), os.fspath(out)
+    if protocol and os.path.isfile(protocol):
+        protocol = os.path.abspath(protocol)  # workers may run in another folder
     options = JobOptions(protocol=protocol, bin_width_gy=bin_width_gy)
     if protocol:
-        from .job import _protocols
-        _protocols(protocol)  # an unknown name fails here, not once per patient
-    runner, n_workers = choose_runner(workers, scheduler)
+        load_protocols(protocol)  # an unknown name fails here, not once per patient
+    chosen, n_workers = choose_runner(workers, scheduler)
+    if runner is None:
+        runner = chosen
+    elif runner == "pool":
+        n_workers = workers or os.cpu_count() or 1
     summary = BatchSummary(out, runner)
     store = open_store(out)
     try:

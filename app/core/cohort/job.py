@@ -57,7 +57,9 @@ class PatientResult:
 
 
 @functools.lru_cache(maxsize=8)
-def _protocols(name: str | None):
+def load_protocols(name: str | None):
+    """(shipped protocols, the protocol ``name`` names or None); cached per process. KeyError /
+    ProtocolError for an unknown or invalid protocol."""
     from app.core.constraints import find_protocol, shipped_protocols
 
     shipped = shipped_protocols()
@@ -107,7 +109,7 @@ def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
     for plan in patient.plans:
         if plan.sop_instance_uid not in dosed:
             result.fail(f"{rel(plan.path)}: RT Plan {plan.label!r} has no RT Dose in the input")
-    shipped, chosen = _protocols(options.protocol)
+    shipped, chosen = load_protocols(options.protocol)
     for link in patient.links:
         _link_rows(job, link, shipped, chosen, options, result)
 

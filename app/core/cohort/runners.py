@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable, Iterator
 
@@ -66,7 +67,8 @@ def run_pool(jobs: Iterable[PatientJob], options: JobOptions, workers: int) -> I
     jobs = list(jobs)
     if not jobs:
         return
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_sigint)
     try:
         with _child_env(SINGLE_THREAD_ENV):  # the pool starts its processes as jobs are submitted
             futures = {pool.submit(run_patient, job, options): job for job in jobs}
@@ -77,6 +79,11 @@ def run_pool(jobs: Iterable[PatientJob], options: JobOptions, workers: int) -> I
                 yield lost(futures[future], exc, "worker process failed")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops the run and cancels what is queued."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SchedulerError(Exception):
