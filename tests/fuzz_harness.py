@@ -20,6 +20,7 @@ Used by tests/test_fuzz.py (bounded, CI) and bench/fuzz_long.py (long runs).
 """
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import os
@@ -268,6 +269,7 @@ def run_forked(path: Path, context, timeout_s: float, memory_bytes: int) -> tupl
     if pid == 0:  # child
         try:
             os.close(read_fd)
+            faulthandler.disable()  # a crash is the parent's finding, not a traceback dump on stderr
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
             try:
                 result = check_case(path, context)
