@@ -7,16 +7,24 @@ import time
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
+def drag_enter_event(pos: QtCore.QPointF, *rest) -> QtGui.QDragEnterEvent:
+    """A QDragEnterEvent at ``pos``: Qt 6.12 takes a QPointF (QPoint deprecated), earlier a QPoint."""
+    try:
+        return QtGui.QDragEnterEvent(pos, *rest)
+    except TypeError:
+        return QtGui.QDragEnterEvent(pos.toPoint(), *rest)
+
+
 def drop_paths(target: QtWidgets.QWidget, paths) -> None:
     """Drag-enter then drop local ``paths`` on ``target`` (QMimeData kept alive in a variable)."""
     md = QtCore.QMimeData()
     md.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
-    args = (QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, md,
-            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
-    enter = QtGui.QDragEnterEvent(*args)
+    rest = (QtCore.Qt.DropAction.CopyAction, md, QtCore.Qt.MouseButton.LeftButton,
+            QtCore.Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter_event(QtCore.QPointF(10, 10), *rest)
     QtWidgets.QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
-    drop = QtGui.QDropEvent(*args)
+    drop = QtGui.QDropEvent(QtCore.QPointF(10, 10), *rest)
     QtWidgets.QApplication.sendEvent(target, drop)
     assert drop.isAccepted()
 

@@ -10,6 +10,7 @@ from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_items import BarItem, FadeTailItem, LabelItem, MarkerItem
 from app.gui.timeline_lanes import date_to_x, pack_rows
 from app.gui.timeline_view import TimelineView
+from gui_helpers import drop_paths
 
 
 @pytest.fixture()
@@ -165,15 +166,7 @@ def test_dropping_a_case_file_opens_it(view, tmp_path, qtbot):
     path = tmp_path / "dropped.case.json"
     path.write_text('{"format": "rtreview-case", "format_version": 1, "events": '
                     '[{"kind": "diagnosis", "date": "2019-01-02", "disease": "X"}]}')
-    md = QtCore.QMimeData()
-    md.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
-    args = (QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, md,
-            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
-    enter = QtGui.QDragEnterEvent(*args)
-    QtWidgets.QApplication.sendEvent(view, enter)
-    assert enter.isAccepted()
-    drop = QtGui.QDropEvent(*args)
-    QtWidgets.QApplication.sendEvent(view, drop)
+    drop_paths(view, [path])
     assert view.case_path() == path and list(view.event_items) == ["diagnosis-1"]
     assert not view.markers_plot.isVisible()
 

@@ -172,11 +172,6 @@ def write_pdf(path: str | os.PathLike[str], blocks: list, *, page_size: str = "A
     OutputError when the file cannot be written; any exception while painting leaves no file
     (and an existing ``path`` untouched).
     """
-    # PySide6 6.12 on CPython 3.11 leaks references of None on every void Qt call; a report makes
-    # tens of thousands. The window's work-around (a pure ctypes module, no widgets) applies here too.
-    from app.gui.qt_compat import protect_singletons
-
-    protect_singletons()
     redactor = redactor or Redactor(False)
     with atomic_output(path) as tmp:
         writer = QtGui.QPdfWriter(tmp)
