@@ -32,6 +32,18 @@ def test_patients_are_recognised_by_id_across_folders_and_zips(roots):
     assert not found.failed_inputs
 
 
+def test_loose_files_in_root_and_root_as_a_zip(roots, tmp_path):
+    flat = tmp_path / "flat"
+    shutil.copytree(roots["good"] / "P0001", flat)
+    (flat / "README.txt").write_text("export notes\n")
+    found = discover(flat)
+    assert [(j.patient_id, j.inputs) for j in found.jobs] == [(good_ids()[0], (".",))]
+    assert not found.failed_inputs and found.ignored and found.ignored[0].startswith("README.txt")
+    assert all(not p.split("/")[-1].startswith("CT_") for p in found.jobs[0].paths)  # CT images not loaded
+    found = discover(roots["good"] / "P0003.zip")
+    assert [(j.patient_id, j.inputs) for j in found.jobs] == [(good_ids()[2], ("P0003.zip",))]
+
+
 def test_mixed_layout_gives_the_same_numbers(roots, tmp_path, tmp_path_factory):
     out, _ = reference(tmp_path_factory)
     assert run_batch(roots["mixed"], tmp_path / "mixed.sqlite", workers=2, tty=False).ok  # pool: 1 BLAS thread

@@ -57,12 +57,19 @@ def relative(path_or_message: str, root: str) -> str:
     return path_or_message.replace(prefix, "")
 
 
+LOOSE = "."  # the input name of plain files lying directly in ROOT (not in a folder or zip)
+
+
 def _top_level(path: str, root: str) -> str:
-    """The input (first component below ROOT) that ``path`` lies in; ROOT itself if it is a file."""
+    """The input (folder or zip directly below ROOT) that ``path`` lies in; LOOSE for plain files
+    directly in ROOT; ROOT's own name if ROOT is a zip."""
     rel = os.path.relpath(path, root)
     if rel == ".":
         return os.path.basename(root)
-    return rel.split(os.sep, 1)[0]
+    top = rel.split(os.sep, 1)[0]
+    if top == rel and not rel.lower().endswith(".zip") and not os.path.isdir(os.path.join(root, top)):
+        return LOOSE
+    return top
 
 
 def discover(root: str | os.PathLike[str], step: Callable[[str], None] | None = None) -> Discovery:
@@ -103,12 +110,9 @@ def discover(root: str | os.PathLike[str], step: Callable[[str], None] | None = 
     for top in sorted(issues_by_input):
         if top in used_inputs:
             continue
-        full = os.path.join(root, top) if top != os.path.basename(root) else root
-        errors = [f"{p}: {m}" for p, m in issues_by_input[top]]
         # Loose non-DICOM files beside the patients (README, notes) are ignored, not failures.
-        loose_ignorable = os.path.isfile(full) and not full.lower().endswith(".zip") and all(
-            "not a DICOM file" in m or "ignored" in m for _, m in issues_by_input[top])
-        if not loose_ignorable:
+        errors = [f"{p}: {m}" for p, m in issues_by_input[top] if top != LOOSE or not _is_benign(m)]
+        if errors:
             out.failed_inputs.append(FailedInput(top, "no usable DICOM RT file: " + "; ".join(errors[:5])
                                                  + (f"; ... ({len(errors) - 5} more)" if len(errors) > 5 else "")))
     for patient_id in sorted(files):
