@@ -11,8 +11,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from app.core.viewing import dvh_curves
+from app.core.viewing.constraint_rows import limit_point
 from app.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
+from .dvh_limit import LimitOverlay
 from .session import ReviewSession
 
 HOVER_PX = 6.0
@@ -51,6 +53,7 @@ class DvhPlot(QtWidgets.QWidget):
                                                               "anchors": [(1, 0.5), (1, 0.5)]})
         self.plot.addItem(self.rx_line, ignoreBounds=True)
         self.rx_line.setVisible(False)
+        self.limit = LimitOverlay(self.plot)  # a constraint's limit, shown from the constraints panel
         self.message = QtWidgets.QLabel("")
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -78,6 +81,7 @@ class DvhPlot(QtWidgets.QWidget):
 
     # --- updates -------------------------------------------------------------------------
     def _on_settings(self) -> None:
+        self.limit.clear()  # drawn in the old units
         self.settings = CurveSettings(CurveKind(self.kind.currentText()), DoseUnit(self.dose_unit.currentText()),
                                       VolumeUnit(self.volume_unit.currentText()))
         self._apply_labels()
@@ -91,6 +95,7 @@ class DvhPlot(QtWidgets.QWidget):
 
     def _on_link(self) -> None:
         link = self.session.link
+        self.limit.clear()
         structure_set = link.structure_set if link is not None else None
         if structure_set is self._structure_set:  # same structures (e.g. two plans on one RS): setData only
             self.refresh()
@@ -161,6 +166,34 @@ class DvhPlot(QtWidgets.QWidget):
             dvh = self.session.dvhs.get(n)
             if dvh is not None:
                 item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if n == number else 1.6))
+
+    # --- constraint limits ----------------------------------------------------------------
+    def show_constraint(self, result, dvh=None, composite: bool = False) -> None:
+        """Show ``result``'s structure (highlighted, or ``dvh`` dashed when its curve is not on the
+        plot: a derived structure, a composite EQD2 DVH) with the limit drawn. Limits sit on
+        cumulative DVHs, and a composite's in EQD2: the plot switches to those when needed."""
+        s = self.session
+        if self.settings.kind is not CurveKind.CUMULATIVE:
+            self.kind.setCurrentText(CurveKind.CUMULATIVE.value)
+        if composite and self.settings.dose_unit is not DoseUnit.EQD2 and s.fractions:
+            self.dose_unit.setCurrentText(DoseUnit.EQD2.value)
+        number = next((r.number for r in s.rois if r.name == result.roi_name), None)
+        curve_xy, name = None, ""
+        if number is not None and number in s.dvhs and not composite:
+            s.set_roi_visible(number, True)
+            s.set_highlighted(number)
+            if self.settings.dose_unit is DoseUnit.EQD2:  # the limit's α/β, so curve and limit agree
+                s.set_alpha_beta(number, result.alpha_beta_gy)
+        elif dvh is not None:
+            plain = CurveSettings(CurveKind.CUMULATIVE, DoseUnit.GY, self.settings.volume_unit)
+            curve_xy = dvh_curves.curve(dvh, plain if composite else self.settings, s.rx_gy, s.fractions,
+                                        result.alpha_beta_gy)
+            name = "composite EQD2 DVH, dashed" if composite else "evaluated DVH, dashed"
+        covered = getattr(dvh, "covered_volume_cc", None) or (s.dvhs[number].covered_volume_cc
+                                                              if number in s.dvhs else None)
+        point = limit_point(result, self.settings, s.rx_gy, s.fractions, covered, dose_is_eqd2=composite)
+        rgb = tuple(dvh.color_rgb) if dvh is not None and getattr(dvh, "color_rgb", None) else (230, 230, 230)
+        self.limit.show(result, point, curve_xy, rgb, name)
 
     # --- crosshair and hover -----------------------------------------------------------
     def _on_mouse_moved(self, scene_pos) -> None:

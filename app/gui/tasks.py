@@ -1,5 +1,6 @@
-"""The core work the window runs in its TaskRunner, as plain functions (no Qt): loading and
-DVH computation. MainWindow takes them as parameters, so tests can pass stand-ins."""
+"""The core work the window runs in its TaskRunner, as plain functions (no Qt): loading, DVH
+computation and constraint checks. The window and its panels take them as parameters, so tests
+can pass stand-ins."""
 from __future__ import annotations
 
 
@@ -25,3 +26,22 @@ def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, ca
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results
+
+
+def check_plan_task(link, protocol, manual=None, progress=None, cancel=None):
+    """``check_plan`` of one dose link (it computes the protocol structures' DVHs itself,
+    derived ones included, exactly as ``rtreview check``; about 0.2 s on the sample)."""
+    from app.core.constraints import check_plan
+
+    if progress is not None:
+        progress(0, 1, f"Checking {link.label} against {protocol.name}")
+    return check_plan(link, protocol, manual=manual or None)
+
+
+def check_composite_task(links, protocols, manual=None, progress=None, cancel=None):
+    """``check_composite`` of several courses (voxel-wise EQD2 sum), as ``rtreview check``."""
+    from app.core.constraints import check_composite
+
+    if progress is not None:
+        progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
+    return check_composite(links, protocols, manual=manual or None)

@@ -124,6 +124,11 @@ class TimelineView(QtWidgets.QWidget):
     def is_modified(self) -> bool:
         return self._modified
 
+    def mark_modified(self) -> None:
+        """Something kept in the case file outside the events changed (e.g. the window's
+        structure mappings in ``case().raw``): Save is needed."""
+        self._set_modified(True)
+
     def set_case(self, case: CaseTimeline, path: str | Path | None = None) -> None:
         """Show ``case`` (read from ``path``, if any) and fit the dates to it."""
         self._case, self._path = case, Path(path) if path else None

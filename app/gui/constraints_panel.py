@@ -1,0 +1,285 @@
+"""ConstraintsPanel: the selected plan checked against a dose-constraint protocol, and the
+multi-course composite (voxel-wise EQD2 sum), as coloured tables.
+
+The protocol chooser defaults to ``suggest_for_link`` (fractionation and target names); a choice
+is remembered per plan. The checks (``check_plan`` / ``check_composite`` of app.core.constraints,
+the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
+busy bar and Cancel; results are cached per dose, protocol and hand mapping. ``check_plan``
+computes the protocol structures' DVHs itself (derived ones such as Liver-GTV included), so the
+window's DVHs are not reused; it takes about 0.2 s per plan on the sample.
+
+Clicking a row emits ``result_chosen(result, dvh, composite)``: the ConstraintResult, the DVH it
+was evaluated on (``Evaluation.dvhs``; EQD2 on the composite) and whether it is a composite row.
+Unmatched protocol structures can be mapped to ROIs by hand (``MappingEditor``); mappings go to
+``mapping_store`` (``load(uid)``/``save(uid, mapping)``, keyed by structure set SOP Instance UID).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6 import QtCore, QtWidgets
+
+from app.core.viewing import constraint_rows as rows_text
+
+from .constraints_table import ConstraintsTable
+from .session import ReviewSession
+from .structure_mapping import MappingEditor, MemoryMappingStore
+from .tasks import check_composite_task, check_plan_task
+from .workers import TaskRunner
+
+PLAN, COMPOSITE = "plan", "composite"
+
+
+def _load_protocols() -> tuple[list, str]:
+    from app.core.constraints import ProtocolError, shipped_protocols
+    try:
+        return list(shipped_protocols()), ""
+    except (ProtocolError, OSError) as exc:
+        return [], f"the shipped protocols cannot be read: {exc}"
+
+
+class _Tab(QtWidgets.QWidget):
+    """A table and a line of notes under it."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = ConstraintsTable()
+        self.notes = QtWidgets.QLabel("")
+        self.notes.setStyleSheet("color: #aab;")
+        self.notes.setWordWrap(False)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notes)
+
+    def show_notes(self, notes: list[str], prefix: str = "") -> None:
+        text = prefix + (notes[0] if notes else "")
+        if len(notes) > 1:
+            text += f"  (+{len(notes) - 1} more: hover)"
+        self.notes.setText(text)
+        self.notes.setToolTip("\n".join(notes))
+
+
+class ConstraintsPanel(QtWidgets.QWidget):
+    result_chosen = QtCore.Signal(object, object, bool)  # ConstraintResult, Dvh or None, composite
+    evaluated = QtCore.Signal(str)  # PLAN or COMPOSITE: that table now shows an evaluation
+
+    def __init__(self, session: ReviewSession, mapping_store=None, check_plan_fn: Callable = check_plan_task,
+                 check_composite_fn: Callable = check_composite_task, protocols: list | None = None,
+                 parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.mapping_store = mapping_store if mapping_store is not None else MemoryMappingStore()
+        self.check_plan_fn, self.check_composite_fn = check_plan_fn, check_composite_fn
+        problem = ""
+        if protocols is None:
+            protocols, problem = _load_protocols()
+        self.protocols = list(protocols)
+        self.evaluations: dict[str, object] = {PLAN: None, COMPOSITE: None}
+        self.composite_group: list = []
+        self._choice: dict[str, str] = {}  # dose SOP Instance UID -> protocol name chosen by the user
+        self._cache: dict[tuple, object] = {}
+        self._wanted: dict[str, tuple | None] = {PLAN: None, COMPOSITE: None}
+        self._pending: list[tuple[str, tuple, Callable]] = []
+        self._running: tuple[str, tuple] | None = None
+        self.runner = TaskRunner(self)
+        self._build(problem)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(lambda _name: setattr(self, "_running", None))
+        self.runner.busy_changed.connect(self._on_busy)
+        session.case_changed.connect(self._on_case)
+        session.link_changed.connect(self.refresh)
+
+    def _build(self, problem: str) -> None:
+        self.protocol_combo = QtWidgets.QComboBox()
+        self.protocol_combo.addItems([p.name for p in self.protocols])
+        self.protocol_combo.setPlaceholderText("no shipped protocol fits: choose one")
+        self.protocol_combo.setToolTip("Dose-constraint protocol for this plan (suggested from its fractionation "
+                                       "and target names; see docs/protocols.md)")
+        self.protocol_combo.setMinimumContentsLength(22)
+        self.protocol_combo.activated.connect(self._on_protocol_chosen)
+        self.summary = QtWidgets.QLabel(problem)
+        self.busy_bar = QtWidgets.QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(90)
+        self.busy_bar.setMaximumHeight(14)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the constraint check")
+        self.cancel_button.clicked.connect(self.cancel)
+        for w in (self.busy_bar, self.cancel_button):
+            w.hide()
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(QtWidgets.QLabel("Protocol"))
+        bar.addWidget(self.protocol_combo)
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.busy_bar)
+        bar.addWidget(self.cancel_button)
+        self.plan_tab, self.composite_tab = _Tab(), _Tab()
+        self.plan_table, self.composite_table = self.plan_tab.table, self.composite_tab.table
+        self.plan_table.result_clicked.connect(lambda r: self._on_result(r, PLAN))
+        self.composite_table.result_clicked.connect(lambda r: self._on_result(r, COMPOSITE))
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.plan_tab, "Plan")
+        self.tabs.addTab(self.composite_tab, "Composite")
+        self.tabs.setTabToolTip(1, "Courses on one frame of reference summed voxel by voxel in EQD2 (each structure's "
+                                   "α/β); structures dosed by two or more courses, against the plans' absolute limits")
+        self.mapping = MappingEditor()
+        self.mapping.mapping_changed.connect(self._on_mapping)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.mapping)
+
+    # --- choices ------------------------------------------------------------------------------
+    def set_protocols(self, protocols: list) -> None:
+        """The protocols to choose from (e.g. the shipped ones plus one read from a file)."""
+        self.protocols = list(protocols)
+        self.protocol_combo.clear()
+        self.protocol_combo.addItems([p.name for p in self.protocols])
+        self._cache.clear()
+        self.refresh()
+
+    def protocol_for(self, link):
+        """The protocol chosen for ``link``'s plan, else the suggested one (None if none fits)."""
+        from app.core.constraints import suggest_for_link
+
+        name = self._choice.get(link.dose.sop_instance_uid)
+        chosen = next((p for p in self.protocols if p.name == name), None)
+        return chosen or suggest_for_link(self.protocols, link)
+
+    def set_protocol(self, name: str) -> None:
+        """Check the selected plan against protocol ``name`` (as a choice in the combobox)."""
+        link = self.session.link
+        if link is not None:
+            self._choice[link.dose.sop_instance_uid] = name
+            self.refresh()
+
+    def _on_protocol_chosen(self, index: int) -> None:
+        if 0 <= index < len(self.protocols):
+            self.set_protocol(self.protocols[index].name)
+
+    def manual_mapping(self, link=None) -> dict[str, str]:
+        link = link or self.session.link
+        if link is None or link.structure_set is None:
+            return {}
+        return self.mapping_store.load(link.structure_set.sop_instance_uid)
+
+    def _on_mapping(self, mapping: dict) -> None:
+        link = self.session.link
+        if link is not None and link.structure_set is not None:
+            self.mapping_store.save(link.structure_set.sop_instance_uid, mapping)
+            self.refresh()
+
+    # --- evaluation -------------------------------------------------------------------------
+    def _on_case(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show (or start computing) the checks of the selected plan and of its composite."""
+        link = self.session.link
+        self._pending = []
+        self._wanted = {PLAN: None, COMPOSITE: None}
+        manual = self.manual_mapping(link)
+        key_manual = tuple(sorted(manual.items()))
+        if link is not None:
+            proto = self.protocol_for(link)
+            self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
+            self.tabs.setTabText(0, f"Plan {link.label}")
+            if proto is not None:
+                key = (PLAN, id(link.dose), proto.name, key_manual)
+                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c))
+            else:
+                self._show(PLAN, None, "No shipped protocol fits this plan: choose one above")
+        else:
+            self._show(PLAN, None, "")
+        group = rows_text.composite_links(self.session.case, link)
+        self.composite_group = group
+        protocols = [self.protocol_for(g) for g in group]
+        if group and all(p is not None for p in protocols):
+            self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
+            key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual)
+            self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
+        else:
+            self.tabs.setTabText(1, "Composite")
+            self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one frame "
+                                        "of reference" if self.session.case is not None else "")
+        if self._running is not None and self._running[1] not in [k for _, k, _ in self._pending]:
+            self.runner.cancel()  # the running check is no longer wanted
+        self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]
+        self._run_next()
+
+    def _want(self, kind: str, key: tuple, fn: Callable) -> None:
+        self._wanted[kind] = key
+        if key in self._cache:
+            self._show(kind, self._cache[key])
+        else:
+            self._show(kind, None, "Checking…")
+            self._pending.append((kind, key, fn))
+
+    def _run_next(self) -> None:
+        if self.runner.busy or not self._pending:
+            return
+        kind, key, fn = self._pending.pop(0)
+        self._running = (kind, key)
+        self.runner.start(kind, fn)
+
+    def _on_finished(self, kind: str, evaluation) -> None:
+        key = self._running[1] if self._running is not None else None
+        self._running = None
+        if key is not None:
+            self._cache[key] = evaluation
+            if self._wanted.get(kind) == key:
+                self._show(kind, evaluation)
+        QtCore.QTimer.singleShot(0, self._run_next)
+
+    def _on_failed(self, kind: str, message: str) -> None:
+        self._running = None
+        self._show(kind, None, f"The constraint check failed: {message}")
+        QtCore.QTimer.singleShot(0, self._run_next)
+
+    def cancel(self) -> None:
+        self._pending = []
+        self.runner.cancel()
+        self.summary.setText("Check cancelled: choose a protocol (or plan) to check again")
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    # --- display ----------------------------------------------------------------------------
+    def _show(self, kind: str, evaluation, message: str = "") -> None:
+        tab = self.plan_tab if kind == PLAN else self.composite_tab
+        self.evaluations[kind] = evaluation
+        tab.table.set_results(evaluation.results if evaluation is not None else [])
+        if evaluation is None:
+            tab.show_notes([message] if message else [])
+        else:
+            tab.show_notes(list(evaluation.notes), prefix="Notes: " if evaluation.notes else "")
+        if kind == PLAN:
+            self.summary.setText(f"  {rows_text.summary(evaluation.results)}" if evaluation is not None else "")
+            self.summary.setToolTip(evaluation.protocol if evaluation is not None else "")
+            self._show_mapping(evaluation)
+        if evaluation is not None:
+            self.evaluated.emit(kind)
+
+    def _show_mapping(self, evaluation) -> None:
+        link = self.session.link
+        if evaluation is None or link is None or link.structure_set is None:
+            self.mapping.show_structures([], {}, [])
+            return
+        rois = [r.name for r in link.structure_set.rois]
+        self.mapping.show_structures(list(evaluation.unmatched), self.manual_mapping(link), rois)
+
+    def _on_result(self, result, kind: str) -> None:
+        evaluation = self.evaluations.get(kind)
+        dvh = evaluation.dvhs.get(result.structure) if evaluation is not None else None
+        self.result_chosen.emit(result, dvh, kind == COMPOSITE)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()

@@ -1,0 +1,100 @@
+"""Hand mapping of protocol structures to ROIs: the editor under the constraints table, and
+where the mappings are kept.
+
+``MappingEditor`` lists the protocol structures no ROI matched (and those mapped by hand, so a
+mapping can be undone), each with a combobox of the structure set's ROIs; a choice emits
+``mapping_changed({protocol structure: ROI name})``, which ``check_plan(manual=...)`` takes.
+
+``CaseFileMappingStore`` keeps the mappings with the case: in the case timeline file, under the
+extra top-level key ``structure_mappings`` = ``{structure set SOP Instance UID: {protocol
+structure: ROI name}}`` (the case file keeps fields it does not know). Changing a mapping marks
+the case modified; File ▸ Save case timeline writes it.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+NOT_MAPPED = "— not mapped —"
+CASE_KEY = "structure_mappings"
+
+
+class MappingEditor(QtWidgets.QGroupBox):
+    mapping_changed = QtCore.Signal(dict)  # the whole hand mapping {protocol structure: ROI}
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__("Unmatched protocol structures: map them to an ROI by hand", parent)
+        self.setToolTip("No ROI name matched these protocol structures (their constraints are not evaluable).\n"
+                        "Choose the ROI that is that structure; the choice is saved with the case timeline.")
+        self._form = QtWidgets.QFormLayout(self)
+        self._form.setContentsMargins(6, 2, 6, 2)
+        self._form.setVerticalSpacing(2)
+        self.combos: dict[str, QtWidgets.QComboBox] = {}
+        self._manual: dict[str, str] = {}
+        self.setVisible(False)
+
+    def show_structures(self, unmatched: list[str], manual: dict[str, str], roi_names: list[str]) -> None:
+        """Rows for ``unmatched`` structures and those in ``manual``; combos list ``roi_names``."""
+        self._manual = dict(manual)
+        names = list(dict.fromkeys(list(manual) + list(unmatched)))
+        while self._form.rowCount():
+            self._form.removeRow(0)
+        self.combos = {}
+        for name in names:
+            combo = QtWidgets.QComboBox()
+            combo.addItems([NOT_MAPPED] + list(roi_names))
+            combo.setCurrentText(manual.get(name, NOT_MAPPED))
+            combo.setToolTip(f"The ROI that is the protocol's {name}")
+            combo.currentTextChanged.connect(lambda text, n=name: self._on_choice(n, text))
+            self._form.addRow(name, combo)
+            self.combos[name] = combo
+        self.setVisible(bool(names))
+
+    def _on_choice(self, name: str, roi: str) -> None:
+        if roi == NOT_MAPPED:
+            self._manual.pop(name, None)
+        else:
+            self._manual[name] = roi
+        self.mapping_changed.emit(dict(self._manual))
+
+
+class MemoryMappingStore:
+    """Mappings kept for the session only (when no case timeline is around)."""
+
+    def __init__(self):
+        self._data: dict[str, dict[str, str]] = {}
+
+    def load(self, structure_set_uid: str) -> dict[str, str]:
+        return dict(self._data.get(structure_set_uid, {}))
+
+    def save(self, structure_set_uid: str, mapping: dict[str, str]) -> None:
+        self._data[structure_set_uid] = dict(mapping)
+
+
+class CaseFileMappingStore:
+    """Mappings kept in the case timeline shown by a ``TimelineView`` (see module docstring)."""
+
+    def __init__(self, timeline_view):
+        self.view = timeline_view
+
+    def _all(self) -> dict:
+        value = self.view.case().raw.get(CASE_KEY)
+        return value if isinstance(value, dict) else {}
+
+    def load(self, structure_set_uid: str) -> dict[str, str]:
+        mapping = self._all().get(structure_set_uid, {})
+        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+    def save(self, structure_set_uid: str, mapping: dict[str, str]) -> None:
+        if self.load(structure_set_uid) == mapping:
+            return
+        everything = dict(self._all())
+        if mapping:
+            everything[structure_set_uid] = dict(mapping)
+        else:
+            everything.pop(structure_set_uid, None)
+        raw = self.view.case().raw
+        if everything:
+            raw[CASE_KEY] = everything
+        else:
+            raw.pop(CASE_KEY, None)
+        self.view.mark_modified()
