@@ -37,6 +37,9 @@ def _gui_parser() -> argparse.ArgumentParser:
                    help="DICOM files, folders or .zip archives to open (default: the bundled sample case)")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="load, compute, render the main window at 1600x1000 into FILE.png and exit")
+    p.add_argument("--case", metavar="FILE",
+                   help="case timeline file (*.case.json) to show beside the plans "
+                        "(default: the case file found next to the DICOM)")
     p.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return p
 
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:  # Qt missing or its system libraries absent
         print(f"{APP_NAME}: cannot start the window: {exc}", file=sys.stderr)
         return 1
-    return int(gui.run(args.paths, screenshot=args.screenshot))
+    return int(gui.run(args.paths, screenshot=args.screenshot, case=args.case))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Start the review window: ``run(paths, screenshot)``.
+"""Start the review window: ``run(paths, screenshot, case=None)``.
+
+``case`` is a case timeline file (``rtreview --case FILE``) opened in the timeline pane before
+the DICOM loads (otherwise the case file beside the DICOM is found automatically).
 
 With ``screenshot`` the window is rendered at 1600 x 1000 into that PNG once loading and DVH
 computation are done (or failed), and the program exits (works offscreen).
@@ -62,7 +65,7 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
-def run(paths: list[str], screenshot: str | None = None) -> int:
+def run(paths: list[str], screenshot: str | None = None, case: str | None = None) -> int:
     if not _has_display():
         if not screenshot:
             print(f"{APP_NAME}: no display to open the window on (DISPLAY / WAYLAND_DISPLAY unset). "
@@ -78,6 +81,8 @@ def run(paths: list[str], screenshot: str | None = None) -> int:
     window = MainWindow()
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
+    if case:
+        window.open_case_file(case)
     if screenshot:
         return _screenshot(app, window, paths, screenshot)
     window.show()

@@ -2,8 +2,10 @@
 loading and DVH computation run in app.core through a TaskRunner (off the GUI thread).
 
 Left: plan tree over structure list. Centre: axial / coronal / sagittal views. Right: DVH
-plot over the metrics table. Bottom dock: load report. Status bar: message, progress, Cancel.
-Files, folders and zip archives can be dropped anywhere on the window.
+plot over tabs with the metrics and the constraints (per plan and composite). Bottom dock: the
+case timeline (load report tabbed with it). Status bar: message, progress, Cancel.
+Files, folders and zip archives can be dropped anywhere on the window; a dropped ``*.json``
+case file opens in the timeline.
 """
 from __future__ import annotations
 
@@ -15,15 +17,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app import APP_NAME
 from app.core.viewing import captions
 
+from .constraints_panel import ConstraintsPanel
 from .dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from .dvh_plot import DvhPlot
+from .export_pdf_task import PdfExportController
 from .load_report import LoadReportPanel
 from .metrics_table import MetricsTable
 from .plan_tree import PlanTree
 from .session import ReviewSession
 from .slice_panel import SlicePanel
 from .structure_list import StructureList
+from .structure_mapping import CaseFileMappingStore
 from .tasks import dvhs_one_by_one, load_case
+from .timeline_dock import CaseTimelineDock
+from .timeline_view import TimelineView
 from .workers import TaskRunner
 
 MAX_RECENT = 8
@@ -49,6 +56,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.load_fn, self.dvh_fn = load_fn, dvh_fn
         self.session = ReviewSession(self)
         self.runner = TaskRunner(self)
+        self.pdf_export = PdfExportController(self)
         self._dvh_link = None
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -64,6 +72,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.link_changed.connect(self._on_link)
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
+        self.constraints.result_chosen.connect(self._show_constraint)
+        self.timeline_view.case_loaded.connect(lambda _path: self.constraints.refresh())  # its mappings
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # --- layout ---------------------------------------------------------------------------
@@ -75,16 +85,25 @@ class MainWindow(QtWidgets.QMainWindow):
         left.addWidget(self.plan_tree)
         left.addWidget(self.structures)
         left.setSizes([190, 640])
+        self.timeline = CaseTimelineDock(self, s, self._report_error)
+        self.timeline_view = self.timeline.view
+        self.constraints = ConstraintsPanel(s, CaseFileMappingStore(self.timeline_view))
+        self.tables = QtWidgets.QTabWidget()
+        self.tables.setDocumentMode(True)
+        self.tables.addTab(self.metrics, "Metrics")
+        self.tables.addTab(self.constraints, "Constraints")
+        self.constraints.evaluated.connect(self._show_constraint_counts)
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(self.dvh_plot)
-        right.addWidget(self.metrics)
-        right.setSizes([520, 420])
+        right.addWidget(self.tables)
+        right.setSizes([380, 330])
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         for w in (left, self.slices, right):
             self.splitter.addWidget(w)
         self.splitter.setSizes([280, 660, 660])
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
+        self.setDockOptions(self.dockOptions() | QtWidgets.QMainWindow.DockOption.VerticalTabs)
         self.report = LoadReportPanel()
         self.report_dock = QtWidgets.QDockWidget("Load report", self)
         self.report_dock.setObjectName("load_report")
@@ -92,8 +111,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.report_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
                                      | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.report_dock)
-        self.resizeDocks([self.report_dock], [110], QtCore.Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.timeline.dock, self.report_dock)  # one bottom strip, not two
         self.report_dock.hide()
+        self.timeline.dock.raise_()
 
     def _build_status_bar(self) -> None:
         self.progress = QtWidgets.QProgressBar()
@@ -114,10 +134,16 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), self.ask_open_folder)
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addSeparator()
+        for action in (self.timeline.open_action, self.timeline.save_action, self.timeline.save_as_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         file_menu.addAction("&Export metrics CSV…", QtGui.QKeySequence("Ctrl+E"), self.metrics.ask_and_export)
+        self.export_pdf_action = file_menu.addAction("Export &PDF report…", QtGui.QKeySequence("Ctrl+P"),
+                                                     self.pdf_export.ask_and_start)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.timeline.dock.toggleViewAction())
         view_menu.addAction(self.report_dock.toggleViewAction())
         self._show_recent()
 
@@ -127,6 +153,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def ask_open_folder(self) -> None:
         self.open_paths(OpenDialog.ask_folder(self))
+
+    def open_case_file(self, path: str) -> bool:
+        """Open a case timeline file (``--case``, a drop) in the timeline pane."""
+        return self.timeline.open_case(str(path))
 
     def open_paths(self, paths: list[str]) -> None:
         """Load ``paths`` (files, folders, zips) in the background; cancels running work."""
@@ -163,10 +193,10 @@ class MainWindow(QtWidgets.QMainWindow):
         source = self._describe(getattr(self, "_loading", ["files"]))
         self.report.show_report(case.report, source)
         if case.report.errors or case.report.warnings:  # 'ignored' files alone do not pop it up
-            self.report_dock.show()
+            self._show_report()
         if not case.patients:
             self.show_message(f"Nothing reviewable in {source}: see the load report")
-            self.report_dock.show()
+            self._show_report()
             return
         current = self.session.case
         if current is not None and current.patients:
@@ -180,6 +210,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     case = captions.merge_cases(current, case)
             else:
                 case = captions.merge_cases(current, case)
+        self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
         self.session.set_case(case)
         n = len(case.links)
         self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review")
@@ -277,8 +308,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _report_error(self, text: str) -> None:
         self.report.add("error", "", text)
-        self.report_dock.show()
+        self._show_report()
         self.show_message(text)
+
+    def _show_report(self) -> None:
+        self.report_dock.show()
+        self.report_dock.raise_()  # tabbed with the timeline
+
+    def _show_constraint(self, result, dvh, composite: bool) -> None:
+        self.dvh_plot.show_constraint(result, dvh, composite)
+        self.show_message(f"{'Composite' if composite else 'Plan'} constraint {result.structure} "
+                          f"{result.limit_as_written}: {result.status.value}")
+
+    def _show_constraint_counts(self, _kind: str) -> None:
+        ev = self.constraints.evaluations.get("plan")
+        failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
+        self.tables.setTabText(1, "Constraints ✖" if failed else "Constraints")
 
     def _update_title(self) -> None:
         link = self.session.link
@@ -299,15 +344,23 @@ class MainWindow(QtWidgets.QMainWindow):
         if ev.type() == QtCore.QEvent.Type.Drop:
             paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
             ev.acceptProposedAction()
+            for path in [p for p in paths if TimelineView.is_case_file_path(p)][:1]:
+                self.open_case_file(path)
+            paths = [p for p in paths if not TimelineView.is_case_file_path(p)]
             if paths:
                 self.open_paths(paths)
-            else:
+            elif not any(u.isLocalFile() for u in ev.mimeData().urls()):
                 self.show_message("Only local files, folders and zip archives can be opened")
             return True
         ev.acceptProposedAction()
         return True
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if not self.timeline.close_ok():  # unsaved case timeline: the user chose to stay
+            ev.ignore()
+            return
         QtWidgets.QApplication.instance().removeEventFilter(self)
         self.runner.shutdown()
+        self.pdf_export.runner.shutdown()
+        self.constraints.shutdown()
         super().closeEvent(ev)
