@@ -93,8 +93,11 @@ def test_dose_shows_on_the_slice_and_the_readout_is_the_grids_dose(qtbot, window
     qtbot.wait(20)
     without = view.grab().toImage()
     dpr = with_dose.devicePixelRatio()
-    p = QtCore.QPoint(int((pixel.x() + 3) * dpr), int((pixel.y() + 3) * dpr))  # off the crosshair line
-    assert with_dose.pixelColor(p) != without.pixelColor(p)
+    # a few pixels beside the maximum, off the crosshair (one of them may lie on a contour line,
+    # drawn over the dose, depending on the view's size)
+    around = [QtCore.QPoint(int((pixel.x() + dx) * dpr), int((pixel.y() + dy) * dpr))
+              for dx in (3, 5, -4) for dy in (3, 5, -4)]
+    assert sum(with_dose.pixelColor(p) != without.pixelColor(p) for p in around) >= len(around) // 2
     corner = QtCore.QPoint(int(5 * dpr), int((view.height() - 30) * dpr))  # air, no dose
     assert with_dose.pixelColor(corner) == without.pixelColor(corner)
     w.slices.set_show_dose(True)
