@@ -19,8 +19,7 @@ def process_until(condition, timeout_s: float = 60.0) -> None:
 
 
 def idle(window) -> bool:
-    c = window.constraints
-    return not window.runner.busy and not c.runner.busy and not c._pending
+    return window.is_idle()
 
 
 def wait_all(window, timeout_s: float = 60.0) -> None:

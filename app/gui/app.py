@@ -109,7 +109,13 @@ def _screenshot(app, window, paths: list[str], target: str) -> int:
         window.runner.shutdown()
         app.quit()
 
-    window.work_done.connect(lambda: QtCore.QTimer.singleShot(300, save))
+    def save_when_idle():  # the constraint checks may still run after the DVHs are done
+        if window.is_idle() or state["saved"]:
+            QtCore.QTimer.singleShot(300, save)
+        else:
+            QtCore.QTimer.singleShot(100, save_when_idle)
+
+    window.work_done.connect(save_when_idle)
     QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, save)
     window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, False)
     window.show()

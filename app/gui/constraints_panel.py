@@ -281,5 +281,10 @@ class ConstraintsPanel(QtWidgets.QWidget):
         dvh = evaluation.dvhs.get(result.structure) if evaluation is not None else None
         self.result_chosen.emit(result, dvh, kind == COMPOSITE)
 
+    @property
+    def busy(self) -> bool:
+        """A check is running or queued."""
+        return self.runner.busy or bool(self._pending)
+
     def shutdown(self) -> None:
         self.runner.shutdown()

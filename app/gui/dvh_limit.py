@@ -7,7 +7,8 @@ max / min dose limit is a vertical line. Colour = the result's status.
 """
 from __future__ import annotations
 
-import numpy as np
+import html
+
 import pyqtgraph as pg
 from PySide6 import QtCore
 
@@ -22,11 +23,18 @@ class LimitOverlay:
         self.guides = pg.PlotDataItem(pen=pg.mkPen((235, 235, 235, 150), width=1, style=QtCore.Qt.PenStyle.DotLine))
         self.line_item = pg.InfiniteLine(angle=90, movable=False)
         self.curve_item = pg.PlotDataItem(antialias=True)
-        self.label = pg.TextItem(anchor=(0, 1), color=(240, 240, 240), fill=pg.mkBrush(22, 24, 28, 210))
-        for item in (self.curve_item, self.guides, self.point_item, self.line_item, self.label):
+        for item in (self.curve_item, self.guides, self.point_item, self.line_item):
             plot.addItem(item, ignoreBounds=item is not self.curve_item)
             item.setZValue(50)
             item.setVisible(False)
+        # the caption sits in the view box's own pixels (upper right, where cumulative DVHs are
+        # seldom drawn), not in data coordinates: it stays readable whatever the zoom
+        self.label = pg.TextItem(anchor=(1, 0), color=(240, 240, 240), fill=pg.mkBrush(22, 24, 28, 215),
+                                 border=pg.mkPen((120, 120, 120)))
+        self.label.setParentItem(plot.getViewBox())
+        self.label.setZValue(60)
+        self.label.setVisible(False)
+        plot.getViewBox().sigResized.connect(lambda *_: self._place_label())
 
     @property
     def items(self) -> list:
@@ -48,9 +56,10 @@ class LimitOverlay:
             text = f"{result.structure}: {result.limit_as_written.replace('<=', '≤').replace('>=', '≥')}"
         if curve_name:
             text += f"  ({curve_name})"
+        self.label.setHtml(f"<span style='color:rgb{rgb}'>■</span> {html.escape(text)}")
+        self._place_label()
         if point is None:
-            self.label.setText(text + " — no limit to draw")
-            self._place_label(None, None)
+            self.label.setHtml(html.escape(text + " — no limit to draw"))
             return
         if point.volume is None:
             self.line_item.setPen(pg.mkPen(rgb, width=2, style=QtCore.Qt.PenStyle.DashLine))
@@ -63,15 +72,12 @@ class LimitOverlay:
             self.guides.setData([0.0, point.dose, point.dose], [point.volume, point.volume, 0.0],
                                 connect="all")
             self.guides.setVisible(True)
-        self.label.setText(text)
-        self._place_label(point.dose, point.volume)
 
-    def _place_label(self, dose, volume) -> None:
-        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
-        x = dose if dose is not None and np.isfinite(dose) else x0
-        y = volume if volume is not None else y0 + 0.92 * (y1 - y0)
-        x = min(max(x, x0), x0 + 0.6 * (x1 - x0))  # keep the text inside the plot
-        self.label.setPos(x, min(y + 0.04 * (y1 - y0), y1))
+    def _place_label(self) -> None:
+        if self.result is None:
+            return
+        rect = self.plot.getViewBox().boundingRect()
+        self.label.setPos(rect.right() - 6, rect.top() + 0.22 * rect.height())
         self.label.setVisible(True)
 
     def clear(self) -> None:

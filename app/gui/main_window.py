@@ -90,8 +90,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.constraints = ConstraintsPanel(s, CaseFileMappingStore(self.timeline_view))
         self.tables = QtWidgets.QTabWidget()
         self.tables.setDocumentMode(True)
+        self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
         self.tables.addTab(self.metrics, "Metrics")
-        self.tables.addTab(self.constraints, "Constraints")
         self.constraints.evaluated.connect(self._show_constraint_counts)
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(self.dvh_plot)
@@ -302,6 +302,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def cancel(self) -> None:
         self.runner.cancel()
 
+    def is_idle(self) -> bool:
+        """Nothing loading, computing or checking (e.g. before a screenshot)."""
+        return not self.runner.busy and not self.constraints.busy
+
     # --- messages -----------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text)
@@ -318,12 +322,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_constraint(self, result, dvh, composite: bool) -> None:
         self.dvh_plot.show_constraint(result, dvh, composite)
         self.show_message(f"{'Composite' if composite else 'Plan'} constraint {result.structure} "
-                          f"{result.limit_as_written}: {result.status.value}")
+                          f"{result.limit_as_written.replace('<=', '≤').replace('>=', '≥')}: {result.status.value}")
 
     def _show_constraint_counts(self, _kind: str) -> None:
         ev = self.constraints.evaluations.get("plan")
         failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
-        self.tables.setTabText(1, "Constraints ✖" if failed else "Constraints")
+        self.tables.setTabText(self.tables.indexOf(self.constraints), "Constraints ✖" if failed else "Constraints")
 
     def _update_title(self) -> None:
         link = self.session.link

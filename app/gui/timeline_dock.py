@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .timeline_view import TimelineView
 
-DOCK_HEIGHT_PX = 250  # lanes + marker plot with readable labels at 1600 x 1000
+DOCK_HEIGHT_PX = 268  # lanes + marker plot with readable labels at 1600 x 1000
 
 
 class CaseTimelineDock(QtCore.QObject):
