@@ -5,7 +5,7 @@ Public API::
     discover(root) -> Discovery                      # patients by DICOM Patient ID, unusable inputs
     run_patient(job, options) -> PatientResult       # pure function of the input files (picklable)
     store_tabular.open_store(out) -> SqliteStore     # SQLite; .csv / .parquet exported at close
-    runners.run_serial / run_pool / run_dask         # yield PatientResults as they complete
+    runners.open_runner(kind, ...)                   # Serial/Pool/DaskRunner: .imap(fn, items) as completed
     batch.run_batch(root, out, ...) -> BatchSummary  # the whole run (what ``rtreview batch`` does)
 
 Tables and units: ``schema.py``.

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from .discover import FailedInput, discover
-from .job import DONE, JobOptions, load_protocols
+from .job import DONE, JobOptions, load_protocols, run_patient
 from .progress import BatchProgress, summary_lines
-from .runners import run_dask, run_pool, run_serial
+from .runners import lost, open_runner
 from .store_tabular import open_store
 
 
@@ -75,38 +75,36 @@ def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, prot
     summary = BatchSummary(out, runner)
     store = open_store(out)
     try:
-        found = discover(root)
-        summary.failed_inputs = list(found.failed_inputs)
-        store.write_failed_inputs(found.failed_inputs)
-        already = set() if recompute else store.done_patients()
-        todo = [job for job in found.jobs if job.patient_id not in already]
-        summary.skipped = [job.patient_id for job in found.jobs if job.patient_id in already]
-        run_id = store.start_run(root, runner, n_workers, protocol, bin_width_gy, recompute, version)
-        progress = BatchProgress(len(todo), stream, tty)
-        progress.skipped(summary.skipped)
-        if runner == "dask":
-            results = run_dask(todo, options, scheduler)
-        elif runner == "pool":
-            results = run_pool(todo, options, min(n_workers, max(1, len(todo))))
-        else:
-            results = run_serial(todo, options)
-        try:
-            for result in results:
-                store.write_patient(result, run_id)
-                progress.finished(result)
-                summary.plans += result.n_plans
-                if result.status == DONE:
-                    summary.done.append(result.patient_id)
-                else:
-                    summary.failed[result.patient_id] = result.reason
-        except KeyboardInterrupt:
-            summary.interrupted = True
-        finally:
-            results.close()  # cancels what has not started
-            progress.close()
-            summary.elapsed_s = time.monotonic() - t0
-            store.finish_run(run_id, len(summary.done), len(summary.skipped),
-                             len(summary.failed) + len(summary.failed_inputs))
+        with open_runner(runner, n_workers, scheduler) as engine:
+            found = discover(root, imap=engine.imap)  # header scans run on the workers too
+            summary.failed_inputs = list(found.failed_inputs)
+            store.write_failed_inputs(found.failed_inputs)
+            already = set() if recompute else store.done_patients()
+            todo = [job for job in found.jobs if job.patient_id not in already]
+            summary.skipped = [job.patient_id for job in found.jobs if job.patient_id in already]
+            run_id = store.start_run(root, runner, n_workers, protocol, bin_width_gy, recompute, version)
+            progress = BatchProgress(len(todo), stream, tty)
+            progress.skipped(summary.skipped)
+            results = engine.imap(run_patient, todo, options=options)
+            try:
+                for job, result, error in results:
+                    if error is not None:
+                        result = lost(job, error, f"{engine.name} worker failed")
+                    store.write_patient(result, run_id)
+                    progress.finished(result)
+                    summary.plans += result.n_plans
+                    if result.status == DONE:
+                        summary.done.append(result.patient_id)
+                    else:
+                        summary.failed[result.patient_id] = result.reason
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            finally:
+                results.close()  # cancels what has not started
+                progress.close()
+                summary.elapsed_s = time.monotonic() - t0
+                store.finish_run(run_id, len(summary.done), len(summary.skipped),
+                                 len(summary.failed) + len(summary.failed_inputs))
     finally:
         store.close()
     return summary

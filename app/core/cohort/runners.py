@@ -1,9 +1,11 @@
-"""Where patient jobs run: in this process, in a local process pool, or on a Dask cluster.
+"""Where the work runs: in this process, in a local process pool, or on a Dask cluster.
 
-Each runner takes the jobs and the JobOptions and yields one PatientResult per job as the jobs
-complete (in completion order). A job that could not run at all (its worker process died, the
-cluster lost it) comes back as a failed result with the reason; the others go on. Stopping
-the iteration (an exception, Ctrl-C) cancels the jobs not yet started.
+A runner is a context manager with ``imap(fn, items, **kwargs)``, which yields
+``(item, fn(item, **kwargs), error)`` for every item as the calls complete (in completion
+order); ``error`` is the exception when a call could not return (its worker process died, the
+cluster lost it), and the others go on. Closing the iterator early (an exception, Ctrl-C)
+cancels the calls not yet started. ``run_batch`` uses one runner for both the header scans
+(``discover``) and the patient jobs (``run_patient``).
 
 Distribution beyond one machine is Dask distributed's (``Client(address).map`` +
 ``as_completed``): we do not schedule, retry or move data ourselves. Workers must be able to
@@ -16,20 +18,17 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .discover import PatientJob
-from .job import JobOptions, PatientResult, run_patient
+from .job import PatientResult
 
 # One BLAS / OpenMP thread per process: parallelism is across patients, and the DVH engine's
 # large np.dot sums round differently with different BLAS thread counts, so every runner uses
 # one thread to give bit-identical tables (Dask's nanny sets the same variables in its workers).
 SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-
-def pin_blas_threads() -> None:
-    """Set SINGLE_THREAD_ENV in this process: effective only before numpy is first imported."""
-    os.environ.update(SINGLE_THREAD_ENV)
+Completed = Iterator[tuple[object, object, BaseException | None]]
 
 
 @contextlib.contextmanager
@@ -54,31 +53,18 @@ def lost(job: PatientJob, exc: BaseException, where: str) -> PatientResult:
     return result
 
 
-def run_serial(jobs: Iterable[PatientJob], options: JobOptions) -> Iterator[PatientResult]:
-    """One job after another in this process (BLAS threads as this process has them: see
+class SerialRunner(contextlib.AbstractContextManager):
+    """One call after another in this process (BLAS threads as this process has them: see
     SINGLE_THREAD_ENV; ``rtreview batch`` pins them before numpy is imported)."""
-    for job in jobs:
-        yield run_patient(job, options)
 
+    name, workers = "serial", 1
 
-def run_pool(jobs: Iterable[PatientJob], options: JobOptions, workers: int) -> Iterator[PatientResult]:
-    """A local pool of ``workers`` processes (started with 'spawn': no state shared with this one,
-    one BLAS thread each)."""
-    jobs = list(jobs)
-    if not jobs:
-        return
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_sigint)
-    try:
-        with _child_env(SINGLE_THREAD_ENV):  # the pool starts its processes as jobs are submitted
-            futures = {pool.submit(run_patient, job, options): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # the worker process died (e.g. out of memory)
-                yield lost(futures[future], exc, "worker process failed")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    def imap(self, fn: Callable, items: Iterable, **kwargs) -> Completed:
+        for item in items:
+            yield item, fn(item, **kwargs), None
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 def _ignore_sigint() -> None:
@@ -86,39 +72,83 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class PoolRunner(contextlib.AbstractContextManager):
+    """A local pool of ``workers`` processes (started with 'spawn': no state shared with this
+    one; one BLAS thread each), kept for every ``imap`` until the runner is closed."""
+
+    name = "pool"
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_ignore_sigint)
+
+    def imap(self, fn: Callable, items: Iterable, **kwargs) -> Completed:
+        with _child_env(SINGLE_THREAD_ENV):  # the pool starts its processes as calls are submitted
+            futures = {self.pool.submit(fn, item, **kwargs): item for item in items}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result(), None
+                except Exception as exc:  # the worker process died (e.g. out of memory)
+                    yield futures[future], None, exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class SchedulerError(Exception):
     """The Dask scheduler cannot be reached (or dask.distributed is not installed)."""
 
 
-def run_dask(jobs: Iterable[PatientJob], options: JobOptions, address: str,
-             timeout_s: float | None = None) -> Iterator[PatientResult]:
-    """Submit every job to the Dask scheduler at ``address`` and yield results as they complete.
+class DaskRunner(contextlib.AbstractContextManager):
+    """Calls submitted to the Dask scheduler at ``address`` (``Client.map`` + ``as_completed``).
 
     ``timeout_s``: how long to try to connect (None: Dask's ``distributed.comm.timeouts.connect``,
     30 s unless configured, e.g. ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s``)."""
-    try:
-        from dask.distributed import Client, as_completed as dask_completed
-    except ImportError as exc:
-        raise SchedulerError("install dask[distributed] for --scheduler (pip install 'rtreview[cohort]')") from exc
-    jobs = list(jobs)
-    try:
-        client = Client(address, **({} if timeout_s is None else {"timeout": timeout_s}))
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
-    futures = []
-    try:
-        if not jobs:
+
+    name, workers = "dask", 0
+
+    def __init__(self, address: str, timeout_s: float | None = None):
+        try:
+            from dask.distributed import Client
+        except ImportError as exc:
+            raise SchedulerError("install dask[distributed] for --scheduler (pip install 'rtreview[cohort]')") from exc
+        try:
+            self.client = Client(address, **({} if timeout_s is None else {"timeout": timeout_s}))
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
+
+    def imap(self, fn: Callable, items: Iterable, **kwargs) -> Completed:
+        from dask.distributed import as_completed as dask_completed
+
+        items = list(items)
+        if not items:
             return
         # pure=False: every run computes again (results are not shared across runs by key).
-        futures = client.map(run_patient, jobs, options=options, pure=False)
-        by_key = {f.key: job for f, job in zip(futures, jobs)}
-        for future in dask_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # lost worker, unpicklable result, ...
-                yield lost(by_key[future.key], exc, "Dask task failed")
-            future.release()  # free the result on the cluster once stored
-    finally:
-        if futures:
-            client.cancel(futures)
-        client.close()
+        futures = self.client.map(fn, items, pure=False, **kwargs)
+        by_key = {f.key: item for f, item in zip(futures, items)}
+        try:
+            for future in dask_completed(futures):
+                try:
+                    yield by_key[future.key], future.result(), None
+                except Exception as exc:  # lost worker, unpicklable result, ...
+                    yield by_key[future.key], None, exc
+                future.release()  # free the result on the cluster once handed over
+        finally:
+            self.client.cancel(futures)
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+
+
+def open_runner(kind: str, workers: int = 1, scheduler: str | None = None):
+    """A runner: 'serial', 'pool' (``workers`` processes) or 'dask' (the scheduler at ``scheduler``)."""
+    if kind == "dask":
+        return DaskRunner(scheduler)
+    if kind == "pool":
+        return PoolRunner(workers)
+    return SerialRunner()
