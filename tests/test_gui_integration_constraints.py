@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from app.core.constraints import (Status, check_composite, check_plan, protocol_from_dict, shipped_protocols,
                                   suggest_for_link)
@@ -124,3 +124,73 @@ def test_an_unmatched_structure_is_mapped_by_hand_and_saved_with_the_case(window
     wait_all(w)
     assert [r.status for r in c.plan_table.results] == [Status.NOT_EVALUABLE]
     assert "structure_mappings" not in view.case().raw
+
+
+def _cord_protocol(fractions=5):
+    return protocol_from_dict({
+        "format": "rtreview-protocol", "format_version": 1, "name": "Cord only",
+        "fractionation": {"prescription_gy": 20, "fractions": fractions},
+        "structures": [{"name": "PTV", "aliases": ["PTV*"], "alpha_beta_gy": 10, "target": True, "constraints": [
+            {"metric": "Dmax", "comparator": "<=", "limit": 60, "dose_basis": "physical",
+             "level": "mandatory", "source": "test"}]}]})
+
+
+def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
+    """A stand-in check that blocks: the panel stays responsive, shows busy + Cancel, Cancel stops it."""
+    import threading
+
+    from app.gui.constraints_panel import ConstraintsPanel
+    from app.gui.session import ReviewSession
+    from synthetic_case import make_case
+
+    threads, release = [], threading.Event()
+
+    def slow_check(link, protocol, manual, progress, cancel):
+        threads.append(threading.current_thread())
+        while not cancel() and not release.wait(0.01):
+            pass
+        raise RuntimeError("CheckCancelled")
+
+    session = ReviewSession()
+    panel = ConstraintsPanel(session, check_plan_fn=slow_check, check_composite_fn=slow_check,
+                             protocols=[_cord_protocol()])
+    qtbot.addWidget(panel)
+    panel.show()
+    session.set_case(make_case())
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert threads[0] is not threading.main_thread()
+    assert panel.busy and panel.cancel_button.isVisible() and panel.busy_bar.isVisible()
+    assert "Checking" in panel.plan_tab.notes.text()
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.wait(100)
+    assert len(ticks) >= 3  # the event loop keeps running while the check works
+    panel.cancel_button.click()
+    assert not panel.busy and not panel.cancel_button.isVisible() and "cancelled" in panel.summary.text()
+    panel.shutdown()
+
+
+def test_degenerate_inputs_never_raise(qtbot):
+    from app.gui.constraints_panel import ConstraintsPanel
+    from app.gui.session import ReviewSession
+    from synthetic_case import make_case
+
+    def failing(*args):
+        raise ValueError("no dose grid in this plan")
+
+    session = ReviewSession()
+    panel = ConstraintsPanel(session, check_plan_fn=failing, check_composite_fn=failing, protocols=[])
+    qtbot.addWidget(panel)
+    panel.refresh()  # nothing loaded
+    assert panel.plan_table.rowCount() == 0
+    session.set_case(make_case())  # no protocol fits and none to choose
+    assert "No shipped protocol fits" in panel.plan_tab.notes.text()
+    panel.set_protocols([_cord_protocol()])
+    panel.set_protocol("Cord only")
+    qtbot.waitUntil(lambda: not panel.busy, timeout=5000)
+    assert "failed: ValueError: no dose grid" in panel.plan_tab.notes.text()
+    session.set_case(None)
+    assert panel.plan_table.rowCount() == 0 and panel.composite_table.rowCount() == 0
+    panel.shutdown()

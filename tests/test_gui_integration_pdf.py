@@ -36,7 +36,10 @@ def test_the_menu_action_exists_and_triggers_the_controller(qtbot, window, tmp_p
     action.trigger()  # the dialog is "cancelled": nothing starts
     assert asked == [(["PLAN A", "PLAN B"], ["PLAN A"])] and not w.pdf_export.busy
 
+    seen_options = []
+
     def fake_export(case, options, progress, cancel):
+        seen_options.append(options)
         progress(1, 1, "done")
         with open(options.path, "wb") as f:
             f.write(b"%PDF-fake")
@@ -49,6 +52,7 @@ def test_the_menu_action_exists_and_triggers_the_controller(qtbot, window, tmp_p
     with qtbot.waitSignal(w.pdf_export.exported, timeout=10000):
         action.trigger()
     assert target.read_bytes() == b"%PDF-fake"
+    assert seen_options[-1].case_file is None  # no case timeline file shown for the synthetic case
     assert "PDF report written to" in w.statusBar().currentMessage()
 
 

@@ -79,6 +79,18 @@ def test_the_marker_lane_plots_the_files_values(window):
     assert view.markers_plot.isVisible()
 
 
+def test_the_pdf_export_gets_the_case_file_on_show(window, monkeypatch):
+    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+
+    started = []
+    monkeypatch.setattr(ExportPdfDialog, "ask", classmethod(
+        lambda cls, parent, labels, path, selected=None: ExportPdfOptions("/nonexistent/x.pdf", labels)))
+    monkeypatch.setattr(window.pdf_export, "start", lambda case, options: started.append(options))
+    window.export_pdf_action.trigger()
+    assert started[0].case_file == str(bundled_example_path())
+    assert started[0].plan_labels == ["LIVER", "L ILIUM"]
+
+
 def test_dropping_a_case_file_opens_it_in_the_timeline_not_the_loader(qtbot, window, tmp_path):
     w = window
     copy = tmp_path / "patient.case.json"

@@ -16,6 +16,7 @@ class ExportPdfOptions:
     plan_labels: list[str]
     deidentify: bool = False
     page_size: str = "A4"
+    case_file: str | None = None  # the case timeline shown in the window (else found beside the DICOM)
 
 
 class ExportPdfDialog(QtWidgets.QDialog):

@@ -21,7 +21,8 @@ def _default_export(case, options: ExportPdfOptions, progress, cancel):
 
     paths = sorted({os.path.dirname(link.dose.path) or "." for link in case.links})  # for the case timeline
     return export(paths, options.path, plan_labels=options.plan_labels, deidentify=options.deidentify,
-                  page_size=options.page_size, progress=progress, cancel=cancel, case=case)
+                  page_size=options.page_size, progress=progress, cancel=cancel, case=case,
+                  case_file=options.case_file)
 
 
 class PdfExportController(QtCore.QObject):
@@ -56,7 +57,16 @@ class PdfExportController(QtCore.QObject):
         default = os.path.join(os.path.expanduser("~"), f"DVH report {current or labels[0]}.pdf")
         options = ExportPdfDialog.ask(self.window, labels, default, [current] if current else None)
         if options is not None:
+            if options.case_file is None:
+                options.case_file = self._shown_case_file()
             self.start(case, options)
+
+    def _shown_case_file(self) -> str | None:
+        """The case timeline file the window shows, as saved (a file opened by hand or with
+        --case; unsaved edits are not in the report)."""
+        view = getattr(self.window, "timeline_view", None)
+        path = view.case_path() if view is not None else None
+        return str(path) if path is not None and path.is_file() else None
 
     def start(self, case, options: ExportPdfOptions) -> None:
         fn = self.export_fn
