@@ -150,3 +150,16 @@ def test_degenerate_contours():
     b = compute_dvh(Roi(number=4, name="b", planes={0.0: [closed], 2.0: [closed]}), dose)
     assert a.volume_cc == pytest.approx(b.volume_cc, rel=1e-9)
     assert a.volume_cc == pytest.approx(100.0 * 4.0 / 1000, rel=1e-6)
+
+
+def test_bin_width_is_bounded():
+    from app.core.dvh import histogram
+    assert histogram.choose_bin_width(70.0) == 0.01 and histogram.choose_bin_width(5.0) == 0.005
+    assert histogram.choose_bin_width(70.0, 0.1) == 0.1
+    assert histogram.choose_bin_width(999.0) == 0.01  # 99,900 bins: still within the bound
+    for max_gy, requested in ((2_000.0, None), (20_000.0, None), (9.35e6, 0.001), (1e9, None)):
+        width = histogram.choose_bin_width(max_gy, requested)
+        assert max_gy / width + 2 <= histogram.MAX_BINS
+        assert histogram.widened_note(max_gy, requested, width)
+        assert width / 10 ** math.floor(math.log10(width) + 1e-9) in (1.0, 2.0, 5.0)
+    assert histogram.widened_note(70.0, None, 0.01) is None

@@ -151,6 +151,9 @@ def _make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, opt
         notes.append(f"{uncovered_cc:.3f} cc ({share:.1f}%) of the structure lies outside the dose grid; "
                      "the DVH and its statistics describe the covered part only")
     width = histogram.choose_bin_width(max_gy if np.isfinite(max_gy) else 0.0, options.bin_width_gy)
+    widened = histogram.widened_note(max_gy, options.bin_width_gy, width)
+    if widened:
+        notes.append(widened)
     diff = histogram.differential(doses, volumes_cc, width)
     cum = histogram.cumulative(diff)
     keep = options.keep_samples
