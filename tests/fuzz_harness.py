@@ -41,6 +41,10 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.tag import Tag
 
+# Imported once here, so forked children run the code the run started with.
+from app.core.dicom.loader import load
+from app.core.dvh import DvhOptions, compute_dvh, skip_reason
+
 BAD_OUTCOMES = ("load_exception", "dvh_exception", "invalid", "timeout", "crash")
 
 # keyword -> VR of the attributes whose absurd values we try (present ones are replaced,
@@ -187,9 +191,6 @@ def ds_vr(element) -> str:
 
 def check_case(path: Path, context) -> tuple[str, str]:
     """Load ``path`` and compute DVHs (against the context's dose / structure set too)."""
-    from app.core.dicom.loader import load
-    from app.core.dvh import DvhOptions, compute_dvh, skip_reason
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -387,8 +388,6 @@ def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic
 
 def default_context(synthetic_dir: Path) -> dict:
     """A valid dose and structure set to pair with mutated ones (loaded once, inherited by fork)."""
-    from app.core.dicom.loader import load
-
     case = load(synthetic_dir)
     patient = case.patients[0]
     return {"doses": list(patient.doses), "structure_sets": list(patient.structure_sets)}
