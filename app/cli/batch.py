@@ -23,7 +23,6 @@ import warnings
 # One BLAS thread per process, set before numpy is imported (importing app.core does): the same
 # numbers whichever runner. Equal to app.core.cohort.runners.SINGLE_THREAD_ENV (a test checks).
 BLAS_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-os.environ.update(BLAS_ENV)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "rtreview batch"
@@ -46,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if "numpy" not in sys.modules:  # only where it takes effect (not when called in a process using numpy)
+        os.environ.update(BLAS_ENV)
     from app import __version__
     from app.core.cohort.batch import run_batch
     from app.core.cohort.runners import SchedulerError
