@@ -11,7 +11,7 @@ import dicom_builders as b
 from app.core.dicom import limits
 from app.core.dicom.loader import load
 from app.core.dicom.rtplan import read_plan
-from fuzz_harness import _raw
+from fuzz_mutate import _raw
 
 
 def _only_error(case) -> str:

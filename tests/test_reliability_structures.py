@@ -106,7 +106,7 @@ def test_structure_set_referencing_a_missing_ct(tmp_path):
 
 
 def test_damaged_roi_items_skipped_one_by_one(tmp_path):
-    from fuzz_harness import _raw
+    from fuzz_mutate import _raw
     rois = [{"number": k, "name": f"R{k}", "contours": [("CLOSED_PLANAR", _square(0.0, 2.0 + k))]} for k in (1, 2, 3)]
     ds = b.rtstruct(rois)
     _raw(ds.StructureSetROISequence[0], 0x30060022, "IS", b"abc")  # ROINumber not a number
