@@ -1,4 +1,4 @@
-"""Trilinear interpolation of a DoseGrid: at scattered points, and per frame on a cell grid.
+"""Trilinear interpolation of a DoseGrid: at scattered points (mm), and fast at many points of a cell grid.
 
 A point is *covered* when it lies within the grid's voxel-centre hull along every axis (with
 a 1e-4 mm tolerance; along an axis of a single frame/row/column: within ``single_tolerance_mm``).
@@ -65,26 +65,86 @@ def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tup
     return np.where(inside, value, np.nan), inside
 
 
-def bilinear_frames(dose, grid: CellGrid, first_frame: int, last_frame: int) -> tuple[np.ndarray, np.ndarray]:
-    """In-plane bilinear dose at the cell centres of ``grid`` on frames first..last (inclusive).
-
-    Returns ``(values (n_frames, ny, nx) float32, inside_xy (ny, nx) bool)``. Separable: one
-    interpolation along x, one along y, on the frames' sub-block only.
-    """
-    tol = _single_tolerance(dose)
-    ix0, ix1, fx, inx = axis_weights(dose.x_mm, grid.x_centres_mm, tol)
-    iy0, iy1, fy, iny = axis_weights(dose.y_mm, grid.y_centres_mm, tol)
-    # Only the columns and rows the cells need, then two gathers per axis.
-    x_lo, x_hi = int(ix0.min()), int(ix1.max()) + 1
-    y_lo, y_hi = int(iy0.min()), int(iy1.max()) + 1
-    block = dose.dose_gy[first_frame:last_frame + 1, y_lo:y_hi, x_lo:x_hi]
-    ix0, ix1, iy0, iy1 = ix0 - x_lo, ix1 - x_lo, iy0 - y_lo, iy1 - y_lo
-    fy32, fx32 = fy.astype(np.float32), fx.astype(np.float32)
-    rows = block[:, iy0, :] * (1.0 - fy32)[None, :, None] + block[:, iy1, :] * fy32[None, :, None]
-    values = rows[:, :, ix0] * (1.0 - fx32) + rows[:, :, ix1] * fx32
-    return values, iny[:, None] & inx[None, :]
-
-
 def frame_weights(dose, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``axis_weights`` along the dose grid's frames (z)."""
     return axis_weights(dose.z_mm, z_mm, _single_tolerance(dose))
+
+
+class FrameBlock:
+    """The dose nodes that points of a cell grid need on frames ``first..last``: trilinear dose at
+    many points given in cell units of ``grid`` (u = (x - x0) / hx, v likewise), float32.
+
+    The true trilinear value, so a dose never leaves the range of the 8 nodes around its point.
+    Falls back to ``trilinear`` for non-uniform x / y axes and single-row / single-column grids.
+    """
+
+    def __init__(self, dose, grid: CellGrid, first_frame: int, last_frame: int):
+        self.dose, self.grid, self.f0 = dose, grid, first_frame
+        self.n_frames = last_frame - first_frame + 1
+        x, y = dose.x_mm, dose.y_mm
+        self.fast = x.size > 1 and y.size > 1 and _uniform(x) and _uniform(y)
+        if self.fast:
+            self.dx = (x[-1] - x[0]) / (x.size - 1)
+            self.dy = (y[-1] - y[0]) / (y.size - 1)
+            x_lo, x_hi = self._span((grid.x0 - x[0]) / self.dx, grid.nx * grid.hx / self.dx, x.size)
+            y_lo, y_hi = self._span((grid.y0 - y[0]) / self.dy, grid.ny * grid.hy / self.dy, y.size)
+            self.x_lo, self.y_lo = x_lo, y_lo
+            self.block = np.ascontiguousarray(dose.dose_gy[first_frame:last_frame + 1, y_lo:y_hi + 1, x_lo:x_hi + 1],
+                                              dtype=np.float32)
+        else:
+            self.block = dose.dose_gy[first_frame:last_frame + 1]
+
+    @staticmethod
+    def _span(start: float, length: float, n: int) -> tuple[int, int]:
+        lo = min(max(int(np.floor(start)), 0), n - 2)
+        hi = min(max(int(np.ceil(start + length)), lo + 1), n - 1)
+        return lo, hi
+
+    def z_variation_gy(self) -> float:
+        """Largest change of the dose between consecutive frames of the block (0 for one frame)."""
+        if self.n_frames < 2:
+            return 0.0
+        return float(np.max(np.abs(np.diff(self.block, axis=0))))
+
+    def at(self, u: np.ndarray, v: np.ndarray, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(dose float32, covered)`` at the points (u, v in cell units, z in mm); uncovered: 0."""
+        grid, dose = self.grid, self.dose
+        iz0, _, fz, inz = frame_weights(dose, z_mm)
+        if not self.fast:
+            d, inside = trilinear(dose, grid.x0 + u * grid.hx, grid.y0 + v * grid.hy, z_mm)
+            return np.where(inside, d, 0.0).astype(np.float32), inside
+        _, by, bx = self.block.shape
+        # Positions in dose-index units of the block.
+        px = u * np.float32(grid.hx / self.dx) + np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
+        py = v * np.float32(grid.hy / self.dy) + np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
+        tx = np.float32(TOLERANCE_MM / self.dx)
+        ty = np.float32(TOLERANCE_MM / self.dy)
+        nx_last, ny_last = dose.x_mm.size - 1 - self.x_lo, dose.y_mm.size - 1 - self.y_lo
+        inside = inz & (px >= -self.x_lo - tx) & (px <= nx_last + tx) & (py >= -self.y_lo - ty) & (py <= ny_last + ty)
+        ix = np.clip(px.astype(np.int32), 0, bx - 2)
+        iy = np.clip(py.astype(np.int32), 0, by - 2)
+        fx = np.clip(px - ix, np.float32(0.0), np.float32(1.0))
+        fy = np.clip(py - iy, np.float32(0.0), np.float32(1.0))
+        k = iy * np.int32(bx) + ix
+        if self.n_frames > 1:
+            k += np.clip(iz0 - self.f0, 0, self.n_frames - 2).astype(np.int32) * np.int32(by * bx)
+        flat = self.block.reshape(-1)
+
+        def plane(k):
+            low = flat.take(k)
+            low += (flat.take(k + 1) - low) * fx
+            high = flat.take(k + bx)
+            high += (flat.take(k + bx + 1) - high) * fx
+            low += (high - low) * fy
+            return low
+
+        d = plane(k)
+        if self.n_frames > 1:
+            d += (plane(k + by * bx) - d) * fz.astype(np.float32)
+        return d, inside
+
+
+def _uniform(axis: np.ndarray) -> bool:
+    gaps = np.diff(axis)
+    step = (axis[-1] - axis[0]) / (axis.size - 1)
+    return float(gaps.max() - gaps.min()) <= 1e-6 * max(abs(step), 1.0) and step > 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .interpolate import TOLERANCE_MM, bilinear_frames, frame_weights, trilinear
+from .interpolate import FrameBlock
 from .rasterize import CellGrid, coverage
 
 # R3 low-discrepancy sequence: n * (1/g, 1/g², 1/g³) mod 1, g the root of x⁴ = x + 1.
@@ -28,6 +28,8 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
 
     ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
+    Every sample's dose is the trilinear dose at its own position, so it lies within the range
+    of the 8 dose grid nodes around it (no extrapolation past a local maximum or minimum).
     """
     cells = grid.ny * grid.nx
     cov, parts = coverage(planes, grid, centroids=True, signs=signs)
@@ -36,15 +38,31 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
-    frames, inside_xy = bilinear_frames(dose, grid, f0, f1)
+    block = FrameBlock(dose, grid, f0, f1)
     m = counts.copy()
-    if frames.shape[0] < 2 or np.max(np.abs(np.diff(frames, axis=0))) < z_tolerance_gy:
+    if block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy:
         m[:] = 1
-    value, slope_x, slope_y = (a.reshape(-1) for a in _value_and_slopes(frames))
 
+    # Per occupied cell: where its samples spread (cell units). Full cells: over the whole cell;
+    # partially covered cells: around the covered part's centroid over a box with its variance.
     plane = occupied // cells
+    row, col = np.divmod(occupied - plane * cells, grid.nx)
+    u_c = col.astype(np.float32) + np.float32(0.5)
+    v_c = row.astype(np.float32) + np.float32(0.5)
+    s_u = s_v = None
+    if parts.index.size:
+        where = np.minimum(np.searchsorted(parts.index, occupied), parts.index.size - 1)
+        is_part = parts.index[where] == occupied
+        if is_part.any():
+            hit = where[is_part]
+            u_c[is_part] = col[is_part] + parts.cu[hit]
+            v_c[is_part] = row[is_part] + parts.cv[hit]
+            s_u = np.ones(occupied.size, np.float32)
+            s_v = np.ones(occupied.size, np.float32)
+            s_u[is_part] = parts.su[hit]
+            s_v[is_part] = parts.sv[hit]
     if np.all(m == 1):
-        flat, p = occupied, plane
+        flat, p, owner = occupied, plane, None
         sub = 0.0
     else:
         reps = m[plane]
@@ -52,58 +70,27 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
         sub = np.arange(owner.size) - np.repeat(np.cumsum(reps) - reps, reps)
         flat = occupied[owner]
         p = plane[owner]
-    c = flat - p * cells
+
+    def per_sample(a):
+        return a if owner is None else a.take(owner)
+
     du, dv, dz = _offsets(flat.size)
+    if s_u is None:
+        u = per_sample(u_c) + du
+        v = per_sample(v_c) + dv
+    else:
+        u = per_sample(u_c) + du * per_sample(s_u)
+        v = per_sample(v_c) + dv * per_sample(s_v)
     thick = ((hi - lo) / m)[p]
     z = lo[p] + (sub + dz) * thick
     weight = cov[flat] * (grid.hx * grid.hy) * thick
 
-    iz0, iz1, fz, inside = frame_weights(dose, z)
-    inside &= inside_xy.reshape(-1)[c]
-    k = (iz0 - f0) * cells + c
-    d = value.take(k) + slope_x.take(k) * du + slope_y.take(k) * dv
-    if frames.shape[0] > 1:
-        k = (iz1 - f0) * cells + c
-        d1 = value.take(k) + slope_x.take(k) * du + slope_y.take(k) * dv
-        d += (d1 - d) * fz.astype(np.float32)
-
-    # Boundary cells, and cells across the dose grid's edge: exact position, trilinear dose and
-    # coverage test per sample.
-    partial = np.flatnonzero((cov[flat] < FULL) | _across_grid_edge(dose, grid)[c])
-    if partial.size:
-        fp = flat[partial]
-        row, col = np.divmod(c[partial], grid.nx)
-        # Partially covered: spread around the covered part's centroid; full (cells across the
-        # grid edge): over the whole cell.
-        where = np.minimum(np.searchsorted(parts.index, fp), max(parts.index.size - 1, 0))
-        is_part = parts.index[where] == fp if parts.index.size else np.zeros(fp.size, bool)
-        cu = np.where(is_part, parts.cu[where], 0.5) if parts.index.size else np.full(fp.size, 0.5)
-        cv = np.where(is_part, parts.cv[where], 0.5) if parts.index.size else np.full(fp.size, 0.5)
-        su = np.where(is_part, parts.su[where], 1.0) if parts.index.size else np.ones(fp.size)
-        sv = np.where(is_part, parts.sv[where], 1.0) if parts.index.size else np.ones(fp.size)
-        px = grid.x0 + (col + cu + du[partial] * su) * grid.hx
-        py = grid.y0 + (row + cv + dv[partial] * sv) * grid.hy
-        d_p, in_p = trilinear(dose, px, py, z[partial])
-        d[partial] = np.where(in_p, d_p, 0.0)
-        inside[partial] = in_p
+    d, inside = block.at(u, v, z)
     np.maximum(d, 0.0, out=d)
     if inside.all():
         return d, weight.astype(np.float32), float(weight.sum()), 0.0
     covered = weight[inside]
     return d[inside], covered.astype(np.float32), float(covered.sum()), float(weight[~inside].sum())
-
-
-def _across_grid_edge(dose, grid: CellGrid) -> np.ndarray:
-    """Flat (ny * nx) mask of the cells through which the dose grid's outer voxel centres pass."""
-    def across(centres: np.ndarray, h: float, axis: np.ndarray) -> np.ndarray:
-        if axis.size < 2:
-            return np.zeros(centres.size, bool)
-        lo, hi = centres - 0.5 * h, centres + 0.5 * h
-        a0, a1 = axis[0] - TOLERANCE_MM, axis[-1] + TOLERANCE_MM
-        return ((lo < a0) & (hi > a0)) | ((lo < a1) & (hi > a1))
-    rows = across(grid.y_centres_mm, grid.hy, dose.y_mm)
-    cols = across(grid.x_centres_mm, grid.hx, dose.x_mm)
-    return (rows[:, None] | cols[None, :]).reshape(-1)
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)
@@ -120,14 +107,6 @@ def _offsets(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         table = grown.astype(np.float32)
         _OFFSETS = table
     return table[0, :n], table[1, :n], table[2, :n]
-
-
-def _value_and_slopes(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The dose at cell centres and its change per cell along x and y, (n_frames, ny, nx) float32."""
-    value = frames.astype(np.float32)
-    slope_x = np.gradient(value, axis=2) if value.shape[2] > 1 else np.zeros_like(value)
-    slope_y = np.gradient(value, axis=1) if value.shape[1] > 1 else np.zeros_like(value)
-    return value, slope_x, slope_y
 
 
 def _frame_range(z_axis: np.ndarray, z_lo: float, z_hi: float) -> tuple[int, int]:
