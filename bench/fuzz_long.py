@@ -1,6 +1,6 @@
 """Long fuzz run of the DICOM loader and DVH engine (the CI runs 250 cases: tests/test_fuzz.py).
 
-    .venv/bin/python bench/fuzz_long.py --cases 5000 --seed 7 [--timeout 30] [--out bench/out/fuzz.jsonl]
+    .venv/bin/python bench/fuzz_long.py --cases 5000 --seed 7 [--timeout 30] [--heavy] [--out bench/out/fuzz.jsonl]
 
 Mutates the sample (sample_dicom/), the reference files (../shared/reference_dicom), a
 synthetic case and a zip of it; loads each mutated file and computes DVHs in a forked child with a timeout
@@ -31,10 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case")
     parser.add_argument("--out", type=Path, help="write one JSON line per case here")
+    parser.add_argument("--heavy", action="store_true",
+                        help="also mutate the dicompyler example's RTSTRUCT and 10 MB RTDOSE (slow cases)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:
-        seeds, weights = fh.default_seeds(SAMPLE_DICOM, REFERENCE_DICOM, Path(tmp) / "syn")
+        seeds, weights = fh.default_seeds(SAMPLE_DICOM, REFERENCE_DICOM, Path(tmp) / "syn", heavy=args.heavy)
         context = fh.default_context(Path(tmp) / "syn")
         out = args.out.open("w") if args.out else None
         start = time.monotonic()

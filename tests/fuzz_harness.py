@@ -223,8 +223,10 @@ def fuzz(seeds: list[Seed], context, cases: int, seed: int, *, timeout_s: float 
     return run
 
 
-def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic_dir: Path) -> tuple[list[Seed], list[float]]:
-    """Seed files (with weights: small files more often, they mutate and load fast)."""
+def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic_dir: Path,
+                  heavy: bool = False) -> tuple[list[Seed], list[float]]:
+    """Seed files (with weights: small files more often, they mutate and load fast). ``heavy``
+    adds the dicompyler example's structure set and 10 MB dose (seconds per case)."""
     import dicom_builders as b
 
     counter = iter(range(1, 1 << 30))
@@ -253,7 +255,9 @@ def default_seeds(sample_dir: Path | None, reference_dir: Path | None, synthetic
         for rel, weight in [("pydicom-testdata/rtstruct.dcm", 2.0), ("pydicom-testdata/rtdose.dcm", 2.0),
                             ("pydicom-testdata/rtdose_1frame.dcm", 1.0), ("pydicom-testdata/rtdose_expb.dcm", 1.0),
                             ("pydicom-testdata/rtdose_rle.dcm", 1.0), ("pydicom-testdata/rtplan.dcm", 2.0),
-                            ("dicompyler-core-example/rtplan.dcm", 1.0), ("dicompyler-core-example/ct.0.dcm", 1.0)]:
+                            ("dicompyler-core-example/rtplan.dcm", 1.0), ("dicompyler-core-example/ct.0.dcm", 1.0),
+                            *([("dicompyler-core-example/rtss.dcm", 2.0), ("dicompyler-core-example/rtdose.dcm", 2.0)]
+                              if heavy else [])]:
             if (reference_dir / rel).is_file():
                 seeds.append(Seed("ref_" + rel.replace("/", "_"), (reference_dir / rel).read_bytes()))
                 weights.append(weight)
