@@ -121,3 +121,20 @@ def test_non_finite_contour_points_skipped(tmp_path):
     roi = load(b.save(ss, tmp_path / "rs.dcm")).patients[0].structure_sets[0].roi(1)
     assert sorted(roi.planes) == [2.0]
     assert any("not finite" in n for n in roi.notes)
+
+
+def test_ct_series_budget_checked_before_any_slice_is_decoded(tmp_path, monkeypatch):
+    from app.core.dicom import ct as ct_module
+    from app.core.dicom.ct import read_ct_series
+    slices = b.ct_series([0.0, 2.0, 4.0, 6.0])
+    for k, ds in enumerate(slices):
+        b.save(ds, tmp_path / f"ct{k}.dcm")
+    monkeypatch.setenv(limits.ENV_MAX_VOXELS, "200")
+    decoded = []
+    real = ct_module._read_slice
+    monkeypatch.setattr(ct_module, "_read_slice", lambda *a: decoded.append(a) or real(*a))
+    assert "CT series grid 4 x 8 x 8 = 256 voxels exceeds" in _only_error(load(tmp_path))
+    assert decoded == []  # the loader refused from the scanned headers
+    with pytest.raises(Exception, match="CT series grid 4 x 8 x 8"):
+        read_ct_series(slices)  # used directly: refused after the first slice, not after all
+    assert len(decoded) == 1

@@ -42,13 +42,17 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
     for source, name in zip(sources, names):
         try:
             z, name, hu, key, header = _read_slice(source, name)
-            x_sign, y_sign = key[6], key[7]
-            slices.append((z, name, store.add(hu[::y_sign, ::x_sign]), key, header))
-            del hu
         except DicomReadError as exc:
+            hu = None
             warnings.append(f"slice skipped: {exc}")
         except Exception as exc:  # malformed values pydicom could not convert
+            hu = None
             warnings.append(f"slice skipped: {name}: malformed data ({type(exc).__name__}: {exc})")
+        if hu is not None:
+            if store.buffer is None:  # the whole series would need this much: refuse before allocating
+                check_voxels((len(names), *hu.shape), name, "CT series")
+            slices.append((z, name, store.add(hu[::key[7], ::key[6]]), key, header))  # flipped: axes increase
+            del hu
         if step is not None:
             step(name)
     if not slices:

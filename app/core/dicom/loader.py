@@ -13,6 +13,7 @@ from pydicom.dataset import Dataset
 from .case import Case, Patient
 from .ct import read_ct_series
 from .errors import DicomReadError
+from .limits import check_voxels
 from .link import link_patient
 from .load_report import LoadReport
 from .rtdose import read_dose
@@ -132,6 +133,7 @@ def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, ti
             continue
         readers = [_lazy(member, archives) for member in members]
         try:
+            _check_series_budget(members)  # from the headers, before any slice is decoded
             ct = read_ct_series(readers, [m.path for m in members],
                                 step=lambda name: tick(f"reading {name}"))
         except DicomReadError as exc:
@@ -140,6 +142,15 @@ def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, ti
         for warning in ct.warnings:
             report.add(ct.paths[0] if ct.paths else members[0].path, f"CT series {uid}: {warning}", "warning")
         patient.cts.append(ct)
+
+
+def _check_series_budget(members: list[ScanEntry]) -> None:
+    try:
+        rows, cols = int(members[0].header.get("Rows", 0) or 0), int(members[0].header.get("Columns", 0) or 0)
+    except (TypeError, ValueError):
+        return  # the slice readers report the damaged header
+    if rows > 0 and cols > 0:
+        check_voxels((len(members), rows, cols), members[0].path, "CT series")
 
 
 def _lazy(entry: ScanEntry, archives: ArchiveCache) -> Callable[[], Dataset]:
