@@ -119,3 +119,21 @@ def test_damaged_roi_items_skipped_one_by_one(tmp_path):
     assert ss.notes == ["StructureSetROISequence item 1: ROINumber is damaged (ValueError); skipped"]
     warnings = [i.message for i in case.report.warnings]
     assert ss.notes[0] in warnings and any("ROI 3 'R3': contour 1" in w for w in warnings)
+
+
+def test_sparse_roi_uses_the_structure_sets_contour_spacing(tmp_path):
+    """A ROI contoured on two planes 30 mm apart (CT every 2 mm): with the structure set's
+    spacing each contour is a 2 mm slab; without it the engine can only use the 30 mm gap."""
+    rois = [{"number": 1, "name": "Dense", "contours": [("CLOSED_PLANAR", _square(z, 5.0)) for z in
+                                                          np.arange(0.0, 20.1, 2.0)]},
+            {"number": 2, "name": "Sparse", "contours": [("CLOSED_PLANAR", _square(z, 5.0)) for z in (2.0, 32.0)]}]
+    _, ss = _load_rois(tmp_path, rois)
+    assert ss.contour_spacing_mm == 2.0
+    dose = b.rtdose(np.ones((31, 12, 12)), origin=(-11.0, -11.0, -10.0), offsets=[2.0 * k for k in range(31)])
+    b.save(dose, tmp_path / "rd.dcm")
+    link = load(tmp_path).links[0]
+    options = DvhOptions(slice_thickness_mm=ss.contour_spacing_mm)
+    dvhs = compute_dvhs(link.structure_set, link.dose, options)
+    assert dvhs[2].volume_cc == pytest.approx(2 * 100 * 2.0 / 1000)  # two 10 x 10 mm contours, 2 mm each
+    assert dvhs[1].volume_cc == pytest.approx(11 * 100 * 2.0 / 1000)  # regular ROIs unchanged
+    assert compute_dvhs(link.structure_set, link.dose)[2].volume_cc == pytest.approx(2 * 100 * 30.0 / 1000)

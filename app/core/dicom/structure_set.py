@@ -60,6 +60,21 @@ class StructureSet:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def contour_spacing_mm(self) -> float | None:
+        """The structure set's contour spacing (mm): the median distance between neighbouring
+        contour planes over all ROIs (the CT slice spacing in practice), None without any pair.
+
+        Pass it to the DVH engine (``DvhOptions(slice_thickness_mm=...)``): a ROI contoured on
+        a few planes far apart, or on one plane, then gets slabs of the real spacing instead of
+        the distance between its own planes."""
+        steps = [np.diff(roi.plane_z_mm) for roi in self.rois if len(roi.planes) > 1]
+        if not steps:
+            return None
+        gaps = np.concatenate(steps)
+        gaps = gaps[gaps > 1e-6]
+        return float(np.median(gaps)) if gaps.size else None
+
+    @property
     def empty_rois(self) -> list[Roi]:
         """ROIs without closed-planar contours (kept, listed, no DVH)."""
         return [r for r in self.rois if r.is_empty]
