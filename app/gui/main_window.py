@@ -103,7 +103,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([280, 660, 660])
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
-        self.setDockOptions(self.dockOptions() | QtWidgets.QMainWindow.DockOption.VerticalTabs)
         self.report = LoadReportPanel()
         self.report_dock = QtWidgets.QDockWidget("Load report", self)
         self.report_dock.setObjectName("load_report")
