@@ -113,6 +113,15 @@ def test_file_menu_has_the_timeline_actions(window):
     assert not window.timeline_view.open_action.isVisible()  # the pane's own buttons give way to the menu
 
 
+def test_closing_with_an_unsaved_case_asks_first(window):
+    view = window.timeline_view
+    view.mark_modified()
+    questions = []
+    view._confirm = lambda text: questions.append(text) or False  # "stay"
+    window.close()
+    assert questions and "unsaved" in questions[0] and window.isVisible()
+
+
 def test_case_argument_reaches_the_window(monkeypatch, tmp_path):
     import app.gui.app as gui_app
     from app.cli import main as cli

@@ -81,8 +81,8 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
     window = MainWindow()
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
-    if case:
-        window.open_case_file(case)
+    if case and not window.open_case_file(case):
+        print(f"{APP_NAME}: cannot open the case file {case}: see the window's load report", file=sys.stderr)
     if screenshot:
         return _screenshot(app, window, paths, screenshot)
     window.show()
