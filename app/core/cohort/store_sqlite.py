@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 from datetime import datetime, timezone
+from typing import Iterator
 
 from .discover import FailedInput
 from .job import DONE, PatientResult
@@ -109,10 +110,13 @@ class SqliteStore:
                               [(f.path, "error", f.reason) for f in failed])
         self.conn.execute("COMMIT")
 
-    def rows(self, table: str) -> list[tuple]:
-        """Every row of ``table`` in a stable order (for exports and tests)."""
+    def iter_rows(self, table: str, batch: int = 20_000) -> Iterator[list[tuple]]:
+        """Every row of ``table`` in a stable order, in lists of up to ``batch`` rows (exports
+        stream them: a cohort's metrics table can exceed memory)."""
         cols = columns(table) if table in TABLES else tuple(n for n, _ in RUNS_COLUMNS)
-        return self.conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {', '.join(cols)}").fetchall()
+        cursor = self.conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {', '.join(cols)}")
+        while rows := cursor.fetchmany(batch):
+            yield rows
 
     def close(self) -> None:
         self.conn.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+from typing import Iterable
 
 from .schema import TABLES, columns
 from .store_sqlite import SqliteStore, StoreError
@@ -59,10 +60,9 @@ class TabularStore(SqliteStore):
         written = []
         for table in TABLES:
             path = table_path(self.out, table)
-            rows = self.rows(table)
             tmp = f"{path}.tmp-{os.getpid()}"
             try:
-                (write_csv if self.kind == "csv" else write_parquet)(tmp, table, rows)
+                (write_csv if self.kind == "csv" else write_parquet)(tmp, table, self.iter_rows(table))
                 os.replace(tmp, path)
             finally:
                 if os.path.exists(tmp):
@@ -77,22 +77,30 @@ class TabularStore(SqliteStore):
             super().close()
 
 
-def write_csv(path: str, table: str, rows: list[tuple]) -> None:
+def write_csv(path: str, table: str, batches: Iterable[list[tuple]]) -> None:
     """Header + rows; empty cells for NULL; floats as Python writes them (exact round trip)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns(table))
-        writer.writerows(("" if v is None else v for v in row) for row in rows)
+        for rows in batches:
+            writer.writerows(("" if v is None else v for v in row) for row in rows)
 
 
-def write_parquet(path: str, table: str, rows: list[tuple]) -> None:
+def write_parquet(path: str, table: str, batches: Iterable[list[tuple]]) -> None:
+    """One Parquet file, written a batch (row group) at a time; typed from schema.TABLES."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     cols = TABLES[table]
     schema = pa.schema([(name, getattr(pa, PARQUET_TYPES[sql])()) for name, sql in cols])
-    data = {name: [row[i] for row in rows] for i, (name, _) in enumerate(cols)}
-    pq.write_table(pa.table(data, schema=schema), path)
+    with pq.ParquetWriter(path, schema) as writer:
+        wrote = False
+        for rows in batches:
+            writer.write_table(pa.table({name: [row[i] for row in rows] for i, (name, _) in enumerate(cols)},
+                                        schema=schema))
+            wrote = True
+        if not wrote:  # an empty table still has its columns
+            writer.write_table(pa.table({name: [] for name, _ in cols}, schema=schema))
 
 
 def open_store(out: str | os.PathLike[str]) -> SqliteStore:
