@@ -194,3 +194,53 @@ def test_degenerate_inputs_never_raise(qtbot):
     session.set_case(None)
     assert panel.plan_table.rowCount() == 0 and panel.composite_table.rowCount() == 0
     panel.shutdown()
+
+
+def test_limit_points_follow_the_plot_units():
+    from app.core.constraints import ConstraintResult
+    from app.core.viewing.dvh_curves import CurveSettings, DoseUnit, VolumeUnit
+
+    d95 = ConstraintResult("PTV", "D95%", "mandatory", "s", 10.0, ">=", Status.PASS, unit="Gy", limit=47.5,
+                           limit_gy=47.5, limit_eqd2_gy=47.1)
+    cc = CurveSettings(volume_unit=VolumeUnit.CC)
+    assert constraint_rows.limit_point(d95, cc, 50.0, 25, 200.0) == constraint_rows.LimitPoint(47.5, 190.0, False)
+    pct_rx = CurveSettings(dose_unit=DoseUnit.PCT_RX, volume_unit=VolumeUnit.PCT)
+    assert constraint_rows.limit_point(d95, pct_rx, 50.0, 25, 200.0) == constraint_rows.LimitPoint(95.0, 95.0, False)
+    eqd2 = constraint_rows.limit_point(d95, CurveSettings(dose_unit=DoseUnit.EQD2, volume_unit=VolumeUnit.PCT),
+                                       50.0, 25, 200.0)
+    assert eqd2.dose == pytest.approx(47.5 * (1.9 + 10) / 12)
+    v20 = ConstraintResult("Liver", "V20Gy_cc", "optimal", "s", 3.0, "<=", Status.FAIL, unit="cc", limit=700.0,
+                           threshold_gy=20.0)
+    p = constraint_rows.limit_point(v20, CurveSettings(volume_unit=VolumeUnit.PCT), 50.0, 25, 1400.0)
+    assert p == constraint_rows.LimitPoint(20.0, 50.0, True)
+    mean = ConstraintResult("Liver", "Dmean", "mandatory", "s", 3.0, "<=", Status.MARGINAL, unit="Gy EQD2",
+                            limit=30.0, limit_eqd2_gy=30.0)
+    assert constraint_rows.limit_point(mean, cc, None, None, None, dose_is_eqd2=True).volume is None
+    assert "✖ FAIL" == constraint_rows.cells(v20)[7] and constraint_rows.summary([v20, d95]) == "1 pass · 1 FAIL"
+
+
+def test_a_failing_plan_marks_the_constraints_tab(qtbot, tmp_path):
+    from app.core.constraints import ConstraintResult, Evaluation
+    from app.gui.main_window import MainWindow
+    from gui_helpers import wait_idle
+    from synthetic_case import make_case
+
+    def failing_check(link, protocol, manual, progress, cancel):
+        return Evaluation(protocol.name, [ConstraintResult("PTV", "Dmax", "mandatory", "test", 10.0, "<=",
+                                                           Status.FAIL, unit="Gy", value_gy=70.0, limit=60.0,
+                                                           limit_gy=60.0)], plan_label=link.label)
+
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.constraints.check_plan_fn = w.constraints.check_composite_fn = failing_check
+    w.constraints.set_protocols([_cord_protocol()])
+    w.session.set_case(make_case())
+    w.constraints.set_protocol("Cord only")
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(lambda: not w.constraints.busy, timeout=5000)
+    assert w.tables.tabText(w.tables.indexOf(w.constraints)) == "Constraints ✖"
+    assert w.constraints.summary.text().strip() == "1 FAIL"
+    assert w.constraints.plan_table.status_cell(0).text() == "✖ FAIL"
+    w.runner.shutdown()
+    w.constraints.shutdown()
