@@ -50,6 +50,12 @@ def _single_tolerance(dose) -> float:
 
 def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dose (Gy, float64) at points and their covered mask; uncovered points get NaN."""
+    value, inside = _trilinear(dose, x_mm, y_mm, z_mm)
+    return np.where(inside, value, np.nan), inside
+
+
+def _trilinear(dose, x_mm, y_mm, z_mm) -> tuple[np.ndarray, np.ndarray]:
+    """Trilinear dose with the weights clamped at the grid's edges, and the covered mask."""
     tol = _single_tolerance(dose)
     ix0, ix1, fx, inx = axis_weights(dose.x_mm, x_mm, tol)
     iy0, iy1, fy, iny = axis_weights(dose.y_mm, y_mm, tol)
@@ -61,8 +67,7 @@ def trilinear(dose, x_mm: np.ndarray, y_mm: np.ndarray, z_mm: np.ndarray) -> tup
         for iy, wy in ((iy0, 1.0 - fy), (iy1, fy)):
             row = (iz * ny + iy) * nx
             value += (wz * wy) * ((1.0 - fx) * flat.take(row + ix0) + fx * flat.take(row + ix1))
-    inside = inx & iny & inz
-    return np.where(inside, value, np.nan), inside
+    return value, inx & iny & inz
 
 
 def frame_weights(dose, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -91,6 +96,9 @@ class FrameBlock:
             self.x_lo, self.y_lo = x_lo, y_lo
             self.block = np.ascontiguousarray(dose.dose_gy[first_frame:last_frame + 1, y_lo:y_hi + 1, x_lo:x_hi + 1],
                                               dtype=np.float32)
+            frames = dose.z_mm[first_frame:last_frame + 1]
+            # Uniform frames of the block: positions by arithmetic (else binary search).
+            self.z_step = float(frames[1] - frames[0]) if frames.size > 1 and _uniform(frames) else 0.0
         else:
             self.block = dose.dose_gy[first_frame:last_frame + 1]
 
@@ -106,28 +114,31 @@ class FrameBlock:
             return 0.0
         return float(np.max(np.abs(np.diff(self.block, axis=0))))
 
-    def at(self, u: np.ndarray, v: np.ndarray, z_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(dose float32, covered)`` at the points (u, v in cell units, z in mm); uncovered: 0."""
+    def at(self, u: np.ndarray, v: np.ndarray, z_mm: np.ndarray) -> np.ndarray:
+        """Dose (float32) at points given by u, v in cell units and z in mm, all within
+        ``covered_box(dose)`` (points outside get the dose of the nearest point of the box)."""
         grid, dose = self.grid, self.dose
-        iz0, _, fz, inz = frame_weights(dose, z_mm)
         if not self.fast:
-            d, inside = trilinear(dose, grid.x0 + u * grid.hx, grid.y0 + v * grid.hy, z_mm)
-            return np.where(inside, d, 0.0).astype(np.float32), inside
+            (x_lo, x_hi), (y_lo, y_hi), (z_lo, z_hi) = covered_box(dose)
+            value, _ = _trilinear(dose, np.clip(grid.x0 + u * grid.hx, x_lo, x_hi),
+                                  np.clip(grid.y0 + v * grid.hy, y_lo, y_hi), np.clip(z_mm, z_lo, z_hi))
+            return value.astype(np.float32)
         _, by, bx = self.block.shape
-        # Positions in dose-index units of the block.
+        # Positions in dose-index units of the block, clamped into it.
         px = u * np.float32(grid.hx / self.dx) + np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
         py = v * np.float32(grid.hy / self.dy) + np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
-        tx = np.float32(TOLERANCE_MM / self.dx)
-        ty = np.float32(TOLERANCE_MM / self.dy)
-        nx_last, ny_last = dose.x_mm.size - 1 - self.x_lo, dose.y_mm.size - 1 - self.y_lo
-        inside = inz & (px >= -self.x_lo - tx) & (px <= nx_last + tx) & (py >= -self.y_lo - ty) & (py <= ny_last + ty)
-        ix = np.clip(px.astype(np.int32), 0, bx - 2)
-        iy = np.clip(py.astype(np.int32), 0, by - 2)
-        fx = np.clip(px - ix, np.float32(0.0), np.float32(1.0))
-        fy = np.clip(py - iy, np.float32(0.0), np.float32(1.0))
+        ix, fx = _cell_and_fraction(px, bx)
+        iy, fy = _cell_and_fraction(py, by)
         k = iy * np.int32(bx) + ix
         if self.n_frames > 1:
-            k += np.clip(iz0 - self.f0, 0, self.n_frames - 2).astype(np.int32) * np.int32(by * bx)
+            z_axis = dose.z_mm
+            if self.z_step:
+                iz, fz = _cell_and_fraction(((z_mm - z_axis[self.f0]) / self.z_step).astype(np.float32), self.n_frames)
+            else:
+                iz0, _, fz, _ = frame_weights(dose, z_mm)
+                iz = np.clip(iz0 - self.f0, 0, self.n_frames - 2).astype(np.int32)
+                fz = fz.astype(np.float32)
+            k += iz * np.int32(by * bx)
         flat = self.block.reshape(-1)
 
         def plane(k):
@@ -140,8 +151,31 @@ class FrameBlock:
 
         d = plane(k)
         if self.n_frames > 1:
-            d += (plane(k + by * bx) - d) * fz.astype(np.float32)
-        return d, inside
+            d += (plane(k + by * bx) - d) * fz
+        return d
+
+
+def _cell_and_fraction(position: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index i in [0, n - 2] and fraction f in [0, 1] of float32 positions along an axis of n nodes."""
+    i = position.astype(np.int32)
+    np.maximum(i, 0, out=i)
+    np.minimum(i, n - 2, out=i)
+    f = np.subtract(position, i, dtype=np.float32)
+    np.maximum(f, np.float32(0.0), out=f)
+    np.minimum(f, np.float32(1.0), out=f)
+    return i, f
+
+
+def covered_box(dose) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """The covered region: (lo, hi) along x, y and z of the hull of the voxel centres, with the
+    tolerances of ``axis_weights``."""
+    single = _single_tolerance(dose)
+
+    def span(axis: np.ndarray) -> tuple[float, float]:
+        tol = TOLERANCE_MM if axis.size > 1 else single
+        return float(axis[0]) - tol, float(axis[-1]) + tol
+
+    return span(dose.x_mm), span(dose.y_mm), span(dose.z_mm)
 
 
 def _uniform(axis: np.ndarray) -> bool:

@@ -60,6 +60,36 @@ def polygon_areas_mm2(polygons: list[np.ndarray]) -> np.ndarray:
     return 0.5 * np.add.reduceat(cross, starts)
 
 
+def clip_to_box(polygon: np.ndarray, x_lo: float, x_hi: float, y_lo: float, y_hi: float) -> np.ndarray:
+    """The polygon (N, 2) projected onto the box: vertices inserted where edges cross its lines,
+    then coordinates clamped. Inside the box the winding number of the result equals the
+    polygon's (the projection onto a convex set is homotopic to the identity without crossing
+    any interior point); outside it is 0. So the even-odd coverage of the result is exactly the
+    polygon's coverage within the box."""
+    p = _clamp_axis(np.asarray(polygon, dtype=float), 0, x_lo, x_hi)
+    return _clamp_axis(p, 1, y_lo, y_hi)
+
+
+def _clamp_axis(p: np.ndarray, axis: int, lo: float, hi: float) -> np.ndarray:
+    a = p[:, axis]
+    if a.min() >= lo and a.max() <= hi:
+        return p
+    nxt = np.roll(p, -1, axis=0)
+    b = nxt[:, axis]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_lo = np.where((a - lo) * (b - lo) < 0, (lo - a) / (b - a), np.inf)
+        t_hi = np.where((a - hi) * (b - hi) < 0, (hi - a) / (b - a), np.inf)
+    first, second = np.minimum(t_lo, t_hi), np.maximum(t_lo, t_hi)
+    counts = 1 + np.isfinite(first) + np.isfinite(second)
+    owner = np.repeat(np.arange(a.size), counts)
+    q = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = np.where(q == 0, 0.0, np.where(q == 1, first[owner], second[owner]))
+    t = np.where(np.isfinite(t), t, 0.0)
+    out = p[owner] + t[:, None] * (nxt[owner] - p[owner])
+    out[:, axis] = np.clip(out[:, axis], lo, hi)
+    return out
+
+
 def point_in_polygon(x: float, y: float, polygon: np.ndarray) -> bool:
     """Even-odd crossing test of one point against a polygon (vectorized over its edges)."""
     xa, ya = polygon[:, 0], polygon[:, 1]

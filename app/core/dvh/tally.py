@@ -6,7 +6,8 @@ thickness). Sample positions are stratified: inside full cells and sub-slabs eac
 at a deterministic low-discrepancy (R3 sequence) offset, so a dose gradient yields a continuous
 distribution instead of one dose per row of cells. In boundary cells the offsets spread the
 samples around the centroid of the covered part over a box with that part's variance along x
-and y (exact moments from the rasterizer), at a stratified z.
+and y (exact moments from the rasterizer), at a stratified z. Each sample's dose is the
+trilinear dose at its own position (``interpolate.FrameBlock``).
 """
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from .rasterize import CellGrid, coverage
 # R3 low-discrepancy sequence: n * (1/g, 1/g², 1/g³) mod 1, g the root of x⁴ = x + 1.
 _G = 1.2207440846057596
 _ALPHA = (1.0 / _G, 1.0 / _G ** 2, 1.0 / _G ** 3)
-FULL = 1.0 - 1e-9
 
 
 def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
                  z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """``(dose_gy, volume_mm3, covered_mm3, uncovered_mm3)``: the covered samples' doses and
-    volumes (float32) and the covered and uncovered volumes of these planes (float64 sums).
+    """``(dose_gy, volume_mm3, covered_mm3, uncovered_mm3)``: the samples' doses and volumes
+    (float32) and their total volume (float64 sum; ``uncovered_mm3`` is 0).
+
+    The planes' polygons and slabs must lie within the dose grid's ``covered_box`` (the caller
+    clips them: ``compute._clip_to_dose``), so every sample is covered.
 
     ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
@@ -85,12 +88,9 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     z = lo[p] + (sub + dz) * thick
     weight = cov[flat] * (grid.hx * grid.hy) * thick
 
-    d, inside = block.at(u, v, z)
+    d = block.at(u, v, z)
     np.maximum(d, 0.0, out=d)
-    if inside.all():
-        return d, weight.astype(np.float32), float(weight.sum()), 0.0
-    covered = weight[inside]
-    return d[inside], covered.astype(np.float32), float(covered.sum()), float(weight[~inside].sum())
+    return d, weight.astype(np.float32), float(weight.sum()), 0.0
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)
