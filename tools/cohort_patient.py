@@ -10,7 +10,6 @@ from ``seed``: the same arguments give byte-identical files.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -50,14 +49,6 @@ def varied_plans(rng: np.random.Generator) -> tuple[PlanSpec, ...]:
     return {0: (liver,), 1: (ilium,)}.get(which, (liver, ilium))
 
 
-def _compute_plan(anat, spec, hu, axes):
-    """The sample generator's compute_plan, whichever of its signatures is installed: newer ones
-    take the CT's numbers and axes, older ones the CT's z axis only."""
-    if "ct_axes" in inspect.signature(compute_plan).parameters:
-        return compute_plan(anat, spec, hu, axes)
-    return compute_plan(anat, spec, axes[2])
-
-
 def make_small_patient(out_dir, *, patient_id: str, seed: int, anatomy_scale: float | None = None,
                        plans: tuple[PlanSpec, ...] | None = None, ct_pixel_mm: float = 3.6,
                        ct_slice_mm: float = 6.0, patient_name: str | None = None) -> PatientSummary:
@@ -85,7 +76,7 @@ def make_small_patient(out_dir, *, patient_id: str, seed: int, anatomy_scale: fl
     save(struct, "RS_SYNTHETIC.dcm")
     names = [r.name for r in anat.rois]
     for n, spec in enumerate(plans):
-        result, iso = _compute_plan(anat, spec, hu, (xs, ys, zs))
+        result, iso = compute_plan(anat, spec, hu, (xs, ys, zs))  # dose on the coarse CT's numbers
         key = spec.label.replace(" ", "_")
         plan = rtplan(ident, spec, result, iso, struct, names.index(spec.ptv) + 1, 10 + n)
         save(plan, f"RP_{key}.dcm")
