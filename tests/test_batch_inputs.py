@@ -138,3 +138,17 @@ def test_cli_pins_the_same_blas_threads_as_the_runners():
     from app.cli.batch import BLAS_ENV
 
     assert BLAS_ENV == SINGLE_THREAD_ENV
+
+
+def test_an_unexpected_error_fails_the_patient_not_the_run(roots, monkeypatch):
+    import app.core.dvh
+    from app.core.cohort import run_patient
+
+    def boom(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(app.core.dvh, "compute_dvhs", boom)
+    job = discover(roots["good"] / "P0003.zip").jobs[0]
+    result = run_patient(job)
+    assert result.status == "failed" and "unexpected ValueError: boom" in result.reason
+    assert result.rows["plans"] and not result.rows["metrics"]
