@@ -281,6 +281,12 @@ class ConstraintsPanel(QtWidgets.QWidget):
         dvh = evaluation.dvhs.get(result.structure) if evaluation is not None else None
         self.result_chosen.emit(result, dvh, kind == COMPOSITE)
 
+    def caption(self) -> str:
+        """'Constraints', with ✖ when a constraint of the selected plan fails (for a tab)."""
+        ev = self.evaluations.get(PLAN)
+        failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
+        return "Constraints ✖" if failed else "Constraints"
+
     @property
     def busy(self) -> bool:
         """A check is running or queued."""

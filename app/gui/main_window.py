@@ -24,6 +24,7 @@ from .export_pdf_task import PdfExportController
 from .load_report import LoadReportPanel
 from .metrics_table import MetricsTable
 from .plan_tree import PlanTree
+from .recent_paths import RecentPaths
 from .session import ReviewSession
 from .slice_panel import SlicePanel
 from .structure_list import StructureList
@@ -33,7 +34,6 @@ from .timeline_dock import CaseTimelineDock
 from .timeline_view import TimelineView
 from .workers import TaskRunner
 
-MAX_RECENT = 8
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
 
 
@@ -92,7 +92,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
         self.tables.addTab(self.metrics, "Metrics")
-        self.constraints.evaluated.connect(self._show_constraint_counts)
+        self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
+            self.tables.indexOf(self.constraints), self.constraints.caption()))
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(self.dvh_plot)
         right.addWidget(self.tables)
@@ -144,7 +145,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.timeline.dock.toggleViewAction())
         view_menu.addAction(self.report_dock.toggleViewAction())
-        self._show_recent()
+        self.recent = RecentPaths(self.settings, self.recent_menu, self.open_paths)
 
     # --- opening ----------------------------------------------------------------------------
     def ask_open_files(self) -> None:
@@ -162,7 +163,7 @@ class MainWindow(QtWidgets.QMainWindow):
         paths = [str(p) for p in paths if str(p)]
         if not paths:
             return
-        self._remember(paths)
+        self.recent.remember(paths)
         self._loading = paths
         load_fn = self.load_fn
         self.show_message(f"Loading {self._describe(paths)}…")
@@ -173,20 +174,8 @@ class MainWindow(QtWidgets.QMainWindow):
         name = os.path.basename(paths[0].rstrip("/")) or paths[0]
         return name if len(paths) == 1 else f"{name} and {len(paths) - 1} more"
 
-    def _remember(self, paths: list[str]) -> None:
-        recent = [p for p in self.recent_paths() if p not in paths]
-        self.settings.setValue("recent_paths", (paths + recent)[:MAX_RECENT])
-        self._show_recent()
-
     def recent_paths(self) -> list[str]:
-        value = self.settings.value("recent_paths", [])
-        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
-
-    def _show_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_paths():
-            self.recent_menu.addAction(path, lambda p=path: self.open_paths([p]))
-        self.recent_menu.setEnabled(bool(self.recent_paths()))
+        return self.recent.paths()
 
     def _take_case(self, case) -> None:
         source = self._describe(getattr(self, "_loading", ["files"]))
@@ -322,11 +311,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dvh_plot.show_constraint(result, dvh, composite)
         self.show_message(f"{'Composite' if composite else 'Plan'} constraint {result.structure} "
                           f"{result.limit_as_written.replace('<=', '≤').replace('>=', '≥')}: {result.status.value}")
-
-    def _show_constraint_counts(self, _kind: str) -> None:
-        ev = self.constraints.evaluations.get("plan")
-        failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
-        self.tables.setTabText(self.tables.indexOf(self.constraints), "Constraints ✖" if failed else "Constraints")
 
     def _update_title(self) -> None:
         link = self.session.link
