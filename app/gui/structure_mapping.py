@@ -16,6 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 NOT_MAPPED = "— not mapped —"
 CASE_KEY = "structure_mappings"
+PAIRS_PER_ROW = 2
+VISIBLE_ROWS = 3  # more scroll: the constraints table above must keep its room
 
 
 class MappingEditor(QtWidgets.QGroupBox):
@@ -25,9 +27,13 @@ class MappingEditor(QtWidgets.QGroupBox):
         super().__init__("Unmatched protocol structures: map them to an ROI by hand", parent)
         self.setToolTip("No ROI name matched these protocol structures (their constraints are not evaluable).\n"
                         "Choose the ROI that is that structure; the choice is saved with the case timeline.")
-        self._form = QtWidgets.QFormLayout(self)
-        self._form.setContentsMargins(6, 2, 6, 2)
-        self._form.setVerticalSpacing(2)
+        self._scroll = QtWidgets.QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self._scroll)
+        self._grid: QtWidgets.QGridLayout | None = None
         self.combos: dict[str, QtWidgets.QComboBox] = {}
         self._manual: dict[str, str] = {}
         self.setVisible(False)
@@ -36,17 +42,28 @@ class MappingEditor(QtWidgets.QGroupBox):
         """Rows for ``unmatched`` structures and those in ``manual``; combos list ``roi_names``."""
         self._manual = dict(manual)
         names = list(dict.fromkeys(list(manual) + list(unmatched)))
-        while self._form.rowCount():
-            self._form.removeRow(0)
+        inner = QtWidgets.QWidget()  # rebuilt: the old one (and its combos) goes with setWidget
+        self._grid = QtWidgets.QGridLayout(inner)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setVerticalSpacing(2)
         self.combos = {}
-        for name in names:
+        for i, name in enumerate(names):
             combo = QtWidgets.QComboBox()
             combo.addItems([NOT_MAPPED] + list(roi_names))
             combo.setCurrentText(manual.get(name, NOT_MAPPED))
             combo.setToolTip(f"The ROI that is the protocol's {name}")
             combo.currentTextChanged.connect(lambda text, n=name: self._on_choice(n, text))
-            self._form.addRow(name, combo)
+            row, col = divmod(i, PAIRS_PER_ROW)
+            label = QtWidgets.QLabel(name)
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            self._grid.addWidget(label, row, 2 * col)
+            self._grid.addWidget(combo, row, 2 * col + 1)
+            self._grid.setColumnStretch(2 * col + 1, 1)
             self.combos[name] = combo
+        self._scroll.setWidget(inner)
+        rows = min(VISIBLE_ROWS, (len(names) + PAIRS_PER_ROW - 1) // PAIRS_PER_ROW)
+        row_px = QtWidgets.QComboBox().sizeHint().height() + 2
+        self._scroll.setFixedHeight(max(rows, 1) * row_px + 4)
         self.setVisible(bool(names))
 
     def _on_choice(self, name: str, roi: str) -> None:
