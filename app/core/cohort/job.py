@@ -1,7 +1,8 @@
 """One patient -> rows of the cohort tables: a pure function of the input files.
 
 ``run_patient(job, options)`` loads the patient's files, computes the DVHs of every dose linked
-to a structure set, their metrics and constraint results, and returns a picklable
+to a structure set, their metrics and constraint results (per plan, and on the composite of a
+patient's courses on one frame of reference, as ``rtreview check``), and returns a picklable
 ``PatientResult`` (plain tuples, in the column order of ``schema.TABLES``). It never raises for
 bad input: a patient whose files are damaged or incomplete is ``failed`` with the reason naming
 the file and the problem; whatever could be computed is still returned.
@@ -110,8 +111,43 @@ def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
         if plan.sop_instance_uid not in dosed:
             result.fail(f"{rel(plan.path)}: RT Plan {plan.label!r} has no RT Dose in the input")
     shipped, chosen = load_protocols(options.protocol)
-    for link in patient.links:
-        _link_rows(job, link, shipped, chosen, options, result)
+    checked = [(link, _link_rows(job, link, shipped, chosen, options, result)) for link in patient.links]
+    _composite_rows(job, [(link, p) for link, p in checked if p is not None and link.structure_set is not None],
+                    options, result)
+
+
+def _composite_rows(job: PatientJob, checked: list, options: JobOptions, result: PatientResult) -> None:
+    """Constraint rows of the courses summed per frame of reference (2+ courses), as ``rtreview
+    check`` evaluates them: voxel-wise EQD2 per structure alpha/beta, absolute limits, structures
+    dosed by 2+ courses. plan_label and the UIDs join the courses' with ' + ' (treatment order)."""
+    from app.core.constraints.plan_check import check_composite
+    from app.core.dvh import DvhOptions
+
+    by_frame: dict[str, list] = {}
+    for link, protocol in checked:
+        frame = link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid
+        by_frame.setdefault(frame, []).append((link, protocol))
+    for group in by_frame.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda item: (item[0].plan.date if item[0].plan is not None and item[0].plan.date
+                                     else "9999"))
+        links = [link for link, _ in group]
+        evaluation = check_composite(links, [p for _, p in group],
+                                     options=DvhOptions(bin_width_gy=options.bin_width_gy))
+        uids = tuple(" + ".join(u) for u in zip(*(_uids(link) for link in links)))
+        _constraint_rows(job.patient_id, evaluation.plan_label, uids, evaluation.protocol, evaluation.results,
+                         "composite", result)
+
+
+def _constraint_rows(pid: str, label: str, uids, protocol_name: str, results, scope: str,
+                     result: PatientResult) -> None:
+    for r in results:
+        result.rows["constraints"].append((
+            pid, label, *uids, protocol_name, r.structure, r.roi_name, r.metric, r.comparator, r.level,
+            r.status.value, *(_finite(v) for v in (r.value, r.limit, r.marginal_limit)), r.unit,
+            *(_finite(v) for v in (r.value_gy, r.value_eqd2_gy, r.limit_gy, r.limit_eqd2_gy, r.alpha_beta_gy)),
+            r.note, scope))
 
 
 def _uids(link) -> tuple[str, str, str]:
@@ -119,7 +155,8 @@ def _uids(link) -> tuple[str, str, str]:
             link.structure_set.sop_instance_uid if link.structure_set is not None else "")
 
 
-def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, result: PatientResult) -> None:
+def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, result: PatientResult):
+    """Rows of one dose link; returns the protocol it was checked against (None: none fits)."""
     from app.core.constraints.plan_check import check_plan, suggest_for_link
     from app.core.dvh import DvhOptions, compute_dvhs
     from app.core.dvh.metrics import find_body, gradient_index, paddick_ci
@@ -138,7 +175,7 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
     if link.structure_set is None:
         result.fail(f"{relative(link.dose.path, job.root)}: no RT Structure Set linked to this dose "
                     f"(plan {label!r}); no DVHs")
-        return
+        return protocol
     dvhs = compute_dvhs(link.structure_set, link.dose, DvhOptions(bin_width_gy=options.bin_width_gy),
                         prescription_gy=rx)
     names = {r.number: r.name for r in link.structure_set.rois}
@@ -163,12 +200,8 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
                                           json.dumps(dose_gy), json.dumps(volume_cc)))
     if protocol is not None:
         evaluation = check_plan(link, protocol, options=DvhOptions(bin_width_gy=options.bin_width_gy))
-        for r in evaluation.results:
-            result.rows["constraints"].append((
-                pid, label, *uids, protocol.name, r.structure, r.roi_name, r.metric, r.comparator, r.level,
-                r.status.value, *(_finite(v) for v in (r.value, r.limit, r.marginal_limit)), r.unit,
-                *(_finite(v) for v in (r.value_gy, r.value_eqd2_gy, r.limit_gy, r.limit_eqd2_gy, r.alpha_beta_gy)),
-                r.note))
+        _constraint_rows(pid, label, uids, protocol.name, evaluation.results, "plan", result)
+    return protocol
 
 
 def _is_target(dvh) -> bool:

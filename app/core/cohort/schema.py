@@ -22,11 +22,14 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                 ("structure", "TEXT"), ("structure_type", "TEXT"), ("metric", "TEXT"), ("value", "REAL"),
                 ("unit", "TEXT")),
     # One row per evaluated constraint (value / limit in ``unit``; *_gy and *_eqd2_gy for doses).
+    # scope 'plan': one plan; 'composite': the courses of one frame of reference summed in EQD2
+    # (plan_label, the UIDs and protocol join the courses' with ' + ').
     "constraints": (("patient_id", "TEXT"), ("plan_label", "TEXT"), *UIDS, ("protocol", "TEXT"),
                     ("structure", "TEXT"), ("roi", "TEXT"), ("metric", "TEXT"), ("comparator", "TEXT"),
                     ("level", "TEXT"), ("status", "TEXT"), ("value", "REAL"), ("limit_value", "REAL"),
                     ("marginal_limit", "REAL"), ("unit", "TEXT"), ("value_gy", "REAL"), ("value_eqd2_gy", "REAL"),
-                    ("limit_gy", "REAL"), ("limit_eqd2_gy", "REAL"), ("alpha_beta_gy", "REAL"), ("note", "TEXT")),
+                    ("limit_gy", "REAL"), ("limit_eqd2_gy", "REAL"), ("alpha_beta_gy", "REAL"), ("note", "TEXT"),
+                    ("scope", "TEXT")),
     # Cumulative DVH per structure: JSON arrays, volume_cc[i] = volume receiving >= dose_gy[i].
     "dvh_curves": (("patient_id", "TEXT"), ("plan_label", "TEXT"), *UIDS, ("roi_number", "INTEGER"),
                    ("structure", "TEXT"), ("bin_width_gy", "REAL"), ("dose_gy", "TEXT"), ("volume_cc", "TEXT")),

@@ -17,7 +17,7 @@ from .discover import FailedInput
 from .job import DONE, PatientResult
 from .schema import ROW_TABLES, TABLES, columns
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: constraints.scope
 RUNS_COLUMNS = (("run_id", "INTEGER PRIMARY KEY"), ("started_utc", "TEXT"), ("finished_utc", "TEXT"),
                 ("root", "TEXT"), ("runner", "TEXT"), ("workers", "INTEGER"), ("protocol", "TEXT"),
                 ("bin_width_gy", "REAL"), ("recompute", "INTEGER"), ("n_done", "INTEGER"), ("n_skipped", "INTEGER"),
