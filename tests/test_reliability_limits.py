@@ -138,3 +138,17 @@ def test_ct_series_budget_checked_before_any_slice_is_decoded(tmp_path, monkeypa
     with pytest.raises(Exception, match="CT series grid 4 x 8 x 8"):
         read_ct_series(slices)  # used directly: refused after the first slice, not after all
     assert len(decoded) == 1
+
+
+def test_damaged_columns_element_in_a_ct_header(tmp_path):
+    """Fuzz seed 37 case 776: a flipped VR byte made Columns undecodable; the series budget
+    check (from the headers) raised NotImplementedError out of load()."""
+    slices = b.ct_series([0.0, 2.0])
+    for k, ds in enumerate(slices):
+        b.save(ds, tmp_path / f"ct{k}.dcm")
+    data = (tmp_path / "ct0.dcm").read_bytes()
+    at = data.index(b"\x28\x00\x11\x00US")
+    (tmp_path / "ct0.dcm").write_bytes(data[:at + 4] + b"U\x5b" + data[at + 6:])
+    case = load(tmp_path)
+    assert case.patients[0].cts[0].hu.shape == (1, 8, 8)
+    assert any("ct0.dcm" in i.message for i in case.report.warnings)

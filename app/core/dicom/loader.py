@@ -147,8 +147,8 @@ def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, ti
 def _check_series_budget(members: list[ScanEntry]) -> None:
     try:
         rows, cols = int(members[0].header.get("Rows", 0) or 0), int(members[0].header.get("Columns", 0) or 0)
-    except (TypeError, ValueError):
-        return  # the slice readers report the damaged header
+    except Exception:  # a damaged Rows/Columns element (any pydicom error): the slice readers report it
+        return
     if rows > 0 and cols > 0:
         check_voxels((len(members), rows, cols), members[0].path, "CT series")
 
