@@ -156,20 +156,24 @@ def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
                              protocols=[_cord_protocol()])
     qtbot.addWidget(panel)
     panel.show()
-    session.set_case(make_case())
-    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
-    assert threads[0] is not threading.main_thread()
-    assert panel.busy and panel.cancel_button.isVisible() and panel.busy_bar.isVisible()
-    assert "Checking" in panel.plan_tab.notes.text()
-    ticks = []
-    timer = QtCore.QTimer()
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start(10)
-    qtbot.wait(100)
-    assert len(ticks) >= 3  # the event loop keeps running while the check works
-    panel.cancel_button.click()
-    assert not panel.busy and not panel.cancel_button.isVisible() and "cancelled" in panel.summary.text()
-    panel.shutdown()
+    try:
+        session.set_case(make_case())
+        qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+        assert threads[0] is not threading.main_thread()
+        assert panel.busy and panel.cancel_button.isVisible() and panel.busy_bar.isVisible()
+        assert "Checking" in panel.plan_tab.notes.text()
+        ticks = []
+        timer = QtCore.QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start(10)
+        qtbot.wait(300)
+        timer.stop()
+        assert len(ticks) >= 3  # the event loop keeps running while the check blocks its thread
+        panel.cancel_button.click()
+        assert not panel.busy and not panel.cancel_button.isVisible() and "cancelled" in panel.summary.text()
+    finally:
+        release.set()  # whatever happened, no thread is left looping
+        panel.shutdown()
 
 
 def test_degenerate_inputs_never_raise(qtbot):
