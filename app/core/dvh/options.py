@@ -32,7 +32,7 @@ class DvhOptions:
     min_spacing_mm: float = 0.05
     max_samples: int = 400_000
     # Upper bound on the size of one chunk of rasterized planes (cells), to bound memory.
-    chunk_cells: int = 2_000_000
+    chunk_cells: int = 1_000_000
     # Histogram bin width (Gy); None chooses 0.01 Gy, finer when the maximum dose is small.
     bin_width_gy: float | None = None
     # Keep the dose samples in the Dvh for exact quantiles (Dx%, Dxcc, Vx); False keeps only curves.

@@ -64,33 +64,38 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
             s_v = np.ones(occupied.size, np.float32)
             s_u[is_part] = parts.su[hit]
             s_v[is_part] = parts.sv[hit]
+    # Volumes: per occupied cell (float64, summed exactly), split evenly over its sub-slabs.
+    slab = (hi - lo)[plane]
+    cell_volume = cov[occupied] * (grid.hx * grid.hy) * slab
+    covered = float(cell_volume.sum())
     if np.all(m == 1):
-        flat, p, owner = occupied, plane, None
-        sub = 0.0
+        owner = None
+        weight = cell_volume.astype(np.float32)
+        du, dv, dz = _offsets(occupied.size)
+        z = lo[plane] + dz * slab
     else:
         reps = m[plane]
         owner = np.repeat(np.arange(occupied.size), reps)
         sub = np.arange(owner.size) - np.repeat(np.cumsum(reps) - reps, reps)
-        flat = occupied[owner]
-        p = plane[owner]
+        weight = (cell_volume / reps).astype(np.float32).take(owner)
+        du, dv, dz = _offsets(owner.size)
+        z = lo[plane].take(owner) + (sub + dz) * (slab / reps).take(owner)
+        del sub
+    del cell_volume, slab
 
     def per_sample(a):
         return a if owner is None else a.take(owner)
 
-    du, dv, dz = _offsets(flat.size)
     if s_u is None:
         u = per_sample(u_c) + du
         v = per_sample(v_c) + dv
     else:
         u = per_sample(u_c) + du * per_sample(s_u)
         v = per_sample(v_c) + dv * per_sample(s_v)
-    thick = ((hi - lo) / m)[p]
-    z = lo[p] + (sub + dz) * thick
-    weight = cov[flat] * (grid.hx * grid.hy) * thick
-
+    del owner
     d = block.at(u, v, z)
     np.maximum(d, 0.0, out=d)
-    return d, weight.astype(np.float32), float(weight.sum()), 0.0
+    return d, weight, covered, 0.0
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)
