@@ -43,6 +43,9 @@ def test_wheel_contains_resources_and_sample(wheel):
     shipped = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("app/sample_dicom/") and n.endswith(".dcm"))
     assert shipped == repo_samples
     assert not any(n.startswith(("tests/", "bench/", "tools/")) for n in names)
+    # every package of the source tree is in the wheel (pyproject lists them by hand)
+    packages = sorted(str(p.parent.relative_to(REPO)) for p in (REPO / "app").rglob("__init__.py"))
+    assert packages and all(f"{p}/__init__.py" in names for p in packages), packages
 
 
 def test_installed_copy_finds_resources(wheel, tmp_path):

@@ -123,7 +123,8 @@ def _dvh(name, number, color, doses, volumes, total_cc, uncovered_cc, options, p
                      "the dose grid; the DVH and its statistics describe the covered part only")
     if d.size:
         min_gy, max_gy = max(float(d.min()), 0.0), float(d.max())
-        mean_gy = float(np.dot(d.astype(float), v.astype(float)) / covered_cc) if covered_cc > 0 else 0.0
+        # np.sum, not np.dot: BLAS dot products differ in the last bits with the thread count
+        mean_gy = float(np.sum(d.astype(float) * v.astype(float)) / covered_cc) if covered_cc > 0 else 0.0
     else:
         min_gy = mean_gy = max_gy = float("nan")
     width = histogram.choose_bin_width(max_gy if np.isfinite(max_gy) else 0.0, options.bin_width_gy)
