@@ -43,6 +43,8 @@ class CaseTimelineDock(QtCore.QObject):
                                              lambda: self.view.save_case())
         self.save_as_action = self._menu_action(self.view.save_as_action, "Save case timeline as…",
                                                 self.view.save_case_as)
+        self.save_action.setShortcut(QtGui.QKeySequence.StandardKey.Save)
+        self.save_as_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+S"))
 
     def _menu_action(self, pane_action, text: str, slot) -> QtGui.QAction:
         """A File-menu twin of one of the pane's toolbar actions (the pane keeps its short labels)."""
