@@ -248,3 +248,20 @@ def test_a_failing_plan_marks_the_constraints_tab(qtbot, tmp_path):
     assert w.constraints.plan_table.status_cell(0).text() == "✖ FAIL"
     w.runner.shutdown()
     w.constraints.shutdown()
+
+
+def test_the_limit_follows_a_change_of_units(window):
+    w = window
+    w.constraints.set_protocol("HCC liver 50 Gy / 25 fx")  # after the hand-mapping test's own protocol
+    wait_all(w)
+    w.dvh_plot.dose_unit.setCurrentText("Gy")
+    w.dvh_plot.volume_unit.setCurrentText("cc")
+    result = _click_row(w, w.constraints.plan_table, "PTV", "D95%")
+    limit = w.dvh_plot.limit
+    w.dvh_plot.dose_unit.setCurrentText("% Rx")
+    x, y = limit.point_item.getData()
+    assert limit.result is result and x[0] == pytest.approx(95.0)
+    w.dvh_plot.kind.setCurrentText("Differential")  # a limit on a differential DVH means nothing
+    assert limit.items == [] and limit.result is None
+    w.dvh_plot.kind.setCurrentText("Cumulative")
+    w.dvh_plot.dose_unit.setCurrentText("Gy")

@@ -54,6 +54,8 @@ class DvhPlot(QtWidgets.QWidget):
         self.plot.addItem(self.rx_line, ignoreBounds=True)
         self.rx_line.setVisible(False)
         self.limit = LimitOverlay(self.plot)  # a constraint's limit, shown from the constraints panel
+        self._constraint = None  # (result, dvh, composite) of the limit on show
+        self._placing = False  # show_constraint is switching the units itself
         self.message = QtWidgets.QLabel("")
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -81,12 +83,19 @@ class DvhPlot(QtWidgets.QWidget):
 
     # --- updates -------------------------------------------------------------------------
     def _on_settings(self) -> None:
+        shown = self._constraint
         self.limit.clear()  # drawn in the old units
         self.settings = CurveSettings(CurveKind(self.kind.currentText()), DoseUnit(self.dose_unit.currentText()),
                                       VolumeUnit(self.volume_unit.currentText()))
         self._apply_labels()
         self.refresh()
         self.plot.enableAutoRange()
+        # redraw the limit in the new units where it still means something (cumulative; EQD2 for a composite)
+        if shown is not None and not self._placing and self.settings.kind is CurveKind.CUMULATIVE \
+                and (not shown[2] or self.settings.dose_unit is DoseUnit.EQD2):
+            self.show_constraint(*shown)
+        else:
+            self._constraint = None
 
     def _apply_labels(self) -> None:
         dose, volume = self.settings.axis_labels()
@@ -96,6 +105,7 @@ class DvhPlot(QtWidgets.QWidget):
     def _on_link(self) -> None:
         link = self.session.link
         self.limit.clear()
+        self._constraint = None
         structure_set = link.structure_set if link is not None else None
         if structure_set is self._structure_set:  # same structures (e.g. two plans on one RS): setData only
             self.refresh()
@@ -173,10 +183,15 @@ class DvhPlot(QtWidgets.QWidget):
         plot: a derived structure, a composite EQD2 DVH) with the limit drawn. Limits sit on
         cumulative DVHs, and a composite's in EQD2: the plot switches to those when needed."""
         s = self.session
-        if self.settings.kind is not CurveKind.CUMULATIVE:
-            self.kind.setCurrentText(CurveKind.CUMULATIVE.value)
-        if composite and self.settings.dose_unit is not DoseUnit.EQD2 and s.fractions:
-            self.dose_unit.setCurrentText(DoseUnit.EQD2.value)
+        self._placing = True
+        try:
+            if self.settings.kind is not CurveKind.CUMULATIVE:
+                self.kind.setCurrentText(CurveKind.CUMULATIVE.value)
+            if composite and self.settings.dose_unit is not DoseUnit.EQD2 and s.fractions:
+                self.dose_unit.setCurrentText(DoseUnit.EQD2.value)
+        finally:
+            self._placing = False
+        self._constraint = (result, dvh, composite)
         number = next((r.number for r in s.rois if r.name == result.roi_name), None)
         curve_xy, name = None, ""
         if number is not None and number in s.dvhs and not composite:
