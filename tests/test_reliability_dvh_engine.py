@@ -73,3 +73,18 @@ def test_partial_coverage_is_exact_with_holes():
     away = compute_dvh(Roi(number=2, name="away", planes=far), dose, DvhOptions(end_caps="none"))
     assert away.covered_volume_cc == 0.0 and away.volume_cc == pytest.approx(0.2)
     assert np.isnan(away.mean_gy) and away.notes
+
+
+def test_clipped_contours_keep_dmax_of_the_structure():
+    # A C shape whose arms enter the grid and whose joint (with a vertex at x = 20, y = 0) lies
+    # outside it: clipping projects that vertex onto the grid's edge at (8, 0), next to a hot
+    # column the structure does not reach; Dmin / Dmax must come from the contour's own vertices.
+    from app.core.dicom.structure_set import Roi
+
+    values = np.ones((5, 9, 9))
+    values[:, 4, 8] = 50.0  # x = 8, y = 0
+    dose = _grid(values, [0.0, 2.0, 4.0, 6.0, 8.0])
+    poly = np.array([[0, -7], [30, -7], [20, 0], [30, 7], [0, 7], [0, 5], [12, 5], [12, -5], [0, -5]], float)
+    dvh = compute_dvh(Roi(number=1, name="C", planes={z: [poly] for z in (2.0, 4.0, 6.0)}), dose)
+    assert dvh.max_gy == pytest.approx(1.0) and dvh.min_gy == pytest.approx(1.0)
+    assert dvh.covered_volume_cc == pytest.approx(2 * 8 * 2 * 6 / 1000.0, rel=1e-4)  # two 8 x 2 mm arms x 6 mm

@@ -15,7 +15,7 @@ from . import histogram
 from .dvh import Dvh
 from .interpolate import covered_box, trilinear
 from .options import DvhOptions
-from .rasterize import clip_to_box, even_odd_signs, polygon_areas_mm2, signed_area_mm2
+from .rasterize import box_crossings, clip_to_box, even_odd_signs, polygon_areas_mm2, signed_area_mm2
 from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_counts
 from .tally import sample_chunk
 
@@ -86,8 +86,14 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
         signs.append(even_odd_signs(plane, own) if plane else [])
         # even_odd_signs returns -orientation * parity; the accumulation counts CCW as -1.
         areas[k] = -float(np.dot(signs[-1], own)) if plane else 0.0
-    planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3 = _clip_to_dose(planes, signs, areas, slabs,
-                                                                                   bounds, dose)
+    # Dmin / Dmax at the contour's own vertices (inside the grid), not at clipped ones.
+    extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
+    planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3, corners = _clip_to_dose(planes, signs, areas,
+                                                                                            slabs, bounds, dose)
+    if corners is not None and options.vertex_extremes:
+        # ... and where the grid cuts the structure: its edges' crossings with the grid's box
+        # and its vertices, on the faces of the cut slabs.
+        extremes = np.concatenate((extremes, _vertex_doses(corners, slabs, dose)))
     if planes:
         plan = sample_plan(bounds, slabs, max(covered_estimate_mm3, 1e-9), dose, options)
         bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
@@ -96,7 +102,6 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
         doses = volumes = np.zeros(0, np.float32)
         covered_mm3 = uncovered_mm3 = 0.0
     uncovered_mm3 += outside_mm3
-    extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
     return _make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
 
 
@@ -106,8 +111,10 @@ def _clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
     Slabs are cut at the box's z limits (planes whose slab lies outside are dropped) and polygons
     reaching beyond its x / y limits are projected onto it (``clip_to_box``: their even-odd
     coverage within the box is unchanged, outside it is 0). Returns ``(planes, signs, slabs,
-    bounds, covered_mm3, outside_mm3)``: what to sample, the covered volume (even-odd areas x
-    slab thicknesses) and the exact volume outside the box. Sampling only the covered part keeps
+    bounds, covered_mm3, outside_mm3, corners)``: what to sample, the covered volume (even-odd
+    areas x slab thicknesses), the exact volume outside the box, and per kept plane the points
+    where extremes may sit on the cut (the polygons' vertices inside the box and their edges'
+    crossings with its lines; None when nothing was cut). Sampling only the covered part keeps
     the sample grid as fine as for the structure's own covered extent, however large the
     structure, and puts every sample inside the grid (no per-sample coverage test).
     """
@@ -118,25 +125,30 @@ def _clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
     xmin, xmax, ymin, ymax = bounds
     in_xy = xmin >= x_lo and xmax <= x_hi and ymin >= y_lo and ymax <= y_hi
     if in_xy and np.array_equal(thick, slabs.thickness_mm):
-        return planes, signs, slabs, bounds, float(np.dot(areas, slabs.thickness_mm)), 0.0
+        return planes, signs, slabs, bounds, float(np.dot(areas, slabs.thickness_mm)), 0.0, None
     outside = float(np.dot(areas, slabs.thickness_mm - thick))
     keep = np.flatnonzero(thick > 0)
+    corners = []
     if not in_xy:
         clipped_planes, clipped_signs, clipped_areas = [], [], np.zeros(keep.size)
         for n, k in enumerate(keep):
-            polys, kept_signs = [], []
+            polys, kept_signs, points = [], [], []
             for poly, sign in zip(planes[k], signs[k]):
                 px, py = poly[:, 0], poly[:, 1]
                 if px.max() <= x_lo or px.min() >= x_hi or py.max() <= y_lo or py.min() >= y_hi:
                     continue  # projects onto the box's boundary: no area inside
                 polys.append(clip_to_box(poly, x_lo, x_hi, y_lo, y_hi))
                 kept_signs.append(sign)
+                inside = (px >= x_lo) & (px <= x_hi) & (py >= y_lo) & (py <= y_hi)
+                points.extend((poly[inside], box_crossings(poly, x_lo, x_hi, y_lo, y_hi)))
+            corners.append([np.concatenate(points)] if points else [])
             if polys:
                 clipped_areas[n] = -float(np.dot(kept_signs, polygon_areas_mm2(polys)))
             outside += max(float(areas[k]) - clipped_areas[n], 0.0) * float(thick[k])
             clipped_planes.append(polys)
             clipped_signs.append(kept_signs)
         occupied = [n for n, polys in enumerate(clipped_planes) if polys]
+        corners = [corners[n] for n in occupied]
         planes = [clipped_planes[n] for n in occupied]
         signs = [clipped_signs[n] for n in occupied]
         kept_areas = clipped_areas[occupied]
@@ -145,11 +157,12 @@ def _clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
     else:
         planes = [planes[k] for k in keep]
         signs = [signs[k] for k in keep]
+        corners = planes
         kept_areas = areas[keep]
     if keep.size == 0:
-        return [], [], slabs, bounds, 0.0, outside
+        return [], [], slabs, bounds, 0.0, outside, None
     clipped = Slabs(slabs.z_mm[keep], lo[keep], hi[keep], slabs.spacing_mm)
-    return planes, signs, clipped, bounds, float(np.dot(kept_areas, thick[keep])), outside
+    return planes, signs, clipped, bounds, float(np.dot(kept_areas, thick[keep])), outside, corners
 
 
 def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,

@@ -70,6 +70,27 @@ def clip_to_box(polygon: np.ndarray, x_lo: float, x_hi: float, y_lo: float, y_hi
     return _clamp_axis(p, 1, y_lo, y_hi)
 
 
+def box_crossings(polygon: np.ndarray, x_lo: float, x_hi: float, y_lo: float, y_hi: float) -> np.ndarray:
+    """Points (M, 2) where the polygon's edges cross the box's four lines, within the box: with
+    the polygon's own vertices inside the box, the corners of its part inside the box."""
+    p = np.asarray(polygon, dtype=float)
+    q = np.roll(p, -1, axis=0)
+    found = []
+    for axis, line in ((0, x_lo), (0, x_hi), (1, y_lo), (1, y_hi)):
+        a, b = p[:, axis], q[:, axis]
+        cross = (a - line) * (b - line) < 0
+        if cross.any():
+            t = (line - a[cross]) / (b[cross] - a[cross])
+            found.append(p[cross] + t[:, None] * (q[cross] - p[cross]))
+    if not found:
+        return np.zeros((0, 2))
+    points = np.concatenate(found)
+    eps = 1e-9 * max(1.0, x_hi - x_lo, y_hi - y_lo)
+    keep = ((points[:, 0] >= x_lo - eps) & (points[:, 0] <= x_hi + eps)
+            & (points[:, 1] >= y_lo - eps) & (points[:, 1] <= y_hi + eps))
+    return points[keep]
+
+
 def _clamp_axis(p: np.ndarray, axis: int, lo: float, hi: float) -> np.ndarray:
     a = p[:, axis]
     if a.min() >= lo and a.max() <= hi:
