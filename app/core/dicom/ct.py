@@ -147,8 +147,9 @@ def _read_slice(source, name: str):
             hu = hu.astype(np.float32)
     else:
         hu = stored.astype(np.float32)
-        hu *= np.float32(slope)
-        hu += np.float32(intercept)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below, with a clear message
+            hu *= np.float32(slope)
+            hu += np.float32(intercept)
         if not np.all(np.isfinite(hu)):
             raise DicomReadError(name, "CT values overflow after RescaleSlope / RescaleIntercept")
     key = (rows, cols, spacing[0], spacing[1], round(position[0], 3), round(position[1], 3), x_sign, y_sign)

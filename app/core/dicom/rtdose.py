@@ -64,7 +64,8 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
         raw = raw[order]
     raw = raw[:, ::y_sign, ::x_sign]
     dose = np.empty(raw.shape, dtype=np.float32)
-    np.multiply(raw, np.float32(scaling), out=dose, casting="unsafe")
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are refused just below
+        np.multiply(raw, np.float32(scaling), out=dose, casting="unsafe")
     del raw
     if not np.all(np.isfinite(dose)):
         raise DicomReadError(name, f"dose values are not finite ({int(np.count_nonzero(~np.isfinite(dose)))} "
