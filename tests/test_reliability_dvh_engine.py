@@ -1,6 +1,9 @@
-"""Reproducers of DVH engine defects found by the reliability work (app/core/dvh is owned by
-another engineer; these are xfail(strict=True) so they turn into failures once fixed, and the
-marker is then removed)."""
+"""Reproducers of DVH engine defects found by the reliability work, kept as regression tests.
+
+Each was first committed as xfail(strict=True) (app/core/dvh is owned by another engineer); both
+are fixed and their markers removed: unbounded histogram bins (found by fuzzing: a wrong
+DoseGridScaling asked numpy for 7 GB) and the covered volume of structures far larger than the
+dose grid."""
 import numpy as np
 import pytest
 
