@@ -96,3 +96,50 @@ def test_composite_skips_structures_dosed_by_one_course():
     assert any("Liver-GTV: receives dose from LIVER only" in n for n in ev.notes)
     ev = check_composite([LIVER, cold], [_protocol(), _protocol()], all_structures=True)
     assert any(r.structure == "Liver-GTV" for r in ev.results)
+
+
+def _same_results(a, b):
+    assert len(a.results) == len(b.results)
+    for x, y in zip(a.results, b.results):
+        assert (x.structure, x.metric, x.status, x.roi_name, x.note) == (y.structure, y.metric, y.status, y.roi_name,
+                                                                          y.note)
+        for key in ("value", "value_gy", "value_eqd2_gy", "limit", "limit_gy"):
+            u, v = getattr(x, key), getattr(y, key)
+            assert (u is None and v is None) or u == v or (u != u and v != v), (x.structure, x.metric, key, u, v)
+    assert a.notes == b.notes and a.unmatched == b.unmatched and sorted(a.dvhs) == sorted(b.dvhs)
+
+
+def test_check_plan_with_the_engines_dvhs_is_identical_and_does_not_recompute(monkeypatch):
+    from app.core.constraints import plan_check
+    from app.core.dvh import compute_dvhs
+
+    protocol = _protocol()
+    for link in (LIVER, ILIUM):
+        dvhs = compute_dvhs(link.structure_set, link.dose, prescription_gy=link.plan.prescription_gy)
+        calls = []
+        real = plan_check.compute_dvh
+        monkeypatch.setattr(plan_check, "compute_dvh", lambda *a, **k: calls.append(a[0].name) or real(*a, **k))
+        own = check_plan(link, protocol)
+        assert sorted(calls) == ["Cord", "GTV_LIVER", "LIVER", "PTV_LIVER"]  # each matched ROI once
+        calls.clear()
+        given = check_plan(link, protocol, dvhs=dvhs)
+        assert calls == []  # nothing recomputed; the derived Liver-GTV is still built
+        _same_results(own, given)
+        assert given.dvhs["PTV"] is dvhs[3]
+        assert given.dvhs["Liver-GTV"].mean_gy == own.dvhs["Liver-GTV"].mean_gy
+        # a ROI missing from the given DVHs is computed
+        partial = {n: d for n, d in dvhs.items() if n != 4}
+        given = check_plan(link, protocol, dvhs=partial)
+        assert calls == ["Cord"]
+        _same_results(own, given)
+        monkeypatch.setattr(plan_check, "compute_dvh", real)
+
+
+def test_check_plan_given_dvhs_take_the_checks_prescription():
+    from app.core.dvh import compute_dvhs
+
+    link = LIVER
+    dvhs = compute_dvhs(link.structure_set, link.dose)  # no prescription on these
+    own, given = check_plan(link, _protocol()), check_plan(link, _protocol(), dvhs=dvhs)
+    _same_results(own, given)
+    assert given.dvhs["PTV"].prescription_gy == own.dvhs["PTV"].prescription_gy == 50.0

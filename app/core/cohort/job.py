@@ -199,7 +199,8 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
         result.rows["dvh_curves"].append((pid, label, *uids, dvh.roi_number, dvh.name, float(dvh.bin_width_gy),
                                           json.dumps(dose_gy), json.dumps(volume_cc)))
     if protocol is not None:
-        evaluation = check_plan(link, protocol, options=DvhOptions(bin_width_gy=options.bin_width_gy))
+        # The DVHs above (same options) serve the plan's own ROIs: only derived structures are computed.
+        evaluation = check_plan(link, protocol, options=DvhOptions(bin_width_gy=options.bin_width_gy), dvhs=dvhs)
         _constraint_rows(pid, label, uids, protocol.name, evaluation.results, "plan", result)
     return protocol
 

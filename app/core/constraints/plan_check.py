@@ -7,6 +7,7 @@ dose from more than one course.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from app.core.dvh import DvhError, DvhOptions, compute_dvh
@@ -34,14 +35,26 @@ class StructureDvhs:
 
 def structure_dvhs(protocol: Protocol, structure_set, dose, match: StructureMatch, *,
                    options: DvhOptions | None = None, prescription_gy: float | None = None,
-                   names: list[str] | None = None) -> StructureDvhs:
-    """DVHs of the protocol structures (all, or those in ``names``) on ``dose``."""
+                   names: list[str] | None = None, dvhs: dict[int, object] | None = None) -> StructureDvhs:
+    """DVHs of the protocol structures (all, or those in ``names``) on ``dose``.
+
+    ``dvhs``: DVHs already computed on ``dose`` with the same ``options`` (``compute_dvhs``'s
+    ``{roi_number: Dvh}``); used for the structure set's own ROIs instead of recomputing them
+    (a ROI missing from it is computed). Derived structures are always computed.
+    """
     out = StructureDvhs()
     by_roi: dict[str, object] = {}
 
     def roi_dvh(roi_name: str):
         if roi_name not in by_roi:
-            by_roi[roi_name] = compute_dvh(structure_set.roi(roi_name), dose, options, prescription_gy)
+            roi = structure_set.roi(roi_name)
+            given = dvhs.get(roi.number) if dvhs is not None else None
+            if given is None:
+                by_roi[roi_name] = compute_dvh(roi, dose, options, prescription_gy)
+            elif given.prescription_gy != prescription_gy:
+                by_roi[roi_name] = dataclasses.replace(given, prescription_gy=prescription_gy)
+            else:
+                by_roi[roi_name] = given
         return by_roi[roi_name]
 
     for s in protocol.structures:
@@ -87,8 +100,13 @@ def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
-               options: DvhOptions | None = None) -> Evaluation:
-    """Evaluate ``protocol`` on one dose link (app.core.dicom.case.DoseLink)."""
+               options: DvhOptions | None = None, dvhs: dict[int, object] | None = None) -> Evaluation:
+    """Evaluate ``protocol`` on one dose link (app.core.dicom.case.DoseLink).
+
+    ``dvhs``: the link's DVHs if the caller has them already (``compute_dvhs(link.structure_set,
+    link.dose, options)``, keyed by ROI number, computed with the same ``options``): the plan's
+    own ROIs are then not recomputed (derived structures still are). Results are identical.
+    """
     plan = link.plan
     fractions = plan.fractions if plan is not None and plan.fractions else None
     rx = plan.prescription_gy if plan is not None and plan.prescription_gy else None
@@ -104,7 +122,8 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
         ev.notes = notes + ["no structure set is linked to this dose"]
         return ev
     match = match_structures(protocol, [r.name for r in ss.rois], manual)
-    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx or protocol.prescription_gy)
+    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx or protocol.prescription_gy,
+                        dvhs=dvhs)
     ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
                   roi_names=_roi_names(protocol, match), missing_reasons=sd.reasons)
     ev.unmatched = list(match.unmatched)
