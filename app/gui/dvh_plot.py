@@ -18,6 +18,7 @@ from .dvh_limit import LimitOverlay
 from .session import ReviewSession
 
 HOVER_PX = 6.0
+LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)
 
 
 class DvhPlot(QtWidgets.QWidget):
@@ -33,14 +34,20 @@ class DvhPlot(QtWidgets.QWidget):
         self.settings = CurveSettings(volume_unit=VolumeUnit.PCT)
         for combo in (self.kind, self.volume_unit, self.dose_unit):
             combo.currentTextChanged.connect(self._on_settings)
-        # the legend sits under the plot (not over the curves): 18 structures would hide them
+        # the legend is a column right of the plot (not over the curves, not under them: the curves
+        # keep the panel's height); it lists only the structures with a curve in this plan
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("#16181c")
         self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
-        self.legend = pg.LegendItem(labelTextSize="8pt", colCount=4, verSpacing=-6, horSpacing=14)
-        self.canvas.addItem(self.legend, row=1, col=0)
+        self.legend = pg.LegendItem(labelTextSize="8pt", colCount=1, verSpacing=-8, horSpacing=6)
+        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.canvas.addItem(self.legend, row=0, col=1)
+        grid = self.canvas.ci.layout
+        grid.setColumnStretchFactor(0, 1)
+        grid.setColumnStretchFactor(1, 0)
+        grid.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         self.cross_h = pg.InfiniteLine(angle=0, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         for line in (self.cross_v, self.cross_h):
@@ -57,10 +64,12 @@ class DvhPlot(QtWidgets.QWidget):
         self._constraint = None  # (result, dvh, composite) of the limit on show
         self._placing = False  # show_constraint is switching the units itself
         self.message = QtWidgets.QLabel("")
+        self.message.setWordWrap(True)
+        self.message.hide()  # shown only when it says something: the curves get the height
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
-        self._in_legend: set[int] = set()
+        self._in_legend: list[tuple[int, str]] = []
         self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(QtWidgets.QLabel("DVH"))
@@ -113,11 +122,9 @@ class DvhPlot(QtWidgets.QWidget):
             return
         self._structure_set = structure_set
         # another structure set may use the same ROI numbers for other organs: start afresh
+        self._set_legend([])
         for number in list(self.curves):
-            if number in self._in_legend:
-                self.legend.removeItem(self.curves[number])
             self.plot.removeItem(self.curves.pop(number))
-        self._in_legend.clear()
         self.refresh()
         self.plot.enableAutoRange()
 
@@ -127,14 +134,16 @@ class DvhPlot(QtWidgets.QWidget):
         why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions)
         dvhs = s.dvhs if not why else {}
         if why:
-            self.message.setText(f"⚠ {why}")
+            self._say(f"⚠ {why}")
         elif s.link is not None and not dvhs:
-            self.message.setText("DVHs are being computed…" if s.link.structure_set is not None
-                                 else "No structure set linked to this dose: no DVHs")
+            self._say("DVHs are being computed…" if s.link.structure_set is not None
+                      else "No structure set linked to this dose: no DVHs")
         else:
-            self.message.setText("")
+            outside = [d.name for n, d in dvhs.items() if n in s.visible and not has_curve(d)]
+            self._say(f"Outside the dose grid (no DVH): {', '.join(outside)}" if outside else "", note=True)
         self._show_rx_line()
         order = {r.number: i for i, r in enumerate(s.rois)}
+        legend = []
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
             x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
@@ -147,11 +156,37 @@ class DvhPlot(QtWidgets.QWidget):
             item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if number == s.highlighted else 1.6))
             visible = number in s.visible
             item.setVisible(visible)
-            self._legend_entry(number, item, dvh.name, visible)
+            if visible and has_curve(dvh):
+                legend.append((number, item, dvh.name))
         for number, item in self.curves.items():
             if number not in dvhs:
                 item.setVisible(False)
-                self._legend_entry(number, item, "", False)
+        self._set_legend(legend)
+
+    def _say(self, text: str, note: bool = False) -> None:
+        """A warning under the plot, or (``note``) a small muted remark; hidden when empty."""
+        self.message.setStyleSheet("color: #9aa0ad; font-size: 8pt;" if note else "")
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        self.message.setVisible(bool(text))
+
+    def legend_names(self) -> list[str]:
+        """The legend's entries, top to bottom then left to right (tests)."""
+        return [label.text for _sample, label in self.legend.items]
+
+    def _legend_columns(self, n: int) -> int:
+        """One column while ``n`` entries fit beside the plot's height, else as many as needed."""
+        rows = max(int((self.canvas.height() - 30) // LEGEND_ROW_PX), 4)
+        return max(1, -(-n // rows))
+
+    def _fit_legend(self) -> None:
+        columns = self._legend_columns(len(self.legend.items))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
@@ -163,13 +198,15 @@ class DvhPlot(QtWidgets.QWidget):
         self.rx_line.setValue(at)
         self.rx_line.label.setFormat(f"Rx {rx:g} Gy ")
 
-    def _legend_entry(self, number: int, item, name: str, show: bool) -> None:
-        if show and number not in self._in_legend:
+    def _set_legend(self, entries: list[tuple[int, object, str]]) -> None:
+        """The legend lists ``entries`` (number, item, name) in structure order; rebuilt when they change."""
+        if [(n, name) for n, _item, name in entries] == self._in_legend:
+            return
+        self.legend.clear()
+        self.legend.columnCount = self._legend_columns(len(entries))
+        for _number, item, name in entries:
             self.legend.addItem(item, name)
-            self._in_legend.add(number)
-        elif not show and number in self._in_legend:
-            self.legend.removeItem(item)
-            self._in_legend.discard(number)
+        self._in_legend = [(n, name) for n, _item, name in entries]
 
     def _show_highlight(self, number: int) -> None:
         for n, item in self.curves.items():
@@ -251,6 +288,11 @@ class DvhPlot(QtWidgets.QWidget):
     def visible_curve_data(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """``{roi_number: (x, y)}`` as plotted, for visible curves (tests, export)."""
         return {n: (item.xData, item.yData) for n, item in self.curves.items() if item.isVisible()}
+
+
+def has_curve(dvh) -> bool:
+    """The structure has dose in this plan's grid (a structure outside the grid has no curve)."""
+    return dvh.covered_volume_cc > 0 and np.isfinite(dvh.max_gy)
 
 
 def _combo(items: list[str], tip: str) -> QtWidgets.QComboBox:

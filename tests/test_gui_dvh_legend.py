@@ -1,0 +1,74 @@
+"""The DVH plot's legend on the bundled sample: only structures with a curve in the plan, laid
+out beside the curves so the plot keeps the panel's height (1600 x 1000 window)."""
+import pytest
+from PySide6 import QtCore
+
+from app.gui.main_window import MainWindow
+from conftest import SAMPLE_DICOM
+from gui_helpers import drop_paths, wait_idle
+
+pytestmark = pytest.mark.skipif(not any(SAMPLE_DICOM.glob("RD_*.dcm")), reason="sample_dicom/ not generated yet")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    drop_paths(w, [SAMPLE_DICOM])
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(lambda: w.is_idle(), timeout=60_000)
+    return w
+
+
+def _drawn(w) -> list[str]:
+    """Names of the curves actually drawn: visible items with at least one point above zero volume."""
+    names = []
+    for r in w.session.rois:
+        item = w.dvh_plot.curves.get(r.number)
+        if item is not None and item.isVisible() and item.yData is not None and (item.yData > 0).any():
+            names.append(r.name)
+    return names
+
+
+def test_liver_legend_lists_exactly_the_plotted_curves(qtbot, window):
+    w = window
+    assert w.session.link.label == "LIVER"
+    names = w.dvh_plot.legend_names()
+    assert names == _drawn(w)
+    assert names[:4] == ["LIVER", "GTV_LIVER", "PTV_LIVER", "STOMACH"]  # structure-set order
+    assert "CAUDA_EQUINA" in names
+    # the pelvic structures lie outside the LIVER dose grid: no curve, no legend entry, said once
+    for outside in ("ILIUM_L", "GTV_ILIUM", "PTV_ILIUM", "BLADDER", "RECTUM", "FEMUR_HEAD_L", "FEMUR_HEAD_R"):
+        assert outside not in names
+        assert outside in w.dvh_plot.message.text()
+    assert w.dvh_plot.message.isVisible()
+    # switching to the ilium course: its targets are listed, the liver target is not (outside that grid)
+    item = next(i for i in w.plan_tree.plan_items() if i.text(0).startswith("L ILIUM "))
+    w.plan_tree.setCurrentItem(item)
+    wait_idle(qtbot, w)
+    names = w.dvh_plot.legend_names()
+    assert names == _drawn(w)
+    assert {"GTV_ILIUM", "PTV_ILIUM", "ILIUM_L"} <= set(names)
+    # hiding a structure removes its entry
+    w.structures.item(w.session.link.structure_set.roi("PTV_ILIUM").number).setCheckState(
+        0, QtCore.Qt.CheckState.Unchecked)
+    assert "PTV_ILIUM" not in w.dvh_plot.legend_names() and w.dvh_plot.legend_names() == _drawn(w)
+
+
+def test_the_curves_get_most_of_the_dvh_panels_height(qtbot, window):
+    w = window
+    qtbot.wait(50)
+    plot = w.dvh_plot
+    vb = plot.plot.getViewBox()
+    view_h = vb.sceneBoundingRect().height()
+    assert view_h >= 0.6 * plot.height(), (view_h, plot.height())
+    # the legend sits right of the curves, not over them and not under them
+    legend = plot.legend.sceneBoundingRect()
+    assert legend.left() >= vb.sceneBoundingRect().right() - 1
+    assert legend.top() < vb.sceneBoundingRect().center().y()
+    assert legend.bottom() <= plot.canvas.height() + 1  # every entry is on screen
+    # and it leaves the curves at least 60 % of the panel's width
+    assert vb.sceneBoundingRect().width() >= 0.6 * plot.width()
