@@ -3,7 +3,7 @@ classmethod tests replace."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtWidgets
 
@@ -17,6 +17,10 @@ class ExportPdfOptions:
     deidentify: bool = False
     page_size: str = "A4"
     case_file: str | None = None  # the case timeline shown in the window (else found beside the DICOM)
+    # per plan label: the protocol chosen in the Constraints panel (a Protocol or a name) and the
+    # hand structure mapping ({protocol structure: ROI}); plans not listed get the suggested one
+    protocols: dict = field(default_factory=dict)
+    manual: dict = field(default_factory=dict)
 
 
 class ExportPdfDialog(QtWidgets.QDialog):

@@ -4,6 +4,8 @@
 never cancels the window's loading or DVH work and vice versa. It reads the case and the
 selected plan from ``window.session``; the report recomputes DVHs and constraints in the worker
 exactly as ``rtreview report`` does (the same numbers as the CLI), and is written atomically.
+Each plan is checked against the protocol chosen for it in the Constraints panel (else the
+suggested one) with the panel's hand structure mappings.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ def _default_export(case, options: ExportPdfOptions, progress, cancel):
     from app.report.builder import export
 
     paths = sorted({os.path.dirname(link.dose.path) or "." for link in case.links})  # for the case timeline
-    return export(paths, options.path, plan_labels=options.plan_labels, deidentify=options.deidentify,
+    return export(paths, options.path, plan_labels=options.plan_labels, protocols=options.protocols or None,
+                  manual=options.manual or None, deidentify=options.deidentify,
                   page_size=options.page_size, progress=progress, cancel=cancel, case=case,
                   case_file=options.case_file)
 
@@ -59,7 +62,24 @@ class PdfExportController(QtCore.QObject):
         if options is not None:
             if options.case_file is None:
                 options.case_file = self._shown_case_file()
+            self._panel_choices(case, options)
             self.start(case, options)
+
+    def _panel_choices(self, case, options: ExportPdfOptions) -> None:
+        """The Constraints panel's protocol (chosen, else suggested) and hand mapping per plan, so
+        the report checks each plan as the window shows it."""
+        panel = getattr(self.window, "constraints", None)
+        if panel is None:
+            return
+        for link in case.links:
+            if link.label not in options.plan_labels:
+                continue
+            proto = panel.protocol_for(link)
+            if proto is not None and link.label not in options.protocols:
+                options.protocols[link.label] = proto
+            mapping = panel.manual_mapping(link)
+            if mapping and link.label not in options.manual:
+                options.manual[link.label] = dict(mapping)
 
     def _shown_case_file(self) -> str | None:
         """The case timeline file the window shows, as saved (a file opened by hand or with

@@ -180,9 +180,12 @@ def render(content: ReportContent, path: str, *, deidentify: bool = False, page_
 
 
 def export(paths: list[str], output: str, *, plan_labels: list[str] | None = None, protocol: str | None = None,
-           case_file: str | None = None, deidentify: bool = False, page_size: str = "A4",
+           protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
+           deidentify: bool = False, page_size: str = "A4",
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None) -> ExportResult:
-    """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``."""
+    """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
+    ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
+    (the window's Constraints panel choices); see ``content.gather``."""
     from app.core.dicom.loader import load
 
     from .atomic import check_writable_folder
@@ -195,7 +198,8 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
-    content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, case_file=case_file,
+    content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
+                     case_file=case_file,
                      progress=progress, cancel=cancel)
     if progress is not None:
         progress(1, 1, "writing the PDF")

@@ -119,6 +119,13 @@ def choose_protocol(link, name: str | None, shipped: list):
     return find_protocol(name, shipped) if name else suggest_for_link(shipped, link)
 
 
+def _as_protocol(value, shipped: list):
+    """A Protocol given as itself, or by name / file (as ``--protocol``)."""
+    from app.core.constraints import find_protocol
+
+    return find_protocol(value, shipped) if isinstance(value, str) else value
+
+
 def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
     """``(CaseTimeline or None, note)``: the named case file, else the one found beside the DICOM."""
     from app.core.timeline import CaseFileError, find_case_file, load_case
@@ -140,10 +147,16 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 
 
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
+           protocols: dict | None = None, manual: dict | None = None,
            case_file: str | None = None, composite: bool = True,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
-    polled between structures (DvhCancelled / ReportCancelled propagate)."""
+    polled between structures (DvhCancelled / ReportCancelled propagate).
+
+    ``protocols`` maps plan labels to the protocol chosen for that plan (a Protocol, or a name
+    or file as for ``--protocol``), e.g. the window's Constraints panel choice; the other plans
+    get ``protocol`` or the suggested one. ``manual`` maps plan labels to hand structure
+    mappings ({protocol structure: ROI name}) as made in the panel."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from app.core.constraints import ProtocolError, shipped_protocols
     from app.core.constraints.plan_check import check_composite, check_plan
@@ -153,7 +166,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     patient = next(p for p in case.patients if links[0] in p.links)
     try:
         shipped = shipped_protocols()
-        protocols = [choose_protocol(link, protocol, shipped) for link in links]
+        chosen = protocols or {}
+        protocols = [_as_protocol(chosen[link.label], shipped) if chosen.get(link.label) is not None
+                     else choose_protocol(link, protocol, shipped) for link in links]
     except (KeyError, ProtocolError) as exc:
         raise ReportUsageError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
     timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
@@ -169,6 +184,7 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         if progress is not None:
             progress(min(done, total), total, message)
 
+    hand = manual or {}
     sections = []
     for link, proto, size in zip(links, protocols, sizes):
         rx = link.plan.prescription_gy if link.plan is not None and link.plan.prescription_gy else None
@@ -186,7 +202,7 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         if proto is None:
             section.notes.append("no shipped protocol fits this plan; choose one with --protocol")
         else:
-            section.evaluation = check_plan(link, proto)
+            section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None)
         step(f"{link.label}: done")
         sections.append(section)
     content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
@@ -194,7 +210,8 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
     frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
     if composite and len(checked) >= 2 and len(frames) == 1:
-        ev = check_composite([link for link, _ in checked], [p for _, p in checked])
+        merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
+        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None)
         content.composite = CompositeSection([link.label for link, _ in checked], ev)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")
