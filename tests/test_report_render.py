@@ -41,7 +41,7 @@ def test_dvh_plot_area_has_every_structure_colour():
 
     path, pages = sample_pdf()
     placed = [(n, item) for n, page in enumerate(pages, start=1) for item in page if isinstance(item.block, DvhFigure)]
-    assert len(placed) == 2  # one per plan
+    assert len(placed) == 3  # one per plan, and the composite's (EQD2)
     for number, item in placed:
         rgb = _render(path, number)
         k, margin = DPI / 96.0, MARGIN_MM / 25.4 * DPI

@@ -1,5 +1,7 @@
 """Assemble the report: a title, one section per plan (header, DVH, metrics, constraints, axial
-slice, timeline strip) and a composite section when several courses were checked together.
+slice, timeline strip) and a composite section when several courses were checked together
+(EQD2 DVH of the structures dosed by two or more courses with their limits, constraints,
+timeline strip).
 
 ``export(...)`` is the one entry point for the CLI and the window: load, compute, paint,
 write atomically. It reports progress and can be cancelled.
@@ -38,12 +40,14 @@ def _gy(value) -> str:
     return "–" if value is None else f"{value:g} Gy"
 
 
-def limit_marks(evaluation, dvhs: dict) -> list[LimitMark]:
-    """Constraint limits to mark on the DVH plot (only for ROIs drawn there)."""
+def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
+    """Constraint limits to mark on the DVH plot (only for ROIs drawn there). ``eqd2``: a
+    composite, whose DVHs are ``evaluation.dvhs`` (by protocol structure) in Gy EQD2, and whose
+    limits are placed at their EQD2 doses."""
     by_name = {d.name.casefold(): d for d in dvhs.values()}
     marks = []
     for r in (evaluation.results if evaluation is not None else []):
-        dvh = by_name.get((r.roi_name or "").casefold())
+        dvh = dvhs.get(r.structure) if eqd2 else by_name.get((r.roi_name or "").casefold())
         if dvh is None or r.status.value == "not_evaluable" or dvh.covered_volume_cc <= 0:
             continue
         try:
@@ -52,8 +56,10 @@ def limit_marks(evaluation, dvhs: dict) -> list[LimitMark]:
             continue
         upper = r.comparator == "<="
         status = r.status.value
+        limit_gy = r.limit_eqd2_gy if eqd2 else r.limit_gy
+        threshold_gy = r.threshold_eqd2_gy if eqd2 else r.threshold_gy
         if metric.is_dose:
-            if r.limit_gy is None:
+            if limit_gy is None:
                 continue
             volume = {"Dmean": None, "Dmax": 0.0, "Dmin": 100.0}.get(metric.kind)
             if metric.kind == "D%":
@@ -61,13 +67,38 @@ def limit_marks(evaluation, dvhs: dict) -> list[LimitMark]:
             elif metric.kind == "Dcc":
                 volume = 100.0 * metric.parameter / dvh.covered_volume_cc
             if volume is None or volume <= 100.0:
-                marks.append(LimitMark(dvh.roi_number, r.limit_gy, volume, upper, status))
-        elif r.threshold_gy is not None and r.limit is not None:
+                marks.append(LimitMark(dvh.roi_number, limit_gy, volume, upper, status))
+        elif threshold_gy is not None and r.limit is not None:
             volume = r.limit if r.unit == "%" else 100.0 * r.limit / dvh.covered_volume_cc
             if volume > 100.0:  # a volume limit larger than the structure cannot be exceeded: no mark
                 continue
-            marks.append(LimitMark(dvh.roi_number, r.threshold_gy, volume, upper, status))
+            marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status))
     return marks
+
+
+def plotted(dvhs) -> list:
+    """The DVHs drawn on a figure: with dose in the grid, not the EXTERNAL."""
+    return [d for d in dvhs if d.covered_volume_cc > 0 and d.type.upper() != "EXTERNAL" and math.isfinite(d.max_gy)]
+
+
+def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
+    comp = content.composite
+    ev = comp.evaluation
+    labels = " + ".join(comp.labels)
+    blocks: list = [
+        SectionTitle("Composite " + labels, "voxel-wise EQD2 sum"),
+        TextBlock("The courses' dose grids are resampled onto one grid and summed voxel by voxel in EQD2 "
+                  "(each course with its own number of fractions and the structure's α/β), and "
+                  "physically. Structures dosed by at least two courses are evaluated against the "
+                  "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False)]
+    shown = plotted((getattr(ev, "dvhs", None) or {}).values())
+    if shown:
+        blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "
+                                       "inside the dose grid)",
+                                None, limit_marks(ev, ev.dvhs, eqd2=True), dvh_height, dose_label="Dose (Gy EQD2)"))
+    blocks += [constraints_table(ev, "Constraints on the composite (Gy EQD2)", composite=True),
+               TimelineStrip(content.timeline, comp.labels, [], content.timeline_note)]
+    return blocks
 
 
 def _is_cjk(text: str) -> bool:
@@ -127,8 +158,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     blocks: list = [SectionTitle(f"Plan {link.label}", caption), KeyValueBlock(pairs, small)]
     for note in section.notes + list(link.notes):
         blocks.append(TextBlock("Note: " + note))
-    shown = [d for d in section.dvhs.values()
-             if d.covered_volume_cc > 0 and d.type.upper() != "EXTERNAL" and math.isfinite(d.max_gy)]
+    shown = plotted(section.dvhs.values())
     if shown:
         blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
@@ -157,14 +187,7 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, p
             blocks.append(PageBreak())
         blocks += plan_blocks(content, section, redactor, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
     if content.composite is not None:
-        comp = content.composite
-        blocks += [PageBreak(), SectionTitle("Composite " + " + ".join(comp.labels), "voxel-wise EQD2 sum"),
-                   TextBlock("The courses' dose grids are resampled onto one grid and summed voxel by voxel in EQD2 "
-                             "(each course with its own number of fractions and the structure's α/β), and "
-                             "physically. Structures dosed by at least two courses are evaluated against the "
-                             "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False),
-                   constraints_table(comp.evaluation, "Constraints on the composite (Gy EQD2)", composite=True),
-                   TimelineStrip(content.timeline, comp.labels, [], content.timeline_note)]
+        blocks += [PageBreak()] + composite_blocks(content, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
     return blocks
 
 

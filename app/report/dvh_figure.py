@@ -69,6 +69,7 @@ class DvhFigure:
     rx_gy: float | None = None
     marks: list[LimitMark] = field(default_factory=list)
     fixed_height: float = 300.0
+    dose_label: str = "Dose (Gy)"  # "Dose (Gy EQD2)" for a composite
 
     def height(self, canvas: Canvas, width: float) -> float:
         return self.fixed_height
@@ -119,7 +120,7 @@ class DvhFigure:
             _, py = to_px(0, y)
             canvas.text(QtCore.QRectF(plot.left() - 40, py - th / 2, 36, th), f"{y:g}", 8,
                         align=QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        canvas.text(QtCore.QRectF(plot.left(), plot.bottom() + th + 3, plot.width(), th), "Dose (Gy)", 8.5,
+        canvas.text(QtCore.QRectF(plot.left(), plot.bottom() + th + 3, plot.width(), th), self.dose_label, 8.5,
                     align=QtCore.Qt.AlignmentFlag.AlignCenter)
         p.save()
         p.translate(rect.left() + 1, plot.center().y())
@@ -181,7 +182,8 @@ class DvhFigure:
         entries = sorted(self.dvhs, key=lambda d: (d.type.upper() not in ("PTV", "CTV", "GTV", "ITV"), d.roi_number))
         size = 8.0 if len(entries) <= 16 else 7.0
         lh = canvas.line_height(size) + 1
-        notes = ["▼ ▲ constraint limit (≤ / ≥)", "◆ mean-dose limit"] if self.marks else []
+        notes = ["▼ ▲ constraint limit (≤ / ≥)"] if any(m.volume_pct is not None for m in self.marks) else []
+        notes += ["◆ mean-dose limit"] if any(m.volume_pct is None for m in self.marks) else []
         notes += ["- - - prescription"] if self.rx_gy else []
         max_rows = int((rect.height() - len(notes) * (lh - 1)) // lh)
         y = rect.top()
