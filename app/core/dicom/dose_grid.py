@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -41,9 +42,12 @@ class DoseGrid:
     def shape(self) -> tuple[int, int, int]:
         return tuple(self.dose_gy.shape)  # type: ignore[return-value]
 
-    @property
+    @cached_property
     def spacing_mm(self) -> tuple[float, float, float]:
-        """(dx, dy, dz) in mm; dz is the median frame spacing (1.0 for a single frame)."""
+        """(dx, dy, dz) in mm; dz is the median frame spacing (1.0 for a single frame).
+
+        Cached: the DVH engine asks for it several times per structure and the axes of a grid
+        never change after reading (a resampled grid is a new DoseGrid)."""
         def step(a: np.ndarray) -> float:
             return float(np.median(np.diff(a))) if a.size > 1 else 1.0
         return step(self.x_mm), step(self.y_mm), step(self.z_mm)
