@@ -72,3 +72,9 @@ def test_the_curves_get_most_of_the_dvh_panels_height(qtbot, window):
     assert legend.bottom() <= plot.canvas.height() + 1  # every entry is on screen
     # and it leaves the curves at least 60 % of the panel's width
     assert vb.sceneBoundingRect().width() >= 0.6 * plot.width()
+
+
+def test_status_bar_counts_the_structures_with_a_dvh(qtbot, window):
+    w = window
+    message = w._ready_message()
+    assert message.startswith("LIVER — 50 Gy / 25 fx: DVHs of 11 structures (7 outside the dose grid)")

@@ -19,7 +19,7 @@ from app.core.viewing import captions
 
 from .constraints_panel import ConstraintsPanel
 from .dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
-from .dvh_plot import DvhPlot
+from .dvh_plot import DvhPlot, has_curve
 from .export_pdf_task import PdfExportController
 from .load_report import LoadReportPanel
 from .metrics_table import MetricsTable
@@ -261,8 +261,11 @@ class MainWindow(QtWidgets.QMainWindow):
         link = self.session.link
         if link is None:
             return "Ready"
-        n = len(self.session.dvhs)
-        return f"{captions.plan_caption(link)}: DVHs of {n} structures — hover the images for dose, the curves for values"
+        n = sum(1 for d in self.session.dvhs.values() if has_curve(d))
+        outside = len(self.session.dvhs) - n
+        more = f" ({outside} outside the dose grid)" if outside else ""
+        return (f"{captions.plan_caption(link)}: DVHs of {n} structures{more} — hover the images for dose, "
+                "the curves for values")
 
     def _on_failed(self, name: str, message: str) -> None:
         what = "Loading" if name == "load" else "DVH computation"
