@@ -69,3 +69,30 @@ def test_gather_takes_a_protocol_per_plan_by_object_or_name(qtbot):
     content = gather(case, [str(SAMPLE)], protocols={"L ILIUM": find_protocol(HCC)}, composite=False)
     assert [s.protocol.name for s in content.sections] == [HCC, HCC]
     assert content.sections[1].evaluation.protocol == HCC
+
+
+def test_export_passes_the_panels_hand_mappings(qtbot, window, tmp_path, monkeypatch):
+    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+
+    w = window
+    hand = {"LIVER": {"Stomach": "DUODENUM"}}
+    monkeypatch.setattr(w.constraints, "manual_mapping", lambda link=None: dict(hand.get(link.label, {})))
+    monkeypatch.setattr(ExportPdfDialog, "ask", classmethod(
+        lambda cls, *a, **k: ExportPdfOptions(str(tmp_path / "m.pdf"), ["LIVER"])))
+    seen = []
+
+    def capture(case, options, progress, cancel):
+        seen.append(options)
+        return options.path
+
+    w.pdf_export.export_fn = capture
+    with qtbot.waitSignal(w.pdf_export.exported, timeout=30_000):
+        w.pdf_export.ask_and_start()
+    assert seen[0].manual == {"LIVER": {"Stomach": "DUODENUM"}}
+    assert list(seen[0].protocols) == ["LIVER"] and seen[0].protocols["LIVER"].name == HCC
+    # and the report's check uses it: Stomach evaluated on DUODENUM
+    from app.report.content import gather
+
+    content = gather(sample_case(), [str(SAMPLE)], plan_labels=["LIVER"], manual=seen[0].manual, composite=False)
+    rois = {r.roi_name for r in content.sections[0].evaluation.results if r.structure == "Stomach"}
+    assert rois == {"DUODENUM"}
