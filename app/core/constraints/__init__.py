@@ -8,7 +8,7 @@ Public API::
     evaluate(protocol, dvhs_by_structure, fractions=, prescription_gy=, ...) -> Evaluation
     eqd2_gy / bed_gy / physical_from_eqd2_gy    # LQ conversions (floats or arrays)
 
-    check_plan(link, protocol, manual=None) -> Evaluation          # DICOM DoseLink + DVH engine
+    check_plan(link, protocol, manual=None, dvhs=None) -> Evaluation  # DoseLink + DVH engine (dvhs: reuse)
     check_composite(links, protocols, manual=None) -> Evaluation   # voxel-wise EQD2 sum of courses
     suggest_for_link(protocols, link) -> Protocol | None           # the protocol chooser's default
     derived_dvh(operation, rois, dose) -> Dvh                      # union / intersection / subtraction

@@ -70,12 +70,40 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
     reason = skip_reason(roi)
     if reason:
         raise DvhError(f"ROI {roi.number} {roi.name!r}: {reason}")
+    stack = contour_stack(roi, options, dose.spacing_mm[2])
+    if stack is None:
+        raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
+    planes, signs, areas, slabs, bounds = stack
+    # Dmin / Dmax at the contour's own vertices (inside the grid), not at clipped ones.
+    extremes = vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
+    planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3, corners = clip_to_dose(planes, signs, areas,
+                                                                                           slabs, bounds, dose)
+    if corners is not None and options.vertex_extremes:
+        # ... and where the grid cuts the structure: its edges' crossings with the grid's box
+        # and its vertices, on the faces of the cut slabs.
+        extremes = np.concatenate((extremes, vertex_doses(corners, slabs, dose)))
+    if planes:
+        plan = sample_plan(bounds, slabs, max(covered_estimate_mm3, 1e-9), dose, options)
+        bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
+        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
+    else:
+        doses = volumes = np.zeros(0, np.float32)
+        covered_mm3 = uncovered_mm3 = 0.0
+    uncovered_mm3 += outside_mm3
+    return make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
+
+
+def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
+    """A ROI's closed-planar contours as the engine samples them, or None if no polygon has 3 points:
+    ``(planes, signs, areas, slabs, bounds)``: per plane (sorted by z) its polygons (N, 2), their
+    ``even_odd_signs`` and the even-odd area (mm²); the planes' slabs; the x-y bounding box of
+    the vertices (xmin, xmax, ymin, ymax)."""
     z_keys = sorted(roi.planes)
     planes = [[np.asarray(p, dtype=float) for p in roi.planes[k] if len(p) >= 3] for k in z_keys]
-    slabs = plane_slabs(np.array(z_keys, dtype=float), options, dose.spacing_mm[2])
     vertices = [p for plane in planes for p in plane]
     if not vertices:
-        raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
+        return None
+    slabs = plane_slabs(np.array(z_keys, dtype=float), options, default_spacing_mm)
     xy = np.concatenate(vertices)
     bounds = (xy[:, 0].min(), xy[:, 0].max(), xy[:, 1].min(), xy[:, 1].max())
     polygon_areas = polygon_areas_mm2(vertices)
@@ -86,26 +114,10 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
         signs.append(even_odd_signs(plane, own) if plane else [])
         # even_odd_signs returns -orientation * parity; the accumulation counts CCW as -1.
         areas[k] = -float(np.dot(signs[-1], own)) if plane else 0.0
-    # Dmin / Dmax at the contour's own vertices (inside the grid), not at clipped ones.
-    extremes = _vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
-    planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3, corners = _clip_to_dose(planes, signs, areas,
-                                                                                            slabs, bounds, dose)
-    if corners is not None and options.vertex_extremes:
-        # ... and where the grid cuts the structure: its edges' crossings with the grid's box
-        # and its vertices, on the faces of the cut slabs.
-        extremes = np.concatenate((extremes, _vertex_doses(corners, slabs, dose)))
-    if planes:
-        plan = sample_plan(bounds, slabs, max(covered_estimate_mm3, 1e-9), dose, options)
-        bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
-        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
-    else:
-        doses = volumes = np.zeros(0, np.float32)
-        covered_mm3 = uncovered_mm3 = 0.0
-    uncovered_mm3 += outside_mm3
-    return _make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
+    return planes, signs, areas, slabs, bounds
 
 
-def _clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
+def clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
     """The part of the contour stack inside the dose grid's covered box, exactly.
 
     Slabs are cut at the box's z limits (planes whose slab lies outside are dropped) and polygons
@@ -185,7 +197,7 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
     return np.concatenate(dose_parts), np.concatenate(volume_parts), covered, uncovered
 
 
-def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
+def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
     polys = [poly for plane in planes for poly in plane]
     if not polys:
@@ -198,7 +210,7 @@ def _vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     return values[inside]
 
 
-def _make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
+def make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
               prescription_gy) -> Dvh:
     volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
     # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
@@ -236,6 +248,10 @@ def _make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, opt
         sample_dose_gy=doses if keep else np.zeros(0, np.float32),
         sample_volume_cc=volumes_cc if keep else np.zeros(0, np.float32),
     )
+
+
+# The former private names (kept for callers and tests that used them).
+_clip_to_dose, _vertex_doses, _make_dvh = clip_to_dose, vertex_doses, make_dvh
 
 
 def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescription_gy: float | None = None,

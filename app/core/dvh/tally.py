@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .interpolate import FrameBlock
-from .rasterize import CellGrid, coverage
+from .rasterize import CellGrid, PartialCells, coverage
 
 # R3 low-discrepancy sequence: n * (1/g, 1/g², 1/g³) mod 1, g the root of x⁴ = x + 1.
 _G = 1.2207440846057596
@@ -27,15 +27,24 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     (float32) and their total volume (float64 sum; ``uncovered_mm3`` is 0).
 
     The planes' polygons and slabs must lie within the dose grid's ``covered_box`` (the caller
-    clips them: ``compute._clip_to_dose``), so every sample is covered.
+    clips them: ``compute.clip_to_dose``), so every sample is covered.
 
     ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     Every sample's dose is the trilinear dose at its own position, so it lies within the range
     of the 8 dose grid nodes around it (no extrapolation past a local maximum or minimum).
     """
-    cells = grid.ny * grid.nx
     cov, parts = coverage(planes, grid, centroids=True, signs=signs)
+    return sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy)
+
+
+def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray,
+                 grid: CellGrid, dose, z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """``sample_chunk`` from the planes' cell coverage already known: ``cov`` (P, ny, nx) covered
+    fractions and ``parts`` the partially covered cells' centroids and spreads (``rasterize.coverage``
+    with ``centroids=True``, or a combination of several structures' coverages: derived structures).
+    Every cell must lie within the dose grid's ``covered_box``."""
+    cells = grid.ny * grid.nx
     cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
