@@ -187,3 +187,4 @@ def test_screenshot_command_writes_a_1600x1000_png(tmp_path):
     colours = {small.pixel(x, y) for x in range(80) for y in range(50)}
     assert len(colours) > 50  # a real picture, not a blank window
     assert "Traceback" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".tmp") == []  # written atomically

@@ -9,7 +9,7 @@ from report_support import SAMPLE, qt_app, run_cli, sample_case, sample_content
 
 
 def _leftovers(folder) -> list[str]:
-    return [n for n in os.listdir(folder) if n.endswith(".part")]
+    return [n for n in os.listdir(folder) if n.endswith((".tmp", ".part"))]  # app.core.atomic's, and the old
 
 
 def test_missing_folder_is_reported_and_nothing_written(tmp_path):

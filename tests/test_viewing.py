@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from app.core.atomic import write_atomic
 from app.core.viewing import captions, contours, dvh_curves, isodose, metrics, slicing, window_level
 from app.core.viewing.slicing import Plane
 from synthetic_case import FakeDvh, fake_dvhs, make_case, make_ct, make_dose, make_structure_set
@@ -115,7 +116,7 @@ def test_metric_rows_flag_partial_coverage_and_csv_is_atomic(tmp_path):
     assert "⚠" in metrics.cells(rows[1], [5.0, 10.0])[2]
     assert metrics.headers([5.0])[-1] == "V5Gy (%)"
     target = tmp_path / "m.csv"
-    metrics.write_text_atomic(str(target), metrics.csv_text(rows, [5.0, 10.0], "PLAN A"))
+    write_atomic(str(target), metrics.csv_text(rows, [5.0, 10.0], "PLAN A"))
     table = list(csv.DictReader(target.open()))
     assert table[1]["structure"] == "Cord" and table[1]["partial_coverage"] == "yes"
     assert float(table[0]["v5gy_cc"]) == pytest.approx(dvhs[1].v_gy(5.0), rel=1e-3)

@@ -15,6 +15,7 @@ import traceback
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from app import APP_NAME, __version__
+from app.core.atomic import atomic_path
 
 SCREENSHOT_SIZE = (1600, 1000)
 SCREENSHOT_TIMEOUT_MS = 180_000
@@ -101,11 +102,14 @@ def _screenshot(app, window, paths: list[str], target: str) -> int:
         app.processEvents()
         image = window.grab().toImage().scaled(*SCREENSHOT_SIZE, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                                QtCore.Qt.TransformationMode.SmoothTransformation)
-        folder = os.path.dirname(os.path.abspath(target))
-        os.makedirs(folder, exist_ok=True)
-        state["ok"] = image.save(target, "PNG")
-        if not state["ok"]:
-            print(f"{APP_NAME}: could not write {target}", file=sys.stderr)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+            with atomic_path(target) as tmp:  # the temporary name ends in .tmp: say the format
+                if not image.save(tmp, "PNG"):
+                    raise OSError("the PNG writer failed")
+            state["ok"] = True
+        except OSError as exc:
+            print(f"{APP_NAME}: could not write {target}: {exc.strerror or exc}", file=sys.stderr)
         window.runner.shutdown()
         app.quit()
 

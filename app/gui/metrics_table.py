@@ -6,6 +6,7 @@ import os
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.core.atomic import write_atomic
 from app.core.viewing import metrics
 
 from .session import ReviewSession
@@ -161,7 +162,7 @@ class MetricsTable(QtWidgets.QWidget):
         """Write the CSV atomically; reports through ``exported`` / ``export_failed``."""
         label = self.session.link.label if self.session.link is not None else ""
         try:
-            metrics.write_text_atomic(path, metrics.csv_text(self.rows, self.v_levels_gy, label))
+            write_atomic(path, metrics.csv_text(self.rows, self.v_levels_gy, label))
         except OSError as exc:
             self.export_failed.emit(f"Could not write {path}: {exc.strerror or exc}")
             return False

@@ -1,4 +1,5 @@
-"""Atomic output: write to a temporary file beside the target, then rename it over the target.
+"""Atomic output for the PDF report: ``app.core.atomic.atomic_path`` (a temporary file beside the
+target, renamed over it) with the report's own checks and ``OutputError`` messages.
 
 A failure (unwritable folder, full disk, an exception while painting) never leaves a partial
 file and never destroys an existing one: the temporary file is removed and the target is
@@ -7,9 +8,10 @@ untouched until the final ``os.replace``.
 from __future__ import annotations
 
 import os
-import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterator
+
+from app.core.atomic import atomic_path
 
 
 class OutputError(OSError):
@@ -31,25 +33,15 @@ def check_writable_folder(path: str | os.PathLike[str]) -> str:
 
 @contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[str]:
-    """Yield a temporary path in the target's folder; on normal exit it is flushed to disk and
-    renamed to ``path``, on any exception it is deleted and the exception propagates."""
+    """Yield a temporary path in the target's folder (``app.core.atomic.atomic_path``); on normal
+    exit it is flushed to disk and renamed to ``path``, on any exception it is deleted and the
+    exception propagates. OutputError when the folder is unusable or nothing was written."""
     target = check_writable_folder(path)
-    folder, name = os.path.split(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
+    with ExitStack() as stack:
+        try:
+            tmp = stack.enter_context(atomic_path(target))
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         yield tmp
         if not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
             raise OutputError(f"cannot write {target}: nothing was written")
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

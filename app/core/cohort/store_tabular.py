@@ -4,13 +4,16 @@ The run itself works in a SQLite file beside the output (``OUT.sqlite``), so CSV
 runs resume and survive interruption exactly like SQLite ones; at the end every table is
 written next to OUT: ``OUT`` holds ``metrics`` (the tidy table) and ``OUT`` with ``.patients``,
 ``.plans``, ``.constraints``, ``.dvh_curves`` and ``.issues`` before the suffix the others.
-Files are written to a temporary name and renamed. Parquet needs pyarrow (``rtreview[cohort]``).
+Each file is written atomically (``app.core.atomic.atomic_path``: a hidden temporary file
+beside it, fsynced, then renamed over it). Parquet needs pyarrow (``rtreview[cohort]``).
 """
 from __future__ import annotations
 
 import csv
 import os
 from typing import Iterable
+
+from app.core.atomic import atomic_path
 
 from .schema import TABLES, columns
 from .store_sqlite import SqliteStore, StoreError
@@ -60,13 +63,8 @@ class TabularStore(SqliteStore):
         written = []
         for table in TABLES:
             path = table_path(self.out, table)
-            tmp = f"{path}.tmp-{os.getpid()}"
-            try:
+            with atomic_path(path) as tmp:
                 (write_csv if self.kind == "csv" else write_parquet)(tmp, table, self.iter_rows(table))
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
             written.append(path)
         return written
 

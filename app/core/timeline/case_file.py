@@ -2,16 +2,17 @@
 
 - ``load_case(path)`` validates against ``resources/schemas/case.schema.json`` and raises
   ``CaseFileError`` whose ``issues`` name each bad field with its line in the file.
-- ``save_case(case, path)`` writes atomically (temporary file in the same folder, fsync,
-  ``os.replace``) and keeps every field it does not know.
+- ``save_case(case, path)`` writes atomically (``app.core.atomic``: temporary file in the same
+  folder, fsync, ``os.replace``) and keeps every field it does not know.
 - ``find_case_file(paths)`` finds the case file that belongs to some DICOM paths.
 """
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from app.core.atomic import write_atomic
 
 from .json_lines import line_for, parse_with_lines
 from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink
@@ -145,34 +146,7 @@ def save_case(case: CaseTimeline, path: str | os.PathLike) -> None:
     _, issues = validate_text(text, path)
     if issues:
         raise CaseFileError(path, "refusing to save: the case would not be valid:", issues)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); harmless where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_atomic(path, text)
 
 
 def new_case(patient_id: str = "") -> CaseTimeline:

@@ -1,4 +1,5 @@
-"""Rows of the DVH metrics table, their text, and the CSV export (no Qt).
+"""Rows of the DVH metrics table, their text, and the CSV export's text (no Qt; written with
+``app.core.atomic.write_atomic``).
 
 Doses in Gy; volumes in cc; Vx in % of the covered volume (as the engine's Dvh; the part of
 the structure inside the dose grid) and in cc in the CSV.
@@ -8,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 # Covered volume below this fraction of the structure volume is flagged as partial coverage.
@@ -135,19 +134,3 @@ def csv_text(rows: list[MetricRow], v_levels_gy: list[float], plan_label: str = 
                    + [f"{r.v_cc.get(v, math.nan):.4f}" for v in v_levels_gy])
     return out.getvalue()
 
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to a temporary file beside ``path`` and rename it over ``path``,
-    so a crash never leaves a half-written export."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".rtreview-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
