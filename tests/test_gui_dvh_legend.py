@@ -78,3 +78,23 @@ def test_status_bar_counts_the_structures_with_a_dvh(qtbot, window):
     w = window
     message = w._ready_message()
     assert message.startswith("LIVER — 50 Gy / 25 fx: DVHs of 11 structures (7 outside the dose grid)")
+
+
+def test_structures_outside_the_grid_draw_nothing(qtbot, window):
+    w = window
+    ss = w.session.link.structure_set
+    plot = w.dvh_plot
+    for name in ("ILIUM_L", "FEMUR_HEAD_R"):
+        item = plot.curves[ss.roi(name).number]
+        pen = item.opts["pen"]  # no stray dot at (0, 0) in the structure's colour
+        assert pen is None or pen.style() == QtCore.Qt.PenStyle.NoPen
+    # and the origin does not "hover" onto them
+    vb = plot.plot.getViewBox()
+    origin = vb.mapViewToScene(QtCore.QPointF(0.0, 0.0))
+    assert plot.curve_near(origin) not in {ss.roi(n).number for n in ("ILIUM_L", "FEMUR_HEAD_R", "BLADDER")}
+    # the pixels around the origin are the plot's greys (background, grid, axis): no coloured dot
+    image = plot.canvas.grab().toImage()
+    p = plot.canvas.mapFromScene(origin)
+    chroma = [max(rgb) - min(rgb) for dx in range(-3, 4) for dy in range(-3, 4)
+              for rgb in [image.pixelColor(p.x() + dx, p.y() + dy).getRgb()[:3]]]
+    assert max(chroma) < 30, chroma

@@ -153,7 +153,7 @@ class DvhPlot(QtWidgets.QWidget):
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
                 self.plot.addItem(item)
             item.setData(x, y)
-            item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if number == s.highlighted else 1.6))
+            item.setPen(_pen(dvh, number == s.highlighted))
             visible = number in s.visible
             item.setVisible(visible)
             if visible and has_curve(dvh):
@@ -212,7 +212,7 @@ class DvhPlot(QtWidgets.QWidget):
         for n, item in self.curves.items():
             dvh = self.session.dvhs.get(n)
             if dvh is not None:
-                item.setPen(pg.mkPen(tuple(dvh.color_rgb), width=3 if n == number else 1.6))
+                item.setPen(_pen(dvh, n == number))
 
     # --- constraint limits ----------------------------------------------------------------
     def show_constraint(self, result, dvh=None, composite: bool = False) -> None:
@@ -275,7 +275,8 @@ class DvhPlot(QtWidgets.QWidget):
         px_per_y = abs(vb.mapViewToScene(QtCore.QPointF(0, 0)).y() - vb.mapViewToScene(QtCore.QPointF(0, 1)).y())
         best, best_px = None, HOVER_PX
         for number, item in self.curves.items():
-            if not item.isVisible():
+            dvh = self.session.dvhs.get(number)
+            if not item.isVisible() or dvh is None or not has_curve(dvh):
                 continue
             x, y = item.xData, item.yData
             if x is None or x.size < 2 or not (x[0] <= p.x() <= x[-1]):
@@ -293,6 +294,14 @@ class DvhPlot(QtWidgets.QWidget):
 def has_curve(dvh) -> bool:
     """The structure has dose in this plan's grid (a structure outside the grid has no curve)."""
     return dvh.covered_volume_cc > 0 and np.isfinite(dvh.max_gy)
+
+
+def _pen(dvh, highlighted: bool):
+    """The structure's pen; none for a structure outside the dose grid (its all-zero "curve" would
+    draw a stray dot at the origin)."""
+    if not has_curve(dvh):
+        return None
+    return pg.mkPen(tuple(dvh.color_rgb), width=3 if highlighted else 1.6)
 
 
 def _combo(items: list[str], tip: str) -> QtWidgets.QComboBox:
