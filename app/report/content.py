@@ -202,7 +202,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         if proto is None:
             section.notes.append("no shipped protocol fits this plan; choose one with --protocol")
         else:
-            section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None)
+            # the DVHs just computed (same dose, options and Rx): check_plan reuses them
+            section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,
+                                            dvhs=section.dvhs or None)
         step(f"{link.label}: done")
         sections.append(section)
     content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
