@@ -10,7 +10,7 @@ import pytest
 from PySide6 import QtCore
 
 from app.core.timeline import bundled_example_path
-from app.gui.timeline_lanes import date_to_x
+from app.core.timeline.layout import date_to_x
 from conftest import SAMPLE_DICOM
 from gui_helpers import drop_paths
 from integration_support import close_window, open_sample_window, wait_all

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.core.timeline import (Note, RtCourse, SystemicTherapy, bundled_example_path, load_case, new_case)
 from app.gui.event_form import EventFormDialog, FollowUpDialog
 from app.gui.timeline_items import BarItem, FadeTailItem, LabelItem, MarkerItem
-from app.gui.timeline_lanes import date_to_x, pack_rows
+from app.core.timeline.layout import date_to_x, pack_rows
 from app.gui.timeline_view import TimelineView
 from gui_helpers import drop_paths
 

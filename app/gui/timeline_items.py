@@ -184,7 +184,7 @@ class LabelItem(_Clickable, pg.TextItem):
 
 def follow_up_line(follow_up, label: bool) -> pg.InfiniteLine:
     """The dashed vertical 'last follow-up' line (x in epoch seconds), labelled on one plot only."""
-    from app.gui.timeline_lanes import date_to_x
+    from app.core.timeline.layout import date_to_x
 
     text = f"last follow-up {follow_up.date.isoformat()}{' (illustrative)' if follow_up.illustrative else ''}"
     line = pg.InfiniteLine(date_to_x(follow_up.date), angle=90, movable=False,

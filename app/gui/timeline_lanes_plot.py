@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui
 from app.core.timeline import CaseTimeline, TimelineWarning
 from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
                                     follow_up_line)
-from app.gui.timeline_lanes import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
+from app.core.timeline.layout import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
 MIN_ROW_PX = 15
 

@@ -13,7 +13,7 @@ from PySide6 import QtCore
 
 from app.core.timeline.model import FollowUp, LabSeries
 from app.gui.timeline_items import follow_up_line
-from app.gui.timeline_lanes import date_to_x
+from app.core.timeline.layout import date_to_x
 
 MARKER_COLORS = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00"]
 

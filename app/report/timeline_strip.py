@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtGui
 
+from app.core.timeline.layout import pack_rows
+
 from .document import INK, MUTED, Canvas
 
 LABEL_W = 118.0
@@ -35,22 +37,6 @@ def _compact(value: float) -> str:
         if value >= div:
             return f"{value / div:g}{suffix}"
     return f"{value:g}"
-
-
-def _rows(intervals: list[tuple[float, float]]) -> list[int]:
-    """Greedy interval packing: the row of each interval (no two overlapping in one row)."""
-    ends: list[float] = []
-    out = []
-    for a, b in intervals:
-        for i, end in enumerate(ends):
-            if a >= end:
-                ends[i] = b
-                out.append(i)
-                break
-        else:
-            ends.append(b)
-            out.append(len(ends) - 1)
-    return out
 
 
 @dataclass
@@ -79,7 +65,7 @@ class TimelineStrip:
         for lane, _ in LANES:
             evs = [e for e in self._events() if self._lane_of(e) == lane]
             ivs = [(x_of(e.start), x_of(self._end(e)) + 60) for e in evs]  # room for a label
-            rows[lane] = (max(_rows(ivs)) + 1) if evs else 0
+            rows[lane] = (max(pack_rows(ivs)) + 1) if evs else 0
         return rows
 
     def _end(self, event) -> _dt.date:
@@ -157,7 +143,7 @@ class TimelineStrip:
             p.drawLine(QtCore.QPointF(x_of(fu), top), QtCore.QPointF(x_of(fu), axis_y))
         for lane, _ in LANES:
             evs = [e for e in self._events() if self._lane_of(e) == lane]
-            packed = _rows([(x_of(e.start), x_of(self._end(e)) + 60) for e in evs])
+            packed = pack_rows([(x_of(e.start), x_of(self._end(e)) + 60) for e in evs])
             taken: dict[int, float] = {}
             for e, row in zip(evs, packed):
                 self._event(canvas, e, x_of, lane_top[lane] + row * ROW_H, lane, taken, row, plot_r)
