@@ -145,7 +145,7 @@ def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
 
     threads, release = [], threading.Event()
 
-    def slow_check(link, protocol, manual, progress, cancel):
+    def slow_check(link, protocol, manual, progress, cancel, dvhs=None):
         threads.append(threading.current_thread())
         while not cancel() and not release.wait(0.01):
             pass
@@ -181,7 +181,7 @@ def test_degenerate_inputs_never_raise(qtbot):
     from app.gui.session import ReviewSession
     from synthetic_case import make_case
 
-    def failing(*args):
+    def failing(*args, **kwargs):
         raise ValueError("no dose grid in this plan")
 
     session = ReviewSession()
@@ -229,7 +229,7 @@ def test_a_failing_plan_marks_the_constraints_tab(qtbot, tmp_path):
     from gui_helpers import wait_idle
     from synthetic_case import make_case
 
-    def failing_check(link, protocol, manual, progress, cancel):
+    def failing_check(link, protocol, manual, progress, cancel, dvhs=None):
         return Evaluation(protocol.name, [ConstraintResult("PTV", "Dmax", "mandatory", "test", 10.0, "<=",
                                                            Status.FAIL, unit="Gy", value_gy=70.0, limit=60.0,
                                                            limit_gy=60.0)], plan_label=link.label)
@@ -265,3 +265,29 @@ def test_the_limit_follows_a_change_of_units(window):
     assert limit.items == [] and limit.result is None
     w.dvh_plot.kind.setCurrentText("Cumulative")
     w.dvh_plot.dose_unit.setCurrentText("Gy")
+
+
+def test_the_check_reuses_the_windows_finished_dvhs(window):
+    """Once the plan's DVHs are done the panel hands them to check_plan (no recomputation),
+    and the rows stay those of a check that computes its own."""
+    w = window
+    link = w.session.link
+    assert w.session.has_dvhs(link)
+    seen = []
+    real = w.constraints.check_plan_fn
+
+    def spy(link_, proto, manual, progress, cancel, dvhs=None):
+        seen.append(dvhs)
+        return real(link_, proto, manual, progress, cancel, dvhs=dvhs)
+
+    w.constraints.check_plan_fn = spy
+    try:
+        w.constraints._on_case()  # drops cached results, checks again
+        wait_all(w)
+    finally:
+        w.constraints.check_plan_fn = real
+    assert seen and seen[-1] is not None
+    session_dvhs = w.session.dvhs_of(link)
+    assert set(seen[-1]) == set(session_dvhs) and all(seen[-1][n] is session_dvhs[n] for n in session_dvhs)
+    expected = check_plan(link, suggest_for_link(shipped_protocols(), link))
+    assert _dicts(w.constraints.plan_table.results) == _dicts(expected.results)

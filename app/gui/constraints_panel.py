@@ -193,7 +193,9 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
                 key = (PLAN, id(link.dose), proto.name, key_manual)
-                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c))
+                # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
+                dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
+                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs))
             else:
                 self._show(PLAN, None, "No shipped protocol fits this plan: choose one above")
         else:

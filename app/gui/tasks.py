@@ -28,14 +28,15 @@ def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, ca
     return results
 
 
-def check_plan_task(link, protocol, manual=None, progress=None, cancel=None):
-    """``check_plan`` of one dose link (it computes the protocol structures' DVHs itself,
-    derived ones included, exactly as ``rtreview check``; about 0.2 s on the sample)."""
+def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None):
+    """``check_plan`` of one dose link, exactly as ``rtreview check``. ``dvhs``: the window's
+    finished DVHs of this dose (default options, as the check's), reused instead of recomputed;
+    derived structures (e.g. Liver-GTV) are always computed."""
     from app.core.constraints import check_plan
 
     if progress is not None:
         progress(0, 1, f"Checking {link.label} against {protocol.name}")
-    return check_plan(link, protocol, manual=manual or None)
+    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None)
 
 
 def check_composite_task(links, protocols, manual=None, progress=None, cancel=None):
