@@ -21,6 +21,7 @@ from .constraints_panel import ConstraintsPanel
 from .dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from .dvh_plot import DvhPlot, has_curve
 from .export_pdf_task import PdfExportController
+from .gc_policy import collect_in_gui_thread
 from .load_report import LoadReportPanel
 from .metrics_table import MetricsTable
 from .plan_tree import PlanTree
@@ -52,6 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, settings: QtCore.QSettings | None = None,
                  load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one):
         super().__init__()
+        collect_in_gui_thread()  # never let a worker thread run Qt destructors (gc_policy)
         self.settings = settings if settings is not None else default_settings()
         self.load_fn, self.dvh_fn = load_fn, dvh_fn
         self.session = ReviewSession(self)
