@@ -29,6 +29,22 @@ def drop_paths(target: QtWidgets.QWidget, paths) -> None:
     assert drop.isAccepted()
 
 
+def window_with(qtbot, tmp_path, paths) -> "QtWidgets.QMainWindow":
+    """A 1600x1000 review window (its own settings file under ``tmp_path``) with ``paths``
+    dropped on it and all its background work done."""
+    from app.gui.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    drop_paths(w, paths)
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(w.is_idle, timeout=60_000)
+    return w
+
+
 def wait_idle(qtbot, window, timeout_ms: int = 60_000) -> None:
     """Wait until the window has no background task left."""
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout_ms)

@@ -3,24 +3,15 @@ out beside the curves so the plot keeps the panel's height (1600 x 1000 window).
 import pytest
 from PySide6 import QtCore
 
-from app.gui.main_window import MainWindow
 from conftest import SAMPLE_DICOM
-from gui_helpers import drop_paths, wait_idle
+from gui_helpers import wait_idle, window_with
 
 pytestmark = pytest.mark.skipif(not any(SAMPLE_DICOM.glob("RD_*.dcm")), reason="sample_dicom/ not generated yet")
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    drop_paths(w, [SAMPLE_DICOM])
-    wait_idle(qtbot, w)
-    qtbot.waitUntil(lambda: w.is_idle(), timeout=60_000)
-    return w
+    return window_with(qtbot, tmp_path, [SAMPLE_DICOM])
 
 
 def _drawn(w) -> list[str]:

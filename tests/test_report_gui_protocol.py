@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore
 
-from gui_helpers import drop_paths, wait_idle
+from gui_helpers import window_with
 from report_support import SAMPLE, pdftotext, sample_case, sections
 
 BONE = "Bone metastasis 30 Gy / 10 fx, pelvis"
@@ -14,18 +13,8 @@ HCC = "HCC liver 50 Gy / 25 fx"
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from app.gui.main_window import MainWindow
-
     sample_case()  # the snapshot exists
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    drop_paths(w, [SAMPLE])
-    wait_idle(qtbot, w)
-    qtbot.waitUntil(w.is_idle, timeout=60_000)
-    return w
+    return window_with(qtbot, tmp_path, [SAMPLE])
 
 
 def test_export_uses_the_panels_protocol_per_plan(qtbot, window, tmp_path, monkeypatch):
