@@ -1,6 +1,6 @@
-"""``python -m app`` == ``rtreview``."""
+"""``python -m rtreview`` == ``rtreview``."""
 import sys
 
-from app.cli.main import main
+from rtreview.cli.main import main
 
 sys.exit(main())

@@ -6,13 +6,13 @@ from pathlib import Path
 
 def sample_dicom_dir() -> Path:
     """Folder of the bundled synthetic sample patient."""
-    from app.sample_dicom import sample_dir
+    from rtreview.sample_dicom import sample_dir
 
     return Path(str(sample_dir()))
 
 
 def resources_dir() -> Path:
     """Folder of shipped resources (protocols, cases, icons)."""
-    from app.resources import resource_path
+    from rtreview.resources import resource_path
 
     return Path(str(resource_path()))

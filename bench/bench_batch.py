@@ -32,7 +32,7 @@ os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from app.core.cohort.batch import run_batch  # noqa: E402
+from rtreview.core.cohort.batch import run_batch  # noqa: E402
 
 
 def cpu_s() -> float:

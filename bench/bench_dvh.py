@@ -11,7 +11,7 @@ Runs in the app venv (.venv); the peer runs in bench/.venv-peer (bench/setup_pee
 bench/peer_dicompyler.py in a subprocess. Cases:
 
   sample     all DVHs of every plan of the synthetic sample patient (sample_dicom/: the LIVER
-             and L ILIUM plans), when sample_dicom/ holds it; found with app.core.dicom.loader;
+             and L ILIUM plans), when sample_dicom/ holds it; found with rtreview.core.dicom.loader;
   large      bench/out/large_case (made by bench/make_large_case.py if missing): 31 structures
              incl. a 30 cm body, 3 mm planes, 100-400 points, dose 200x200x150 at 2.5 mm;
   breast     the real breast plan of dicompyler-core's own example data
@@ -93,9 +93,9 @@ def sample_jobs() -> tuple[list[dict], str]:
     if not files:
         return [], "sample_dicom/ holds no DICOM yet"
     try:
-        from app.core.dicom.loader import load
+        from rtreview.core.dicom.loader import load
     except ImportError as exc:
-        return [], f"app.core.dicom.loader not importable ({exc})"
+        return [], f"rtreview.core.dicom.loader not importable ({exc})"
     case = load([str(snap)])
     jobs = []
     for patient in case.patients:
@@ -182,9 +182,9 @@ def worker_ours(job: dict, repeat: int, profile_path: str | None) -> dict:
     """Run in a fresh process: read, compute (cold + repeats), memory, per-ROI times."""
     import tracemalloc
 
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import DvhOptions, compute_dvhs
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import DvhOptions, compute_dvhs
 
     from nelms_scoring import parse_options
     opt_kw = parse_options(job.get("options"))
@@ -289,9 +289,9 @@ def profile_small(path: Path, repeat: int = 10) -> str:
     import io
     import pstats
 
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import compute_dvh
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import compute_dvh
     from nelms_scoring import load_cases
     try:
         cases = [c for c in load_cases(tests=("test2",)) if c.contour_spacing_mm in (2.0, 3.0)]

@@ -28,8 +28,8 @@ def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key + ":"):
             return int(line.split()[1]) * 1024 / 1e6
-from app.core.dicom.loader import load
-from app.core.dvh import DvhOptions, compute_dvhs
+from rtreview.core.dicom.loader import load
+from rtreview.core.dvh import DvhOptions, compute_dvhs
 base = status("VmRSS")
 start = time.perf_counter()
 case = load(sys.argv[2])
@@ -74,6 +74,9 @@ def main(argv=None) -> int:
             archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "app"], check=True,
                                      capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+            # The source folder is app/; since the package is installed as `rtreview`, the child
+            # imports that name (older revisions import `app` internally, which is there too).
+            (target / "rtreview").symlink_to("app")
             versions.append((rev, target))
         print(f"case: {data}")
         print(f"{'code':<14} {'imports':>8} {'peak load':>10} {'arrays':>8} {'overhead':>9} {'load s':>7} "

@@ -50,14 +50,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6 import QtCore
 
-    from app.core.dicom.loader import load
-    from app.core.viewing import slicing
-    from app.core.viewing.slicing import Plane
-    from app.gui.app import make_application
-    from app.paths import sample_dicom_dir
+    from rtreview.core.dicom.loader import load
+    from rtreview.core.viewing import slicing
+    from rtreview.core.viewing.slicing import Plane
+    from rtreview.gui.app import make_application
+    from rtreview.paths import sample_dicom_dir
 
     app = make_application()
-    from app.gui.main_window import MainWindow
+    from rtreview.gui.main_window import MainWindow
 
     paths = args.paths or [str(sample_dicom_dir())]
     case = load(paths)

@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - t0
     for values, how in ((own, "the engine's own metrics"), (curve, "the cumulative curve")):
         sc = ns.score(cases, values)
-        print(ns.failure_table(sc, f"rtreview app.core.dvh -- D-values from {how}"))
+        print(ns.failure_table(sc, f"rtreview rtreview.core.dvh -- D-values from {how}"))
         if args.failures:
             print(ns.failure_list(sc))
         print()

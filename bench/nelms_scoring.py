@@ -14,7 +14,7 @@ and a command line (run from the app venv; the peer runs in bench/.venv-peer via
     .venv/bin/python bench/nelms_scoring.py --engine peer       # dicompyler-core, defaults
     .venv/bin/python bench/nelms_scoring.py --engine peer --mode best
     .venv/bin/python bench/nelms_scoring.py --engine analytic   # self-check of the scorer
-    .venv/bin/python bench/nelms_scoring.py --engine ours       # app.core.dvh, when it exists
+    .venv/bin/python bench/nelms_scoring.py --engine ours       # rtreview.core.dvh, when it exists
 
 Scoring (as in the paper, and as the issue asks): per case the values V, Dmin, Dmax, Dmean,
 D99, D95, D5, D1, D0.03cc; a value FAILS when |calc - analytic| > 3 % of the analytic value
@@ -344,13 +344,13 @@ def parse_options(pairs) -> dict:
 
 
 def ours_results(cases, options: dict | None = None) -> tuple[dict, dict, float]:
-    """Our engine (app.core.dvh) on the cases: (own metrics, curve metrics, compute seconds).
+    """Our engine (rtreview.core.dvh) on the cases: (own metrics, curve metrics, compute seconds).
 
     ``options``: DvhOptions keyword overrides (default options when empty)."""
     sys.path.insert(0, str(REPO))
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import DvhOptions, compute_dvhs
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import DvhOptions, compute_dvhs
 
     opts = DvhOptions(**options) if options else None
 
@@ -427,7 +427,7 @@ def main(argv=None) -> int:
         opts = parse_options(args.opt)
         own, curve, secs = ours_results(cases, opts)
         per_case_cpu = ours_results.per_case_cpu
-        label = "rtreview app.core.dvh (" + (", ".join(f"{k}={v}" for k, v in opts.items())
+        label = "rtreview rtreview.core.dvh (" + (", ".join(f"{k}={v}" for k, v in opts.items())
                                              or "default options") + ")"
         extra = (f"compute {secs:.2f} s wall, {ours_results.last_cpu_s:.2f} s CPU for {len(cases)} cases "
                  "(file reading excluded)")

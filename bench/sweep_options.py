@@ -33,9 +33,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-nelms", action="store_true")
     args = ap.parse_args(argv)
 
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import DvhOptions, compute_dvhs
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import DvhOptions, compute_dvhs
 
     large = HERE / "out" / "large_case"
     ss = read_structure_set(str(large / "RS.large_case.dcm"))

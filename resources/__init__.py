@@ -1,4 +1,4 @@
-"""Data the program ships (protocols, the example case timeline, icons), installed as app.resources."""
+"""Data the program ships (protocols, the example case timeline, icons), installed as rtreview.resources."""
 from importlib.resources import files
 
 

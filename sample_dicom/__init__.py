@@ -1,4 +1,4 @@
-"""The synthetic sample patient (installed as app.sample_dicom). Not patient data."""
+"""The synthetic sample patient (installed as rtreview.sample_dicom). Not patient data."""
 from importlib.resources import files
 
 

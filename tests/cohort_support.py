@@ -88,7 +88,7 @@ def run_cli(*args, timeout=300, env=None) -> subprocess.CompletedProcess:
     """``rtreview batch ARGS`` in a fresh interpreter (its own BLAS thread settings)."""
     env = {**{k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
            **(env or {})}
-    return subprocess.run([sys.executable, "-m", "app.cli.main", "batch", *map(str, args)], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "rtreview.cli.main", "batch", *map(str, args)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -3,7 +3,7 @@
 ``LinearDvh``: a structure whose dose is uniformly distributed between ``lo_gy`` and
 ``hi_gy`` (a linear dose gradient across a uniform slab; a uniform dose when equal), so
 every metric has a closed form: Dmean = (lo + hi)/2, Dx% = hi - x/100 (hi - lo),
-V(d) = (hi - d)/(hi - lo) of the volume. It has the public API of app.core.dvh.Dvh.
+V(d) = (hi - d)/(hi - lo) of the volume. It has the public API of rtreview.core.dvh.Dvh.
 """
 from __future__ import annotations
 

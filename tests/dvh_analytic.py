@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.dicom.dose_grid import DoseGrid
-from app.core.dicom.structure_set import Roi, StructureSet
+from rtreview.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.structure_set import Roi, StructureSet
 
 N_VERTICES = 256
 

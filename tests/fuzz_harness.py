@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 
 # Imported once here, so forked children run the code the run started with.
-from app.core.dicom.loader import load
-from app.core.dvh import DvhOptions, compute_dvh, skip_reason
+from rtreview.core.dicom.loader import load
+from rtreview.core.dvh import DvhOptions, compute_dvh, skip_reason
 from fuzz_mutate import mutate
 
 BAD_OUTCOMES = ("load_exception", "dvh_exception", "invalid", "timeout", "crash")

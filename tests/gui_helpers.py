@@ -32,7 +32,7 @@ def drop_paths(target: QtWidgets.QWidget, paths) -> None:
 def window_with(qtbot, tmp_path, paths) -> "QtWidgets.QMainWindow":
     """A 1600x1000 review window (its own settings file under ``tmp_path``) with ``paths``
     dropped on it and all its background work done."""
-    from app.gui.main_window import MainWindow
+    from rtreview.gui.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)

@@ -32,7 +32,7 @@ def wait_all(window, timeout_s: float = 60.0) -> None:
 
 
 def open_sample_window(settings_path: str):
-    from app.gui.main_window import MainWindow
+    from rtreview.gui.main_window import MainWindow
 
     settings = QtCore.QSettings(settings_path, QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)

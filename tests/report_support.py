@@ -39,7 +39,7 @@ def sample_case():
     import shutil
     import time
 
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
 
     for _ in range(5):
         shutil.rmtree(SAMPLE, ignore_errors=True)
@@ -53,7 +53,7 @@ def sample_case():
 
 @functools.lru_cache(maxsize=None)
 def sample_content():
-    from app.report.content import gather
+    from rtreview.report.content import gather
 
     return gather(sample_case(), [str(SAMPLE)])
 
@@ -61,7 +61,7 @@ def sample_content():
 @functools.lru_cache(maxsize=None)
 def sample_pdf(deidentify: bool = False, page_size: str = "A4") -> tuple[Path, tuple]:
     """(path, placed pages) of the sample report."""
-    from app.report.builder import render
+    from rtreview.report.builder import render
 
     qt_app()
     path = _TMP / f"sample-{'deid' if deidentify else 'id'}-{page_size}.pdf"
@@ -107,7 +107,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     import sys
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([sys.executable, "-m", "app.cli.main", *argv], cwd=REPO, env=env,
+    proc = subprocess.run([sys.executable, "-m", "rtreview.cli.main", *argv], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
 

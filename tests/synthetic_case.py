@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.dicom.case import Case, DoseLink, Patient
-from app.core.dicom.ct_volume import CtVolume
-from app.core.dicom.dose_grid import DoseGrid
-from app.core.dicom.load_report import LoadReport
-from app.core.dicom.plan import Plan
-from app.core.dicom.structure_set import Roi, StructureSet
+from rtreview.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.ct_volume import CtVolume
+from rtreview.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.load_report import LoadReport
+from rtreview.core.dicom.plan import Plan
+from rtreview.core.dicom.structure_set import Roi, StructureSet
 
 
 def make_ct() -> CtVolume:

@@ -1,11 +1,11 @@
-"""app.core.atomic: an interrupted write never damages the previous file."""
+"""rtreview.core.atomic: an interrupted write never damages the previous file."""
 import os
 import signal
 
 import pytest
 
-from app.core import atomic
-from app.core.atomic import atomic_path, write_atomic
+from rtreview.core import atomic
+from rtreview.core.atomic import atomic_path, write_atomic
 
 
 def _leftovers(folder):

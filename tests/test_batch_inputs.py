@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core.cohort import discover
-from app.core.cohort.batch import run_batch
-from app.core.cohort.job import PatientResult
-from app.core.cohort.progress import BatchProgress
-from app.core.cohort.runners import SINGLE_THREAD_ENV
+from rtreview.core.cohort import discover
+from rtreview.core.cohort.batch import run_batch
+from rtreview.core.cohort.job import PatientResult
+from rtreview.core.cohort.progress import BatchProgress
+from rtreview.core.cohort.runners import SINGLE_THREAD_ENV
 from cohort_support import cohorts, good_ids, reference, run_cli, tables
 
 
@@ -119,8 +119,8 @@ def test_progress_bar_on_a_terminal_has_counts_and_eta():
 def test_parquet_without_pyarrow_says_what_to_install(monkeypatch, tmp_path):
     import builtins
 
-    from app.core.cohort.store_sqlite import StoreError
-    from app.core.cohort.store_tabular import open_store
+    from rtreview.core.cohort.store_sqlite import StoreError
+    from rtreview.core.cohort.store_tabular import open_store
 
     real_import = builtins.__import__
 
@@ -135,19 +135,19 @@ def test_parquet_without_pyarrow_says_what_to_install(monkeypatch, tmp_path):
 
 
 def test_cli_pins_the_same_blas_threads_as_the_runners():
-    from app.cli.batch import BLAS_ENV
+    from rtreview.cli.batch import BLAS_ENV
 
     assert BLAS_ENV == SINGLE_THREAD_ENV
 
 
 def test_an_unexpected_error_fails_the_patient_not_the_run(roots, monkeypatch):
-    import app.core.dvh
-    from app.core.cohort import run_patient
+    import rtreview.core.dvh
+    from rtreview.core.cohort import run_patient
 
     def boom(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(app.core.dvh, "compute_dvhs", boom)
+    monkeypatch.setattr(rtreview.core.dvh, "compute_dvhs", boom)
     job = discover(roots["good"] / "P0003.zip").jobs[0]
     result = run_patient(job)
     assert result.status == "failed" and "unexpected ValueError: boom" in result.reason

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.cohort import store_sqlite
-from app.core.cohort.batch import run_batch
+from rtreview.core.cohort import store_sqlite
+from rtreview.core.cohort.batch import run_batch
 from cohort_support import REPO, cohorts, good_ids, reference, run_cli, tables
 
 
@@ -36,7 +36,7 @@ def test_killed_run_resumes_to_the_same_tables(expected, tmp_path):
     root, want = expected
     db = tmp_path / "killed.sqlite"
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli.main", "batch", str(root), "--out", str(db),
+    proc = subprocess.Popen([sys.executable, "-m", "rtreview.cli.main", "batch", str(root), "--out", str(db),
                              "--workers", "1"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core.cohort.batch import run_batch
-from app.core.cohort.schema import TABLES, columns
-from app.core.cohort.store_tabular import table_path
+from rtreview.core.cohort.batch import run_batch
+from rtreview.core.cohort.schema import TABLES, columns
+from rtreview.core.cohort.store_tabular import table_path
 from cohort_support import cohorts, good_ids, reference, run_cli, tables
 
 
@@ -96,7 +96,7 @@ def test_values_agree_with_rtreview_dvh_and_check(runs):
     metrics = runs["tables"]["serial"]["metrics"]
     constraints = runs["tables"]["serial"]["constraints"]
     pid = good_ids()[0]
-    proc = subprocess.run([sys.executable, "-m", "app.cli.main", "dvh", str(root / "P0001")],
+    proc = subprocess.run([sys.executable, "-m", "rtreview.cli.main", "dvh", str(root / "P0001")],
                           capture_output=True, text=True, check=True)
     doses = json.loads(proc.stdout)["doses"]
     ours = {(r[1], r[5], r[8]): r[9] for r in metrics if r[0] == pid}
@@ -108,7 +108,7 @@ def test_values_agree_with_rtreview_dvh_and_check(runs):
                     assert ours[(dose["plan_label"], s["roi_number"], key)] == pytest.approx(s[key], abs=2e-6)
                     compared += 1
     assert compared > 50
-    proc = subprocess.run([sys.executable, "-m", "app.cli.main", "check", str(root / "P0001"), "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "rtreview.cli.main", "check", str(root / "P0001"), "--format", "json"],
                           capture_output=True, text=True)
     report = json.loads(proc.stdout)
     composite = report["composite"]

@@ -59,7 +59,7 @@ def two_courses(tmp_path_factory):
 
 
 def _check(*args):
-    out = subprocess.run([sys.executable, "-m", "app", "check", *map(str, args)], cwd=REPO, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "rtreview", "check", *map(str, args)], cwd=REPO, capture_output=True,
                          text=True, timeout=120)
     return out
 

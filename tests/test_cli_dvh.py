@@ -20,14 +20,14 @@ pytestmark = pytest.mark.skipif(not STRUCT.is_file(), reason="Nelms benchmark no
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", "dvh", *args], cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "rtreview", "dvh", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
 
 
 def _engine(dose_path):
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import compute_dvh
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import compute_dvh
     return compute_dvh(read_structure_set(str(STRUCT)).roi(2), read_dose(str(dose_path)))
 
 

@@ -7,7 +7,7 @@ import pydicom
 import pytest
 
 import dicom_builders as b
-from app.cli.main import main
+from rtreview.cli.main import main
 
 
 def _json(capsys, *argv):
@@ -93,7 +93,7 @@ def test_subprocess_entry_point(tmp_path):
     import subprocess
     import sys
     b.save(b.rtdose(np.ones((2, 3, 4))), tmp_path / "d.dcm")
-    out = subprocess.run([sys.executable, "-m", "app.cli.main", "info", str(tmp_path), "--json"],
+    out = subprocess.run([sys.executable, "-m", "rtreview.cli.main", "info", str(tmp_path), "--json"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["patients"][0]["doses"][0]["shape"] == [2, 3, 4]

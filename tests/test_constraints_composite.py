@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from app.core.constraints.composite import Course, common_axes_mm, eqd2_sum, physical_sum, resample_gy
-from app.core.dicom.dose_grid import DoseGrid
+from rtreview.core.constraints.composite import Course, common_axes_mm, eqd2_sum, physical_sum, resample_gy
+from rtreview.core.dicom.dose_grid import DoseGrid
 
 
 def _grid(x, y, z, field, uid="1.2.3"):

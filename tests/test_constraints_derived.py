@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from app.core.constraints.derived import derived_dvh
-from app.core.dicom.dose_grid import DoseGrid
-from app.core.dicom.structure_set import Roi
-from app.core.dvh import Dvh, DvhError, DvhOptions, compute_dvh, stack_volume_cc
+from rtreview.core.constraints.derived import derived_dvh
+from rtreview.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.structure_set import Roi
+from rtreview.core.dvh import Dvh, DvhError, DvhOptions, compute_dvh, stack_volume_cc
 
 PLANE_MM = 1.0
 

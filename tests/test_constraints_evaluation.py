@@ -3,11 +3,11 @@ import math
 
 import pytest
 
-from app.core.constraints.evaluation import evaluate, evaluate_constraint, evaluate_constraint_composite
-from app.core.constraints.fractionation import eqd2_gy, physical_from_eqd2_gy
-from app.core.constraints.metrics import parse_metric
-from app.core.constraints.model import Constraint, Protocol, StructureSpec
-from app.core.constraints.results import Status
+from rtreview.core.constraints.evaluation import evaluate, evaluate_constraint, evaluate_constraint_composite
+from rtreview.core.constraints.fractionation import eqd2_gy, physical_from_eqd2_gy
+from rtreview.core.constraints.metrics import parse_metric
+from rtreview.core.constraints.model import Constraint, Protocol, StructureSpec
+from rtreview.core.constraints.results import Status
 from constraints_support import LinearDvh
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app.core.constraints.fractionation import bed_gy, convert_total_gy, eqd2_gy, physical_from_eqd2_gy
+from rtreview.core.constraints.fractionation import bed_gy, convert_total_gy, eqd2_gy, physical_from_eqd2_gy
 
 
 def test_eqd2_hand_computed():

@@ -1,8 +1,8 @@
 """Structure matching: TG-263 names and planning-system names, case/separator-insensitive."""
 import pytest
 
-from app.core.constraints.library import find_protocol
-from app.core.constraints.matching import match_structures, normalize_name
+from rtreview.core.constraints.library import find_protocol
+from rtreview.core.constraints.matching import match_structures, normalize_name
 
 SAMPLE_ROIS = ["BODY", "LIVER", "GTV_LIVER", "PTV_LIVER", "STOMACH", "DUODENUM", "KIDNEY_L", "KIDNEY_R",
                "SPINAL_CORD", "BOWEL_SMALL", "ILIUM_L", "GTV_ILIUM", "PTV_ILIUM", "BLADDER", "RECTUM",

@@ -2,13 +2,13 @@
 
 import pytest
 
-from app.core.constraints.fractionation import eqd2_gy, physical_from_eqd2_gy
-from app.core.constraints.plan_check import check_composite, check_plan
-from app.core.constraints.protocol_io import protocol_from_dict
-from app.core.constraints.results import Status
-from app.core.dicom.case import DoseLink
-from app.core.dicom.plan import Plan
-from app.core.dicom.structure_set import StructureSet
+from rtreview.core.constraints.fractionation import eqd2_gy, physical_from_eqd2_gy
+from rtreview.core.constraints.plan_check import check_composite, check_plan
+from rtreview.core.constraints.protocol_io import protocol_from_dict
+from rtreview.core.constraints.results import Status
+from rtreview.core.dicom.case import DoseLink
+from rtreview.core.dicom.plan import Plan
+from rtreview.core.dicom.structure_set import StructureSet
 from constraints_support import protocol_dict
 from test_constraints_derived import dose_grid, sphere
 
@@ -110,8 +110,8 @@ def _same_results(a, b):
 
 
 def test_check_plan_with_the_engines_dvhs_is_identical_and_does_not_recompute(monkeypatch):
-    from app.core.constraints import plan_check
-    from app.core.dvh import compute_dvhs
+    from rtreview.core.constraints import plan_check
+    from rtreview.core.dvh import compute_dvhs
 
     protocol = _protocol()
     for link in (LIVER, ILIUM):
@@ -136,7 +136,7 @@ def test_check_plan_with_the_engines_dvhs_is_identical_and_does_not_recompute(mo
 
 
 def test_check_plan_given_dvhs_take_the_checks_prescription():
-    from app.core.dvh import compute_dvhs
+    from rtreview.core.dvh import compute_dvhs
 
     link = LIVER
     dvhs = compute_dvhs(link.structure_set, link.dose)  # no prescription on these

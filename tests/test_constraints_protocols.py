@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from app.core.constraints.library import find_protocol, shipped_protocol_paths, shipped_protocols, suggest_protocol
-from app.core.constraints.protocol_io import ProtocolError, load_protocol, protocol_from_dict
+from rtreview.core.constraints.library import find_protocol, shipped_protocol_paths, shipped_protocols, suggest_protocol
+from rtreview.core.constraints.protocol_io import ProtocolError, load_protocol, protocol_from_dict
 from constraints_support import protocol_dict
 
 EXPECTED = {"HCC liver 50 Gy / 25 fx", "Bone metastasis 30 Gy / 10 fx, pelvis"}

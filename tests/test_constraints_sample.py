@@ -10,7 +10,7 @@ pytestmark = pytest.mark.skipif(not any(SAMPLE_DICOM.glob("*.dcm")), reason="sam
 
 @pytest.fixture(scope="module")
 def case():
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -18,8 +18,8 @@ def case():
 
 
 def test_normal_liver_is_liver_minus_gtv(case):
-    from app.core.constraints.derived import derived_dvh
-    from app.core.dvh import compute_dvh
+    from rtreview.core.constraints.derived import derived_dvh
+    from rtreview.core.dvh import compute_dvh
 
     link = case.patients[0].link_for_plan("LIVER")
     ss = link.structure_set
@@ -32,7 +32,7 @@ def test_normal_liver_is_liver_minus_gtv(case):
 
 
 def test_sample_plans_match_every_protocol_structure(case):
-    from app.core.constraints import find_protocol, match_structures
+    from rtreview.core.constraints import find_protocol, match_structures
 
     names = [r.name for r in case.links[0].structure_set.rois]
     for protocol in ("HCC liver", "Bone metastasis"):

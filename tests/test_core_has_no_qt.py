@@ -1,4 +1,4 @@
-"""app.core must import without Qt: import every core module with PySide6/pyqtgraph blocked."""
+"""rtreview.core must import without Qt: import every core module with PySide6/pyqtgraph blocked."""
 import subprocess
 import sys
 
@@ -12,9 +12,9 @@ class Block:
             raise ImportError('Qt is blocked in this test: ' + name)
         return None
 sys.meta_path.insert(0, Block())
-import app.core
+import rtreview.core
 names = []
-for m in pkgutil.walk_packages(app.core.__path__, 'app.core.'):
+for m in pkgutil.walk_packages(rtreview.core.__path__, 'rtreview.core.'):
     importlib.import_module(m.name)
     names.append(m.name)
 print(len(names))
@@ -29,6 +29,6 @@ def test_core_imports_without_qt():
 
 
 def test_blocker_really_blocks_qt():
-    code = BLOCKER.split("import app.core")[0] + "import PySide6\n"
+    code = BLOCKER.split("import rtreview.core")[0] + "import PySide6\n"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.returncode != 0 and "Qt is blocked" in out.stderr

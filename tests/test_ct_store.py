@@ -4,7 +4,7 @@ import random
 import numpy as np
 import pytest
 
-from app.core.dicom.ct_store import SliceStore
+from rtreview.core.dicom.ct_store import SliceStore
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.errors import DicomReadError
-from app.core.dicom.loader import load
-from app.core.dicom.rtdose import read_dose
-from app.core.dicom.rtstruct import read_structure_set
+from rtreview.core.dicom.errors import DicomReadError
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.rtdose import read_dose
+from rtreview.core.dicom.rtstruct import read_structure_set
 
 
 def _issues(case, severity=None):

@@ -2,8 +2,8 @@
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.loader import load
-from app.core.dicom.rtstruct import read_structure_set
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.rtstruct import read_structure_set
 
 
 @pytest.mark.parametrize("charset", ["ISO_IR 192", "GB18030"])

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.ct import read_ct_series, spacing_warnings
-from app.core.dicom.rtdose import read_dose
-from app.core.dicom.rtplan import read_plan
-from app.core.dicom.rtstruct import read_structure_set
+from rtreview.core.dicom.ct import read_ct_series, spacing_warnings
+from rtreview.core.dicom.rtdose import read_dose
+from rtreview.core.dicom.rtplan import read_plan
+from rtreview.core.dicom.rtstruct import read_structure_set
 
 
 def _ramp(nz=3, ny=4, nx=5):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom import loader
-from app.core.dicom.loader import LoadCancelled, load
+from rtreview.core.dicom import loader
+from rtreview.core.dicom.loader import LoadCancelled, load
 
 
 def test_progress_counts_every_file(tmp_path):

@@ -5,8 +5,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from app.core.dicom.rtdose import read_dose
-from app.core.dicom.rtstruct import read_structure_set
+from rtreview.core.dicom.rtdose import read_dose
+from rtreview.core.dicom.rtstruct import read_structure_set
 
 
 def _raw(path: Path) -> pydicom.Dataset:

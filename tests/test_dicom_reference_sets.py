@@ -5,8 +5,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from app.core.dicom.loader import load
-from app.core.dicom.rtplan import read_plan
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.rtplan import read_plan
 
 
 def _raw(path: Path, **kw) -> pydicom.Dataset:

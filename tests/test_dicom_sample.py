@@ -3,7 +3,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from app.core.dicom.loader import load
+from rtreview.core.dicom.loader import load
 
 KINDS = {"1.2.840.10008.5.1.4.1.1.2": "CT", "1.2.840.10008.5.1.4.1.1.481.3": "RTSTRUCT",
          "1.2.840.10008.5.1.4.1.1.481.5": "RTPLAN", "1.2.840.10008.5.1.4.1.1.481.2": "RTDOSE"}

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from app.core.dvh import DvhOptions, compute_dvh, stack_volume_cc
+from rtreview.core.dvh import DvhOptions, compute_dvh, stack_volume_cc
 from dvh_analytic import LinearDose, cone, cylinder, shell, sphere
 
 # (label, stack factory, contour spacing mm, dose grid mm, gradient)
@@ -137,7 +137,7 @@ def test_bin_width_and_relative_units():
 
 def test_non_uniform_frame_spacing():
     """Dose frames 1 mm apart below z = 0 and 3 mm above: trilinear stays exact for a linear field."""
-    from app.core.dicom.dose_grid import DoseGrid
+    from rtreview.core.dicom.dose_grid import DoseGrid
     stack = cylinder(10.0, 30.0, 2.0)  # slabs -16..16
     x = np.arange(-14.0, 14.1, 2.0)
     z = np.concatenate((np.arange(-20.0, 0.0, 1.0), np.arange(0.0, 21.0, 3.0)))
@@ -155,7 +155,7 @@ def test_non_uniform_frame_spacing():
 def test_partial_coverage_in_plane():
     """A dose grid ending at y = 4 mm cuts a disc of radius 10: the covered part is the disc minus
     the circular segment above y = 4, exactly."""
-    from app.core.dicom.dose_grid import DoseGrid
+    from rtreview.core.dicom.dose_grid import DoseGrid
     from dvh_analytic import Disc, segment_area
     stack = cylinder(10.0, 20.0, 2.0)
     x, y, z = np.arange(-20.0, 20.1, 2.0), np.arange(-20.0, 4.1, 2.0), np.arange(-15.0, 15.1, 2.0)

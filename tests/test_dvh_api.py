@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from app.core.dicom.structure_set import Roi
-from app.core.dvh import DvhCancelled, DvhError, compute_dvh, compute_dvhs, iter_dvhs
-from app.core.dvh.metrics import find_body, gradient_index, grid_isodose_volume_cc, paddick_ci, rtog_ci
-from app.core.dvh.radiobiology import (bed_gy, converted_dvh, default_alpha_beta, eqd2_gy,
+from rtreview.core.dicom.structure_set import Roi
+from rtreview.core.dvh import DvhCancelled, DvhError, compute_dvh, compute_dvhs, iter_dvhs
+from rtreview.core.dvh.metrics import find_body, gradient_index, grid_isodose_volume_cc, paddick_ci, rtog_ci
+from rtreview.core.dvh.radiobiology import (bed_gy, converted_dvh, default_alpha_beta, eqd2_gy,
                                        physical_from_eqd2_gy)
 from dvh_analytic import LinearDose, cylinder, sphere, structure_set
 
@@ -153,7 +153,7 @@ def test_degenerate_contours():
 
 
 def test_bin_width_is_bounded():
-    from app.core.dvh import histogram
+    from rtreview.core.dvh import histogram
     assert histogram.choose_bin_width(70.0) == 0.01 and histogram.choose_bin_width(5.0) == 0.005
     assert histogram.choose_bin_width(70.0, 0.1) == 0.1
     assert histogram.choose_bin_width(999.0) == 0.01  # 99,900 bins: still within the bound

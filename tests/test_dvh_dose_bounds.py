@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 import pytest
 
-from app.core.dicom.dose_grid import DoseGrid
-from app.core.dvh import DvhOptions, compute_dvh
+from rtreview.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dvh import DvhOptions, compute_dvh
 from conftest import SAMPLE_DICOM
 from dvh_analytic import cylinder, sphere
 
@@ -51,7 +51,7 @@ def _assert_within(dvh, dose: DoseGrid, roi) -> None:
 
 @pytest.mark.skipif(not any(SAMPLE_DICOM.glob("*.dcm")), reason="sample_dicom/ not generated yet")
 def test_sample_plans_dmax_within_the_dose_grid():
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

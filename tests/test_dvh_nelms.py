@@ -39,19 +39,19 @@ def load_cases() -> list[dict]:
 
 @lru_cache(maxsize=None)
 def _dose(path: str):
-    from app.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtdose import read_dose
     return read_dose(path)
 
 
 @lru_cache(maxsize=None)
 def _roi(path: str, number: int):
-    from app.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dicom.rtstruct import read_structure_set
     return read_structure_set(path).roi(number)
 
 
 def compute_all(cases: list[dict]) -> dict[str, tuple[dict, dict]]:
     """case_id -> (own metrics, curve metrics)."""
-    from app.core.dvh import compute_dvh
+    from rtreview.core.dvh import compute_dvh
     out = {}
     for c in cases:
         dvh = compute_dvh(_roi(str(NELMS / c["structure_file"]), int(c["roi_number"])),
@@ -127,7 +127,7 @@ def test_nelms_benchmark(results, source):
 
 def test_nelms_volumes_match_contour_stack(results):
     """Every benchmark structure's volume equals its polygon areas x slab thicknesses (±0.5 %)."""
-    from app.core.dvh import compute_dvh, stack_volume_cc
+    from rtreview.core.dvh import compute_dvh, stack_volume_cc
     cases, _ = results
     seen = set()
     for c in cases:

@@ -20,9 +20,9 @@ DICOMPYLER_HEART = {"volume_cc": 440.23, "max_gy": 3.1, "min_gy": 0.03, "mean_gy
 
 @pytest.fixture(scope="module")
 def plan():
-    from app.core.dicom.rtdose import read_dose
-    from app.core.dicom.rtstruct import read_structure_set
-    from app.core.dvh import DvhOptions, compute_dvhs
+    from rtreview.core.dicom.rtdose import read_dose
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import DvhOptions, compute_dvhs
     ss = read_structure_set(str(EXAMPLE / "rtss.dcm"))
     dose = read_dose(str(EXAMPLE / "rtdose.dcm"))
     return dose, compute_dvhs(ss, dose), compute_dvhs(ss, dose, DvhOptions(end_caps="none"))

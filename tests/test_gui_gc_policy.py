@@ -3,7 +3,7 @@ a worker thread (gc_policy: Qt destructors off the GUI thread deadlocked a test 
 import gc
 import threading
 
-from app.gui.main_window import MainWindow
+from rtreview.gui.main_window import MainWindow
 
 
 class Cycle:

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from app.core.constraints import (Status, check_composite, check_plan, protocol_from_dict, shipped_protocols,
+from rtreview.core.constraints import (Status, check_composite, check_plan, protocol_from_dict, shipped_protocols,
                                   suggest_for_link)
-from app.core.viewing import constraint_rows
-from app.gui.constraints_table import STATUS_COL
+from rtreview.core.viewing import constraint_rows
+from rtreview.gui.constraints.table import STATUS_COL
 from conftest import SAMPLE_DICOM
 from integration_support import close_window, open_sample_window, wait_all
 
@@ -139,8 +139,8 @@ def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
     """A stand-in check that blocks: the panel stays responsive, shows busy + Cancel, Cancel stops it."""
     import threading
 
-    from app.gui.constraints_panel import ConstraintsPanel
-    from app.gui.session import ReviewSession
+    from rtreview.gui.constraints.panel import ConstraintsPanel
+    from rtreview.gui.session import ReviewSession
     from synthetic_case import make_case
 
     threads, release = [], threading.Event()
@@ -177,8 +177,8 @@ def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
 
 
 def test_degenerate_inputs_never_raise(qtbot):
-    from app.gui.constraints_panel import ConstraintsPanel
-    from app.gui.session import ReviewSession
+    from rtreview.gui.constraints.panel import ConstraintsPanel
+    from rtreview.gui.session import ReviewSession
     from synthetic_case import make_case
 
     def failing(*args, **kwargs):
@@ -201,8 +201,8 @@ def test_degenerate_inputs_never_raise(qtbot):
 
 
 def test_limit_points_follow_the_plot_units():
-    from app.core.constraints import ConstraintResult
-    from app.core.viewing.dvh_curves import CurveSettings, DoseUnit, VolumeUnit
+    from rtreview.core.constraints import ConstraintResult
+    from rtreview.core.viewing.dvh_curves import CurveSettings, DoseUnit, VolumeUnit
 
     d95 = ConstraintResult("PTV", "D95%", "mandatory", "s", 10.0, ">=", Status.PASS, unit="Gy", limit=47.5,
                            limit_gy=47.5, limit_eqd2_gy=47.1)
@@ -224,8 +224,8 @@ def test_limit_points_follow_the_plot_units():
 
 
 def test_a_failing_plan_marks_the_constraints_tab(qtbot, tmp_path):
-    from app.core.constraints import ConstraintResult, Evaluation
-    from app.gui.main_window import MainWindow
+    from rtreview.core.constraints import ConstraintResult, Evaluation
+    from rtreview.gui.main_window import MainWindow
     from gui_helpers import wait_idle
     from synthetic_case import make_case
 

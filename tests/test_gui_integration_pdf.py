@@ -2,9 +2,9 @@
 import pytest
 from PySide6 import QtCore, QtGui
 
-from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
-from app.gui.export_pdf_task import PdfExportController
-from app.gui.main_window import MainWindow
+from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
+from rtreview.gui.export.pdf_task import PdfExportController
+from rtreview.gui.main_window import MainWindow
 from gui_helpers import wait_idle
 from synthetic_case import make_case
 

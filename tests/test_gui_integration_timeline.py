@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from app.core.timeline import bundled_example_path
-from app.core.timeline.layout import date_to_x
+from rtreview.core.timeline import bundled_example_path
+from rtreview.core.timeline.layout import date_to_x
 from conftest import SAMPLE_DICOM
 from gui_helpers import drop_paths
 from integration_support import close_window, open_sample_window, wait_all
@@ -44,7 +44,7 @@ def test_the_worked_example_is_found_beside_the_sample(window):
 
 
 def test_clicking_the_liver_course_selects_the_liver_plan_and_shows_its_dvhs(qtbot, window):
-    from app.core.dvh import compute_dvh
+    from rtreview.core.dvh import compute_dvh
 
     w, view = window, window.timeline_view
     _select_plan(w, "L ILIUM")
@@ -80,7 +80,7 @@ def test_the_marker_lane_plots_the_files_values(window):
 
 
 def test_the_pdf_export_gets_the_case_file_on_show(window, monkeypatch):
-    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
 
     started = []
     monkeypatch.setattr(ExportPdfDialog, "ask", classmethod(
@@ -123,8 +123,8 @@ def test_closing_with_an_unsaved_case_asks_first(window):
 
 
 def test_case_argument_reaches_the_window(monkeypatch, tmp_path):
-    import app.gui.app as gui_app
-    from app.cli import main as cli
+    import rtreview.gui.app as gui_app
+    from rtreview.cli import main as cli
 
     assert inspect.signature(gui_app.run).parameters["case"].default is None
     seen = {}

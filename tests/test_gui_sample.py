@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
-from app.core.viewing.slicing import LinearIndex, Plane
-from app.gui.main_window import MainWindow
+from rtreview.core.viewing.slicing import LinearIndex, Plane
+from rtreview.gui.main_window import MainWindow
 from conftest import REPO, SAMPLE_DICOM
 from gui_helpers import drop_paths, wait_idle
 
@@ -39,7 +39,7 @@ def plan(w, label):
 
 
 def test_dropping_the_sample_loads_both_courses_with_the_engines_curves(qtbot, window):
-    from app.core.dvh import compute_dvh
+    from rtreview.core.dvh import compute_dvh
 
     w = load_sample(qtbot, window)
     captions = [i.text(0) for i in w.plan_tree.plan_items()]
@@ -116,7 +116,7 @@ def test_dose_shows_on_the_slice_and_the_readout_is_the_grids_dose(qtbot, window
     assert r["z"] == pytest.approx(z)
     if abs(r["x"] - dose.x_mm[i]) < 1e-6 and abs(r["y"] - dose.y_mm[j]) < 1e-6:
         assert r["dose_gy"] == pytest.approx(float(expected), abs=1e-4)
-    from app.core.viewing.slicing import dose_at
+    from rtreview.core.viewing.slicing import dose_at
     assert r["dose_gy"] == pytest.approx(dose_at(dose, r["x"], r["y"], r["z"]), abs=1e-6)
     assert r["dose_gy"] > 0.9 * 50.0  # near the maximum of a 50 Gy plan
     assert "% Rx" in w.slices.readout.text() and "HU" in w.slices.readout.text()
@@ -178,7 +178,7 @@ def test_dropping_a_zip_of_the_sample_loads_it(qtbot, window, tmp_path):
 def test_screenshot_command_writes_a_1600x1000_png(tmp_path):
     out = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", RTREVIEW_SETTINGS=str(tmp_path / "settings.ini"))
-    res = subprocess.run([sys.executable, "-m", "app", "--screenshot", str(out)], cwd=REPO, env=env,
+    res = subprocess.run([sys.executable, "-m", "rtreview", "--screenshot", str(out)], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     image = QtGui.QImage(str(out))

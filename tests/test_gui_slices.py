@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
-from app.core.viewing.slicing import Plane, dose_at
-from app.core.viewing.window_level import PRESETS
-from app.gui.main_window import MainWindow
+from rtreview.core.viewing.slicing import Plane, dose_at
+from rtreview.core.viewing.window_level import PRESETS
+from rtreview.gui.main_window import MainWindow
 from gui_helpers import drop_paths, wait_idle
 from synthetic_case import fake_dvhs, make_case
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtTest, QtWidgets
 
-from app.core.viewing.dvh_curves import CurveKind
-from app.gui import dialogs
-from app.gui.main_window import MainWindow
-from app.gui.metrics_table import MetricsTable
+from rtreview.core.viewing.dvh_curves import CurveKind
+from rtreview.gui import dialogs
+from rtreview.gui.main_window import MainWindow
+from rtreview.gui.dvh.metrics_table import MetricsTable
 from gui_helpers import drop_paths, slow_loader, wait_idle
 from synthetic_case import fake_dvhs, make_case
 

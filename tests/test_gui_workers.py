@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.gui.workers import TaskRunner
+from rtreview.gui.workers import TaskRunner
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 from conftest import REPO
 
 PROBE = r"""
-import sys, app
-from app.paths import resources_dir, sample_dicom_dir
+import sys, rtreview
+from rtreview.paths import resources_dir, sample_dicom_dir
 site = sys.argv[1]
-assert app.__file__.startswith(site), app.__file__
+assert rtreview.__file__.startswith(site), rtreview.__file__
 r, s = resources_dir(), sample_dicom_dir()
 assert str(r).startswith(site) and (r / 'README.md').is_file(), r
 assert str(s).startswith(site) and s.is_dir(), s
@@ -37,15 +37,18 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_resources_and_sample(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "app/resources/README.md" in names
-    assert "app/cli/main.py" in names
+    assert "rtreview/resources/README.md" in names
+    assert "rtreview/cli/main.py" in names
     repo_samples = sorted(p.name for p in (REPO / "sample_dicom").glob("*.dcm"))
-    shipped = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("app/sample_dicom/") and n.endswith(".dcm"))
+    shipped = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("rtreview/sample_dicom/") and n.endswith(".dcm"))
     assert shipped == repo_samples
     assert not any(n.startswith(("tests/", "bench/", "tools/")) for n in names)
     # every package of the source tree is in the wheel (pyproject lists them by hand)
-    packages = sorted(str(p.parent.relative_to(REPO)) for p in (REPO / "app").rglob("__init__.py"))
+    # the source folder app/ installs as the import package `rtreview`
+    packages = sorted("/".join(("rtreview", *p.parent.relative_to(REPO / "app").parts))
+                      for p in (REPO / "app").rglob("__init__.py"))
     assert packages and all(f"{p}/__init__.py" in names for p in packages), packages
+    assert not any(n.startswith("app/") for n in names), "no top-level `app` package is installed"
 
 
 def test_installed_copy_finds_resources(wheel, tmp_path):

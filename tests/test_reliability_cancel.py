@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.loader import LoadCancelled, load
+from rtreview.core.dicom.loader import LoadCancelled, load
 
 
 def _open_fds() -> int:

@@ -7,9 +7,9 @@ import pytest
 from pydicom.uid import generate_uid
 
 import dicom_builders as b
-from app.core.dicom.loader import load
-from app.core.dicom.rtdose import read_dose
-from app.core.dvh import DvhOptions, compute_dvh
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.rtdose import read_dose
+from rtreview.core.dvh import DvhOptions, compute_dvh
 
 OPTIONS = DvhOptions(samples_across=16)
 
@@ -33,7 +33,7 @@ def test_relative_and_absolute_offsets_give_the_same_grid_and_dvh(tmp_path):
     np.testing.assert_allclose(grids[0].z_mm, z) and np.testing.assert_allclose(grids[1].z_mm, z)
     roi = b.rtstruct([{"number": 1, "name": "R", "contours": [("CLOSED_PLANAR", b.roi_square(zz)) for zz in
                                                              (-4.0, -2.0, 0.0, 2.0, 4.0)]}])
-    from app.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dicom.rtstruct import read_structure_set
     r = read_structure_set(roi).roi(1)
     d0, d1 = (compute_dvh(r, g, OPTIONS) for g in grids)
     assert d0.mean_gy == pytest.approx(d1.mean_gy) and d0.mean_gy == pytest.approx(1.0, abs=1e-3)
@@ -43,7 +43,7 @@ def test_non_uniform_frame_spacing(tmp_path):
     z = [0.0, 2.0, 4.0, 7.0, 10.0, 15.0, 25.0]
     grid = read_dose(b.save(b.rtdose(_z_ramp(z), origin=(-10.0, -10.0, 0.0), offsets=z), tmp_path / "d.dcm"))
     np.testing.assert_allclose(grid.z_mm, z)
-    from app.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dicom.rtstruct import read_structure_set
     # a ROI spanning z 3..21 (planes every 2 mm, half-slab end caps) in dose = z/10 + 1: linear in z,
     # so trilinear interpolation is exact and the mean dose is that of the mid-plane z = 12 mm
     planes = [4.0 + 2.0 * k for k in range(9)]
@@ -128,7 +128,7 @@ def test_multi_frame_file_with_one_frame(tmp_path, reference_dicom):
     ref = read_dose(reference_dicom / "pydicom-testdata" / "rtdose_1frame.dcm")
     assert ref.shape == (1, 10, 10) and ref.z_mm.size == 1
     roi = b.rtstruct([{"number": 1, "name": "R", "contours": [("CLOSED_PLANAR", b.roi_square(0.0, 1.5, -4, -5))]}])
-    from app.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dicom.rtstruct import read_structure_set
     dvh = compute_dvh(read_structure_set(roi).roi(1), grid, DvhOptions(slice_thickness_mm=2.0))
     assert dvh.mean_gy == pytest.approx(3.0) and dvh.covered_volume_cc == pytest.approx(dvh.volume_cc)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.dose_grid import DoseGrid
-from app.core.dicom.rtstruct import read_structure_set
-from app.core.dvh import DvhOptions, compute_dvh
+from rtreview.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.rtstruct import read_structure_set
+from rtreview.core.dvh import DvhOptions, compute_dvh
 
 
 def _roi(z_planes, half=2.0):
@@ -55,7 +55,7 @@ def test_covered_volume_of_a_structure_much_larger_than_the_grid():
 def test_partial_coverage_is_exact_with_holes():
     # A square ring (outline 20 x 20 mm centred at x = 8, hole 8 x 8) reaching beyond the grid's
     # x (+8 mm), y (+-8 mm) and z (8 mm) limits; dose 10 + x Gy (exact under trilinear interpolation).
-    from app.core.dicom.structure_set import Roi
+    from rtreview.core.dicom.structure_set import Roi
 
     x = np.arange(9) * 2.0 - 8.0
     dose = _grid(np.broadcast_to(10.0 + x, (5, 9, 9)).copy(), [0.0, 2.0, 4.0, 6.0, 8.0])
@@ -82,7 +82,7 @@ def test_clipped_contours_keep_dmax_of_the_structure():
     # A C shape whose arms enter the grid and whose joint (with a vertex at x = 20, y = 0) lies
     # outside it: clipping projects that vertex onto the grid's edge at (8, 0), next to a hot
     # column the structure does not reach; Dmin / Dmax must come from the contour's own vertices.
-    from app.core.dicom.structure_set import Roi
+    from rtreview.core.dicom.structure_set import Roi
 
     values = np.ones((5, 9, 9))
     values[:, 4, 8] = 50.0  # x = 8, y = 0

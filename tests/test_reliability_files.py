@@ -13,8 +13,8 @@ from pydicom.uid import (DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian,
                          JPEG2000Lossless, JPEGBaseline8Bit, JPEGLSLossless, RLELossless)
 
 import dicom_builders as b
-from app.core.dicom.loader import load
-from app.core.dicom.scan import scan
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.scan import scan
 
 
 def _issues(case, severity=None):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom import limits
-from app.core.dicom.loader import load
-from app.core.dicom.rtplan import read_plan
+from rtreview.core.dicom import limits
+from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.rtplan import read_plan
 from fuzz_mutate import _raw
 
 
@@ -124,8 +124,8 @@ def test_non_finite_contour_points_skipped(tmp_path):
 
 
 def test_ct_series_budget_checked_before_any_slice_is_decoded(tmp_path, monkeypatch):
-    from app.core.dicom import ct as ct_module
-    from app.core.dicom.ct import read_ct_series
+    from rtreview.core.dicom import ct as ct_module
+    from rtreview.core.dicom.ct import read_ct_series
     slices = b.ct_series([0.0, 2.0, 4.0, 6.0])
     for k, ds in enumerate(slices):
         b.save(ds, tmp_path / f"ct{k}.dcm")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.loader import load
-from app.core.dvh import DvhOptions, compute_dvhs
+from rtreview.core.dicom.loader import load
+from rtreview.core.dvh import DvhOptions, compute_dvhs
 from reliability_builders import HOT_SPOT_MM, POSITIONS, dose_at, hu_at, positioned_case
 
 OPTIONS = DvhOptions(samples_across=16)

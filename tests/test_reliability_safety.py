@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.cli.main import SUBCOMMANDS, main
-from app.core.dicom.loader import load
-from app.core.dvh import DvhOptions, compute_dvhs
+from rtreview.cli.main import SUBCOMMANDS, main
+from rtreview.core.dicom.loader import load
+from rtreview.core.dvh import DvhOptions, compute_dvhs
 from conftest import REFERENCE_DICOM, REPO, SAMPLE_DICOM
 
 NAME, PATIENT_ID, BIRTH = "Qzxvwyrm^Holdane", "PID-73311-QX", "19591231"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import dicom_builders as b
-from app.core.dicom.loader import load
-from app.core.dvh import DvhOptions, compute_dvhs, skip_reason, stack_volume_cc
+from rtreview.core.dicom.loader import load
+from rtreview.core.dvh import DvhOptions, compute_dvhs, skip_reason, stack_volume_cc
 
 OPTIONS = DvhOptions(samples_across=32, end_caps="none")
 

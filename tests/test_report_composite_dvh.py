@@ -22,7 +22,7 @@ def _render(path, page: int) -> np.ndarray:
 
 
 def _composite_figure(pages):
-    from app.report.dvh_figure import DvhFigure
+    from rtreview.report.dvh_figure import DvhFigure
 
     found = [(n, item) for n, page in enumerate(pages, start=1) for item in page
              if isinstance(item.block, DvhFigure) and item.block.title.startswith("Composite DVH")]
@@ -31,7 +31,7 @@ def _composite_figure(pages):
 
 
 def test_composite_figure_draws_the_evaluations_eqd2_dvhs_with_their_limits():
-    from app.report.builder import limit_marks
+    from rtreview.report.builder import limit_marks
 
     content = sample_content()
     ev = content.composite.evaluation
@@ -55,8 +55,8 @@ def test_composite_figure_draws_the_evaluations_eqd2_dvhs_with_their_limits():
 
 
 def test_composite_page_text_and_colours():
-    from app.report.document import MARGIN_MM
-    from app.report.dvh_figure import LEGEND_W
+    from rtreview.report.document import MARGIN_MM
+    from rtreview.report.dvh_figure import LEGEND_W
 
     path, pages = sample_pdf()
     number, item = _composite_figure(pages)

@@ -56,8 +56,8 @@ def test_identified_report_shows_them():
 @functools.lru_cache(maxsize=None)
 def _cjk_content():
     """The sample's LIVER plan with a Chinese patient name and a Chinese structure name."""
-    from app.core.dicom.loader import load
-    from app.report.content import gather
+    from rtreview.core.dicom.loader import load
+    from rtreview.report.content import gather
 
     sample_case()  # the snapshot of sample_dicom/
     case = load([str(SAMPLE)])
@@ -70,7 +70,7 @@ def _cjk_content():
 
 @pytest.mark.parametrize("deidentify", [False, True])
 def test_cjk_names_round_trip_and_are_scrubbed(tmp_path, deidentify):
-    from app.report.builder import render
+    from rtreview.report.builder import render
 
     qt_app()
     content = copy.copy(_cjk_content())

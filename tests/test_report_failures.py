@@ -9,12 +9,12 @@ from report_support import SAMPLE, qt_app, run_cli, sample_case, sample_content
 
 
 def _leftovers(folder) -> list[str]:
-    return [n for n in os.listdir(folder) if n.endswith((".tmp", ".part"))]  # app.core.atomic's, and the old
+    return [n for n in os.listdir(folder) if n.endswith((".tmp", ".part"))]  # rtreview.core.atomic's, and the old
 
 
 def test_missing_folder_is_reported_and_nothing_written(tmp_path):
-    from app.report.atomic import OutputError
-    from app.report.builder import render
+    from rtreview.report.atomic import OutputError
+    from rtreview.report.builder import render
 
     qt_app()
     target = tmp_path / "no-such-folder" / "r.pdf"
@@ -25,8 +25,8 @@ def test_missing_folder_is_reported_and_nothing_written(tmp_path):
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write anywhere")
 def test_unwritable_folder_keeps_the_existing_report(tmp_path):
-    from app.report.atomic import OutputError
-    from app.report.builder import render
+    from rtreview.report.atomic import OutputError
+    from rtreview.report.builder import render
 
     qt_app()
     folder = tmp_path / "ro"
@@ -45,8 +45,8 @@ def test_unwritable_folder_keeps_the_existing_report(tmp_path):
 
 def test_folder_the_writer_cannot_create_files_in(tmp_path):
     """Even root cannot create files in /sys (read-only sysfs): the reason comes from the OS."""
-    from app.report.atomic import OutputError
-    from app.report.builder import render
+    from rtreview.report.atomic import OutputError
+    from rtreview.report.builder import render
 
     qt_app()
     if not os.path.isdir("/sys") or os.access("/sys", os.W_OK) is False and os.geteuid() != 0:
@@ -57,8 +57,8 @@ def test_folder_the_writer_cannot_create_files_in(tmp_path):
 
 
 def test_exception_mid_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, monkeypatch):
-    from app.report import slice_figure
-    from app.report.builder import render
+    from rtreview.report import slice_figure
+    from rtreview.report.builder import render
 
     qt_app()
     target = tmp_path / "r.pdf"
@@ -103,7 +103,7 @@ def test_cli_unknown_plan_and_protocol_are_clear(tmp_path):
 
 
 def test_cancel_stops_the_computation():
-    from app.report.content import gather
+    from rtreview.report.content import gather
 
     calls = []
 

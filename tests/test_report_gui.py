@@ -25,7 +25,7 @@ class FakeWindow(QtWidgets.QWidget):
 
 
 def test_dialog_options_and_validation(qtbot, tmp_path):
-    from app.gui.export_pdf_dialog import ExportPdfDialog
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog
 
     dialog = ExportPdfDialog(None, ["LIVER", "L ILIUM"], str(tmp_path / "report"), selected=["LIVER"])
     qtbot.addWidget(dialog)
@@ -46,8 +46,8 @@ def test_dialog_options_and_validation(qtbot, tmp_path):
 
 
 def test_export_runs_off_the_gui_thread_with_progress(qtbot, tmp_path):
-    from app.gui.export_pdf_dialog import ExportPdfOptions
-    from app.gui.export_pdf_task import PdfExportController
+    from rtreview.gui.export.pdf_dialog import ExportPdfOptions
+    from rtreview.gui.export.pdf_task import PdfExportController
 
     threads = []
 
@@ -70,9 +70,9 @@ def test_export_runs_off_the_gui_thread_with_progress(qtbot, tmp_path):
 
 
 def test_failure_is_reported_with_the_reason(qtbot, tmp_path):
-    from app.gui.export_pdf_dialog import ExportPdfOptions
-    from app.gui.export_pdf_task import PdfExportController
-    from app.report.atomic import OutputError
+    from rtreview.gui.export.pdf_dialog import ExportPdfOptions
+    from rtreview.gui.export.pdf_task import PdfExportController
+    from rtreview.report.atomic import OutputError
 
     def failing(case, options, progress, cancel):
         raise OutputError(f"cannot write {options.path}: no permission to create files in {tmp_path}")
@@ -88,8 +88,8 @@ def test_failure_is_reported_with_the_reason(qtbot, tmp_path):
 
 def test_menu_action_path_exports_the_real_report(qtbot, tmp_path, monkeypatch):
     """ask_and_start -> dialog (replaced) -> the real export in the worker -> a PDF on disk."""
-    from app.gui import export_pdf_task
-    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from rtreview.gui.export import pdf_task as export_pdf_task
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
 
     case = sample_case()
     target = tmp_path / "liver.pdf"
@@ -112,7 +112,7 @@ def test_menu_action_path_exports_the_real_report(qtbot, tmp_path, monkeypatch):
 
 
 def test_nothing_loaded_says_so(qtbot):
-    from app.gui.export_pdf_task import PdfExportController
+    from rtreview.gui.export.pdf_task import PdfExportController
 
     window = FakeWindow()
     qtbot.addWidget(window)
@@ -125,9 +125,9 @@ def test_wiring_into_the_real_main_window(qtbot, tmp_path, monkeypatch):
     ask_and_start; the window's own runner keeps working (the export has its own)."""
     from synthetic_case import make_case
 
-    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
-    from app.gui.export_pdf_task import PdfExportController
-    from app.gui.main_window import MainWindow
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from rtreview.gui.export.pdf_task import PdfExportController
+    from rtreview.gui.main_window import MainWindow
 
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, load_fn=lambda paths, progress=None, cancel=None: make_case())

@@ -18,8 +18,8 @@ def window(qtbot, tmp_path):
 
 
 def test_export_uses_the_panels_protocol_per_plan(qtbot, window, tmp_path, monkeypatch):
-    from app.gui import export_pdf_task
-    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from rtreview.gui.export import pdf_task as export_pdf_task
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
 
     w = window
     assert w.session.link.label == "LIVER"
@@ -49,8 +49,8 @@ def test_export_uses_the_panels_protocol_per_plan(qtbot, window, tmp_path, monke
 
 
 def test_gather_takes_a_protocol_per_plan_by_object_or_name(qtbot):
-    from app.core.constraints import find_protocol
-    from app.report.content import gather
+    from rtreview.core.constraints import find_protocol
+    from rtreview.report.content import gather
 
     case = sample_case()
     content = gather(case, [str(SAMPLE)], protocols={"LIVER": BONE}, composite=False)
@@ -61,7 +61,7 @@ def test_gather_takes_a_protocol_per_plan_by_object_or_name(qtbot):
 
 
 def test_export_passes_the_panels_hand_mappings(qtbot, window, tmp_path, monkeypatch):
-    from app.gui.export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
+    from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
 
     w = window
     hand = {"LIVER": {"Stomach": "DUODENUM"}}
@@ -80,7 +80,7 @@ def test_export_passes_the_panels_hand_mappings(qtbot, window, tmp_path, monkeyp
     assert seen[0].manual == {"LIVER": {"Stomach": "DUODENUM"}}
     assert list(seen[0].protocols) == ["LIVER"] and seen[0].protocols["LIVER"].name == HCC
     # and the report's check uses it: Stomach evaluated on DUODENUM
-    from app.report.content import gather
+    from rtreview.report.content import gather
 
     content = gather(sample_case(), [str(SAMPLE)], plan_labels=["LIVER"], manual=seen[0].manual, composite=False)
     rois = {r.roi_name for r in content.sections[0].evaluation.results if r.structure == "Stomach"}

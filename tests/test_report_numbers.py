@@ -84,11 +84,11 @@ def test_constraint_results_equal_rtreview_check(report_text):
 
 
 def test_header_names_plan_prescription_protocol_software_and_uids(report_text):
-    import app
+    import rtreview
 
     dvh = cli_json("dvh")
     flat = " ".join(report_text.split())
-    assert f"{app.APP_NAME} {app.__version__}" in flat
+    assert f"{rtreview.APP_NAME} {rtreview.__version__}" in flat
     for dose in dvh["doses"]:
         assert dose["sop_instance_uid"] in flat  # the RT Dose the numbers come from
         assert f"{dose['prescription_gy']:g} Gy in {dose['fractions']} fx" in flat

@@ -36,8 +36,8 @@ def test_no_page_is_blank_and_every_page_is_numbered():
 
 
 def test_dvh_plot_area_has_every_structure_colour():
-    from app.report.document import MARGIN_MM
-    from app.report.dvh_figure import LEGEND_W, DvhFigure
+    from rtreview.report.document import MARGIN_MM
+    from rtreview.report.dvh_figure import LEGEND_W, DvhFigure
 
     path, pages = sample_pdf()
     placed = [(n, item) for n, page in enumerate(pages, start=1) for item in page if isinstance(item.block, DvhFigure)]

@@ -1,6 +1,6 @@
 """The synthetic sample patient in sample_dicom/: reproducible, labelled synthetic, consistent.
 
-Reads the committed files with pydicom directly (not with app.core.dicom), and regenerates the
+Reads the committed files with pydicom directly (not with rtreview.core.dicom), and regenerates the
 patient once into a temporary folder to prove the files are what the generator makes.
 """
 from __future__ import annotations

@@ -5,11 +5,11 @@ import sys
 
 from conftest import REPO
 
-from app.core.timeline import bundled_example_path
+from rtreview.core.timeline import bundled_example_path
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "app", "timeline", *map(str, args)], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "rtreview", "timeline", *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -55,7 +55,7 @@ def test_plan_paths_are_checked_or_the_failure_is_reported(tmp_path):
 
 
 def test_worked_example_against_the_sample_plans(sample_dicom):
-    from app.cli.timeline import load_plans
+    from rtreview.cli.timeline import load_plans
 
     if len(load_plans([str(sample_dicom)])) < 2:
         import pytest

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.core.timeline import (bundled_example_path, check_case, lines_of_therapy, load_case,
+from rtreview.core.timeline import (bundled_example_path, check_case, lines_of_therapy, load_case,
                                progression_free_survival, time_on_therapy, weekdays_between)
-from app.core.timeline.model import SystemicTherapy
+from rtreview.core.timeline.model import SystemicTherapy
 
 
 @pytest.fixture()

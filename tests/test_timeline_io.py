@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from app.core.timeline import (CaseFileError, RtCourse, SystemicTherapy, bundled_example_path, dumps_case,
+from rtreview.core.timeline import (CaseFileError, RtCourse, SystemicTherapy, bundled_example_path, dumps_case,
                                find_case_file, load_case, new_case, new_event_id, save_case)
-import app.core.timeline.case_file as case_file
+import rtreview.core.timeline.case_file as case_file
 
 
 def _example_with_extras(tmp_path):

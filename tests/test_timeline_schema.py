@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from app.core.timeline import CaseFileError, bundled_example_path, load_case, loads_case, validate_text
-from app.core.timeline.json_lines import format_path, parse_with_lines
+from rtreview.core.timeline import CaseFileError, bundled_example_path, load_case, loads_case, validate_text
+from rtreview.core.timeline.json_lines import format_path, parse_with_lines
 
 GOOD = """{
   "format": "rtreview-case",
@@ -118,7 +118,7 @@ def test_duplicate_ids_are_errors():
 
 
 def test_the_schema_uses_only_keywords_the_validator_implements():
-    from app.core.timeline.schema import load_case_schema, unsupported_keywords
+    from rtreview.core.timeline.schema import load_case_schema, unsupported_keywords
 
     assert unsupported_keywords(load_case_schema()) == []
     assert unsupported_keywords({"properties": {"a": {"type": "string", "minLength": 1}}}) == [

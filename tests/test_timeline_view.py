@@ -5,11 +5,11 @@ import json
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.timeline import (Note, RtCourse, SystemicTherapy, bundled_example_path, load_case, new_case)
-from app.gui.event_form import EventFormDialog, FollowUpDialog
-from app.gui.timeline_items import BarItem, FadeTailItem, LabelItem, MarkerItem
-from app.core.timeline.layout import date_to_x, pack_rows
-from app.gui.timeline_view import TimelineView
+from rtreview.core.timeline import (Note, RtCourse, SystemicTherapy, bundled_example_path, load_case, new_case)
+from rtreview.gui.timeline.event_form import EventFormDialog, FollowUpDialog
+from rtreview.gui.timeline.items import BarItem, FadeTailItem, LabelItem, MarkerItem
+from rtreview.core.timeline.layout import date_to_x, pack_rows
+from rtreview.gui.timeline.view import TimelineView
 from gui_helpers import drop_paths
 
 
@@ -207,7 +207,7 @@ def test_pack_rows():
 
 
 def test_sample_dicom_finds_the_worked_example_and_its_plans_agree(qtbot, sample_dicom):
-    from app.cli.timeline import load_plans
+    from rtreview.cli.timeline import load_plans
 
     plans = load_plans([str(sample_dicom)])
     if len(plans) < 2:

@@ -1,13 +1,13 @@
-"""app.core.viewing: slices, dose resampling, isolines, ROI sections, curves, metrics (no Qt)."""
+"""rtreview.core.viewing: slices, dose resampling, isolines, ROI sections, curves, metrics (no Qt)."""
 import csv
 import math
 
 import numpy as np
 import pytest
 
-from app.core.atomic import write_atomic
-from app.core.viewing import captions, contours, dvh_curves, isodose, metrics, slicing, window_level
-from app.core.viewing.slicing import Plane
+from rtreview.core.atomic import write_atomic
+from rtreview.core.viewing import captions, contours, dvh_curves, isodose, metrics, slicing, window_level
+from rtreview.core.viewing.slicing import Plane
 from synthetic_case import FakeDvh, fake_dvhs, make_case, make_ct, make_dose, make_structure_set
 
 

@@ -20,8 +20,8 @@ import os
 import sys
 import warnings
 
-# One BLAS thread per process, set before numpy is imported (importing app.core does): the same
-# numbers whichever runner. Equal to app.core.cohort.runners.SINGLE_THREAD_ENV (a test checks).
+# One BLAS thread per process, set before numpy is imported (importing rtreview.core does): the same
+# numbers whichever runner. Equal to rtreview.core.cohort.runners.SINGLE_THREAD_ENV (a test checks).
 BLAS_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -47,11 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if "numpy" not in sys.modules:  # only where it takes effect (not when called in a process using numpy)
         os.environ.update(BLAS_ENV)
-    from app import __version__
-    from app.core.cohort.batch import run_batch
-    from app.core.cohort.runners import SchedulerError
-    from app.core.cohort.store_sqlite import StoreError
-    from app.core.constraints import ProtocolError
+    from rtreview import __version__
+    from rtreview.core.cohort.batch import run_batch
+    from rtreview.core.cohort.runners import SchedulerError
+    from rtreview.core.cohort.store_sqlite import StoreError
+    from rtreview.core.constraints import ProtocolError
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     if not os.path.isdir(args.root) and not (os.path.isfile(args.root) and args.root.lower().endswith(".zip")):

@@ -59,8 +59,8 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 
 def _choose_protocols(links, args, shipped):
-    from app.core.constraints import find_protocol
-    from app.core.constraints.plan_check import suggest_for_link
+    from rtreview.core.constraints import find_protocol
+    from rtreview.core.constraints.plan_check import suggest_for_link
 
     general = [p for p in args.protocol if "=" not in p or p.lower().endswith(".json")]
     specific = {k.casefold(): v for k, v in _pairs([p for p in args.protocol if p not in general], "--protocol").items()}
@@ -97,7 +97,7 @@ def _composite_groups(case, links, protocols):
 
 
 def _failed(ev, strict: bool) -> bool:
-    from app.core.constraints import Status
+    from rtreview.core.constraints import Status
 
     bad = {Status.FAIL, Status.NOT_EVALUABLE} if strict else {Status.FAIL}
     return any(r.is_mandatory and r.status in bad for r in ev.results)
@@ -105,9 +105,9 @@ def _failed(ev, strict: bool) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
-    from app.core.constraints import ProtocolError, shipped_protocols
-    from app.core.constraints.plan_check import check_composite, check_plan
-    from app.core.dicom.loader import load
+    from rtreview.core.constraints import ProtocolError, shipped_protocols
+    from rtreview.core.constraints.plan_check import check_composite, check_plan
+    from rtreview.core.dicom.loader import load
 
     try:
         manual = _pairs(args.map, "--map")
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report, indent=1, ensure_ascii=False))
     else:
-        from app.cli.check_text import format_report
+        from rtreview.cli.check_text import format_report
 
         print(format_report(report))
     return status

@@ -1,6 +1,6 @@
 """``rtreview dvh PATH... [--format json|csv] [--bin-width GY]``: DVHs and metrics, headless.
 
-Loads the paths (files, folders, .zip) with ``app.core.dicom.loader.load``; every dose grid
+Loads the paths (files, folders, .zip) with ``rtreview.core.dicom.loader.load``; every dose grid
 linked to a structure set (one structure set and unlinked doses are paired) gets the DVHs of all
 its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
 
@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"rtreview dvh: --bin-width must be positive, not {args.bin_width}", file=sys.stderr)
         return 2
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
-    from app.core.dicom.loader import load
-    from app.core.dvh import DvhOptions
+    from rtreview.core.dicom.loader import load
+    from rtreview.core.dvh import DvhOptions
 
     case = load(args.paths)
     result = dvh_report(case, DvhOptions(bin_width_gy=args.bin_width))
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 def dvh_report(case, options=None) -> dict:
     """The JSON-ready result for every dose link of ``case``."""
-    from app.core.dvh import compute_dvhs
-    from app.core.dvh.metrics import find_body, gradient_index, paddick_ci
+    from rtreview.core.dvh import compute_dvhs
+    from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
 
     doses = []
     for link in case.links:

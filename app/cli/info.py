@@ -34,8 +34,8 @@ import warnings
 
 import numpy as np
 
-from app.core.dicom.case import Case, DoseLink, Patient
-from app.core.dicom.loader import load
+from rtreview.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.loader import load
 
 EXIT_OK, EXIT_NOTHING = 0, 1
 

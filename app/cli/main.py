@@ -1,6 +1,6 @@
 """The front door: ``rtreview [PATH...]`` opens the window, ``rtreview SUBCOMMAND ...`` runs headless.
 
-Each headless subcommand lives in its own module under ``app.cli`` exposing
+Each headless subcommand lives in its own module under ``rtreview.cli`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).
 """
 from __future__ import annotations
@@ -9,17 +9,17 @@ import argparse
 import importlib
 import sys
 
-from app import APP_NAME, __version__
+from rtreview import APP_NAME, __version__
 
 # subcommand -> (module, one-line help). Modules are imported only when their command runs,
 # so `rtreview dvh` never pays for Qt.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "info": ("app.cli.info", "print the inventory of DICOM RT files (patients, plans, doses, structures)"),
-    "dvh": ("app.cli.dvh", "compute DVHs and metrics; print JSON or CSV"),
-    "check": ("app.cli.check", "check plans against dose-constraint protocols (exit 3 when a mandatory one fails)"),
-    "report": ("app.cli.report", "write the DVH PDF report (DVHs, metrics, constraints, slice, timeline)"),
-    "timeline": ("app.cli.timeline", "print a case timeline: events, lines of therapy, PFS, consistency warnings"),
-    "batch": ("app.cli.batch", "cohort mode: metrics, constraints and DVH curves of every patient under ROOT"),
+    "info": ("rtreview.cli.info", "print the inventory of DICOM RT files (patients, plans, doses, structures)"),
+    "dvh": ("rtreview.cli.dvh", "compute DVHs and metrics; print JSON or CSV"),
+    "check": ("rtreview.cli.check", "check plans against dose-constraint protocols (exit 3 when a mandatory one fails)"),
+    "report": ("rtreview.cli.report", "write the DVH PDF report (DVHs, metrics, constraints, slice, timeline)"),
+    "timeline": ("rtreview.cli.timeline", "print a case timeline: events, lines of therapy, PFS, consistency warnings"),
+    "batch": ("rtreview.cli.batch", "cohort mode: metrics, constraints and DVH curves of every patient under ROOT"),
 }
 
 EXIT_OK = 0
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args))
     args = _gui_parser().parse_args(argv)
     try:
-        gui = importlib.import_module("app.gui.app")
+        gui = importlib.import_module("rtreview.gui.app")
     except ImportError as exc:  # Qt missing or its system libraries absent
         print(f"{APP_NAME}: cannot start the window: {exc}", file=sys.stderr)
         return 1

@@ -40,10 +40,10 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no display needed
     from PySide6 import QtGui
 
-    from app.core.dvh import DvhCancelled  # noqa: F401 - imported for the except below
-    from app.report.atomic import OutputError
-    from app.report.builder import export
-    from app.report.content import ReportError, ReportUsageError
+    from rtreview.core.dvh import DvhCancelled  # noqa: F401 - imported for the except below
+    from rtreview.report.atomic import OutputError
+    from rtreview.report.builder import export
+    from rtreview.report.content import ReportError, ReportUsageError
 
     app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([PROG])  # fonts need a Gui application
     last = [""]

@@ -34,7 +34,7 @@ JSON keys (``--format json``; dates ISO ``YYYY-MM-DD``, null when unknown):
 - ``plans_checked`` (bool), ``plan_check_error`` (only when the DICOM could not be read).
 - ``plan_links[]`` (null without PATH): per RT course ``event_id``, ``plan_label``, ``found``,
   and the plan's ``sop_instance_uid``, ``plan_date``, ``prescription_gy`` (Gy), ``fractions``.
-- ``warnings[]``: ``code`` (see ``app.core.timeline.checks``), ``severity`` (warning or
+- ``warnings[]``: ``code`` (see ``rtreview.core.timeline.checks``), ``severity`` (warning or
   note), ``event_id``, ``message``.
 """
 from __future__ import annotations
@@ -60,9 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_plans(paths: list[str]) -> list:
-    """RT plans in ``paths`` via ``app.core.dicom.loader.load``; raises RuntimeError if unavailable."""
+    """RT plans in ``paths`` via ``rtreview.core.dicom.loader.load``; raises RuntimeError if unavailable."""
     try:
-        loader = importlib.import_module("app.core.dicom.loader")
+        loader = importlib.import_module("rtreview.core.dicom.loader")
     except ImportError as exc:
         raise RuntimeError(f"the DICOM loader is not available in this build ({exc})") from None
     try:
@@ -73,7 +73,7 @@ def load_plans(paths: list[str]) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.core.timeline import CaseFileError, load_case, summarize
+    from rtreview.core.timeline import CaseFileError, load_case, summarize
 
     try:
         case = load_case(args.case)

@@ -1,1 +1,1 @@
-"""Qt views of app.core models."""
+"""Qt views of rtreview.core models."""

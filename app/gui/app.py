@@ -14,8 +14,8 @@ import traceback
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app import APP_NAME, __version__
-from app.core.atomic import atomic_path
+from rtreview import APP_NAME, __version__
+from rtreview.core.atomic import atomic_path
 
 SCREENSHOT_SIZE = (1600, 1000)
 SCREENSHOT_TIMEOUT_MS = 180_000
@@ -74,10 +74,10 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
             return 1
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = make_application(sys.argv[:1])
-    from .main_window import MainWindow  # after the QApplication: pyqtgraph reads the palette
+    from rtreview.gui.main_window import MainWindow  # after the QApplication: pyqtgraph reads the palette
 
     if not paths:
-        from app.paths import sample_dicom_dir
+        from rtreview.paths import sample_dicom_dir
         paths = [str(sample_dicom_dir())]
     window = MainWindow()
     _install_excepthook(window)

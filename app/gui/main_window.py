@@ -1,5 +1,5 @@
 """MainWindow: the review screen. Layout and wiring only: the data live in ReviewSession,
-loading and DVH computation run in app.core through a TaskRunner (off the GUI thread).
+loading and DVH computation run in rtreview.core through a TaskRunner (off the GUI thread).
 
 Left: plan tree over structure list. Centre: axial / coronal / sagittal views. Right: DVH
 plot over tabs with the metrics and the constraints (per plan and composite). Bottom dock: the
@@ -14,26 +14,26 @@ from typing import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app import APP_NAME
-from app.core.viewing import captions
+from rtreview import APP_NAME
+from rtreview.core.viewing import captions
 
-from .constraints_panel import ConstraintsPanel
-from .dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
-from .dvh_plot import DvhPlot, has_curve
-from .export_pdf_task import PdfExportController
-from .gc_policy import collect_in_gui_thread
-from .load_report import LoadReportPanel
-from .metrics_table import MetricsTable
-from .plan_tree import PlanTree
-from .recent_paths import RecentPaths
-from .session import ReviewSession
-from .slice_panel import SlicePanel
-from .structure_list import StructureList
-from .structure_mapping import CaseFileMappingStore
-from .tasks import dvhs_one_by_one, load_case
-from .timeline_dock import CaseTimelineDock
-from .timeline_view import TimelineView
-from .workers import TaskRunner
+from rtreview.gui.constraints.panel import ConstraintsPanel
+from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
+from rtreview.gui.dvh.plot import DvhPlot, has_curve
+from rtreview.gui.export.pdf_task import PdfExportController
+from rtreview.gui.gc_policy import collect_in_gui_thread
+from rtreview.gui.plans.load_report import LoadReportPanel
+from rtreview.gui.dvh.metrics_table import MetricsTable
+from rtreview.gui.plans.tree import PlanTree
+from rtreview.gui.recent_paths import RecentPaths
+from rtreview.gui.session import ReviewSession
+from rtreview.gui.slices.panel import SlicePanel
+from rtreview.gui.plans.structure_list import StructureList
+from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
+from rtreview.gui.tasks import dvhs_one_by_one, load_case
+from rtreview.gui.timeline.dock import CaseTimelineDock
+from rtreview.gui.timeline.view import TimelineView
+from rtreview.gui.workers import TaskRunner
 
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
 

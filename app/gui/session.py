@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
-from app.core.dicom.case import Case, DoseLink
-from app.core.viewing.captions import prescription_gy
-from app.core.viewing.dvh_curves import default_alpha_beta_gy
+from rtreview.core.dicom.case import Case, DoseLink
+from rtreview.core.viewing.captions import prescription_gy
+from rtreview.core.viewing.dvh_curves import default_alpha_beta_gy
 
 
 class ReviewSession(QtCore.QObject):

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 def load_case(paths, progress=None, cancel=None):
     """The DICOM loader (LoadCancelled when ``cancel()`` turns True)."""
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
     return load(paths, progress=progress, cancel=cancel)
 
 
 def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
     """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
     as soon as it is done so curves appear one by one."""
-    from app.core.dvh import DvhResults, iter_dvhs, skip_reason
+    from rtreview.core.dvh import DvhResults, iter_dvhs, skip_reason
 
     results = DvhResults()
     for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
@@ -32,7 +32,7 @@ def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvh
     """``check_plan`` of one dose link, exactly as ``rtreview check``. ``dvhs``: the window's
     finished DVHs of this dose (default options, as the check's), reused instead of recomputed;
     derived structures (e.g. Liver-GTV) are always computed."""
-    from app.core.constraints import check_plan
+    from rtreview.core.constraints import check_plan
 
     if progress is not None:
         progress(0, 1, f"Checking {link.label} against {protocol.name}")
@@ -41,7 +41,7 @@ def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvh
 
 def check_composite_task(links, protocols, manual=None, progress=None, cancel=None):
     """``check_composite`` of several courses (voxel-wise EQD2 sum), as ``rtreview check``."""
-    from app.core.constraints import check_composite
+    from rtreview.core.constraints import check_composite
 
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")

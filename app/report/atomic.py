@@ -1,4 +1,4 @@
-"""Atomic output for the PDF report: ``app.core.atomic.atomic_path`` (a temporary file beside the
+"""Atomic output for the PDF report: ``rtreview.core.atomic.atomic_path`` (a temporary file beside the
 target, renamed over it) with the report's own checks and ``OutputError`` messages.
 
 A failure (unwritable folder, full disk, an exception while painting) never leaves a partial
@@ -11,7 +11,7 @@ import os
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
-from app.core.atomic import atomic_path
+from rtreview.core.atomic import atomic_path
 
 
 class OutputError(OSError):
@@ -33,7 +33,7 @@ def check_writable_folder(path: str | os.PathLike[str]) -> str:
 
 @contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[str]:
-    """Yield a temporary path in the target's folder (``app.core.atomic.atomic_path``); on normal
+    """Yield a temporary path in the target's folder (``rtreview.core.atomic.atomic_path``); on normal
     exit it is flushed to disk and renamed to ``path``, on any exception it is deleted and the
     exception propagates. OutputError when the folder is unusable or nothing was written."""
     target = check_writable_folder(path)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app.core.constraints import parse_metric
+from rtreview.core.constraints import parse_metric
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -209,7 +209,7 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
     (the window's Constraints panel choices); see ``content.gather``."""
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
 

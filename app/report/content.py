@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app import APP_NAME, __version__
+from rtreview import APP_NAME, __version__
 
 Progress = Callable[[int, int, str], None]
 
@@ -31,11 +31,11 @@ class ReportUsageError(ReportError):
 class PlanSection:
     """One dose link's section: DVHs keyed by ROI number, and its constraint evaluation."""
 
-    link: object  # app.core.dicom.case.DoseLink
+    link: object  # rtreview.core.dicom.case.DoseLink
     dvhs: dict
     skipped: dict[int, str] = field(default_factory=dict)
-    protocol: object | None = None  # app.core.constraints.Protocol
-    evaluation: object | None = None  # app.core.constraints.Evaluation
+    protocol: object | None = None  # rtreview.core.constraints.Protocol
+    evaluation: object | None = None  # rtreview.core.constraints.Evaluation
     dose_date: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -61,7 +61,7 @@ class ReportContent:
     birth_date: str
     sections: list[PlanSection]
     composite: CompositeSection | None = None
-    timeline: object | None = None  # app.core.timeline.CaseTimeline
+    timeline: object | None = None  # rtreview.core.timeline.CaseTimeline
     timeline_note: str = ""
     generated: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().astimezone())
     software: str = f"{APP_NAME} {__version__}"
@@ -74,7 +74,7 @@ def dose_date(path: str) -> str:
         return ""
     try:
         import pydicom
-        from app.core.dicom.rtplan import iso_date
+        from rtreview.core.dicom.rtplan import iso_date
 
         ds = pydicom.dcmread(path, stop_before_pixels=True,
                              specific_tags=["ContentDate", "InstanceCreationDate", "StudyDate"])
@@ -113,22 +113,22 @@ def choose_links(case, plan_labels: list[str] | None = None) -> list:
 
 def choose_protocol(link, name: str | None, shipped: list):
     """The protocol for ``link`` as ``rtreview check`` chooses it (None when none fits)."""
-    from app.core.constraints import find_protocol
-    from app.core.constraints.plan_check import suggest_for_link
+    from rtreview.core.constraints import find_protocol
+    from rtreview.core.constraints.plan_check import suggest_for_link
 
     return find_protocol(name, shipped) if name else suggest_for_link(shipped, link)
 
 
 def _as_protocol(value, shipped: list):
     """A Protocol given as itself, or by name / file (as ``--protocol``)."""
-    from app.core.constraints import find_protocol
+    from rtreview.core.constraints import find_protocol
 
     return find_protocol(value, shipped) if isinstance(value, str) else value
 
 
 def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
     """``(CaseTimeline or None, note)``: the named case file, else the one found beside the DICOM."""
-    from app.core.timeline import CaseFileError, find_case_file, load_case
+    from rtreview.core.timeline import CaseFileError, find_case_file, load_case
 
     path = case_file or find_case_file([str(p) for p in paths], patient_id)
     if path is None:
@@ -158,9 +158,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     get ``protocol`` or the suggested one. ``manual`` maps plan labels to hand structure
     mappings ({protocol structure: ROI name}) as made in the panel."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
-    from app.core.constraints import ProtocolError, shipped_protocols
-    from app.core.constraints.plan_check import check_composite, check_plan
-    from app.core.dvh import compute_dvhs
+    from rtreview.core.constraints import ProtocolError, shipped_protocols
+    from rtreview.core.constraints.plan_check import check_composite, check_plan
+    from rtreview.core.dvh import compute_dvhs
 
     links = choose_links(case, plan_labels)
     patient = next(p for p in case.patients if links[0] in p.links)

@@ -1,4 +1,4 @@
-"""An axial CT slice through the target with isodose lines and contours (via app.core.viewing).
+"""An axial CT slice through the target with isodose lines and contours (via rtreview.core.viewing).
 
 The slice is the target's largest cross-section (the PTV, else another target, else the
 hottest structure). CT is a greyscale image (abdomen window); isodose lines and contours are
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from app.core.dvh.compute import plane_area_mm2
-from app.core.viewing.contours import axial_polylines, isolines_mm
-from app.core.viewing.isodose import DEFAULT_LEVELS_PCT, isodose_color
-from app.core.viewing.slicing import Plane, ct_slice, native_dose_plane, slice_index_at
-from app.core.viewing.window_level import PRESETS
+from rtreview.core.dvh.compute import plane_area_mm2
+from rtreview.core.viewing.contours import axial_polylines, isolines_mm
+from rtreview.core.viewing.isodose import DEFAULT_LEVELS_PCT, isodose_color
+from rtreview.core.viewing.slicing import Plane, ct_slice, native_dose_plane, slice_index_at
+from rtreview.core.viewing.window_level import PRESETS
 
 from .document import MUTED, Canvas
 

@@ -1,7 +1,7 @@
 """A strip of the case timeline: RT courses (this report's course highlighted), systemic
 therapy, procedures, imaging and response, other events, and the tumor markers on a log axis.
 
-Reads ``app.core.timeline.CaseTimeline``; draws with QPainter only. Labels are placed so they
+Reads ``rtreview.core.timeline.CaseTimeline``; draws with QPainter only. Labels are placed so they
 never overlap: overlapping bars go to separate rows, a label that would collide is dropped
 (its bar or marker stays; the tables and the window hold the details).
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PySide6 import QtCore, QtGui
 
-from app.core.timeline.layout import pack_rows
+from rtreview.core.timeline.layout import pack_rows
 
 from .document import INK, MUTED, Canvas
 

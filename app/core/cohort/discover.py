@@ -15,8 +15,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from app.core.dicom.load_report import LoadReport
-from app.core.dicom.scan import ArchiveCache, ScanResult, classify, find_candidates
+from rtreview.core.dicom.load_report import LoadReport
+from rtreview.core.dicom.scan import ArchiveCache, ScanResult, classify, find_candidates
 
 LOOSE = "."  # the input name of plain files lying directly in ROOT (not in a folder or zip)
 

@@ -61,7 +61,7 @@ class PatientResult:
 def load_protocols(name: str | None):
     """(shipped protocols, the protocol ``name`` names or None); cached per process. KeyError /
     ProtocolError for an unknown or invalid protocol."""
-    from app.core.constraints import find_protocol, shipped_protocols
+    from rtreview.core.constraints import find_protocol, shipped_protocols
 
     shipped = shipped_protocols()
     return shipped, (find_protocol(name, shipped) if name else None)
@@ -84,7 +84,7 @@ def run_patient(job: PatientJob, options: JobOptions = JobOptions()) -> PatientR
 
 
 def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
-    from app.core.dicom.loader import load
+    from rtreview.core.dicom.loader import load
 
     rel = functools.partial(relative, root=job.root)
     for path, message in job.input_issues:
@@ -120,8 +120,8 @@ def _composite_rows(job: PatientJob, checked: list, options: JobOptions, result:
     """Constraint rows of the courses summed per frame of reference (2+ courses), as ``rtreview
     check`` evaluates them: voxel-wise EQD2 per structure alpha/beta, absolute limits, structures
     dosed by 2+ courses. plan_label and the UIDs join the courses' with ' + ' (treatment order)."""
-    from app.core.constraints.plan_check import check_composite
-    from app.core.dvh import DvhOptions
+    from rtreview.core.constraints.plan_check import check_composite
+    from rtreview.core.dvh import DvhOptions
 
     by_frame: dict[str, list] = {}
     for link, protocol in checked:
@@ -157,9 +157,9 @@ def _uids(link) -> tuple[str, str, str]:
 
 def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, result: PatientResult):
     """Rows of one dose link; returns the protocol it was checked against (None: none fits)."""
-    from app.core.constraints.plan_check import check_plan, suggest_for_link
-    from app.core.dvh import DvhOptions, compute_dvhs
-    from app.core.dvh.metrics import find_body, gradient_index, paddick_ci
+    from rtreview.core.constraints.plan_check import check_plan, suggest_for_link
+    from rtreview.core.dvh import DvhOptions, compute_dvhs
+    from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
 
     pid, label, uids = job.patient_id, link.label, _uids(link)
     plan = link.plan

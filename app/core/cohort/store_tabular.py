@@ -4,7 +4,7 @@ The run itself works in a SQLite file beside the output (``OUT.sqlite``), so CSV
 runs resume and survive interruption exactly like SQLite ones; at the end every table is
 written next to OUT: ``OUT`` holds ``metrics`` (the tidy table) and ``OUT`` with ``.patients``,
 ``.plans``, ``.constraints``, ``.dvh_curves`` and ``.issues`` before the suffix the others.
-Each file is written atomically (``app.core.atomic.atomic_path``: a hidden temporary file
+Each file is written atomically (``rtreview.core.atomic.atomic_path``: a hidden temporary file
 beside it, fsynced, then renamed over it). Parquet needs pyarrow (``rtreview[cohort]``).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import csv
 import os
 from typing import Iterable
 
-from app.core.atomic import atomic_path
+from rtreview.core.atomic import atomic_path
 
 from .schema import TABLES, columns
 from .store_sqlite import SqliteStore, StoreError

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.dose_grid import DoseGrid
 
 from .fractionation import eqd2_gy
 

@@ -1,6 +1,6 @@
 """Derived structures: boolean operations on rasterized ROIs, and their DVHs.
 
-Derived structures follow exactly the DVH engine's geometry rules (``app.core.dvh.compute``):
+Derived structures follow exactly the DVH engine's geometry rules (``rtreview.core.dvh.compute``):
 
 - each operand is the engine's contour stack (``contour_stack``: even-odd polygons, slabs with
   end caps) clipped exactly to the dose grid's covered box (``clip_to_dose``), so only the
@@ -29,12 +29,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from app.core.dvh import Dvh, DvhError, DvhOptions
-from app.core.dvh import histogram
-from app.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses
-from app.core.dvh.rasterize import PartialCells, coverage
-from app.core.dvh.sampling import Slabs, plane_chunks, sample_plan, sub_slab_counts
-from app.core.dvh.tally import sample_cells
+from rtreview.core.dvh import Dvh, DvhError, DvhOptions
+from rtreview.core.dvh import histogram
+from rtreview.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses
+from rtreview.core.dvh.rasterize import PartialCells, coverage
+from rtreview.core.dvh.sampling import Slabs, plane_chunks, sample_plan, sub_slab_counts
+from rtreview.core.dvh.tally import sample_cells
 
 OPERATIONS = ("union", "intersection", "subtraction")
 DERIVED_NOTE = "derived structure (boolean operation on rasterized masks)"

@@ -9,7 +9,7 @@ from .protocol_io import load_protocol
 
 
 def protocols_dir() -> Path:
-    from app.paths import resources_dir
+    from rtreview.paths import resources_dir
 
     return resources_dir() / "protocols"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from app.core.dvh import DvhError, DvhOptions, compute_dvh
+from rtreview.core.dvh import DvhError, DvhOptions, compute_dvh
 
 from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
 from .derived import derived_dvh
@@ -101,7 +101,7 @@ def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
                options: DvhOptions | None = None, dvhs: dict[int, object] | None = None) -> Evaluation:
-    """Evaluate ``protocol`` on one dose link (app.core.dicom.case.DoseLink).
+    """Evaluate ``protocol`` on one dose link (rtreview.core.dicom.case.DoseLink).
 
     ``dvhs``: the link's DVHs if the caller has them already (``compute_dvhs(link.structure_set,
     link.dose, options)``, keyed by ROI number, computed with the same ``options``): the plan's

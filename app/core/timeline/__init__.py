@@ -2,13 +2,13 @@
 
 Public API::
 
-    from app.core.timeline import load_case, save_case, CaseFileError
+    from rtreview.core.timeline import load_case, save_case, CaseFileError
     case = load_case("resources/cases/hcc_lenalidomide.case.json")
     lines_of_therapy(case); time_on_therapy(case); progression_free_survival(case)
-    check_case(case, plans)   # plans: app.core.dicom Plan objects (optional)
+    check_case(case, plans)   # plans: rtreview.core.dicom Plan objects (optional)
     summarize(case, plans)    # the JSON of `rtreview timeline`
 
-No Qt here (``app.gui.timeline_view`` is the view).
+No Qt here (``rtreview.gui.timeline.view`` is the view).
 """
 from .case_file import (CaseFileError, bundled_example_path, case_from_dict, case_to_dict, dumps_case,
                         find_case_file, load_case, loads_case, new_case, save_case, validate_text)

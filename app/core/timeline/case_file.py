@@ -2,7 +2,7 @@
 
 - ``load_case(path)`` validates against ``resources/schemas/case.schema.json`` and raises
   ``CaseFileError`` whose ``issues`` name each bad field with its line in the file.
-- ``save_case(case, path)`` writes atomically (``app.core.atomic``: temporary file in the same
+- ``save_case(case, path)`` writes atomically (``rtreview.core.atomic``: temporary file in the same
   folder, fsync, ``os.replace``) and keeps every field it does not know.
 - ``find_case_file(paths)`` finds the case file that belongs to some DICOM paths.
 """
@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from app.core.atomic import write_atomic
+from rtreview.core.atomic import write_atomic
 
 from .json_lines import line_for, parse_with_lines
 from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink
@@ -156,7 +156,7 @@ def new_case(patient_id: str = "") -> CaseTimeline:
 
 def bundled_example_path() -> Path:
     """The worked example (``resources/cases/hcc_lenalidomide.case.json``)."""
-    from app.paths import resources_dir
+    from rtreview.paths import resources_dir
 
     return resources_dir() / "cases" / "hcc_lenalidomide.case.json"
 
@@ -198,7 +198,7 @@ def _patient_id_of(path: Path) -> str:
 
 
 def _is_sample(folder: Path) -> bool:
-    from app.paths import sample_dicom_dir
+    from rtreview.paths import sample_dicom_dir
 
     try:
         sample = sample_dicom_dir().resolve()

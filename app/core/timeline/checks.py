@@ -23,7 +23,7 @@ NEAR_RT_DAYS = 30  # anti-VEGF agents and checkpoint inhibitors this close to RT
 
 
 class PlanLike(Protocol):
-    """What the checks need of ``app.core.dicom.plan.Plan``."""
+    """What the checks need of ``rtreview.core.dicom.plan.Plan``."""
 
     sop_instance_uid: str
     label: str

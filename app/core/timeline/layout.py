@@ -10,7 +10,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-from app.core.timeline.model import CaseTimeline, Event
+from rtreview.core.timeline.model import CaseTimeline, Event
 
 DAY_S = 86400.0
 LANES: list[tuple[str, str]] = [

@@ -48,7 +48,7 @@ class SchemaIssue:
 
 def case_schema_path() -> Path:
     """The shipped case-file schema (``resources/schemas/case.schema.json``)."""
-    from app.paths import resources_dir
+    from rtreview.paths import resources_dir
 
     return resources_dir() / "schemas" / "case.schema.json"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from app.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.case import Case, DoseLink, Patient
 
 
 def gy(value: float | None) -> str:

@@ -1,5 +1,5 @@
 """Constraint results as table rows and DVH limit points, and which courses form the composite
-(no Qt). The numbers come from ``app.core.constraints``; this module only formats and places them.
+(no Qt). The numbers come from ``rtreview.core.constraints``; this module only formats and places them.
 """
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.constraints import ConstraintResult, Status
+from rtreview.core.constraints import ConstraintResult, Status
 
 from .dvh_curves import CurveSettings, DoseUnit, convert_dose
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.dicom.structure_set import Roi
+from rtreview.core.dicom.structure_set import Roi
 
 # Marching-squares cases: corner bits TL=1, TR=2, BR=4, BL=8; edges T=0, R=1, B=2, L=3.
 # _SEGMENTS[case] = up to two (edge, edge) pairs; -1 = no segment (saddles 5 and 10 have two).

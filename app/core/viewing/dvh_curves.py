@@ -11,8 +11,8 @@ from enum import Enum
 
 import numpy as np
 
-from app.core.dvh.radiobiology import ALPHA_BETA_LATE_GY, ALPHA_BETA_TUMOR_GY
-from app.core.dvh.radiobiology import eqd2_gy as _engine_eqd2_gy
+from rtreview.core.dvh.radiobiology import ALPHA_BETA_LATE_GY, ALPHA_BETA_TUMOR_GY
+from rtreview.core.dvh.radiobiology import eqd2_gy as _engine_eqd2_gy
 
 DEFAULT_ALPHA_BETA_TARGET_GY = ALPHA_BETA_TUMOR_GY
 DEFAULT_ALPHA_BETA_OAR_GY = ALPHA_BETA_LATE_GY

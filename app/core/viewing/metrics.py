@@ -1,5 +1,5 @@
 """Rows of the DVH metrics table, their text, and the CSV export's text (no Qt; written with
-``app.core.atomic.write_atomic``).
+``rtreview.core.atomic.write_atomic``).
 
 Doses in Gy; volumes in cc; Vx in % of the covered volume (as the engine's Dvh; the part of
 the structure inside the dose grid) and in cc in the CSV.

@@ -16,8 +16,8 @@ from enum import Enum
 
 import numpy as np
 
-from app.core.dicom.ct_volume import CtVolume
-from app.core.dicom.dose_grid import DoseGrid
+from rtreview.core.dicom.ct_volume import CtVolume
+from rtreview.core.dicom.dose_grid import DoseGrid
 
 
 class Plane(str, Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .session import ReviewSession
+from rtreview.gui.session import ReviewSession
 
 NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 COL_NAME, COL_TYPE, COL_VOLUME, COL_AB = range(4)

@@ -27,13 +27,13 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
+from rtreview.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
                                find_case_file, find_plan, load_case, new_case, save_case)
-from app.gui.event_form import EventFormDialog, FollowUpDialog
-from app.gui.timeline_lanes_plot import TimelineLanesPlot
-from app.gui.timeline_markers import TumorMarkerPlot
-from app.gui.timeline_text import KEY_HTML, facts_html
-from app.gui.timeline_warnings import WarningsButton
+from rtreview.gui.timeline.event_form import EventFormDialog, FollowUpDialog
+from rtreview.gui.timeline.lanes_plot import TimelineLanesPlot
+from rtreview.gui.timeline.markers import TumorMarkerPlot
+from rtreview.gui.timeline.text import KEY_HTML, facts_html
+from rtreview.gui.timeline.warning_badge import WarningsButton
 
 LEFT_AXIS_PX = 128
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
@@ -139,7 +139,7 @@ class TimelineView(QtWidgets.QWidget):
         self.case_loaded.emit(str(self._path or ""))
 
     def set_plans(self, plans: list | None) -> None:
-        """The DICOM plans on show (``app.core.dicom.plan.Plan``): enables the plan checks."""
+        """The DICOM plans on show (``rtreview.core.dicom.plan.Plan``): enables the plan checks."""
         self._plans = list(plans) if plans is not None else None
         self._rebuild()
 

@@ -11,7 +11,7 @@ from typing import Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.timeline.model import Event
+from rtreview.core.timeline.model import Event
 
 ClickHandler = Callable[[str, bool], None]
 
@@ -21,7 +21,7 @@ RESULT_COLORS = {"CR": "#2b8a3e", "PR": "#2b8a3e", "DC": "#0c8599", "SD": "#0c85
 
 def event_color(event: Event) -> QtGui.QColor:
     """One colour per kind; responses by result, systemic therapy by drug class."""
-    from app.core.timeline.drugs import rt_interaction_class
+    from rtreview.core.timeline.drugs import rt_interaction_class
 
     if event.kind == "response":
         return QtGui.QColor(RESULT_COLORS.get(event.result, "#495057"))
@@ -184,7 +184,7 @@ class LabelItem(_Clickable, pg.TextItem):
 
 def follow_up_line(follow_up, label: bool) -> pg.InfiniteLine:
     """The dashed vertical 'last follow-up' line (x in epoch seconds), labelled on one plot only."""
-    from app.core.timeline.layout import date_to_x
+    from rtreview.core.timeline.layout import date_to_x
 
     text = f"last follow-up {follow_up.date.isoformat()}{' (illustrative)' if follow_up.illustrative else ''}"
     line = pg.InfiniteLine(date_to_x(follow_up.date), angle=90, movable=False,

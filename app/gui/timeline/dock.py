@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .timeline_view import TimelineView
+from rtreview.gui.timeline.view import TimelineView
 
 DOCK_HEIGHT_PX = 268  # lanes + marker plot with readable labels at 1600 x 1000
 

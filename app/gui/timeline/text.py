@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 
-from app.core.timeline import CaseTimeline, lines_of_therapy, progression_free_survival, time_on_therapy
+from rtreview.core.timeline import CaseTimeline, lines_of_therapy, progression_free_survival, time_on_therapy
 
 KEY_HTML = ("<b>Timeline key</b><br>Bars: treatments (RT courses, systemic therapy, adverse events)<br>"
             "Fading bar with arrow: ongoing at the last follow-up (dashed vertical line)<br>"

@@ -6,7 +6,7 @@ import functools
 
 from PySide6 import QtCore, QtWidgets
 
-from app.core.timeline import TimelineWarning
+from rtreview.core.timeline import TimelineWarning
 
 
 class WarningsButton(QtWidgets.QToolButton):

@@ -1,6 +1,6 @@
 """Run the PDF export off the GUI thread with progress and cancel.
 
-``PdfExportController(window)`` owns its own ``TaskRunner`` (app.gui.workers), so an export
+``PdfExportController(window)`` owns its own ``TaskRunner`` (rtreview.gui.workers), so an export
 never cancels the window's loading or DVH work and vice versa. It reads the case and the
 selected plan from ``window.session``; the report recomputes DVHs and constraints in the worker
 exactly as ``rtreview report`` does (the same numbers as the CLI), and is written atomically.
@@ -14,12 +14,12 @@ from typing import Callable
 
 from PySide6 import QtCore, QtWidgets
 
-from .export_pdf_dialog import ExportPdfDialog, ExportPdfOptions
-from .workers import TaskRunner
+from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
+from rtreview.gui.workers import TaskRunner
 
 
 def _default_export(case, options: ExportPdfOptions, progress, cancel):
-    from app.report.builder import export
+    from rtreview.report.builder import export
 
     paths = sorted({os.path.dirname(link.dose.path) or "." for link in case.links})  # for the case timeline
     return export(paths, options.path, plan_labels=options.plan_labels, protocols=options.protocols or None,

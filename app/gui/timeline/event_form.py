@@ -11,8 +11,8 @@ import datetime as _dt
 
 from PySide6 import QtWidgets
 
-from app.core.timeline.model import EVENT_CLASSES, Event, FollowUp, new_event_id
-from app.core.timeline.schema import load_case_schema, validate
+from rtreview.core.timeline.model import EVENT_CLASSES, Event, FollowUp, new_event_id
+from rtreview.core.timeline.schema import load_case_schema, validate
 
 # kind -> [(field, label, widget type)]; widget types: text, date, float, int, bool, or a tuple of choices
 FIELDS: dict[str, list[tuple[str, str, object]]] = {

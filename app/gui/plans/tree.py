@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from app.core.viewing import captions
+from rtreview.core.viewing import captions
 
-from .session import ReviewSession
+from rtreview.gui.session import ReviewSession
 
 LINK_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 

@@ -1,13 +1,13 @@
 """ConstraintsTable: one Evaluation's results, one row per constraint, status in colour and text.
 
-Rows are ``ConstraintResult`` objects from app.core.constraints (formatting in
-app.core.viewing.constraint_rows); clicking a row emits ``result_clicked(result)``.
+Rows are ``ConstraintResult`` objects from rtreview.core.constraints (formatting in
+rtreview.core.viewing.constraint_rows); clicking a row emits ``result_clicked(result)``.
 """
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.viewing import constraint_rows as rows_text
+from rtreview.core.viewing import constraint_rows as rows_text
 
 STATUS_COL = rows_text.COLUMNS.index("Status")
 SOURCE_COL = rows_text.COLUMNS.index("Source")

@@ -2,7 +2,7 @@
 multi-course composite (voxel-wise EQD2 sum), as coloured tables.
 
 The protocol chooser defaults to ``suggest_for_link`` (fractionation and target names); a choice
-is remembered per plan. The checks (``check_plan`` / ``check_composite`` of app.core.constraints,
+is remembered per plan. The checks (``check_plan`` / ``check_composite`` of rtreview.core.constraints,
 the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
 busy bar and Cancel; results are cached per dose, protocol and hand mapping. ``check_plan``
 computes the protocol structures' DVHs itself (derived ones such as Liver-GTV included), so the
@@ -19,19 +19,19 @@ from typing import Callable
 
 from PySide6 import QtCore, QtWidgets
 
-from app.core.viewing import constraint_rows as rows_text
+from rtreview.core.viewing import constraint_rows as rows_text
 
-from .constraints_table import ConstraintsTable
-from .session import ReviewSession
-from .structure_mapping import MappingEditor, MemoryMappingStore
-from .tasks import check_composite_task, check_plan_task
-from .workers import TaskRunner
+from rtreview.gui.constraints.table import ConstraintsTable
+from rtreview.gui.session import ReviewSession
+from rtreview.gui.constraints.structure_mapping import MappingEditor, MemoryMappingStore
+from rtreview.gui.tasks import check_composite_task, check_plan_task
+from rtreview.gui.workers import TaskRunner
 
 PLAN, COMPOSITE = "plan", "composite"
 
 
 def _load_protocols() -> tuple[list, str]:
-    from app.core.constraints import ProtocolError, shipped_protocols
+    from rtreview.core.constraints import ProtocolError, shipped_protocols
     try:
         return list(shipped_protocols()), ""
     except (ProtocolError, OSError) as exc:
@@ -146,7 +146,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
 
     def protocol_for(self, link):
         """The protocol chosen for ``link``'s plan, else the suggested one (None if none fits)."""
-        from app.core.constraints import suggest_for_link
+        from rtreview.core.constraints import suggest_for_link
 
         name = self._choice.get(link.dose.sop_instance_uid)
         chosen = next((p for p in self.protocols if p.name == name), None)

@@ -10,12 +10,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from app.core.viewing import dvh_curves
-from app.core.viewing.constraint_rows import limit_point
-from app.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
+from rtreview.core.viewing import dvh_curves
+from rtreview.core.viewing.constraint_rows import limit_point
+from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
-from .dvh_limit import LimitOverlay
-from .session import ReviewSession
+from rtreview.gui.dvh.limit import LimitOverlay
+from rtreview.gui.session import ReviewSession
 
 HOVER_PX = 6.0
 LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)

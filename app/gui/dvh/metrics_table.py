@@ -1,16 +1,16 @@
 """MetricsTable: DVH metrics of the visible structures of the selected dose (values from
-app.core.viewing.metrics); V at user-chosen dose levels; copy to clipboard; CSV export."""
+rtreview.core.viewing.metrics); V at user-chosen dose levels; copy to clipboard; CSV export."""
 from __future__ import annotations
 
 import os
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.atomic import write_atomic
-from app.core.viewing import metrics
+from rtreview.core.atomic import write_atomic
+from rtreview.core.viewing import metrics
 
-from .session import ReviewSession
-from .structure_list import swatch
+from rtreview.gui.session import ReviewSession
+from rtreview.gui.plans.structure_list import swatch
 
 PARTIAL_BRUSH = QtGui.QBrush(QtGui.QColor(105, 72, 18))
 COL_COVERED = 2

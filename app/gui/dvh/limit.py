@@ -12,7 +12,7 @@ import html
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from app.core.viewing.constraint_rows import STATUS_RGB, LimitPoint, comparator_text
+from rtreview.core.viewing.constraint_rows import STATUS_RGB, LimitPoint, comparator_text
 
 
 class LimitOverlay:

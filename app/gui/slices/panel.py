@@ -2,7 +2,7 @@
 window/level presets, dose wash and isodose controls, a legend and the cursor readout.
 
 The three views share one crosshair position (x, y, z in mm); what each view draws is
-computed here from app.core.viewing (no dose arrays are kept beyond the current images).
+computed here from rtreview.core.viewing (no dose arrays are kept beyond the current images).
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from app.core.viewing import captions, contours, isodose, slicing
-from app.core.viewing.slicing import Plane
-from app.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
+from rtreview.core.viewing import captions, contours, isodose, slicing
+from rtreview.core.viewing.slicing import Plane
+from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
 
-from .session import ReviewSession
-from .slice_view import SliceView
+from rtreview.gui.session import ReviewSession
+from rtreview.gui.slices.view import SliceView
 
 # Where each plane's (u, v) live in (x, y, z) and which coordinate the plane fixes.
 _UV = {Plane.AXIAL: ("x", "y", "z"), Plane.CORONAL: ("x", "z", "y"), Plane.SAGITTAL: ("y", "z", "x")}

@@ -6,7 +6,7 @@ import os
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.dicom.load_report import LoadReport
+from rtreview.core.dicom.load_report import LoadReport
 
 SEVERITY_COLORS = {"error": QtGui.QColor(235, 110, 100), "warning": QtGui.QColor(235, 190, 80),
                    "ignored": QtGui.QColor(150, 150, 150)}

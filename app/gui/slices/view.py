@@ -1,6 +1,6 @@
 """SliceView: one plane (axial, coronal or sagittal) of CT with dose wash, isodose lines,
 contours and a crosshair. It draws what it is given (images, polylines in mm) and reports
-the user's gestures; what to draw is decided by SlicePanel from app.core.viewing.
+the user's gestures; what to draw is decided by SlicePanel from rtreview.core.viewing.
 
 Gestures: wheel / Up / Down / PageUp / PageDown scroll slices, Ctrl+wheel zooms, left click
 moves the crosshair, left drag pans, right drag adjusts window/level, double click resets zoom.
@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from app.core.viewing.slicing import Plane
+from rtreview.core.viewing.slicing import Plane
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

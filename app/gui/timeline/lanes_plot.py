@@ -12,10 +12,10 @@ from typing import Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from app.core.timeline import CaseTimeline, TimelineWarning
-from app.gui.timeline_items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
+from rtreview.core.timeline import CaseTimeline, TimelineWarning
+from rtreview.gui.timeline.items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
                                     follow_up_line)
-from app.core.timeline.layout import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
+from rtreview.core.timeline.layout import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
 MIN_ROW_PX = 15
 

@@ -11,9 +11,9 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from app.core.timeline.model import FollowUp, LabSeries
-from app.gui.timeline_items import follow_up_line
-from app.core.timeline.layout import date_to_x
+from rtreview.core.timeline.model import FollowUp, LabSeries
+from rtreview.gui.timeline.items import follow_up_line
+from rtreview.core.timeline.layout import date_to_x
 
 MARKER_COLORS = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00"]
 

@@ -1,0 +1,1 @@
+"""Constraints tab: protocol results per plan and composite, hand mappings."""

@@ -1,0 +1,1 @@
+"""DVH plot, constraint limits drawn on it, metrics table."""

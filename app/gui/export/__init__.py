@@ -1,0 +1,1 @@
+"""Exports started from the window (PDF report)."""

@@ -1,0 +1,1 @@
+"""The case browser: plan tree, structure list, load report."""

@@ -1,0 +1,1 @@
+"""Axial/coronal/sagittal CT views with dose, isodoses and contours."""

@@ -1,0 +1,1 @@
+"""The case timeline pane: lanes, markers, warnings, the event form."""
