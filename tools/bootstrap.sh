@@ -49,8 +49,8 @@ _ensure_venv() {
     python3 -m venv "$RTREVIEW_VENV"
   fi
   local stamp="$RTREVIEW_VENV/.rtreview-installed-$extras"
-  # Reinstall when pyproject.toml changed since the last install.
-  if [ ! -f "$stamp" ] || [ "$RTREVIEW_ROOT/pyproject.toml" -nt "$stamp" ]; then
+  # Reinstall when pyproject.toml or setup.py changed since the last install.
+  if [ ! -f "$stamp" ] || [ "$RTREVIEW_ROOT/pyproject.toml" -nt "$stamp" ] || [ "$RTREVIEW_ROOT/setup.py" -nt "$stamp" ]; then
     "$RTREVIEW_VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
     if [ "$extras" = test ]; then
       "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT[test]"
