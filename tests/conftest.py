@@ -6,18 +6,26 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from reference_data import NELMS, NELMS_SKIP_REASON, unpacked_reference_dicom  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-# ../shared next to the checkout (CI lays a copy of shared/ beside the clone).
-SHARED = Path(os.environ.get("RTREVIEW_SHARED", REPO.parent / "shared"))
-REFERENCE_DICOM = SHARED / "reference_dicom"
+# Real planning-system exports vendored with their licences (tests/data/reference_dicom/README.md),
+# unpacked from their zips on first use; the same on a fresh clone as here.
+REFERENCE_DICOM = unpacked_reference_dicom()
 SAMPLE_DICOM = REPO / "sample_dicom"
 
 
 @pytest.fixture(scope="session")
 def reference_dicom() -> Path:
-    if not REFERENCE_DICOM.is_dir():
-        pytest.skip(f"reference DICOM not found at {REFERENCE_DICOM}")
     return REFERENCE_DICOM
+
+
+@pytest.fixture(scope="session")
+def nelms() -> Path:
+    """The Nelms analytic DVH benchmark (no data licence: never vendored; see NELMS_SKIP_REASON)."""
+    if not (NELMS / "cases.csv").is_file():
+        pytest.skip(NELMS_SKIP_REASON)
+    return NELMS
 
 
 @pytest.fixture(scope="session")

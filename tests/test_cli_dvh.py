@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from conftest import REFERENCE_DICOM, REPO
+from conftest import REPO
+from reference_data import NELMS, NELMS_SKIP_REASON
 
-NELMS = REFERENCE_DICOM / "nelms_dvh_benchmark"
 STRUCT = NELMS / "structures" / "Cone_20_0.dcm"
 DOSE_AP = NELMS / "dose_grids" / "Linear_AntPost_2mm_Aligned.dcm"
 DOSE_SI = NELMS / "dose_grids" / "Linear_SupInf_2mm_Aligned.dcm"
 
-pytestmark = pytest.mark.skipif(not STRUCT.is_file(), reason="Nelms benchmark not present")
+pytestmark = pytest.mark.skipif(not STRUCT.is_file(), reason=NELMS_SKIP_REASON)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

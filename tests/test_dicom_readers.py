@@ -13,8 +13,8 @@ def _raw(path: Path) -> pydicom.Dataset:
     return pydicom.dcmread(path, force=True)
 
 
-def test_nelms_structure_sets_all_load(reference_dicom):
-    files = sorted((reference_dicom / "nelms_dvh_benchmark" / "structures").glob("*.dcm"))
+def test_nelms_structure_sets_all_load(nelms):
+    files = sorted((nelms / "structures").glob("*.dcm"))
     assert len(files) == 50
     for path in files:
         ss = read_structure_set(path)
@@ -28,8 +28,8 @@ def test_nelms_structure_sets_all_load(reference_dicom):
         assert sum(len(v) for v in shape.planes.values()) == len(contours.ContourSequence)
 
 
-def test_nelms_contour_points_match_pydicom(reference_dicom):
-    path = reference_dicom / "nelms_dvh_benchmark" / "structures" / "Cone_02_0.dcm"
+def test_nelms_contour_points_match_pydicom(nelms):
+    path = nelms / "structures" / "Cone_02_0.dcm"
     ss = read_structure_set(path)
     raw = _raw(path)
     roi = ss.roi("Cone_02_0")
@@ -43,8 +43,8 @@ def test_nelms_contour_points_match_pydicom(reference_dicom):
     assert all(poly.dtype == np.float64 and poly.shape[1] == 2 for polys in roi.planes.values() for poly in polys)
 
 
-def test_nelms_doses_load_with_shared_uids(reference_dicom):
-    files = sorted((reference_dicom / "nelms_dvh_benchmark" / "dose_grids").glob("*.dcm"))
+def test_nelms_doses_load_with_shared_uids(nelms):
+    files = sorted((nelms / "dose_grids").glob("*.dcm"))
     assert len(files) == 6
     grids = [read_dose(p) for p in files]
     by_name = {Path(g.path).name: g for g in grids}

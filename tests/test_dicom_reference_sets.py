@@ -98,8 +98,8 @@ def test_pydicom_testdata(reference_dicom):
     assert plan.dose_per_fraction_gy == pytest.approx(plan.prescription_gy / 30)
 
 
-def test_nelms_benchmark(reference_dicom):
-    folder = reference_dicom / "nelms_dvh_benchmark"
+def test_nelms_benchmark(nelms):
+    folder = nelms
     case = load(folder)
     assert [p.patient_id for p in case.patients] == ["MP15-067"]
     patient = case.patients[0]
@@ -113,8 +113,8 @@ def test_nelms_benchmark(reference_dicom):
     assert {Path(i.path).suffix for i in case.report.ignored} <= {".csv", ".md", ".txt"}
 
 
-def test_nelms_single_structure_set_pairs_with_dose(reference_dicom):
-    folder = reference_dicom / "nelms_dvh_benchmark"
+def test_nelms_single_structure_set_pairs_with_dose(nelms):
+    folder = nelms
     case = load([folder / "structures" / "Sphere_10_0.dcm", folder / "dose_grids" / "Linear_SupInf_2mm_Aligned.dcm",
                  folder / "dose_grids" / "Linear_AntPost_2mm_Aligned.dcm"])
     links = case.links

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_DICOM
+from reference_data import NELMS, NELMS_SKIP_REASON
 
-NELMS = REFERENCE_DICOM / "nelms_dvh_benchmark"
 METRICS = ("V", "Dmin", "Dmax", "Dmean", "D99", "D95", "D5", "D1", "D0.03cc")
 COLUMNS = {"V": "volume_cc", "Dmin": "dmin_gy", "Dmax": "dmax_gy", "Dmean": "dmean_gy", "D99": "d99_gy",
            "D95": "d95_gy", "D5": "d5_gy", "D1": "d1_gy", "D0.03cc": "d0.03cc_gy"}
@@ -26,7 +25,7 @@ TESTS = ("test1", "test2", "test2s")
 LIMITS = {"test1": 0, "test2": 10, "test2s": 15}
 TOLERANCE_PCT = 3.0
 
-pytestmark = pytest.mark.skipif(not (NELMS / "cases.csv").is_file(), reason="Nelms benchmark not present")
+pytestmark = pytest.mark.skipif(not (NELMS / "cases.csv").is_file(), reason=NELMS_SKIP_REASON)
 
 
 def load_cases() -> list[dict]:
