@@ -26,7 +26,7 @@ def wheel(tmp_path_factory):
     # Build from a clean copy: setuptools reuses ./build, which may hold files deleted since.
     src = out / "src"
     shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".venv-*", "build", "*.egg-info", "__pycache__", "out", ".pytest_cache"))
+        ".git", ".venv", ".venv-*", "build", "*.egg-info", "__pycache__", "out", ".pytest_cache", ".unpacked"))
     res = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
         capture_output=True, text=True)
