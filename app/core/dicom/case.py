@@ -8,6 +8,7 @@ from .ct_volume import CtVolume
 from .dose_grid import DoseGrid
 from .load_report import LoadReport
 from .plan import Plan
+from .registration import Registration
 from .structure_set import StructureSet
 
 
@@ -43,6 +44,13 @@ class Patient:
     structure_sets: list[StructureSet] = field(default_factory=list)
     cts: list[CtVolume] = field(default_factory=list)
     links: list[DoseLink] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+
+    @property
+    def frame_links(self):
+        """The patient's registrations as a FrameLinks graph (rtreview.core.dicom.frame_links)."""
+        from .frame_links import FrameLinks
+        return FrameLinks(list(self.registrations))
 
     def link_for_plan(self, label: str) -> DoseLink:
         """The first dose link whose plan label is ``label`` (case-insensitive); KeyError if none."""
