@@ -14,13 +14,14 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "creating $venv with $($py --version 2>&1)"
     "$py" -m venv "$venv"
 fi
-# pymedphys imports pydicom and typing_extensions at import time; its gamma needs numpy and scipy.
+# pymedphys imports pydicom, typing_extensions and tomlkit at import time; its gamma needs numpy,
+# scipy and numba (its interpolation).
 # Its other (optional) dependencies are not installed.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "pymedphys==0.41.0"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "numpy>=1.24,<3" scipy typing_extensions pydicom
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check scipy typing_extensions pydicom tomlkit numba
 "$venv/bin/python" - <<'PY'
 import importlib.metadata as md
-for p in ("pymedphys", "numpy", "scipy"):
+for p in ("pymedphys", "numpy", "scipy", "numba"):
     print(f"  {p:10s} {md.version(p)}")
 import pymedphys
 print("  pymedphys.gamma:", pymedphys.gamma.__module__)
