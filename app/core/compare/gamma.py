@@ -15,9 +15,12 @@ finds), so the coarser outer shells change gamma values above 1 a little, never 
 The search of a point stops when the next shell's distance term alone reaches its best gamma
 so far (no farther point can do better). A point
 whose dose differs from every evaluated dose within the search radius by more than
-``max_gamma * dD`` is settled without a search (bound from a box maximum/minimum filter).
+``max_gamma * dD`` is settled without a search, and a shell is skipped for a point when even the
+closest evaluated dose within its radius could not lower its gamma (bounds from box
+maximum/minimum filters of the evaluated grid values: exact, they only skip work).
 Gammas above ``max_gamma`` are reported as ``max_gamma`` (they fail either way).
-Vectorized numpy: each shell is one gather over all points still searching.
+Vectorized numpy: each shell is one gather over all points still searching (on an evenly
+spaced grid, eight gathers with weights shared by every point; else general trilinear).
 """
 from __future__ import annotations
 
@@ -91,21 +94,83 @@ def fibonacci_sphere(n: int) -> np.ndarray:
     return np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
 
 
-def _box_extrema(values: np.ndarray, reach: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum and minimum of ``values`` over a box of +-reach voxels (NaN ignored)."""
-    hi = np.where(np.isnan(values), -np.inf, values)
-    lo = np.where(np.isnan(values), np.inf, values)
-    for axis, r in enumerate(reach):
-        for arr, op in ((hi, np.maximum), (lo, np.minimum)):
-            base = arr.copy()
-            n = arr.shape[axis]
-            for s in range(1, min(r, n - 1) + 1):
-                a = [slice(None)] * 3
-                b = [slice(None)] * 3
-                a[axis], b[axis] = slice(s, None), slice(None, n - s)
-                op(arr[tuple(a)], base[tuple(b)], out=arr[tuple(a)])
-                op(arr[tuple(b)], base[tuple(a)], out=arr[tuple(b)])
-    return hi, lo
+def _dilate(arr: np.ndarray, axis: int, op) -> np.ndarray:
+    """``op`` (np.maximum / np.minimum) of each voxel with its two neighbours along ``axis``."""
+    out = arr.copy()
+    n = arr.shape[axis]
+    if n > 1:
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[axis], b[axis] = slice(1, None), slice(None, n - 1)
+        op(out[tuple(a)], arr[tuple(b)], out=out[tuple(a)])
+        op(out[tuple(b)], arr[tuple(a)], out=out[tuple(b)])
+    return out
+
+
+def _ball_bounds(ev: np.ndarray, idx: np.ndarray, spacing: list[float], radii: list[float]):
+    """For each radius: (max, min) of the evaluated grid values over the box of +-ceil(r / spacing)
+    voxels around each point of ``idx`` (NaN ignored). A reference point lies on a grid node, so
+    every trilinear value within distance r of it is a weighted mean of those nodes: bounded by them."""
+    hi = np.where(np.isnan(ev), -np.inf, ev)
+    lo = np.where(np.isnan(ev), np.inf, ev)
+    reach = [0, 0, 0]
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    out = []
+    for r in radii:
+        want = [int(math.ceil(r / s - 1e-9)) for s in spacing]
+        for axis in range(3):
+            while reach[axis] < min(want[axis], ev.shape[axis] - 1):
+                hi, lo = _dilate(hi, axis, np.maximum), _dilate(lo, axis, np.minimum)
+                reach[axis] += 1
+        key = tuple(reach)
+        if key not in cache:
+            cache[key] = (hi.reshape(-1)[idx], lo.reshape(-1)[idx])
+        out.append(cache[key])
+    return out
+
+
+class _ShiftedLookup:
+    """The evaluated dose at (grid node + constant offset) for many nodes at once, on an evenly
+    spaced grid: for a fixed offset the eight trilinear corners and weights are the same for
+    every node, so each evaluation is eight gathers from a NaN-padded copy (no bounds checks)."""
+
+    def __init__(self, ev: np.ndarray, spacing: list[float], idx: np.ndarray, pad: int):
+        self.spacing = np.asarray(spacing, float)  # (dz, dy, dx)
+        self.padded = np.pad(ev, pad, mode="constant", constant_values=np.nan).reshape(-1)
+        shape = np.asarray(ev.shape) + 2 * pad
+        self.strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+        iz, iy, ix = np.unravel_index(idx, ev.shape)
+        self.base = (iz + pad) * self.strides[0] + (iy + pad) * self.strides[1] + (ix + pad)
+
+    def corners(self, offsets_xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(flat offsets (8, D), weights (8, D)) for offsets (D, 3) in mm (x, y, z)."""
+        u = offsets_xyz[:, ::-1] / self.spacing  # (D, 3) in voxels, z y x
+        i0 = np.floor(u + 1e-9).astype(np.int64)
+        f = np.clip(u - i0, 0.0, 1.0)
+        offs, weights = [], []
+        for cz in (0, 1):
+            for cy in (0, 1):
+                for cx in (0, 1):
+                    c = np.array([cz, cy, cx])
+                    w = np.prod(np.where(c == 1, f, 1.0 - f), axis=1)
+                    off = ((i0 + c) * self.strides).sum(axis=1)
+                    offs.append(np.where(w > 0, off, 0))  # a zero-weight corner reads the node itself
+                    weights.append(w)
+        return np.array(offs), np.array(weights)
+
+    def values(self, sel: np.ndarray, offs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        base = self.base[sel][:, None]
+        out = np.zeros((sel.size, offs.shape[1]))
+        for off, w in zip(offs, weights):
+            out += w[None, :] * self.padded.take(base + off[None, :])
+        return out
+
+
+def _uniform(axis: np.ndarray) -> bool:
+    if axis.size < 3:
+        return True
+    gaps = np.diff(axis)
+    return float(gaps.max() - gaps.min()) <= 1e-6 * float(gaps.mean())
 
 
 def _radii(criteria: GammaCriteria) -> list[float]:
@@ -150,29 +215,42 @@ def gamma_index(reference_gy: np.ndarray, evaluated_gy: np.ndarray, axes, criter
     outside = int(np.count_nonzero(np.isnan(own)))
     idx = np.flatnonzero(above.reshape(-1))[~np.isnan(own)]
     r_val = ref.reshape(-1)[idx]
-    radius = criteria.max_gamma * dta
-    spacing = [float(np.min(np.diff(a))) if a.size > 1 else radius + 1.0 for a in (z, y, x)]
-    hi, lo = _box_extrema(ev, tuple(int(math.ceil(radius / s)) + 1 for s in spacing))
-    bound = np.maximum(np.maximum(r_val - hi.reshape(-1)[idx], lo.reshape(-1)[idx] - r_val), 0.0) / dd
+    radii = _radii(criteria)
+    spacing = [float(np.min(np.diff(a))) if a.size > 1 else math.inf for a in (z, y, x)]
+    bounds = _ball_bounds(ev, idx, spacing, radii)
+    hi, lo = bounds[-1]
+    bound = np.maximum(np.maximum(r_val - hi, lo - r_val), 0.0) / dd
     best = np.full(idx.size, np.inf)
     best[bound > criteria.max_gamma] = criteria.max_gamma ** 2 + 1.0  # settled: fails
     iz, iy, ix = np.unravel_index(idx, ref.shape)
     points = np.stack([x[ix], y[iy], z[iz]], axis=1)
-    grid = DoseGrid("gamma-evaluated", "", ev, x, y, z)
+    uniform = all(_uniform(a) for a in (x, y, z))
+    if uniform:
+        steps = [float(a[1] - a[0]) if a.size > 1 else 1.0 for a in (z, y, x)]
+        lookup = _ShiftedLookup(ev, steps, idx, int(math.ceil(radii[-1] / min(steps))) + 2)
+    else:
+        grid = DoseGrid("gamma-evaluated", "", ev, x, y, z)
     active = np.flatnonzero(~np.isfinite(best))
-    radii = _radii(criteria)
     for k, r in enumerate(radii):
         if active.size == 0:
             break
         if cancel is not None and cancel():
             raise GammaCancelled("gamma analysis cancelled")
-        offsets = r * _shell(r, dta / criteria.steps_per_dta, dta)
         dist_sq = (r / dta) ** 2
+        hi, lo = bounds[k]
+        lb = np.maximum(np.maximum(r_val[active] - hi[active], lo[active] - r_val[active]), 0.0) / dd
+        todo = active[lb ** 2 + dist_sq < best[active]]  # the others cannot improve on this shell
+        offsets = r * _shell(r, dta / criteria.steps_per_dta, dta)
+        if uniform:
+            offs, weights = lookup.corners(offsets)
         per = max(1, CHUNK // offsets.shape[0])
-        for c0 in range(0, active.size, per):
-            sel = active[c0:c0 + per]
-            q = points[sel][:, None, :] + offsets[None, :, :]
-            e, _ = trilinear(grid, q[..., 0], q[..., 1], q[..., 2])
+        for c0 in range(0, todo.size, per):
+            sel = todo[c0:c0 + per]
+            if uniform:
+                e = lookup.values(sel, offs, weights)
+            else:
+                q = points[sel][:, None, :] + offsets[None, :, :]
+                e, _ = trilinear(grid, q[..., 0], q[..., 1], q[..., 2])
             g2 = ((e - r_val[sel][:, None]) / dd) ** 2 + dist_sq
             g2 = np.where(np.isnan(g2), np.inf, g2).min(axis=1)
             best[sel] = np.minimum(best[sel], g2)
