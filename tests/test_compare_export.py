@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pydicom
 import pytest
-from pydicom.uid import generate_uid
 
+from compare_support import make_replan
 from rtreview.core.compare.resample import dose_on_grid, grid_axes
 from rtreview.core.constraints.fractionation import eqd2_gy
 from rtreview.core.dicom.loader import load
@@ -32,15 +32,7 @@ def sample(sample_dicom):
 @pytest.fixture(scope="module")
 def replan(sample_dicom, tmp_path_factory):
     """The LIVER dose scaled by 0.97 and shifted one voxel (+2.5 mm) in x, as a dose naming no plan."""
-    ds = pydicom.dcmread(sample_dicom / "RD_LIVER.dcm")
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    del ds.ReferencedRTPlanSequence
-    ds.ImagePositionPatient = [float(ds.ImagePositionPatient[0]) + 2.5, *map(float, ds.ImagePositionPatient[1:])]
-    ds.DoseGridScaling = float(ds.DoseGridScaling) * 0.97
-    path = tmp_path_factory.mktemp("replan") / "replan.dcm"
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    return make_replan(sample_dicom, tmp_path_factory.mktemp("replan") / "replan.dcm")
 
 
 def test_physical_and_eqd2_composites_reread(sample, tmp_path):
