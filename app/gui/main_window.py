@@ -144,6 +144,9 @@ class MainWindow(QtWidgets.QMainWindow):
                                                      self.pdf_export.ask_and_start)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.compare_action = tools_menu.addAction("&Compare plans…", self.open_compare)
+        self.registration_action = tools_menu.addAction("Manual &registration…", self.open_registration)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.timeline.dock.toggleViewAction())
         view_menu.addAction(self.report_dock.toggleViewAction())
@@ -311,6 +314,21 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_report(self) -> None:
         self.report_dock.show()
         self.report_dock.raise_()  # tabbed with the timeline
+
+    def open_compare(self):
+        """The plan comparison window for the loaded case (rtreview.gui.compare)."""
+        from rtreview.gui.compare.window import CompareWindow
+        window = CompareWindow(self.session.case, self)
+        window.show()
+        return window
+
+    def open_registration(self):
+        """The manual rigid registration window (rtreview.gui.registration)."""
+        from rtreview.gui.registration.window import RegistrationWindow
+        window = RegistrationWindow.for_session(self.session, self.timeline_view, self)
+        if window is not None:
+            window.show()
+        return window
 
     def _show_constraint(self, result, dvh, composite: bool) -> None:
         self.dvh_plot.show_constraint(result, dvh, composite)
