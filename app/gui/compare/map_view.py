@@ -10,6 +10,8 @@ from PySide6 import QtCore, QtWidgets
 from rtreview.core.viewing import contours, slicing
 from rtreview.core.viewing.slicing import Plane
 
+pg.setConfigOptions(imageAxisOrder="row-major")  # images are (rows, columns), as in gui.slices
+
 
 class _Box(pg.ViewBox):
     def __init__(self, owner: "MapView"):

@@ -22,6 +22,8 @@ from rtreview.core.dicom.registration_writer import RegistrationSubject, write_r
 from rtreview.core.viewing import contours, slicing
 from rtreview.core.viewing import manual_registration as mr
 from rtreview.core.viewing.slicing import Plane
+
+pg.setConfigOptions(imageAxisOrder="row-major")  # images are (rows, columns), as in gui.slices
 from rtreview.gui.registration import store
 
 PARAMS = (("tx", "x (mm)"), ("ty", "y (mm)"), ("tz", "z (mm)"), ("rx", "about x (°)"), ("ry", "about y (°)"),
