@@ -76,6 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.metrics.export_failed.connect(self._report_error)
         self.constraints.result_chosen.connect(self._show_constraint)
         self.timeline_view.case_loaded.connect(lambda _path: self.constraints.refresh())  # its mappings
+        self.timeline_view.case_loaded.connect(lambda _path: self.attach_registrations())
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # --- layout ---------------------------------------------------------------------------
@@ -205,6 +206,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 case = captions.merge_cases(current, case)
         self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
         self.session.set_case(case)
+        self.attach_registrations()
         n = len(case.links)
         self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review")
         self.case_loaded.emit()
@@ -314,6 +316,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_report(self) -> None:
         self.report_dock.show()
         self.report_dock.raise_()  # tabbed with the timeline
+
+    def attach_registrations(self) -> None:
+        """Manual registrations saved beside the case file (``*.reg.dcm``) join the loaded patient."""
+        from rtreview.gui.registration.store import attach_beside
+        messages = attach_beside(self.session.case, self.timeline_view.case_path())
+        if messages:
+            self.show_message("; ".join(messages))
 
     def open_compare(self):
         """The plan comparison window for the loaded case (rtreview.gui.compare)."""
