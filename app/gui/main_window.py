@@ -95,6 +95,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
         self.tables.addTab(self.metrics, "Metrics")
+        from rtreview.gui.dvh.stored import StoredDvhOverlay, StoredDvhTable
+        self.stored_overlay = StoredDvhOverlay(self.dvh_plot, self)
+        self.stored_table = StoredDvhTable(s, self.stored_overlay)
+        self.tables.addTab(self.stored_table, "TPS DVH")
         self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
             self.tables.indexOf(self.constraints), self.constraints.caption()))
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
