@@ -21,6 +21,7 @@ from .document import PageBreak, write_pdf
 from .dvh_figure import DvhFigure, LimitMark
 from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
 from .slice_figure import SliceFigure
+from .stored_table import DASHED_NOTE, dashed_curves, stored_rows, stored_table
 from .tables import constraints_table, metrics_table
 from .timeline_strip import TimelineStrip
 
@@ -159,11 +160,15 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     for note in section.notes + list(link.notes):
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
+    stored = stored_rows(section.dvhs, dose)
     if shown:
         blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
-                                limit_marks(section.evaluation, section.dvhs), dvh_height))
+                                limit_marks(section.evaluation, section.dvhs), dvh_height,
+                                dashed=dashed_curves(stored, ss, shown), dashed_note=DASHED_NOTE))
     if ss is not None:
         blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+    if stored:
+        blocks.append(stored_table(stored))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:

@@ -70,6 +70,10 @@ class DvhFigure:
     marks: list[LimitMark] = field(default_factory=list)
     fixed_height: float = 300.0
     dose_label: str = "Dose (Gy)"  # "Dose (Gy EQD2)" for a composite
+    # other curves drawn dashed in a structure's colour: (rgb, dose_gy, volume_pct), e.g. the
+    # planning system's stored DVHs (rtreview.core.compare.stored_dvh), with their legend note
+    dashed: list = field(default_factory=list)
+    dashed_note: str = ""
 
     def height(self, canvas: Canvas, width: float) -> float:
         return self.fixed_height
@@ -147,6 +151,13 @@ class DvhFigure:
             if _luminance(color) > 0.72:  # pale curves get a grey casing so they read on white paper
                 p.strokePath(path, QtGui.QPen(QtGui.QColor(110, 110, 110), width + 1.4))
             p.strokePath(path, QtGui.QPen(color, width))
+        for rgb, x, y in self.dashed:
+            if len(x) < 2:
+                continue
+            xs, ys = to_px(np.asarray(x, float), np.asarray(y, float))
+            path = QtGui.QPainterPath()
+            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(xs.tolist(), ys.tolist())]))
+            p.strokePath(path, QtGui.QPen(QtGui.QColor(*rgb), 1.3, QtCore.Qt.PenStyle.DashLine))
         colors = {d.roi_number: QtGui.QColor(*d.color_rgb) for d in self.dvhs}
         for m in self.marks:
             self._mark(p, m, colors.get(m.roi_number, INK), to_px)
@@ -185,6 +196,7 @@ class DvhFigure:
         notes = ["▼ ▲ constraint limit (≤ / ≥)"] if any(m.volume_pct is not None for m in self.marks) else []
         notes += ["◆ mean-dose limit"] if any(m.volume_pct is None for m in self.marks) else []
         notes += ["- - - prescription"] if self.rx_gy else []
+        notes += [self.dashed_note] if self.dashed and self.dashed_note else []
         max_rows = int((rect.height() - len(notes) * (lh - 1)) // lh)
         y = rect.top()
         for dvh in entries[:max_rows]:
