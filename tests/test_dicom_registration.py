@@ -189,3 +189,17 @@ def test_writer_round_trip_by_rtreview_and_pydicom(tmp_path):
     with pytest.raises(ValueError, match="not orthonormal"):
         write_registration(tmp_path / "bad.dcm", subject, np.diag([2.0, 1.0, 1.0, 1.0]))
     assert not (tmp_path / "bad.dcm").exists()
+
+
+def test_info_lists_registrations(tmp_path):
+    import json
+    import subprocess
+    import sys
+    a, b = generate_uid(), generate_uid()
+    save(rigid_reg(a, b, [matrix_item(shift((1.0, 2.0, 3.0)))]), tmp_path / "reg.dcm")
+    out = subprocess.run([sys.executable, "-m", "rtreview", "info", str(tmp_path), "--json"], capture_output=True,
+                         text=True, check=True)
+    [patient] = json.loads(out.stdout)["patients"]
+    [reg] = patient["registrations"]
+    assert reg["registered_frame"] == a and reg["transforms"][0]["source_frame"] == b
+    assert reg["transforms"][0]["matrix"][0][3] == 1.0 and reg["transforms"][0]["type"] == "RIGID"

@@ -94,3 +94,42 @@ def select(case, labels: list[str] | None, minimum: int = 2) -> Selection:
         except MissingRegistration as exc:
             raise SelectionError(f"{links[0].label} and {link.label} lie on different CTs and {exc}") from exc
     return Selection(patient, links, mappings)
+
+
+def frame_groups(patient, links: list) -> list[list]:
+    """``links`` (in the order given) grouped by frames of reference joined through the patient's
+    usable registrations: links on one frame, or on frames a chain of rigid registrations joins,
+    share a group. Links without a frame are left out."""
+    graph = patient.frame_links
+    groups: list[tuple[set[str], list]] = []
+    for link in links:
+        frame = frame_of(link)
+        if not frame:
+            continue
+        for frames, members in groups:
+            if frame in frames:
+                members.append(link)
+                break
+        else:
+            groups.append((set(graph.reachable(frame)), [link]))
+    return [members for _frames, members in groups]
+
+
+def transforms_from(patient, reference, links: list) -> list:
+    """For each link: the 4x4 matrix mapping ``reference``'s frame (mm) into the link's frame, or
+    None on the same frame; MissingRegistration (LookupError) when no chain joins them."""
+    graph = patient.frame_links
+    names = _frame_names(patient)
+    ref = frame_of(reference)
+    out = []
+    for link in links:
+        mapping = graph.mapping(ref, frame_of(link), names)
+        out.append(None if mapping.is_identity else mapping.matrix)
+    return out
+
+
+def mappings_from(patient, reference, links: list) -> list[Mapping]:
+    """As ``transforms_from`` but the Mapping objects (file, type, matrix: what a composite names)."""
+    graph = patient.frame_links
+    names = _frame_names(patient)
+    return [graph.mapping(frame_of(reference), frame_of(link), names) for link in links]
