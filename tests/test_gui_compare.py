@@ -45,7 +45,10 @@ def test_window_shows_the_comparison(qtbot, case):
     item = w.dvh.curves[("replan.dcm", "ptvliver")]
     x, y = item.getData()
     np.testing.assert_array_equal(x, dvh.dose_gy)
-    np.testing.assert_array_equal(y, dvh.cumulative_cc)
+    np.testing.assert_array_equal(y, dvh.cumulative_pct())  # default: % of the structure
+    w.dvh.volume_unit.setCurrentText("cc")
+    np.testing.assert_array_equal(w.dvh.curves[("replan.dcm", "ptvliver")].getData()[1], dvh.cumulative_cc)
+    item = w.dvh.curves[("replan.dcm", "ptvliver")]
     assert item.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
     assert w.dvh.curves[("LIVER", "ptvliver")].opts["pen"].style() == QtCore.Qt.PenStyle.SolidLine
     # dose difference: the image on show is the diverging map of A - B on the plane shown

@@ -1,5 +1,5 @@
 """DVHs of several plans overlaid: one colour per structure (the structure set's), one line style
-per plan (solid, dashed, dotted, dash-dot), cumulative, Gy and cc. A planning system's stored
+per plan (solid, dashed, dotted, dash-dot), cumulative, Gy; volume in % (default) or cc. A planning system's stored
 DVH can be added the same way (dashed, with its own legend entry)."""
 from __future__ import annotations
 
@@ -22,15 +22,33 @@ class DvhOverlay(QtWidgets.QWidget):
         self.plot.setLabel("left", "Volume (cc)")
         self.key = QtWidgets.QLabel("")
         self.key.setWordWrap(True)
+        self.volume_unit = QtWidgets.QComboBox()
+        self.volume_unit.addItems(["%", "cc"])
+        self.volume_unit.setToolTip("Volume in % of each structure inside the plan's dose grid, or in cc")
+        self.volume_unit.currentTextChanged.connect(lambda _t: self._draw())
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(QtWidgets.QLabel("DVHs of the plans compared · volume"))
+        bar.addWidget(self.volume_unit)
+        bar.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.key)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (plan label, structure key) -> curve
         self.highlighted = ""
+        self._labels: list[str] = []
+        self._dvhs: dict[str, dict] = {}
 
     def set_plans(self, labels: list[str], dvhs: dict[str, dict]) -> None:
         """``dvhs``: plan label -> {roi number: Dvh}. Structures matched by name across plans."""
+        self._labels, self._dvhs = list(labels), dvhs
+        self._draw()
+
+    def _draw(self) -> None:
+        labels, dvhs = self._labels, self._dvhs
+        percent = self.volume_unit.currentText() == "%"
+        self.plot.setLabel("left", "Volume (%)" if percent else "Volume (cc)")
         for item in self.curves.values():
             self.plot.removeItem(item)
         self.curves.clear()
@@ -39,7 +57,8 @@ class DvhOverlay(QtWidgets.QWidget):
             for dvh in dvhs.get(label, {}).values():
                 key = structure_key(dvh.name)
                 pen = pg.mkPen(dvh.color_rgb, width=2.0, style=style)
-                item = self.plot.plot(dvh.dose_gy, dvh.cumulative_cc, pen=pen, name=f"{dvh.name} ({label})")
+                y = dvh.cumulative_pct() if percent else dvh.cumulative_cc
+                item = self.plot.plot(dvh.dose_gy, y, pen=pen, name=f"{dvh.name} ({label})")
                 self.curves[(label, key)] = item
         self.key.setText("   ".join(f"{STYLE_NAMES[i % len(STYLES)]}: {label}" for i, label in enumerate(labels))
                          + "   · colour: structure")
