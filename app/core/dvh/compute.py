@@ -55,7 +55,7 @@ def stack_volume_cc(roi, options: DvhOptions | None = None, default_spacing_mm: 
     """Exact volume of the contour stack: even-odd polygon area x slab thickness, summed (cc)."""
     options = options or DvhOptions()
     z = roi.plane_z_mm
-    slabs = plane_slabs(z, options, default_spacing_mm)
+    slabs = plane_slabs(z, options, default_spacing_mm, getattr(roi, "slices", None))
     areas = np.array([plane_area_mm2(roi.planes[k]) for k in z])
     return float(np.dot(areas, slabs.thickness_mm)) / MM3_PER_CC
 
@@ -74,23 +74,28 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
     if stack is None:
         raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
     planes, signs, areas, slabs, bounds = stack
+    slab_notes = slabs.notes
     # Dmin / Dmax at the contour's own vertices (inside the grid), not at clipped ones.
     extremes = vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
     planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3, corners = clip_to_dose(planes, signs, areas,
                                                                                            slabs, bounds, dose)
     if corners is not None and options.vertex_extremes:
         # ... and where the grid cuts the structure: its edges' crossings with the grid's box
-        # and its vertices, on the faces of the cut slabs.
+        # and its vertices inside it, on their planes (the cut faces: by the samples' columns).
         extremes = np.concatenate((extremes, vertex_doses(corners, slabs, dose)))
     if planes:
         plan = sample_plan(bounds, slabs, max(covered_estimate_mm3, 1e-9), dose, options)
         bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
-        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
+        faces: list[np.ndarray] = []
+        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint,
+                                                             faces if options.vertex_extremes else None)
+        extremes = np.concatenate([extremes, *faces])
     else:
         doses = volumes = np.zeros(0, np.float32)
         covered_mm3 = uncovered_mm3 = 0.0
     uncovered_mm3 += outside_mm3
-    return make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
+    return make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy,
+                    slab_notes)
 
 
 def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
@@ -103,7 +108,7 @@ def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
     vertices = [p for plane in planes for p in plane]
     if not vertices:
         return None
-    slabs = plane_slabs(np.array(z_keys, dtype=float), options, default_spacing_mm)
+    slabs = plane_slabs(np.array(z_keys, dtype=float), options, default_spacing_mm, getattr(roi, "slices", None))
     xy = np.concatenate(vertices)
     bounds = (xy[:, 0].min(), xy[:, 0].max(), xy[:, 1].min(), xy[:, 1].max())
     polygon_areas = polygon_areas_mm2(vertices)
@@ -173,20 +178,28 @@ def clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
         kept_areas = areas[keep]
     if keep.size == 0:
         return [], [], slabs, bounds, 0.0, outside, None
-    clipped = Slabs(slabs.z_mm[keep], lo[keep], hi[keep], slabs.spacing_mm)
+    outer_lo = lo > slabs.lo_mm  # faces the grid cuts bound the covered part
+    outer_hi = hi < slabs.hi_mm
+    if slabs.outer_lo is not None:
+        outer_lo |= slabs.outer_lo
+        outer_hi |= slabs.outer_hi
+    clipped = Slabs(slabs.z_mm[keep], lo[keep], hi[keep], slabs.spacing_mm, outer_lo[keep], outer_hi[keep],
+                    slabs.notes)
     return planes, signs, clipped, bounds, float(np.dot(kept_areas, thick[keep])), outside, corners
 
 
-def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
-            bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Covered sample doses (Gy) and volumes (mm³), float32; covered and uncovered volume (mm³)."""
+def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions, bin_width_gy: float,
+            face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Covered sample doses (Gy) and volumes (mm³), float32; covered and uncovered volume (mm³).
+    ``face_doses``: a list to receive the doses on the slabs' outer faces (``tally.sample_cells``)."""
     grid = plan.grid
     counts = sub_slab_counts(slabs, plan.z_step_mm)
     dose_parts, volume_parts = [], []
     covered = uncovered = 0.0
     for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
+        outer = None if slabs.outer_lo is None else (slabs.outer_lo[chunk], slabs.outer_hi[chunk])
         d, v, c, u = sample_chunk(planes[chunk], signs[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk],
-                                  counts[chunk], grid, dose, 0.25 * bin_width_gy)
+                                  counts[chunk], grid, dose, 0.25 * bin_width_gy, outer, face_doses)
         covered += c
         uncovered += u
         if d.size:
@@ -198,27 +211,32 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
 
 
 def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
-    """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
+    """Dose at every contour vertex on its own plane (covered only; a plane outside a slab the
+    dose grid cuts is moved onto the cut): the extremes on the drawn outline that fall between
+    samples. Not on the slab faces: a vertex moved half a spacing up or down is a corner of the
+    slab staircase, outside the drawn shape wherever the next contour is smaller, and in a dose
+    gradient along z such corners set Dmin / Dmax from outside the structure (Pinnacle H&N PTV:
+    40.6 Gy on a curve that leaves 100 % at 43.1 Gy). The end caps' outer faces are covered by
+    the samples' columns there (``tally.sample_cells``)."""
     polys = [poly for plane in planes for poly in plane]
     if not polys:
         return np.zeros(0)
     counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
     xy = np.concatenate(polys)
-    x, y = np.tile(xy[:, 0], 2), np.tile(xy[:, 1], 2)
-    z = np.concatenate((np.repeat(slabs.lo_mm, counts), np.repeat(slabs.hi_mm, counts)))
-    values, inside = trilinear(dose, x, y, z)
+    own = np.clip(slabs.z_mm, slabs.lo_mm, slabs.hi_mm)
+    values, inside = trilinear(dose, xy[:, 0], xy[:, 1], np.repeat(own, counts))
     return values[inside]
 
 
 def make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
-              prescription_gy) -> Dvh:
+              prescription_gy, notes: tuple[str, ...] = ()) -> Dvh:
     volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
     # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
     # contours they add up to the even-odd polygon areas x slab thicknesses.
     covered_cc = covered_mm3 / MM3_PER_CC
     uncovered_cc = uncovered_mm3 / MM3_PER_CC
     total_cc = covered_cc + uncovered_cc
-    notes: list[str] = []
+    notes: list[str] = list(notes)
     if doses.size:
         lows = [float(doses.min())] + ([float(extremes.min())] if extremes.size else [])
         highs = [float(doses.max())] + ([float(extremes.max())] if extremes.size else [])
