@@ -31,6 +31,22 @@ def link_patient(patient: Patient, report: LoadReport) -> None:
         link.ct = _ct_for(dose, link.structure_set, patient.cts, link)
         _check_frames(link, report)
         patient.links.append(link)
+    for ss in patient.structure_sets:
+        ct = ct_for_structure_set(ss, patient.cts)
+        if ct is not None:
+            ss.attach_slices(ct.z_mm)  # the slab of each contour plane is its CT slice's
+
+
+def ct_for_structure_set(structure_set: StructureSet, cts: list[CtVolume]) -> CtVolume | None:
+    """The CT series the structure set was drawn on: its referenced series, else the only CT
+    series of its frame of reference (None when neither is loaded or the frame is ambiguous)."""
+    if structure_set.referenced_series_uid:
+        for ct in cts:
+            if ct.series_instance_uid == structure_set.referenced_series_uid:
+                return ct
+    frame = structure_set.frame_of_reference_uid
+    same_frame = [ct for ct in cts if frame and ct.frame_of_reference_uid == frame]
+    return same_frame[0] if len(same_frame) == 1 else None
 
 
 def _by_uid(objects) -> dict[str, list]:
