@@ -61,7 +61,7 @@ def test_holes_and_islands_combine_even_odd(tmp_path):
     assert dvh.covered_volume_cc == pytest.approx(dvh.volume_cc, rel=1e-6) and dvh.mean_gy == pytest.approx(2.0)
 
 
-def test_point_open_and_empty_rois_are_skipped_for_dvh_with_reasons(tmp_path):
+def test_open_and_empty_rois_are_skipped_for_dvh_with_reasons_points_get_their_dose(tmp_path):
     rois = [{"number": 1, "name": "Iso", "type": "ISOCENTER", "contours": [("POINT", [[1.0, 2.0, 3.0]])]},
             {"number": 2, "name": "Line", "type": "MARKER",
              "contours": [("OPEN_PLANAR", [[0, 0, 2.0], [5, 5, 2.0], [9, 0, 2.0]])]},
@@ -69,12 +69,14 @@ def test_point_open_and_empty_rois_are_skipped_for_dvh_with_reasons(tmp_path):
             {"number": 4, "name": "PTV", "type": "PTV", "contours": [("CLOSED_PLANAR", _square(z, 3.0))
                                                                    for z in (0.0, 2.0)]}]
     _, ss = _load_rois(tmp_path, rois)
-    dose = b.rtdose(np.full((3, 8, 8), 1.0), origin=(-8.0, -8.0, -2.0))
+    dose = b.rtdose(np.full((4, 8, 8), 1.0), origin=(-8.0, -8.0, -2.0))
     b.save(dose, tmp_path / "rd.dcm")
     link = load(tmp_path).links[0]
     results = compute_dvhs(link.structure_set, link.dose, OPTIONS)
     assert sorted(results) == [4]
-    assert results.skipped == {1: "POINT ROI: no volume", 2: "only open contours: no volume", 3: "no contours"}
+    assert results.skipped == {2: "only open contours: no volume", 3: "no contours"}
+    # The POINT ROI is no failure: the dose at the point (1 Gy everywhere; 1, 2, 3 mm is inside).
+    assert [(p.position_mm, p.dose_gy) for p in results.points[1]] == [((1.0, 2.0, 3.0), pytest.approx(1.0))]
     assert [skip_reason(r) for r in ss.rois] == ["POINT ROI: no volume", "only open contours: no volume",
                                                 "no contours", None]
     assert ss.roi("Iso").points_mm == [(1.0, 2.0, 3.0)] and ss.roi("Line").open_contours[0].shape == (3, 3)

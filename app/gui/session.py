@@ -53,7 +53,7 @@ class ReviewSession(QtCore.QObject):
         ss = link.structure_set if link is not None else None
         if ss is not old_ss:
             rois = ss.rois if ss is not None else []
-            self.visible = {r.number for r in rois if not r.is_empty and r.type.upper() != "EXTERNAL"}
+            self.visible = {r.number for r in rois if (not r.is_empty or r.points_mm) and r.type.upper() != "EXTERNAL"}
             self.alpha_beta_gy = {r.number: default_alpha_beta_gy(r.is_target) for r in rois}
             self.highlighted = -1
         self.link_changed.emit()

@@ -15,6 +15,7 @@ from . import histogram
 from .dvh import Dvh
 from .interpolate import covered_box, trilinear
 from .options import DvhOptions
+from .points import PointDose, point_doses
 from .rasterize import box_crossings, clip_to_box, even_odd_signs, polygon_areas_mm2, signed_area_mm2
 from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_counts
 from .tally import sample_chunk
@@ -30,15 +31,27 @@ class DvhError(ValueError):
     """A ROI that has no DVH (no closed-planar contours)."""
 
 
+# A ROI whose contours all enclose less than this area (mm²) is a line or a point: no volume.
+MIN_AREA_MM2 = 1e-6
+
+
 def skip_reason(roi) -> str | None:
-    """Why ``roi`` gets no DVH (None if it gets one)."""
+    """Why ``roi`` gets no DVH (None if it gets one). A POINT ROI's reason says so; its dose at
+    the point is in ``DvhResults.points``, not a failure."""
     if roi.is_empty:
         if roi.points_mm:
             return "POINT ROI: no volume"
         if roi.open_contours:
             return "only open contours: no volume"
         return "no contours"
+    if all(abs(plane_area_mm2(polys)) < MIN_AREA_MM2 for polys in roi.planes.values()):
+        return "the contours enclose no area (each is a line or a point): no volume"
     return None
+
+
+def is_point_roi(roi) -> bool:
+    """A ROI of POINT contours only (a calculation / reference point, an isocentre)."""
+    return bool(roi.points_mm) and not roi.planes
 
 
 def plane_area_mm2(polygons: list[np.ndarray], signs: list[float] | None = None) -> float:
@@ -288,11 +301,22 @@ def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescripti
 
 
 class DvhResults(dict):
-    """``{roi_number: Dvh}`` plus ``skipped = {roi_number: reason}`` for ROIs without a DVH."""
+    """``{roi_number: Dvh}`` plus ``skipped = {roi_number: reason}`` for ROIs without a DVH (not
+    POINT ROIs) and ``points = {roi_number: [PointDose]}``: the dose at each POINT ROI's points."""
 
     def __init__(self) -> None:
         super().__init__()
         self.skipped: dict[int, str] = {}
+        self.points: dict[int, list[PointDose]] = {}
+
+    def add(self, roi, dvh: Dvh | None, dose) -> None:
+        """File ``roi``'s result: its DVH, its point doses, or why it has neither."""
+        if roi.points_mm:
+            self.points[roi.number] = point_doses(roi, dose)
+        if dvh is not None:
+            self[roi.number] = dvh
+        elif not is_point_roi(roi):
+            self.skipped[roi.number] = skip_reason(roi) or "no DVH"
 
 
 def compute_dvhs(structure_set, dose, options: DvhOptions | None = None, prescription_gy: float | None = None,
@@ -301,10 +325,7 @@ def compute_dvhs(structure_set, dose, options: DvhOptions | None = None, prescri
     """DVHs of all ROIs keyed by ROI number; ``progress(done, total, roi_name)`` after each ROI."""
     results = DvhResults()
     for index, total, roi, dvh in iter_dvhs(structure_set, dose, options, prescription_gy, cancel):
-        if dvh is None:
-            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
-        else:
-            results[roi.number] = dvh
+        results.add(roi, dvh, dose)
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results

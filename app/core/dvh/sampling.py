@@ -86,10 +86,10 @@ def _slice_slabs(z: np.ndarray, options: DvhOptions, slices) -> Slabs | None:
     joined = (np.diff(index) == 1) & slices.joined[index[:-1]]
     outer_lo = np.insert(~joined, 0, True)
     outer_hi = np.append(~joined, True)
-    lo, hi = slices.lo_mm[index].copy(), slices.hi_mm[index].copy()
-    if options.end_caps != END_CAPS_HALF:
-        lo = np.where(outer_lo, z, lo)
-        hi = np.where(outer_hi, z, hi)
+    # Joined: the slab boundary half-way to the next contour; a cap: half the slice's own thickness.
+    cap = 1.0 if options.end_caps == END_CAPS_HALF else 0.0
+    lo = np.where(outer_lo, z - cap * slices.half_below[index], np.insert(0.5 * (z[:-1] + z[1:]), 0, np.nan))
+    hi = np.where(outer_hi, z + cap * slices.half_above[index], np.append(0.5 * (z[:-1] + z[1:]), np.nan))
     notes: tuple[str, ...] = ()
     where = "the CT's slice" if slices.source == "CT" else "the structure set's slice spacing"
     if z.size == 1:

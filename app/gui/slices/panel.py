@@ -43,7 +43,7 @@ class SlicePanel(QtWidgets.QWidget):
         self._build()
         session.link_changed.connect(self._on_link)
         session.visibility_changed.connect(self.render_all)
-        session.highlight_changed.connect(lambda _n: self.render_all())
+        session.highlight_changed.connect(lambda n: self.show_point(n) or self.render_all())
         self.render_all()  # the empty state: no crosshair, the drop hint
 
     # --- construction ---------------------------------------------------------------------
@@ -231,6 +231,7 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(None)
             view.set_isodoses([])
             view.set_contours({})
+            view.set_points([])
             view.set_caption("No CT" if link is not None else "")
             return
         ct = link.ct
@@ -245,6 +246,7 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(None)
         view.set_isodoses(self._isodose_lines(plane, index, ref_gy) if self._resampler is not None else [])
         view.set_contours(self._contours(plane, ct), self.session.highlighted)
+        view.set_points(self._points(plane, ct))
         cu, cv, fixed = _UV[plane]
         view.set_crosshair(self.position[cu], self.position[cv])
         view.set_caption(f"{plane.value.capitalize()}\n{fixed} {self.position[fixed]:.1f} mm · "
@@ -275,6 +277,36 @@ class SlicePanel(QtWidgets.QWidget):
                 xs, ys = edges.section_polylines(_SECTION[plane], self.position[_SECTION[plane]], u)
             out[roi.number] = (roi.color_rgb, xs, ys)
         return out
+
+    def _points(self, plane: Plane, ct) -> list:
+        """Visible POINT ROIs within half a voxel of this slice: (rgb, u, v, 'name: dose')."""
+        cu, cv, fixed = _UV[plane]
+        axis = {"x": ct.x_mm, "y": ct.y_mm, "z": ct.z_mm}[fixed]
+        half = 0.5 * float(np.median(np.diff(axis))) if axis.size > 1 else 1.5
+        doses = getattr(self.session.dvhs, "points", {})
+        out = []
+        for roi in self.session.rois:
+            if roi.number not in self.session.visible or not roi.points_mm:
+                continue
+            known = {tuple(p.position_mm): p.dose_gy for p in doses.get(roi.number, [])}
+            for point in roi.points_mm:
+                p = dict(zip("xyz", point))
+                if abs(p[fixed] - self.position[fixed]) > half + 1e-6:
+                    continue
+                dose_gy = known.get(tuple(float(v) for v in point))
+                text = roi.name if len(roi.name) <= 32 else roi.name[:31] + "…"
+                text += f": {dose_gy:.2f} Gy" if dose_gy is not None else ""
+                out.append((roi.color_rgb, p[cu], p[cv], text))
+        return out
+
+    def show_point(self, number: int) -> bool:
+        """Move the crosshair onto POINT ROI ``number``'s first point (False if it is none)."""
+        roi = next((r for r in self.session.rois if r.number == number), None)
+        if roi is None or not roi.points_mm or roi.planes:
+            return False
+        self.position = dict(zip("xyz", (float(v) for v in roi.points_mm[0])))
+        self.render_all()
+        return True
 
     # --- readout ----------------------------------------------------------------------------
     def _on_hover(self, plane: Plane, u_mm: float, v_mm: float) -> None:
