@@ -31,6 +31,8 @@ class DvhError(ValueError):
     """A ROI that has no DVH (no closed-planar contours)."""
 
 
+# RTROIInterpretedType values of points (a ROI of these types without contours has no position).
+POINT_TYPES = frozenset({"MARKER", "ISOCENTER", "REGISTRATION"})
 # A ROI whose contours all enclose less than this area (mm²) is a line or a point: no volume.
 MIN_AREA_MM2 = 1e-6
 
@@ -43,10 +45,21 @@ def skip_reason(roi) -> str | None:
             return "POINT ROI: no volume"
         if roi.open_contours:
             return "only open contours: no volume"
+        if roi.type.upper() in POINT_TYPES:
+            return f"{roi.type.upper()} point without coordinates (no contour data): nothing to show or dose"
         return "no contours"
-    if all(abs(plane_area_mm2(polys)) < MIN_AREA_MM2 for polys in roi.planes.values()):
+    if all(_flat(p) for polys in roi.planes.values() for p in polys):
         return "the contours enclose no area (each is a line or a point): no volume"
     return None
+
+
+def _flat(polygon: np.ndarray) -> bool:
+    """True when a contour's points lie on one line (every triangle of its fan has no area)."""
+    p = np.asarray(polygon, dtype=float)
+    if len(p) < 3:
+        return True
+    d = p[1:] - p[0]
+    return float(np.sum(np.abs(d[:-1, 0] * d[1:, 1] - d[1:, 0] * d[:-1, 1]))) < 2 * MIN_AREA_MM2
 
 
 def is_point_roi(roi) -> bool:
