@@ -86,6 +86,13 @@ def stack_volume_cc(roi, options: DvhOptions | None = None, default_spacing_mm: 
     return float(np.dot(areas, slabs.thickness_mm)) / MM3_PER_CC
 
 
+def contour_volumes_cc(structure_set, options: DvhOptions | None = None) -> dict[int, float]:
+    """``{roi_number: cc}``: every ROI's contour-stack volume (``stack_volume_cc``, the volume its
+    DVH has), for a review without a dose; ROIs that would be skipped (points, no area) are left
+    out."""
+    return {roi.number: stack_volume_cc(roi, options) for roi in structure_set.rois if not skip_reason(roi)}
+
+
 def compute_dvh(roi, dose, options: DvhOptions | None = None, prescription_gy: float | None = None) -> Dvh:
     """The DVH of one ROI on one dose grid. DvhError if the ROI has no closed-planar contour."""
     return _compute_dvh(roi, dose, options, prescription_gy, dose.max_gy)

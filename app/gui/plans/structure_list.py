@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from rtreview.core.dvh import contour_volumes_cc
 from rtreview.gui.session import ReviewSession
 
 NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -99,7 +100,10 @@ class StructureList(QtWidgets.QWidget):
         dvhs = self.session.dvhs
         skipped = getattr(dvhs, "skipped", {})  # the engine's DvhResults says why a ROI has no DVH
         points = getattr(dvhs, "points", {})  # POINT ROIs: the dose at the point
-        volumes = getattr(self.session, "contour_volumes_cc", {})  # without a dose: the contour stack
+        link = self.session.link
+        # Without a dose: the contour stack's volume (the one the DVH would have), computed here.
+        volumes = contour_volumes_cc(link.structure_set) if link is not None and link.dose is None \
+            and link.structure_set is not None else {}
         for number, item in self._items.items():
             dvh = dvhs.get(number)
             if number in skipped:

@@ -129,7 +129,8 @@ class SlicePanel(QtWidgets.QWidget):
         self._edges = {}
         self._resampler = None
         if link is not None and link.ct is not None:
-            self._resampler = slicing.DoseResampler(link.dose, link.ct)
+            if link.dose is not None:
+                self._resampler = slicing.DoseResampler(link.dose, link.ct)
             self.position = self._start_position(link)
         self.hint.setVisible(link is None)
         self._show_legend()
@@ -137,13 +138,25 @@ class SlicePanel(QtWidgets.QWidget):
 
     @staticmethod
     def _start_position(link) -> dict[str, float]:
-        """Start at the dose maximum (inside the CT), where a reviewer looks first."""
-        d = link.dose
-        k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
+        """Start at the dose maximum (inside the CT), where a reviewer looks first; without a dose
+        at the centre of the targets' contours (else of all contours, else of the CT)."""
         ct = link.ct
-        return {"x": float(np.clip(d.x_mm[i], ct.x_mm[0], ct.x_mm[-1])),
-                "y": float(np.clip(d.y_mm[j], ct.y_mm[0], ct.y_mm[-1])),
-                "z": float(np.clip(d.z_mm[k], ct.z_mm[0], ct.z_mm[-1]))}
+        d = link.dose
+        if d is not None:
+            k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
+            x, y, z = d.x_mm[i], d.y_mm[j], d.z_mm[k]
+        else:
+            x, y, z = (float(np.mean(a[[0, -1]])) for a in (ct.x_mm, ct.y_mm, ct.z_mm))
+            rois = link.structure_set.rois if link.structure_set is not None else []
+            drawn = [r for r in rois if r.planes and r.type.upper() != "EXTERNAL"]
+            chosen = ([r for r in drawn if r.is_target] or drawn)[:1]  # the first target's centre
+            if chosen:
+                xy = np.concatenate([p for r in chosen for polys in r.planes.values() for p in polys])
+                zs = np.concatenate([r.plane_z_mm for r in chosen])
+                x, y, z = (float(np.mean([a.min(), a.max()])) for a in (xy[:, 0], xy[:, 1], zs))
+        return {"x": float(np.clip(x, ct.x_mm[0], ct.x_mm[-1])),
+                "y": float(np.clip(y, ct.y_mm[0], ct.y_mm[-1])),
+                "z": float(np.clip(z, ct.z_mm[0], ct.z_mm[-1]))}
 
     def _on_preset(self, name: str) -> None:
         self.set_window(PRESETS[name])
@@ -186,6 +199,10 @@ class SlicePanel(QtWidgets.QWidget):
     def _show_legend(self) -> None:
         if self.session.link is None:
             self.legend.setText("")
+            return
+        if self.session.link.dose is None:
+            self.legend.setText("no dose: no isodose lines")
+            self.legend.setToolTip("")
             return
         rx = self.session.rx_gy
         ref = f"% of Rx {rx:g} Gy" if rx else "% of max dose (no Rx)"
@@ -238,7 +255,7 @@ class SlicePanel(QtWidgets.QWidget):
         index = self.slice_index(plane)
         u, v = slicing.slice_axes(ct, plane)
         view.set_ct(slicing.ct_slice(ct, plane, index), slicing.pixel_rect(u, v), self.window.range_hu)
-        ref_gy = self.session.rx_gy or link.dose.max_gy or 1.0
+        ref_gy = self.session.rx_gy or (link.dose.max_gy if link.dose is not None else 0.0) or 1.0
         if self.show_dose and self._resampler is not None:
             dose = self._resampler.plane(plane, index)
             view.set_dose(isodose.colorwash_rgba(dose, ref_gy, self.threshold_pct, self.opacity))
@@ -317,7 +334,7 @@ class SlicePanel(QtWidgets.QWidget):
         p = dict(self.position)
         p[cu], p[cv] = u_mm, v_mm
         hu = slicing.ct_at(link.ct, p["x"], p["y"], p["z"])
-        dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"])
+        dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"]) if link.dose is not None else None
         self.last_readout = {"x": p["x"], "y": p["y"], "z": p["z"], "hu": hu, "dose_gy": dose}
         text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy)
         self.readout.setText(text)
