@@ -147,3 +147,24 @@ def test_plan_and_structures_without_a_dose_show_the_plan(qtbot, tmp_path, sampl
     assert "No dose in the load" in children and "CT 117 slices" in children
     w.plan_tree.setCurrentItem(w.plan_tree.plan_items()[1])
     assert w.session.link.plan.label == "L ILIUM"
+
+
+def test_real_plan_and_structures_without_dose_or_ct(qtbot, tmp_path):
+    """Pinnacle's RT Plan and RT Structure Set without its RT Dose (and no CT in that export)."""
+    from rtreview.core.dicom.rtstruct import read_structure_set
+    from rtreview.core.dvh import stack_volume_cc
+    folder = tmp_path / "plan_only"
+    folder.mkdir()
+    for name in ("RS.dcm", "RP.dcm"):
+        shutil.copyfile(PINNACLE / name, folder / name)
+    w = window_with(qtbot, tmp_path, [folder])
+    [row] = w.plan_tree.plan_items()
+    assert row.text(0).startswith("ANON — ") and row.text(0).endswith(" / 22 fx (no dose)")
+    link = w.session.link
+    assert link.dose is None and link.plan is not None and link.ct is None
+    assert w.dvh_plot.message.text().startswith("No dose yet: this plan's RT Dose is not in the load")
+    ss = read_structure_set(PINNACLE / "RS.dcm")
+    gtv = ss.roi("GTV")
+    assert float(w.structures.item(gtv.number).text(2)) == pytest.approx(stack_volume_cc(gtv), abs=0.051)
+    assert w.structures.item(1).text(2) == ""  # a point has no dose without a dose grid
+    assert w.slices.views[Plane.AXIAL].caption.text() == "No CT"
