@@ -83,10 +83,12 @@ def test_point_outside_the_dose_grid_says_so(tmp_path):
         if int(item.ReferencedROINumber) == 1:  # CT Isocenter: moved 2 m away
             item.ContourSequence[0].ContourData = [0.0, 2000.0, 279.5]
     ds.save_as(tmp_path / "RS.dcm")
-    _copy(PINNACLE, tmp_path, "RD.dcm", "RP.dcm")
-    points = {p["roi_number"]: p for p in _dvh_json(tmp_path)["doses"][0]["points"]}
+    from rtreview.core.dvh import point_doses
+    ss, grid = read_structure_set(tmp_path / "RS.dcm"), read_dose(PINNACLE / "RD.dcm")
+    points = {n: json.loads(json.dumps(point_doses(ss.roi(n), grid)[0].to_json())) for n in (1, 2)}
     assert points[1]["dose_gy"] is None and points[1]["note"] == "outside the dose grid: no dose"
-    assert points[2]["dose_gy"] > 50
+    assert points[1]["position_mm"] == [0.0, 2000.0, 279.5]
+    assert points[2]["dose_gy"] > 50 and points[2]["note"] == ""
 
 
 def _dvh_items_scaled(ds, factor: float, cgy: bool = False):
