@@ -33,7 +33,7 @@ class Selection:
 
 def frame_of(link) -> str:
     """A dose link's frame of reference: the dose's, else its structure set's, else ''."""
-    if link.dose.frame_of_reference_uid:
+    if link.dose is not None and link.dose.frame_of_reference_uid:
         return link.dose.frame_of_reference_uid
     if link.structure_set is not None:
         return link.structure_set.frame_of_reference_uid

@@ -44,7 +44,7 @@ class StoredDvhOverlay(QtCore.QObject):
     def refresh(self) -> None:
         link = self.session.link
         shown = set()
-        if self.enabled and link is not None and link.dose.stored_dvhs and self.drawable() \
+        if self.enabled and link is not None and link.dose is not None and link.dose.stored_dvhs and self.drawable() \
                 and link.structure_set is not None:
             settings = self.dvh_plot.settings
             rx = self.session.rx_gy
@@ -112,9 +112,10 @@ class StoredDvhTable(QtWidgets.QWidget):
             self.table.setRowCount(0)
             self.note.setText("")
             return
-        if not link.dose.stored_dvhs:
+        if link.dose is None or not link.dose.stored_dvhs:
             self.table.setRowCount(0)
-            self.note.setText("This RT Dose holds no DVH of the planning system (no DVH Sequence).")
+            self.note.setText("No dose selected." if link.dose is None else
+                              "This RT Dose holds no DVH of the planning system (no DVH Sequence).")
             return
         self.rows = compare_all(self.session.dvhs, link.dose)
         header = ["Structure", "Metric", "rtreview", "Planning system", "Difference", ""]
