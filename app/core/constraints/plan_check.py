@@ -15,7 +15,7 @@ from rtreview.core.dvh import DvhError, DvhOptions, compute_dvh
 from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
 from .derived import derived_dvh
 from .evaluation import evaluate, evaluate_constraint_composite
-from .library import suggest_protocol
+from .suggestion import Suggestion, suggest
 from .matching import StructureMatch, match_structures, normalize_name
 from .model import Protocol, StructureSpec
 from .results import Evaluation
@@ -88,15 +88,22 @@ def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
     return names
 
 
-def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
-    """The protocol that best fits a dose link's plan: fractionation, then the plan's label/name
-    and the target ROI names of its structure set. None when nothing fits."""
+def suggestion_for_link(protocols: list[Protocol], link) -> Suggestion:
+    """The protocol fitting a dose link's plan by site (its label/name, target and organ ROI
+    names) and fractionation (the fractions and prescription the dose is delivered with), with
+    the reason; ``Suggestion.protocol`` None when none fits (the reason says why)."""
     plan = link.plan
     names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    rois = [r.name for r in link.structure_set.rois] if link.structure_set is not None else []
     if link.structure_set is not None:
         names += [r.name for r in link.structure_set.rois if r.is_target]
-    return suggest_protocol(protocols, fractions=plan.fractions if plan is not None else None,
-                            prescription_gy=plan.prescription_gy if plan is not None else None, names=names)
+    return suggest(protocols, fractions=link.fractions, prescription_gy=link.prescription_gy,
+                   target_names=names, roi_names=rois)
+
+
+def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
+    """``suggestion_for_link(...).protocol``: the fitting protocol, or None."""
+    return suggestion_for_link(protocols, link).protocol
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
