@@ -172,6 +172,20 @@ def set_user_prescription(plan: Plan, prescription_gy: float | None, fractions: 
         plan.dose_per_fraction_gy = None  # several groups: one dose per fraction is not implied
 
 
+def apply_user_prescriptions(plans, overrides: dict[str, tuple[str, float, int]], note: str) -> list[str]:
+    """Set the user's prescription on every plan whose label (case-insensitive) an override
+    names: ``overrides = {label casefolded: (label, Gy, fractions)}``. Returns the labels of
+    overrides that named no plan."""
+    used = set()
+    for plan in plans:
+        entry = overrides.get(plan.label.casefold()) if plan.label else None
+        if entry is not None:
+            set_user_prescription(plan, entry[1], entry[2])
+            plan.prescription_note = note
+            used.add(plan.label.casefold())
+    return [label for key, (label, _, _) in overrides.items() if key not in used]
+
+
 def clear_user_prescription(plan: Plan) -> None:
     """Back to what the files say (no-op when the user set nothing)."""
     if plan.file_prescription is not None:
