@@ -45,11 +45,17 @@ def _section(title: str, results: list[dict], unmatched: list[str], notes: list[
     return lines
 
 
+SOURCE_WORDS = {"dose_reference": "dose reference", "rx_roi": "rx ROI", "target_name": "target name",
+                "user": "set by the user"}
+
+
 def format_report(report: dict) -> str:
     lines: list[str] = []
     for p in report["plans"]:
         fx = f"{p['fractions']} fx" if p["fractions"] else "fractions unknown"
-        rx = f", {p['prescription_gy']:g} Gy" if p.get("prescription_gy") else ""
+        source = SOURCE_WORDS.get(p.get("prescription_source"), "")
+        rx = f", {p['prescription_gy']:g} Gy" + (f" ({source})" if source else "") if p.get("prescription_gy") \
+            else ", Rx unknown"
         title = f"{p['plan_label']} ({fx}{rx}): protocol {p['protocol'] or '(none)'}"
         lines += _section(title, p["results"], p.get("unmatched_structures", []), p.get("notes", [])) + [""]
     c = report.get("composite")

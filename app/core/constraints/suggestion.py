@@ -45,9 +45,10 @@ def _site_evidence(protocol: Protocol, target_names: list[str], roi_names: list[
     needed = min(MIN_SITE_ORGANS, len(organs))
     if hits or (organs and len(found) >= needed):
         return len(hits) + len(found), ""
-    why = f"site {name}: no target named for it"
+    why = f"not a {name} plan: no target named for it"
     if organs:
-        why += f" and {len(found)} of its organs ({', '.join(organs[:6])}{', ...' if len(organs) > 6 else ''})"
+        examples = ", ".join(dict.fromkeys(o.strip("*?").replace("*", " ").replace("_", " ") for o in organs[:3]))
+        why += f", {len(found)} of its organs (e.g. {examples})"
     return 0, why
 
 
@@ -55,12 +56,12 @@ def _fractionation(protocol: Protocol, fractions: int | None, prescription_gy: f
     """'' when the fractionation fits, else why not."""
     wanted = f"{protocol.prescription_gy:g} Gy / {protocol.fractions} fx"
     if not fractions:
-        return f"it is for {wanted} and the plan's fractions are unknown"
+        return f"for {wanted}, the plan's fractions are unknown"
     if fractions != protocol.fractions:
         rx = f"{prescription_gy:g} Gy / " if prescription_gy else ""
-        return f"it is for {wanted}, the plan is {rx}{fractions} fx"
+        return f"for {wanted}, the plan is {rx}{fractions} fx"
     if prescription_gy and abs(prescription_gy - protocol.prescription_gy) > RX_TOLERANCE * protocol.prescription_gy:
-        return f"it is for {wanted}, the plan is {prescription_gy:g} Gy / {fractions} fx"
+        return f"for {wanted}, the plan is {prescription_gy:g} Gy / {fractions} fx"
     return ""
 
 
