@@ -7,7 +7,9 @@ A protocol fits a plan when both hold:
   structure names (one, if the site lists only one). A protocol without a ``site`` uses its
   ``target_keywords`` as targets.
 - **fractionation**: the plan's total fractions equal the protocol's, and its prescription is
-  within ``RX_TOLERANCE`` of the protocol's. With the prescription unknown the fractions alone
+  within ``RX_TOLERANCE`` of the protocol's.
+  (A protocol declaring neither a site nor target keywords, e.g. a user's file, is judged on the
+  fractionation alone; every shipped protocol declares its site, a test checks.) With the prescription unknown the fractions alone
   decide (the reason says so); with the fractions unknown nothing fits.
 
 Among fitting protocols the one with the most site evidence wins (the first on a tie). When
@@ -35,6 +37,8 @@ class Suggestion:
 def _site_evidence(protocol: Protocol, target_names: list[str], roi_names: list[str]) -> tuple[int, str]:
     """(evidence count, '' or why the site does not fit)."""
     site = protocol.site
+    if site is None and not protocol.target_keywords:
+        return 0, ""  # declares no site (a user's file): the fractionation decides
     targets = site.targets if site is not None else protocol.target_keywords
     organs = site.organs if site is not None else ()
     name = site.name if site is not None else "its targets"
