@@ -5,11 +5,10 @@ A protocol fits a plan when both hold:
 - **site**: a word of ``site.targets`` appears in the plan's label/name or a target ROI name,
   or at least ``MIN_SITE_ORGANS`` of the site's characteristic ``site.organs`` are among the
   structure names (one, if the site lists only one). A protocol without a ``site`` uses its
-  ``target_keywords`` as targets.
+  ``target_keywords`` as targets; one declaring neither (a user's file) is judged on the
+  fractionation alone. Every shipped protocol declares its site (a test checks).
 - **fractionation**: the plan's total fractions equal the protocol's, and its prescription is
-  within ``RX_TOLERANCE`` of the protocol's.
-  (A protocol declaring neither a site nor target keywords, e.g. a user's file, is judged on the
-  fractionation alone; every shipped protocol declares its site, a test checks.) With the prescription unknown the fractions alone
+  within ``RX_TOLERANCE`` of the protocol's. With the prescription unknown the fractions alone
   decide (the reason says so); with the fractions unknown nothing fits.
 
 Among fitting protocols the one with the most site evidence wins (the first on a tie). When
