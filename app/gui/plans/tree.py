@@ -1,5 +1,6 @@
-"""PlanTree: the loaded Case as patient ▸ plans (label, Rx, fractions) ▸ prescription, dose,
-structure set, CT.
+"""PlanTree: the loaded Case as patient ▸ plans (label, Rx, fractions) ▸ prescription, beams,
+dose, structure set, CT; plans, structure sets and CT without a dose are listed too (contour
+review, a plan not exported yet).
 
 Each plan's first row is its prescription with where it came from (or "Rx unknown" in orange);
 double-clicking it, or right-clicking the plan, sets the user's prescription and fractions
@@ -47,7 +48,7 @@ class PlanTree(QtWidgets.QTreeWidget):
             top = QtWidgets.QTreeWidgetItem([captions.patient_caption(patient)])
             top.setToolTip(0, f"Patient ID {patient.patient_id}")
             self.addTopLevelItem(top)
-            for link in patient.links:
+            for link in patient.review_links:
                 item = QtWidgets.QTreeWidgetItem([captions.plan_caption(link)])
                 item.setData(0, LINK_ROLE, len(self._links))
                 font = item.font(0)
@@ -66,15 +67,17 @@ class PlanTree(QtWidgets.QTreeWidget):
                     if link.plan.prescription_gy is None or not link.plan.fractions:
                         rx.setForeground(0, QtGui.QBrush(UNKNOWN_RX_COLOR))
                     item.addChild(rx)
-                for text in (captions.dose_caption(link), captions.structure_set_caption(link),
-                             f"CT {len(link.ct.z_mm)} slices" if link.ct is not None else "No CT linked"):
+                texts = [captions.beams_caption(link.plan), captions.dose_caption(link),
+                         captions.structure_set_caption(link),
+                         f"CT {len(link.ct.z_mm)} slices" if link.ct is not None else "No CT linked"]
+                for text in [t for t in texts if t]:
                     child = QtWidgets.QTreeWidgetItem([text])
                     child.setData(0, LINK_ROLE, len(self._links) - 1)
                     child.setToolTip(0, text)
                     item.addChild(child)
                 item.setExpanded(True)
-            if not patient.links:
-                top.addChild(QtWidgets.QTreeWidgetItem(["(no dose to review)"]))
+            if not patient.review_links:
+                top.addChild(QtWidgets.QTreeWidgetItem(["(nothing to review)"]))
             top.setExpanded(True)
         self._updating = False
         self._show_selection()
