@@ -1,6 +1,8 @@
 """The text report of ``rtreview check``: one table per plan and one for the composite."""
 from __future__ import annotations
 
+from rtreview.core.dicom.plan import SOURCE_LABELS
+
 SYMBOL = {"pass": "PASS", "marginal": "MARGINAL", "fail": "FAIL", "not_evaluable": "N/A"}
 
 
@@ -45,15 +47,11 @@ def _section(title: str, results: list[dict], unmatched: list[str], notes: list[
     return lines
 
 
-SOURCE_WORDS = {"dose_reference": "dose reference", "rx_roi": "rx ROI", "target_name": "target name",
-                "user": "set by the user"}
-
-
 def format_report(report: dict) -> str:
     lines: list[str] = []
     for p in report["plans"]:
         fx = f"{p['fractions']} fx" if p["fractions"] else "fractions unknown"
-        source = SOURCE_WORDS.get(p.get("prescription_source"), "")
+        source = SOURCE_LABELS.get(p.get("prescription_source"), "")
         rx = f", {p['prescription_gy']:g} Gy" + (f" ({source})" if source else "") if p.get("prescription_gy") \
             else ", Rx unknown"
         title = f"{p['plan_label']} ({fx}{rx}): protocol {p['protocol'] or '(none)'}"

@@ -45,9 +45,10 @@ import warnings
 
 import numpy as np
 
+from rtreview.cli.plan_json import plan_prescription
 from rtreview.core.dicom.case import Case, DoseLink, Patient
 from rtreview.core.dicom.loader import load
-from rtreview.cli.plan_json import plan_prescription
+from rtreview.core.dicom.plan import SOURCE_LABELS
 
 EXIT_OK, EXIT_NOTHING = 0, 1
 
@@ -128,10 +129,6 @@ def _dose(link: DoseLink) -> dict:
             "stored_dvh_rois": sorted(d.stored_dvhs), "notes": list(d.notes) + list(link.notes)}
 
 
-SOURCE_WORDS = {"dose_reference": "dose reference", "rx_roi": "rx ROI", "target_name": "target name",
-                "user": "set by the user"}
-
-
 def beams_summary(beams: list[dict]) -> str:
     """'2 (PHOTON 6 MV arc x2), 477.7 MU per fraction' from the JSON beams."""
     kinds: dict[str, int] = {}
@@ -156,7 +153,7 @@ def format_text(facts: dict) -> str:
         lines.append(f"Patient {p['patient_id'] or '(no ID)'}")
         lines.append(f"  Plans ({len(p['plans'])})")
         for pl in p["plans"]:
-            rx = f"Rx {_g(pl['prescription_gy'], ' Gy')} ({SOURCE_WORDS.get(pl['prescription_source'], '')})" \
+            rx = f"Rx {_g(pl['prescription_gy'], ' Gy')} ({SOURCE_LABELS.get(pl['prescription_source'], '')})" \
                 if pl["prescription_gy"] is not None else "Rx unknown"
             lines.append(f"    {pl['label'] or '(no label)'}: {rx}, "
                          f"{_g(pl['fractions'])} fx, {_g(pl['dose_per_fraction_gy'], ' Gy')}/fx"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rtreview.core.constraints import parse_metric
+from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -133,10 +134,6 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
 DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
 
 
-SOURCE_WORDS = {"dose_reference": "from the plan's dose reference", "rx_roi": "from the Pinnacle rx ROI",
-                "target_name": "from the target name", "user": "set by the user"}
-
-
 def fraction_groups_text(plan) -> str:
     """'25 fx (50 Gy) + 7 fx (14 Gy) + 3 fx (6 Gy)'; '?' where unknown."""
     return " + ".join(f"{g.fractions or '?'} fx ({_gy(g.prescription_gy) if g.prescription_gy else 'Rx ?'})"
@@ -149,7 +146,8 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     n = plan.fractions if plan is not None else None
     fx = f" in {n} fx" if n else ""
     per = f" ({plan.dose_per_fraction_gy:g} Gy/fx)" if plan is not None and plan.dose_per_fraction_gy else ""
-    source = f" — {SOURCE_WORDS[plan.prescription_source]}" if rx and plan.prescription_source in SOURCE_WORDS else ""
+    source = f" — {SOURCE_DESCRIPTIONS[plan.prescription_source]}" \
+        if rx and plan.prescription_source in SOURCE_DESCRIPTIONS else ""
     caption = f"{_gy(rx)}{fx}{per}{source}" if rx else "prescription unknown: values relative to it need Rx"
     ss, ct, dose = link.structure_set, link.ct, link.dose
     proto = section.protocol

@@ -13,6 +13,11 @@ SOURCE_RX_ROI = "rx_roi"  # Pinnacle's prescription POINT ROIs ("rx 1: ...: 250 
 SOURCE_TARGET_NAME = "target_name"  # a target ROI name carrying a dose ("PTV_70Gy", "PTV_5000")
 SOURCE_USER = "user"  # typed by the user (plan tree, --rx, the case file)
 PRESCRIPTION_SOURCES = (SOURCE_DOSE_REFERENCE, SOURCE_RX_ROI, SOURCE_TARGET_NAME, SOURCE_USER)
+# How each source is shown: short (tables, the plan tree) and in a sentence (report, tooltips).
+SOURCE_LABELS = {SOURCE_DOSE_REFERENCE: "dose reference", SOURCE_RX_ROI: "rx ROI", SOURCE_TARGET_NAME: "target name",
+                 SOURCE_USER: "set by the user"}
+SOURCE_DESCRIPTIONS = {SOURCE_DOSE_REFERENCE: "from the plan's dose reference", SOURCE_RX_ROI: "from the Pinnacle rx ROI",
+                       SOURCE_TARGET_NAME: "from the target name", SOURCE_USER: "set by the user"}
 
 
 @dataclass

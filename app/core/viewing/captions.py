@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from rtreview.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.plan import SOURCE_LABELS
 
 
 def gy(value: float | None) -> str:
@@ -69,16 +70,12 @@ def prescription_gy(link: DoseLink | None) -> float | None:
     return float(link.prescription_gy)
 
 
-SOURCE_WORDS = {"dose_reference": "from the plan's dose reference", "rx_roi": "from the Pinnacle rx ROI",
-                "target_name": "from the target name", "user": "set by the user"}
-
-
 def prescription_caption(plan) -> str:
-    """'Rx 55 Gy / 22 fx (from the Pinnacle rx ROI)', or what is missing and how to set it."""
+    """'Rx 55 Gy / 22 fx (rx ROI)', or what is missing and how to set it (the tooltip says more)."""
     fx = f"{plan.fractions} fx" if plan.fractions else "fractions unknown"
     if plan.prescription_gy is None:
         return f"Rx unknown / {fx} — double-click to set"
-    source = SOURCE_WORDS.get(plan.prescription_source, "")
+    source = SOURCE_LABELS.get(plan.prescription_source, "")
     return f"Rx {gy(plan.prescription_gy)} / {fx}" + (f" ({source})" if source else "")
 
 

@@ -48,6 +48,10 @@ class _Tab(QtWidgets.QWidget):
         self.notes = QtWidgets.QLabel("")
         self.notes.setStyleSheet("color: #aab;")
         self.notes.setWordWrap(False)
+        # a long note (e.g. why no protocol fits) must not widen the window's right pane: it is
+        # cut at the pane's edge, the tooltip holds all of it
+        self.notes.setMinimumWidth(10)
+        self.notes.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
