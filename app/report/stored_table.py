@@ -18,7 +18,7 @@ DASHED_NOTE = "╌ ╌ planning system's DVH"
 
 
 def stored_rows(dvhs: dict, dose) -> list:
-    return compare_all(dvhs, dose) if dose.stored_dvhs else []
+    return compare_all(dvhs, dose) if dose is not None and dose.stored_dvhs else []
 
 
 def stored_table(rows: list) -> Table:
