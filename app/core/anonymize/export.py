@@ -47,9 +47,26 @@ class ExportResult:
     cancelled: bool = False
 
 
+def case_sources(case) -> tuple[list[str], set[str]]:
+    """The files a loaded case came from (zip members as their archive) and its Patient IDs: the
+    input of the window's File > Export anonymised… (archives may hold other patients: filter)."""
+    paths: list[str] = []
+    for patient in case.patients:
+        objects = [*patient.plans, *patient.doses, *patient.structure_sets]
+        names = [o.path for o in objects] + [p for ct in patient.cts for p in ct.paths]
+        for name in names:
+            path = name
+            while path and not os.path.isfile(path):  # 'archive.zip/inner/file.dcm' -> the archive
+                parent = os.path.dirname(path)
+                path = parent if parent != path else ""
+            if path and path not in paths:
+                paths.append(path)
+    return paths, {p.patient_id for p in case.patients}
+
+
 def anonymize_paths(paths, out_dir, *, key_path=None, case_paths=(), retain_dates: bool = False,
                     date_offset_days: int | None = None, progress: Callable[[int, int], None] | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> ExportResult:
+                    cancelled: Callable[[], bool] | None = None, patient_ids: set[str] | None = None) -> ExportResult:
     out = Path(out_dir).resolve()
     key = Path(key_path).resolve() if key_path else None
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -64,13 +81,15 @@ def anonymize_paths(paths, out_dir, *, key_path=None, case_paths=(), retain_date
     cases = [Path(c.file_path) for c in candidates if not c.member and c.path.endswith(CASE_SUFFIX)]
     cases += [Path(p) for p in case_paths if Path(p) not in cases]
     dicom = [c for c in candidates if not c.path.endswith(CASE_SUFFIX)]
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     total = len(dicom) + len(cases)
     for done, candidate in enumerate(dicom):
         if cancelled is not None and cancelled():
             result.cancelled = True
+            _remove_partial(out, result, created)
             return result
-        _export_one(candidate, anonymizer, out, result)
+        _export_one(candidate, anonymizer, out, result, patient_ids)
         if progress is not None:
             progress(done + 1, total)
     patients = set(anonymizer.mapping.patients.values())
@@ -84,7 +103,20 @@ def anonymize_paths(paths, out_dir, *, key_path=None, case_paths=(), retain_date
     return result
 
 
-def _export_one(candidate, anonymizer: Anonymizer, out: Path, result: ExportResult) -> None:
+def _remove_partial(out: Path, result: ExportResult, created: bool) -> None:
+    """A cancelled export leaves nothing behind: its files go, and the folders it made."""
+    for path in result.written + result.cases:
+        path.unlink(missing_ok=True)
+    for folder in sorted({p.parent for p in result.written}, reverse=True):
+        if folder != out and not any(folder.iterdir()):
+            folder.rmdir()
+    if created and not any(out.iterdir()):
+        out.rmdir()
+    result.written, result.cases = [], []
+
+
+def _export_one(candidate, anonymizer: Anonymizer, out: Path, result: ExportResult,
+                patient_ids: set[str] | None) -> None:
     try:
         if candidate.member:
             ds = read_stream(io.BytesIO(_member_bytes(candidate.file_path, candidate.member, candidate.path, None)),
@@ -98,6 +130,8 @@ def _export_one(candidate, anonymizer: Anonymizer, out: Path, result: ExportResu
         result.skipped.append((candidate.path, f"cannot be read ({type(exc).__name__})"))
         return
     sop_class = str(ds.get("SOPClassUID", "") or getattr(ds, "file_meta", {}).get("MediaStorageSOPClassUID", ""))
+    if patient_ids is not None and str(ds.get("PatientID", "") or "").strip() not in patient_ids:
+        return  # another patient in the same folder or archive: not part of this export
     if sop_class == DICOMDIR_CLASS:
         result.skipped.append((candidate.path, "DICOMDIR (a media index holding identifiers); not exported"))
         return

@@ -59,12 +59,14 @@ class InstanceRecord:
 class StoreIndex:
     """Thread-safe writer and reader of the index file (one short connection per call)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, create: bool = True):
+        """``create=False`` for readers: the file must exist and is not changed."""
         self.path = Path(path)
         self._lock = threading.Lock()
-        with closing(self._connect()) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+        if create:
+            with closing(self._connect()) as db, db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30.0)

@@ -54,4 +54,4 @@ def read_worklist(root: Path) -> list[PatientEntry]:
     root = Path(root)
     if not (root / "index.sqlite").is_file():
         return []
-    return build_worklist(StoreIndex(root / "index.sqlite").instances(), root)
+    return build_worklist(StoreIndex(root / "index.sqlite", create=False).instances(), root)
