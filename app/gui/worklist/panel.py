@@ -22,9 +22,9 @@ LOG_LINES = 500
 
 
 def local_time(iso_utc: str) -> str:
-    """'2026-12-04T15:22:58.123+00:00' -> local '2026-12-04 16:22:58'."""
+    """'2026-12-04T15:22:58.123+00:00' -> local '2026-12-04 16:22'."""
     try:
-        return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.fromisoformat(iso_utc).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return iso_utc
 
@@ -88,6 +88,8 @@ class WorklistPanel(QtWidgets.QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(LOG_LINES)
         self.log_view.setMaximumHeight(110)
+        browse.setFixedWidth(32)
+        self.setMinimumWidth(520)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
