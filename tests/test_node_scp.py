@@ -176,6 +176,9 @@ def _send_concurrently(host, port, template, uids, associations):
 
     def worker(chunk):
         ae = AE("TPS")
+        # The senders share this process (and its GIL) with the listener: on a loaded 2-core machine
+        # a response can take longer than pynetdicom's 30 s default; a loss would still show.
+        ae.dimse_timeout = 300
         ae.maximum_pdu_size = 1 << 20
         ae.add_requested_context(CTImageStorage, "1.2.840.10008.1.2.1")
         assoc = ae.associate(host, port, ae_title="RTREVIEW")
@@ -183,7 +186,7 @@ def _send_concurrently(host, port, template, uids, associations):
         for uid in chunk:
             ds = dcmread(BytesIO(raw))
             ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
-            statuses.append(assoc.send_c_store(ds).Status)
+            statuses.append(assoc.send_c_store(ds).get("Status", -1))  # -1: no response (timeout, abort)
         assoc.release()
         with lock:
             results.extend(statuses)
