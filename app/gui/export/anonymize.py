@@ -28,6 +28,7 @@ class AnonymizeDialog(QtWidgets.QDialog):
         self.setWindowTitle("Export anonymised")
         self.out_edit = QtWidgets.QLineEdit(default_dir)
         out_button = QtWidgets.QPushButton("…")
+        out_button.setFixedWidth(32)
         out_button.clicked.connect(self._choose_out)
         self.key_check = QtWidgets.QCheckBox("Write a key file (re-identifies the export: keep it apart)")
         self.key_edit = QtWidgets.QLineEdit(os.path.join(os.path.dirname(default_dir), "anonymization-key.json"))
