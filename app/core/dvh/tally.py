@@ -22,7 +22,8 @@ _ALPHA = (1.0 / _G, 1.0 / _G ** 2, 1.0 / _G ** 3)
 
 
 def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
-                 z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+                 z_tolerance_gy: float, outer=None,
+                 face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``(dose_gy, volume_mm3, covered_mm3, uncovered_mm3)``: the samples' doses and volumes
     (float32) and their total volume (float64 sum; ``uncovered_mm3`` is 0).
 
@@ -33,17 +34,25 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     Every sample's dose is the trilinear dose at its own position, so it lies within the range
     of the 8 dose grid nodes around it (no extrapolation past a local maximum or minimum).
+    ``outer``, ``face_doses``: see ``sample_cells``.
     """
     cov, parts = coverage(planes, grid, centroids=True, signs=signs)
-    return sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy)
+    return sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy, outer, face_doses)
 
 
 def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray,
-                 grid: CellGrid, dose, z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+                 grid: CellGrid, dose, z_tolerance_gy: float, outer=None,
+                 face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``sample_chunk`` from the planes' cell coverage already known: ``cov`` (P, ny, nx) covered
     fractions and ``parts`` the partially covered cells' centroids and spreads (``rasterize.coverage``
     with ``centroids=True``, or a combination of several structures' coverages: derived structures).
-    Every cell must lie within the dose grid's ``covered_box``."""
+    Every cell must lie within the dose grid's ``covered_box``.
+
+    ``outer = (outer_lo, outer_hi)``: per plane, whether its slab's lower / upper face bounds the
+    structure (an end cap or a cut by the dose grid, ``sampling.Slabs``). With ``face_doses`` (a
+    list), the doses of the samples of the first / last sub-slab moved onto those faces are
+    appended to it: the extremes of the structure at its caps, which samples stratified inside
+    the sub-slab approach but do not reach. They carry no volume."""
     cells = grid.ny * grid.nx
     cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
@@ -78,7 +87,7 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     cell_volume = cov[occupied] * (grid.hx * grid.hy) * slab
     covered = float(cell_volume.sum())
     if np.all(m == 1):
-        owner = None
+        owner = sub = None
         weight = cell_volume.astype(np.float32)
         du, dv, dz = _offsets(occupied.size)
         z = lo[plane] + dz * slab
@@ -89,7 +98,6 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
         weight = (cell_volume / reps).astype(np.float32).take(owner)
         du, dv, dz = _offsets(owner.size)
         z = lo[plane].take(owner) + (sub + dz) * (slab / reps).take(owner)
-        del sub
     del cell_volume, slab
 
     def per_sample(a):
@@ -101,10 +109,26 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     else:
         u = per_sample(u_c) + du * per_sample(s_u)
         v = per_sample(v_c) + dv * per_sample(s_v)
-    del owner
+    if face_doses is not None and outer is not None:
+        _face_doses(face_doses, block, plane if owner is None else plane.take(owner),
+                    sub, m, outer, lo, hi, u, v)
+    del owner, sub
     d = block.at(u, v, z)
     np.maximum(d, 0.0, out=d)
     return d, weight, covered, 0.0
+
+
+def _face_doses(out: list, block, plane: np.ndarray, sub, m, outer, lo: np.ndarray, hi: np.ndarray,
+                u: np.ndarray, v: np.ndarray) -> None:
+    """Doses of the samples of each outer face's sub-slab, moved onto that face (see sample_cells)."""
+    outer_lo, outer_hi = outer
+    first = np.ones(plane.size, bool) if sub is None else sub == 0
+    last = np.ones(plane.size, bool) if sub is None else sub == m.take(plane) - 1
+    for faces, chosen, near in ((lo, outer_lo, first), (hi, outer_hi, last)):
+        pick = np.flatnonzero(near & np.asarray(chosen).take(plane))
+        if pick.size:
+            d = block.at(u.take(pick), v.take(pick), faces.take(plane.take(pick)))
+            out.append(np.maximum(d, 0.0))
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)

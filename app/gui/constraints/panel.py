@@ -155,7 +155,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def set_protocol(self, name: str) -> None:
         """Check the selected plan against protocol ``name`` (as a choice in the combobox)."""
         link = self.session.link
-        if link is not None:
+        if link is not None and link.dose is not None:
             self._choice[link.dose.sop_instance_uid] = name
             self.refresh()
 
@@ -183,6 +183,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Show (or start computing) the checks of the selected plan and of its composite."""
         link = self.session.link
+        if link is not None and link.dose is None:  # a review without a dose: nothing to check
+            link = None
         self._pending = []
         self._wanted = {PLAN: None, COMPOSITE: None}
         manual = self.manual_mapping(link)

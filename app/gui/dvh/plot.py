@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from rtreview.core.viewing import dvh_curves
+from rtreview.core.viewing import captions, dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
@@ -133,7 +133,9 @@ class DvhPlot(QtWidgets.QWidget):
         s = self.session
         why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions)
         dvhs = s.dvhs if not why else {}
-        if why:
+        if s.link is not None and s.link.dose is None:
+            self._say(captions.no_dose_text(s.link))
+        elif why:
             self._say(f"⚠ {why}")
         elif s.link is not None and not dvhs:
             self._say("DVHs are being computed…" if s.link.structure_set is not None
