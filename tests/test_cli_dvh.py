@@ -66,7 +66,11 @@ def test_json_one_structure_set_two_doses_sharing_a_uid(files):
         assert entry["sop_instance_uid"] == SHARED_UID
         assert set(entry) >= {"sop_instance_uid", "plan_label", "fractions", "prescription_gy", "structures"}
         assert entry["fractions"] is None and entry["prescription_gy"] is None  # no RT Plan in the load
-        assert [s["roi_number"] for s in entry["skipped"]] == [1]  # POI_1, a point
+        assert entry["skipped"] == []  # POI_1 is a point: listed under points, with its dose
+        (point,) = entry["points"]
+        assert point["roi_number"] == 1 and point["name"] == "POI_1" and point["position_mm"] == [0.0, 0.0, 10.0]
+        # At (0, 0, 10) mm: AP grid 0 + 25 Gy, SI grid 10 Gy (1 Gy/mm along z).
+        assert point["dose_gy"] == pytest.approx({"ap": 25.0, "si": 10.0}[key], abs=1e-3)
         (s,) = entry["structures"]
         dvh = _engine(files["struct"], files[key])
         assert s["name"] == dvh.name == "Prism" and s["roi_number"] == 2 and s["type"] == dvh.type
