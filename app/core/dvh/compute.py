@@ -197,15 +197,25 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
     return np.concatenate(dose_parts), np.concatenate(volume_parts), covered, uncovered
 
 
-def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
-    """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
+def vertex_points(planes, slabs: Slabs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every contour vertex on its slab's two faces: ``(x_mm, y_mm, z_mm)``, where Dmin / Dmax may
+    sit between samples."""
     polys = [poly for plane in planes for poly in plane]
     if not polys:
-        return np.zeros(0)
+        empty = np.zeros(0)
+        return empty, empty, empty
     counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
     xy = np.concatenate(polys)
     x, y = np.tile(xy[:, 0], 2), np.tile(xy[:, 1], 2)
     z = np.concatenate((np.repeat(slabs.lo_mm, counts), np.repeat(slabs.hi_mm, counts)))
+    return x, y, z
+
+
+def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
+    """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
+    x, y, z = vertex_points(planes, slabs)
+    if x.size == 0:
+        return np.zeros(0)
     values, inside = trilinear(dose, x, y, z)
     return values[inside]
 

@@ -44,15 +44,55 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     fractions and ``parts`` the partially covered cells' centroids and spreads (``rasterize.coverage``
     with ``centroids=True``, or a combination of several structures' coverages: derived structures).
     Every cell must lie within the dose grid's ``covered_box``."""
-    cells = grid.ny * grid.nx
     cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
     block = FrameBlock(dose, grid, f0, f1)
+    single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+    u, v, z, weight, covered = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+    d = block.at(u, v, z)
+    np.maximum(d, 0.0, out=d)
+    return d, weight, covered, 0.0
+
+
+def sample_positions(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray,
+                     grid: CellGrid, dose=None, z_tolerance_gy: float = 0.0):
+    """Where ``sample_cells`` puts its samples: ``(x_mm, y_mm, z_mm, volume_mm3, covered_mm3, dose_gy)``
+    (float64 positions, float32 volumes).
+
+    With ``dose``: exactly ``sample_cells``'s samples (sub-slabs merged where that dose varies
+    by less than ``z_tolerance_gy`` along z) and ``dose_gy`` their doses as it computes them
+    (float32). Without: every plane's slab split into its ``counts`` sub-slabs and ``dose_gy``
+    None."""
+    cov = cov.reshape(-1)
+    occupied = np.flatnonzero(cov > 1e-12)
+    if occupied.size == 0:
+        empty = np.zeros(0)
+        return empty, empty, empty, np.zeros(0, np.float32), 0.0, (None if dose is None else np.zeros(0, np.float32))
+    block, single = None, False
+    if dose is not None:
+        f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
+        block = FrameBlock(dose, grid, f0, f1)
+        single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+    u, v, z, weight, covered = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+    d = None
+    if block is not None:
+        d = block.at(u, v, z)
+        np.maximum(d, 0.0, out=d)
+    x = grid.x0 + u.astype(np.float64) * grid.hx
+    y = grid.y0 + v.astype(np.float64) * grid.hy
+    return x, y, np.asarray(z, dtype=np.float64), weight, covered, d
+
+
+def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray,
+               counts: np.ndarray, grid: CellGrid, single: bool):
+    """Sample positions (u, v in cell units, float32; z in mm) and volumes (mm³, float32) of the
+    occupied cells, and their total volume; ``single``: one sub-slab per plane."""
+    cells = grid.ny * grid.nx
     m = counts.copy()
-    if block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy:
+    if single:
         m[:] = 1
 
     # Per occupied cell: where its samples spread (cell units). Full cells: over the whole cell;
@@ -101,10 +141,7 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     else:
         u = per_sample(u_c) + du * per_sample(s_u)
         v = per_sample(v_c) + dv * per_sample(s_v)
-    del owner
-    d = block.at(u, v, z)
-    np.maximum(d, 0.0, out=d)
-    return d, weight, covered, 0.0
+    return u, v, z, weight, covered
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)
