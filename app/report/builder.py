@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rtreview.core.constraints import parse_metric
+from rtreview.core.dicom.dose_units import describe_max, display_scale
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -74,6 +75,15 @@ def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
                 continue
             marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status))
     return marks
+
+
+def scaled(dvh, factor: float):
+    """``dvh`` with its dose axis and statistics multiplied by ``factor`` (a relative dose in %)."""
+    import dataclasses
+
+    return dataclasses.replace(dvh, dose_gy=dvh.dose_gy * factor, min_gy=dvh.min_gy * factor,
+                               mean_gy=dvh.mean_gy * factor, max_gy=dvh.max_gy * factor,
+                               bin_width_gy=dvh.bin_width_gy * factor, sample_dose_gy=dvh.sample_dose_gy * factor)
 
 
 def plotted(dvhs) -> list:
@@ -147,7 +157,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
         ("Prescription", caption), ("Intent", (plan.intent or "–") if plan is not None else "–"),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
-        ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
+        ("Dose grid", f"{describe_max(dose)}; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
         ("Structure set", (ss.label or "–") if ss is not None else "not linked"),
         ("CT", f"{ct.hu.shape[0]} slices" if ct is not None else "not linked"),
     ]
@@ -159,11 +169,17 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     for note in section.notes + list(link.notes):
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
-    if shown:
+    scale, unit = display_scale(dose)
+    if shown and unit == "Gy":
         blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
+    elif shown:  # a relative dose: drawn in % of its (unstated) reference, never as Gy
+        blocks.append(DvhFigure([scaled(d, scale) for d in shown],
+                                f"Cumulative DVH — {link.label} (relative dose, DoseUnits RELATIVE: 1.0 = 100 %; "
+                                "volume in % of each structure inside the dose grid)", None, [], dvh_height,
+                                dose_label="Dose (% of the relative reference)"))
     if ss is not None:
-        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx, scale, unit))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:
@@ -205,10 +221,13 @@ def render(content: ReportContent, path: str, *, deidentify: bool = False, page_
 def export(paths: list[str], output: str, *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
            deidentify: bool = False, page_size: str = "A4",
-           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None) -> ExportResult:
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
+           relative_dose_gy: float | None = None, alpha_beta: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
-    (the window's Constraints panel choices); see ``content.gather``."""
+    (the window's Constraints panel choices); ``alpha_beta``: the user's α/β per ROI name;
+    ``relative_dose_gy``: Gy of a relative 1.0 for DoseUnits RELATIVE doses (else shown in %);
+    see ``content.gather``. ReportError when nothing can be reported (no RT Dose, no DVH)."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
@@ -221,9 +240,19 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
+    from rtreview.core.dicom.dose_units import normalise_case
+
+    unit_notes = normalise_case(case, relative_dose_gy)
+    if not case.links:
+        from .content import ReportError
+
+        problems = "; ".join(f"{i.path}: {i.message}" for i in case.report.errors)
+        raise ReportError(f"no RT Dose found in {', '.join(map(str, paths))}"
+                          f"{f' ({problems})' if problems else ''}; nothing to report")
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
-                     case_file=case_file,
+                     case_file=case_file, alpha_beta=alpha_beta,
                      progress=progress, cancel=cancel)
+    content.notes += unit_notes
     if progress is not None:
         progress(1, 1, "writing the PDF")
     pages = render(content, output, deidentify=deidentify, page_size=page_size)

@@ -177,8 +177,10 @@ METRIC_COLUMNS = [Column("Structure", 2.45, LEFT, wrap=True), Column("Volume\n(c
                   Column("D0.03cc\n(Gy)", 1.05)]
 
 
-def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None) -> Table:
-    """One row per ROI of the structure set (order of the file), doses in Gy."""
+def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None, dose_scale: float = 1.0,
+                  dose_unit: str = "Gy") -> Table:
+    """One row per ROI of the structure set (order of the file), doses in Gy (a relative dose:
+    ``dose_scale`` 100, ``dose_unit`` '%')."""
     rows, partial, outside = [], False, False
     for roi in (structure_set.rois if structure_set is not None else []):
         swatch = QtGui.QColor(*roi.color_rgb)
@@ -198,12 +200,14 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None)
         if covered <= 0:
             doses = [None] * 9
         else:
-            doses = [dvh.min_gy, dvh.mean_gy, dvh.max_gy, dvh.d_pct(98), dvh.d_pct(95), dvh.d_pct(50),
-                     dvh.d_pct(2), dvh.d_cc(2.0), dvh.d_cc(0.03)]
+            doses = [dose_scale * d for d in (dvh.min_gy, dvh.mean_gy, dvh.max_gy, dvh.d_pct(98), dvh.d_pct(95),
+                                              dvh.d_pct(50), dvh.d_pct(2), dvh.d_cc(2.0), dvh.d_cc(0.03))]
         rows.append([Cell(roi.name, bold=roi.is_target, swatch=swatch), Cell(num(dvh.volume_cc, 1)),
                      Cell(num(cover_pct, 1) + mark)]
                     + [Cell(num(d), bold=(k == 1)) for k, d in enumerate(doses)])
-    notes = ["Doses in Gy (physical, this plan). Dx% = minimum dose to the hottest x % of the structure's volume "
+    first = ("Doses in Gy (physical, this plan)." if dose_unit == "Gy" else
+             "Doses in % of the file's relative dose (DoseUnits RELATIVE, 1.0 = 100 %): not Gy.")
+    notes = [first + " Dx% = minimum dose to the hottest x % of the structure's volume "
              "inside the dose grid; Dxcc likewise for x cc; '–' = undefined (e.g. D2cc of a structure under 2 cc)."]
     if rx_gy:
         notes[0] += f" Prescription {rx_gy:g} Gy."
@@ -212,7 +216,9 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None)
                      "part only (in grid = volume inside the dose grid / total volume).")
     if outside:
         notes.append("† The structure lies entirely outside this plan's dose grid: no dose statistics.")
-    return Table(METRIC_COLUMNS, rows, "DVH metrics", notes)
+    columns = METRIC_COLUMNS if dose_unit == "Gy" else [
+        Column(c.title.replace("(Gy)", f"({dose_unit})"), c.weight, c.align, c.wrap) for c in METRIC_COLUMNS]
+    return Table(columns, rows, "DVH metrics", notes)
 
 
 CONSTRAINT_COLUMNS = [Column("Result", 1.1, CENTER), Column("Level", 1.2, LEFT),
