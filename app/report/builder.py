@@ -97,10 +97,12 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
     labels = " + ".join(comp.labels)
     blocks: list = [
         SectionTitle("Composite " + labels, "voxel-wise EQD2 sum"),
-        TextBlock("The courses' dose grids are resampled onto one grid and summed voxel by voxel in EQD2 "
-                  "(each course with its own number of fractions and the structure's α/β), and "
-                  "physically. Structures dosed by at least two courses are evaluated against the "
-                  "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False)]
+        TextBlock("Each course's dose is looked up at the DVH engine's own sample points of each structure "
+                  "(no dose grid is resampled, so no peak is smoothed), converted to EQD2 with that course's "
+                  "number of fractions and the structure's α/β, and summed point by point; the physical sum is "
+                  "kept beside it. Structures dosed by at least two courses are evaluated against the "
+                  "absolute-dose limits of the plans' protocols (one row per structure, metric and level: the "
+                  "stricter limit); values are Gy EQD2.", 8.5, italic=False)]
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
         blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "

@@ -159,7 +159,9 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
             which = f"from {receiving[0]} only" if receiving else "from no course"
             ev.notes.append(f"{s.name}: receives dose {which}; not evaluated on the composite")
             continue
-        eqd2_dvh, physical_dvh, alone = composite_dvhs(acc, s.name, like, options, labels, ab.value_gy)
+        # named as a course's own DVH of it would be: the ROI, or the protocol's name for a made structure
+        shown = like.name if len(match.rois_for(s.name)) == 1 else s.name
+        eqd2_dvh, physical_dvh, alone = composite_dvhs(acc, shown, like, options, labels, ab.value_gy)
         ev.dvhs[s.name] = eqd2_dvh
         ev.course_dvhs[s.name] = dict(zip(labels, alone))
         roi_label = roi_labels(proto, match).get(s.name)

@@ -91,7 +91,9 @@ class ConstraintResult:
         if self.limit is None:
             return None
         m = parse_metric(self.metric)
-        eqd2 = self.unit == "Gy EQD2"
+        # a composite row is in EQD2 only (no physical limit); a plan's mean-dose row is judged in
+        # EQD2 but has its physical limit too, drawn on the physical DVH
+        eqd2 = self.unit == "Gy EQD2" and self.limit_gy is None
         if m.is_dose:
             dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
             if m.kind in ("D%", "Dcc"):
@@ -101,7 +103,8 @@ class ConstraintResult:
         return LimitMarker(dose, self.limit, self.unit)
 
     def to_dict(self) -> dict:
-        def r(x, nd=3):
+        # 6 decimals: every view (check text, window, PDF) formats these same numbers to 2 decimals
+        def r(x, nd=6):
             return None if x is None else round(float(x), nd)
 
         return {

@@ -287,7 +287,8 @@ class SlicePanel(QtWidgets.QWidget):
         hu = slicing.ct_at(link.ct, p["x"], p["y"], p["z"])
         dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"])
         self.last_readout = {"x": p["x"], "y": p["y"], "z": p["z"], "hu": hu, "dose_gy": dose}
-        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy)
+        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy,
+                                relative=(link.dose.units or "GY").upper() != "GY")
         self.readout.setText(text)
         self.readout_changed.emit(text)
 
