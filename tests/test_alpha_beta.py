@@ -85,3 +85,20 @@ def test_converted_dvh_default_comes_from_the_table():
     link = sample_links()[0]
     liver = compute_dvh(link.structure_set.roi("LIVER"), link.dose)
     assert converted_dvh(liver, 25).mean_gy == pytest.approx(mean_eqd2_gy(liver, 25, 2.5), rel=1e-9)
+
+
+def test_docs_state_the_table_the_basis_rule_and_the_statuses():
+    """docs/protocols.md carries the α/β table as shipped (name, value, source), the dose-basis rule
+    and the status rules (issue 14, done means)."""
+    from conftest import REPO
+    from rtreview.core.dvh.alpha_beta import table_rows
+
+    text = (REPO / "docs" / "protocols.md").read_text(encoding="utf-8")
+    for r in table_rows():
+        line = next((ln for ln in text.splitlines() if ln.startswith(f"| `{r.name}` |")), None)
+        assert line is not None, r.name
+        assert f"| {r.alpha_beta_gy:g} |" in line and r.source in line
+    for heading in ("### Statuses", "### Dose basis: one basis per published limit", "### α/β: one value per structure",
+                    "### Multi-course composite"):
+        assert heading in text
+    assert "Near-maximum limits" in text and "basis_fractions" in text and "variation_allowed" in text
