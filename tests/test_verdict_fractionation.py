@@ -42,10 +42,23 @@ def test_converted_limits_say_so():
     bowel = row(ev, "Bowel_Small", "V15Gy_cc")
     assert "written for 25 fractions" in bowel.note and "12 fractions" in bowel.note
     assert bowel.converted_from_fractions == 25
+    assert cauda.limit_converted and bowel.limit_converted
     ptv = row(ev, "PTV", "D95%")  # relative to Rx: nothing converted
     assert "fractions" not in ptv.note
+    assert not ptv.limit_converted
     same = check_plan(_link(30.0, 10), protocol("Bone metastasis"))  # the protocol's own fractionation
     assert "converted" not in row(same, "CaudaEquina", "D0.03cc", "mandatory").note
+    assert not any(r.limit_converted for r in same.results)
+
+
+def test_the_text_report_marks_converted_limits():
+    from rtreview.cli.check_text import format_report
+    from rtreview.core.constraints.plan_check import check_plan
+
+    ev = check_plan(_link(36.0, 12), protocol("Bone metastasis"))
+    text = format_report({"plans": [ev.to_dict()], "composite": None, "exit_status": 0})
+    cauda = next(line for line in text.splitlines() if "CaudaEquina" in line and "mandatory" in line)
+    assert cauda.rstrip().endswith("†") and "† : limit converted" not in text and "†: limit converted" in text
 
 
 def test_above_4_gy_per_fraction_conventional_limits_are_not_extrapolated():

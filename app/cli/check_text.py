@@ -3,6 +3,7 @@ from __future__ import annotations
 
 SYMBOL = {"pass": "PASS", "marginal": "MARGINAL", "fail": "FAIL", "not_evaluable": "N/A"}
 ALLOWED = "MARGINAL*"  # marginal inside a variation band the protocol allows
+CONVERTED = "†"  # the limit was converted to a fractionation other than the protocol's
 
 
 def _num(x, unit="") -> str:
@@ -25,8 +26,9 @@ def _row(r: dict) -> list[str]:
         else:
             eqd2 = f"at {_num(r['threshold_gy'], ' Gy')} (EQD2 {_num(r['threshold_eqd2_gy'], ' Gy')})"
     status = ALLOWED if r["status"] == "marginal" and r.get("variation_allowed") else SYMBOL[r["status"]]
+    written = r["limit_as_written"] + (f" {CONVERTED}" if r.get("limit_converted") else "")
     return [status, r["level"], r["structure"], r["metric"], value, limit, eqd2,
-            f"{r['alpha_beta_gy']:g}", r["limit_as_written"]]
+            f"{r['alpha_beta_gy']:g}", written]
 
 
 HEADER = ["STATUS", "LEVEL", "STRUCTURE", "METRIC", "VALUE", "LIMIT", "EQD2 VALUE / LIMIT (Gy)", "A/B",
@@ -63,6 +65,9 @@ def format_report(report: dict) -> str:
         title = f"Composite {' + '.join(c['plans'])} (voxel-wise EQD2 sum; values in Gy EQD2)"
         lines += _section(title, c["results"], [], c.get("notes", [])) + [""]
     rows = [r for p in report["plans"] for r in p["results"]] + (c["results"] if c else [])
+    if any(r.get("limit_converted") for r in rows):
+        lines.append(f"{CONVERTED}: limit converted to the plan's fractionation (linear-quadratic, the structure's α/β; "
+                     "the plan's fractions differ from the protocol's; each row's note in --format json)")
     if any(r["status"] == "marginal" and r.get("variation_allowed") for r in rows):
         lines.append(f"{ALLOWED}: inside a variation band the protocol allows for that constraint")
     if any(r["unit"] == "Gy EQD2" and r.get("value_gy") is not None for r in (p_r for p in report["plans"]

@@ -260,7 +260,8 @@ def constraint_row(r, sources: list[str] | None = None, composite: bool = False)
     source = limit_source(r)
     if sources is not None and source in sources:
         structure += f" [{sources.index(source) + 1}]"
-    level = d["level"] + ("*" if d["status"] == "marginal" and d["variation_allowed"] else "")
+    level = (d["level"] + ("*" if d["status"] == "marginal" and d["variation_allowed"] else "")
+             + ("†" if d["limit_converted"] else ""))
     return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(d["metric"]), Cell(value),
             Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}")]
 
@@ -284,6 +285,9 @@ def constraints_table(evaluation, caption: str, extra_notes: list[str] | None = 
                "EQD2) are judged as the voxel-wise mean EQD2 against the limit's EQD2. Volume metrics are "
                "evaluated at the dose level shown.")
     notes = [summary, how] + [f"[{i}] limit of {name}" for i, name in enumerate(sources or [], start=1)]
+    if any(r.limit_converted for r in evaluation.results):
+        notes.append("† the plan's fractions differ from the protocol's: the limit was converted to the plan's "
+                     "fractionation (linear-quadratic, the structure's α/β).")
     if any(r.status.value == "marginal" and r.variation_allowed for r in evaluation.results):
         notes.append("* marginal within a variation band the protocol allows for this constraint (amber; it does "
                      "not fail the check).")

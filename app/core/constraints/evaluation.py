@@ -183,6 +183,7 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
     converted, res_from = conv.note()
     res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh), c.note, converted))
     res.converted_from_fractions = res_from
+    res.limit_converted = bool(converted)
     band = _band_pct(protocol, structure)
     if c.metric.is_dose:
         res.value_gy = dose_value_gy(dvh, c.metric)

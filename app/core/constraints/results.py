@@ -69,6 +69,8 @@ class ConstraintResult:
     # The fractions the limit as written refers to, when they differ from the plan's (the
     # limit was converted iso-effectively); None when no conversion was needed.
     converted_from_fractions: int | None = None
+    # The limit was converted to a fractionation other than the protocol's (the note says how).
+    limit_converted: bool = False
 
     @property
     def is_mandatory(self) -> bool:
@@ -119,6 +121,7 @@ class ConstraintResult:
             "limit_as_written": self.limit_as_written, "note": self.note,
             "variation_allowed": self.variation_allowed, "alpha_beta_origin": self.alpha_beta_origin,
             "alpha_beta_source": self.alpha_beta_source, "converted_from_fractions": self.converted_from_fractions,
+            "limit_converted": self.limit_converted,
             "counts_as_failed": self.counts_as_failed(),
         }
 

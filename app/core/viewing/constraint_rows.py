@@ -18,7 +18,8 @@ COLUMN_TIPS = {
     "Value EQD2": "The value as EQD2 (Gy in 2-Gy fractions) with the structure's α/β",
     "Limit": "The limit in the plan's fractionation (physical Gy), or in % / cc for volume metrics",
     "Limit EQD2": "The limit as EQD2 (Gy in 2-Gy fractions) with the structure's α/β",
-    "Level": "mandatory or optimal",
+    "Level": "mandatory or optimal; † the limit was converted to the plan's fractionation (it differs from the "
+             "protocol's: hover the row)",
     "Status": "pass / marginal (beyond the limit, inside the protocol's variation band: fails the check unless the "
               "protocol allows that band) / fail / not evaluable",
     "Source": "The literature source of the limit (hover for the whole citation)",
@@ -62,7 +63,8 @@ def cells(result: ConstraintResult) -> list[str]:
         value, value_eqd2 = _num(r.value, r.unit), "–"
         limit = f"{cmp} {_num(r.limit, r.unit)}" if r.limit is not None else "–"
         limit_eqd2 = (f"at {_num(r.threshold_eqd2_gy, 'Gy')}" if r.threshold_eqd2_gy is not None else "–")
-    return [r.structure, r.metric, value, value_eqd2, limit, limit_eqd2, r.level, status_text(result), r.source]
+    level = r.level + (" †" if result.limit_converted else "")  # converted to the plan's fractions
+    return [r.structure, r.metric, value, value_eqd2, limit, limit_eqd2, level, status_text(result), r.source]
 
 
 def status_text(r: ConstraintResult) -> str:
