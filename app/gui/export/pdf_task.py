@@ -75,7 +75,7 @@ class PdfExportController(QtCore.QObject):
                 for name, value in store.load(link.structure_set.sop_instance_uid).items():
                     options.alpha_beta.setdefault(name, value)
         if session is not None and not options.alpha_beta:
-            options.alpha_beta.update(session.alpha_beta_overrides)
+            options.alpha_beta.update(getattr(session, "alpha_beta_overrides", {}))
         panel = getattr(self.window, "constraints", None)
         if panel is None:
             return
