@@ -55,7 +55,7 @@ _ensure_venv() {
     if [ "$extras" = test ]; then
       "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT[test]"
     else
-      "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT"
+      "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT[codecs]"  # compressed CT decoders
     fi
     touch "$stamp"
   fi

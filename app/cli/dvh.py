@@ -13,10 +13,16 @@ its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
                                 ["paddick_ci", "gradient_index" for targets with a prescription],
                                 "bin_width_gy", "notes": [str],
                                 "cumulative": {"dose_gy": [...], "volume_cc": [...]}}],
-                "skipped": [{"roi_number", "name", "reason"}]}]}
+                "skipped": [{"roi_number", "name", "reason"}],
+                "points": [{"roi_number", "name", "type", "position_mm": [x, y, z], "dose_gy", "note"}]}]}
 
+``skipped``: ROIs without a DVH and why (no contours, only open contours, contours enclosing no
+area). ``points``: POINT ROIs (calculation, reference and prescription points, isocentres), one
+entry per point, with the trilinear dose at the point (``dose_gy`` null and a ``note`` when the
+point is outside the dose grid); they are not listed under ``skipped``.
 For a dose with ``dose_units`` RELATIVE the ``*_gy`` values are in the file's relative units (1.0 =
-the unstated reference), not Gy; ``--relative-dose-gy GY`` converts them. ``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
+the unstated reference), not Gy; ``--relative-dose-gy GY`` converts them.
+``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
 curve and the statistics describe the covered part. Undefined values (e.g. D2cc of a 1 cc
 structure) are null. CSV: one row per structure with the scalar columns. Exit status 0 when at
 least one DVH was computed, 1 otherwise (message on stderr), 2 for usage errors.
@@ -92,7 +98,8 @@ def dvh_report(case, options=None) -> dict:
                  "plan_label": link.label, "fractions": plan.fractions if plan is not None else None,
                  "prescription_gy": rx, "dose_units": units(link.dose),
                  "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
-                 "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": []}
+                 "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": [],
+                 "points": []}
         if link.structure_set is None:
             entry["notes"].append("no structure set linked to this dose: no DVHs")
             doses.append(entry)
@@ -102,6 +109,8 @@ def dvh_report(case, options=None) -> dict:
         names = {r.number: r.name for r in link.structure_set.rois}
         for roi_number, reason in dvhs.skipped.items():
             entry["skipped"].append({"roi_number": roi_number, "name": names.get(roi_number, ""), "reason": reason})
+        for points in getattr(dvhs, "points", {}).values():
+            entry["points"].extend(p.to_json() for p in points)
         for dvh in dvhs.values():
             item = dvh.to_json()
             if not _is_target(dvh):

@@ -210,7 +210,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
         self.session.set_case(case)
         n = len(case.links)
-        self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review")
+        undosed = len(case.review_links) - n
+        more = f", {undosed} without a dose (contours, plan)" if undosed else ""
+        self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review{more}")
         self.case_loaded.emit()
         if n == 0:
             self.work_done.emit()
@@ -219,6 +221,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_link(self) -> None:
         link = self.session.link
         self._update_title()
+        if link is not None and link.dose is None:
+            self.show_message(f"{captions.plan_caption(link)}: {captions.no_dose_text(link)}")
+            return
         if link is not None and link.structure_set is not None and not self.session.has_dvhs(link):
             self._start_dvhs(link)
         elif link is not None and self.session.has_dvhs(link):

@@ -48,7 +48,7 @@ class ReviewSession(QtCore.QObject):
         self._partial = {key: entry for key, entry in self._partial.items() if key in doses}
         self.link = None
         self.case_changed.emit()
-        links = case.links if case is not None else []
+        links = case.review_links if case is not None else []  # without a dose too: contours, plan
         self.select_link(links[0] if links else None)
 
     def select_link(self, link: DoseLink | None) -> None:
@@ -59,7 +59,7 @@ class ReviewSession(QtCore.QObject):
         ss = link.structure_set if link is not None else None
         if ss is not old_ss:
             rois = ss.rois if ss is not None else []
-            self.visible = {r.number for r in rois if not r.is_empty and r.type.upper() != "EXTERNAL"}
+            self.visible = {r.number for r in rois if (not r.is_empty or r.points_mm) and r.type.upper() != "EXTERNAL"}
             self._alpha_beta_protocol = (None, None)
             self.reload_alpha_beta()
             self.highlighted = -1
@@ -91,6 +91,8 @@ class ReviewSession(QtCore.QObject):
         return self.dvhs_of(self.link)
 
     def dvhs_of(self, link: DoseLink) -> dict:
+        if link.dose is None:  # a review without a dose: no DVHs
+            return {}
         entry = self._dvhs.get(id(link.dose)) or self._partial.get(id(link.dose))
         return entry[1] if entry is not None else {}
 

@@ -13,16 +13,13 @@ def load_case(paths, progress=None, cancel=None):
 def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
     """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
     as soon as it is done so curves appear one by one."""
-    from rtreview.core.dvh import DvhResults, iter_dvhs, skip_reason
+    from rtreview.core.dvh import DvhResults, iter_dvhs
 
     results = DvhResults()
     for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
-        if dvh is None:
-            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
-        else:
-            results[roi.number] = dvh
-            if partial is not None:
-                partial(roi.number, dvh)
+        results.add(roi, dvh, dose)  # POINT ROIs: the dose at the point (results.points)
+        if dvh is not None and partial is not None:
+            partial(roi.number, dvh)
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results

@@ -199,6 +199,10 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
                                        b + i, total, f"{link.label}: DVH of {name}"))
             done = base + size
             section.dvhs, section.skipped = dict(results), dict(results.skipped)
+            for number, points in getattr(results, "points", {}).items():  # POINT ROIs: the dose there
+                doses = [p.dose_gy for p in points]
+                section.skipped[number] = "a point; " + ", ".join(
+                    "outside the dose grid" if d is None else f"{d:.2f} Gy there" for d in doses)
         step(f"{link.label}: checking constraints")
         if proto is None:
             section.notes.append("no shipped protocol fits this plan; choose one with --protocol")

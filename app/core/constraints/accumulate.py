@@ -30,7 +30,7 @@ import numpy as np
 from rtreview.core.dvh import DvhOptions
 from rtreview.core.dvh.compute import make_dvh
 from rtreview.core.dvh.interpolate import trilinear
-from rtreview.core.dvh.points import Geometry, StructurePoints
+from rtreview.core.dvh.sample_points import Geometry, StructurePoints
 
 from .fractionation import eqd2_gy
 
@@ -142,52 +142,56 @@ def _lookup(courses, x, y, z, own: int | None = None, own_dose=None):
 def accumulate(sets: list, courses: list[Course], alpha_beta_gy: float) -> Accumulated:
     """Sum the courses at the samples ``sets[k]`` (StructurePoints of the structure for course k,
     ``course_samples``; None for a course that does not reach the structure)."""
-    parts = {"d": [], "inside": [], "w": []}
-    vertices = [[], [], []]
+    sampled = [j for j, other in enumerate(sets) if other is not None]
+    parts, vparts = [], []
     total = 0.0
     for k, pts in enumerate(sets):
         if pts is None:
             continue
         total = max(total, pts.total_mm3)
         doses, insides = _lookup(courses, pts.x_mm, pts.y_mm, pts.z_mm, k, pts.own_dose_gy)
-        mine = insides[k]
         # counted once: a point in the grids of m sampled courses carries 1/m of its volume
-        sampled = [j for j, other in enumerate(sets) if other is not None]
-        m = np.sum([insides[j] for j in sampled], axis=0) if sampled else np.ones(mine.size)
-        keep = mine
-        parts["d"].append([d[keep] for d in doses])
-        parts["inside"].append([i[keep] for i in insides])
-        parts["w"].append((pts.volume_mm3[keep] / np.maximum(m[keep], 1)).astype(np.float32))
-        for axis in range(3):
-            vertices[axis].append(pts.vertices[axis])
+        m = np.sum([insides[j] for j in sampled], axis=0)
+        keep = insides[k]
+        weights = (pts.volume_mm3[keep] / np.maximum(m[keep], 1)).astype(np.float32)
+        parts.append(([d[keep] for d in doses], [i[keep] for i in insides], weights))
+        # extremes: the engine's own vertex / face doses for this course, the others looked up
+        vx, vy, vz = pts.vertices
+        own = pts.own_vertex_dose_gy
+        vdoses, vinsides = _lookup(courses, vx, vy, vz)
+        if own is not None and own.size == vx.size:
+            vinsides[k] = np.isfinite(own)
+            vdoses[k] = np.where(vinsides[k], own, 0.0)
+        vparts.append((vdoses, vinsides))
     n = len(courses)
-    if parts["w"]:
-        each = [np.concatenate([p[j] for p in parts["d"]]) for j in range(n)]
-        insides = [np.concatenate([p[j] for p in parts["inside"]]) for j in range(n)]
-        volumes = np.concatenate(parts["w"])
+    if parts:
+        each = [np.concatenate([p[0][j] for p in parts]) for j in range(n)]
+        insides = [np.concatenate([p[1][j] for p in parts]) for j in range(n)]
+        volumes = np.concatenate([p[2] for p in parts])
+        vdoses = [np.concatenate([p[0][j] for p in vparts]) for j in range(n)]
+        vinsides = [np.concatenate([p[1][j] for p in vparts]) for j in range(n)]
     else:
-        each = [np.zeros(0) for _ in courses]
-        insides = [np.zeros(0, bool) for _ in courses]
+        each = vdoses = [np.zeros(0) for _ in courses]
+        insides = vinsides = [np.zeros(0, bool) for _ in courses]
         volumes = np.zeros(0, np.float32)
     each_eqd2 = [np.asarray(eqd2_gy(d, c.fractions, alpha_beta_gy), dtype=float) if d.size else d
                  for d, c in zip(each, courses)]
-    vx, vy, vz = (np.concatenate(v) if v else np.zeros(0) for v in vertices)
-    vdoses, vinsides = _lookup(courses, vx, vy, vz)
-    vcovered = np.any(vinsides, axis=0) if vinsides and vx.size else np.zeros(vx.size, bool)
-    v_each = [np.asarray(eqd2_gy(d[vcovered], c.fractions, alpha_beta_gy), dtype=float) if d.size else d
-              for d, c in zip(vdoses, courses)]
+    vcovered = np.any(vinsides, axis=0) if n and vdoses[0].size else np.zeros(0, bool)
+    v_each = [np.asarray(eqd2_gy(d[vcovered], c.fractions, alpha_beta_gy), dtype=float) if vcovered.size
+              else np.zeros(0) for d, c in zip(vdoses, courses)]
     covered_mm3 = float(np.sum(volumes, dtype=np.float64))
-    return Accumulated(np.sum(each_eqd2, axis=0) if each_eqd2 else np.zeros(0),
-                       np.sum(each, axis=0) if each else np.zeros(0), each_eqd2, insides, volumes,
-                       covered_mm3, max(total - covered_mm3, 0.0),
-                       np.sum(v_each, axis=0) if v_each else np.zeros(0),
-                       np.sum([d[vcovered] for d in vdoses], axis=0) if vdoses else np.zeros(0), v_each)
+    zero = np.zeros(0)
+    return Accumulated(np.sum(each_eqd2, axis=0) if n else zero, np.sum(each, axis=0) if n else zero,
+                       each_eqd2, insides, volumes, covered_mm3, max(total - covered_mm3, 0.0),
+                       np.sum(v_each, axis=0) if n else zero,
+                       np.sum([d[vcovered] for d in vdoses], axis=0) if n and vcovered.size else zero, v_each)
 
 
 def _dvh(name: str, like, doses: np.ndarray, extremes: np.ndarray, acc: Accumulated, options: DvhOptions, note: str):
     roi = SimpleNamespace(number=getattr(like, "number", 0), name=name, type=getattr(like, "type", "DERIVED"),
                           color_rgb=tuple(getattr(like, "color_rgb", (255, 255, 0))))
-    dvh = make_dvh(roi, doses.astype(np.float32), acc.volume_mm3, acc.covered_mm3, acc.uncovered_mm3,
+    # float64 samples: a sum of courses is not rounded below any of its terms
+    dvh = make_dvh(roi, np.asarray(doses, dtype=np.float64), acc.volume_mm3, acc.covered_mm3, acc.uncovered_mm3,
                    extremes, options, None)
     from dataclasses import replace
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rtreview.core.dvh import DvhError, DvhOptions
-from rtreview.core.dvh.points import roi_points
+from rtreview.core.dvh.sample_points import roi_points
 
 from .accumulate import Course, accumulate, composite_dvhs, course_samples
 from .alpha_beta import protocol_alpha_betas

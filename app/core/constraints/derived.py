@@ -32,9 +32,10 @@ import numpy as np
 from rtreview.core.dvh import Dvh, DvhError, DvhOptions
 from rtreview.core.dvh import histogram
 from rtreview.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses, vertex_points
-from rtreview.core.dvh.points import StructurePoints, collect, is_dose, join_vertices, z_tolerance_gy
+from rtreview.core.dvh.sample_points import StructurePoints, collect, is_dose, join_vertices, z_tolerance_gy
 from rtreview.core.dvh.rasterize import PartialCells, coverage
 from rtreview.core.dvh.sampling import Slabs, plane_chunks, sample_plan, sub_slab_counts
+from rtreview.core.dvh.interpolate import trilinear
 from rtreview.core.dvh.tally import sample_cells, sample_positions
 
 OPERATIONS = ("union", "intersection", "subtraction")
@@ -325,4 +326,5 @@ def derived_points(operation: str, rois: list, geometry, *, name: str = "",
               for cov, cells, lo, hi, counts, grid in _chunks(operation, ops, geometry, options)]
     covered_mm3 = float(sum(c[4] for c in chunks))
     outside = _uncovered_mm3(operation, whole, ops, geometry, options, covered_mm3)
-    return collect(chunks, outside, vertices, dose is not None)
+    vertex_dose = trilinear(dose, *vertices)[0] if dose is not None and vertices[0].size else None
+    return collect(chunks, outside, vertices, dose is not None, vertex_dose)

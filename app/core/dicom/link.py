@@ -31,6 +31,63 @@ def link_patient(patient: Patient, report: LoadReport) -> None:
         link.ct = _ct_for(dose, link.structure_set, patient.cts, link)
         _check_frames(link, report)
         patient.links.append(link)
+    for ss in patient.structure_sets:
+        ct = ct_for_structure_set(ss, patient.cts)
+        if ct is not None:
+            ss.attach_slices(ct.z_mm)  # the slab of each contour plane is its CT slice's
+    patient.undosed_links = undosed_links(patient)
+
+
+def undosed_links(patient: Patient) -> list[DoseLink]:
+    """What the patient holds that no dose link shows, as links without a dose: each plan without
+    a dose (with its structure set and CT), each structure set neither a dose nor such a plan
+    uses (with its CT), each CT series nothing uses. Contour review before planning, a plan whose
+    dose is not exported yet."""
+    used_plans = {id(link.plan) for link in patient.links if link.plan is not None}
+    used_sets = {id(link.structure_set) for link in patient.links if link.structure_set is not None}
+    used_cts = {id(link.ct) for link in patient.links if link.ct is not None}
+    sets = _by_uid(patient.structure_sets)
+    out: list[DoseLink] = []
+    for plan in patient.plans:
+        if id(plan) in used_plans:
+            continue
+        link = DoseLink(dose=None, plan=plan)
+        found = sets.get(plan.referenced_structure_set_uid, []) if plan.referenced_structure_set_uid else []
+        if found:
+            link.structure_set = found[0]
+        elif len(patient.structure_sets) == 1:
+            link.structure_set = patient.structure_sets[0]
+            link.notes.append(f"paired with the only structure set in the load ({link.structure_set.path})")
+        link.notes.append("no RT Dose of this plan in the load: contours and plan only, no DVHs")
+        out.append(link)
+    used_sets |= {id(link.structure_set) for link in out if link.structure_set is not None}
+    for ss in patient.structure_sets:
+        if id(ss) not in used_sets:
+            out.append(DoseLink(dose=None, structure_set=ss,
+                                notes=["no RT Dose or RT Plan uses this structure set: contour review, no DVHs"]))
+    for link in out:
+        if link.structure_set is not None:
+            link.ct = ct_for_structure_set(link.structure_set, patient.cts)
+        if link.ct is None and link.plan is not None and link.plan.frame_of_reference_uid:
+            same = [ct for ct in patient.cts if ct.frame_of_reference_uid == link.plan.frame_of_reference_uid]
+            link.ct = same[0] if len(same) == 1 else None
+    used_cts |= {id(link.ct) for link in out if link.ct is not None}
+    for ct in patient.cts:
+        if id(ct) not in used_cts:
+            out.append(DoseLink(dose=None, ct=ct, notes=["CT only: no structure set, plan or dose uses it"]))
+    return out
+
+
+def ct_for_structure_set(structure_set: StructureSet, cts: list[CtVolume]) -> CtVolume | None:
+    """The CT series the structure set was drawn on: its referenced series, else the only CT
+    series of its frame of reference (None when neither is loaded or the frame is ambiguous)."""
+    if structure_set.referenced_series_uid:
+        for ct in cts:
+            if ct.series_instance_uid == structure_set.referenced_series_uid:
+                return ct
+    frame = structure_set.frame_of_reference_uid
+    same_frame = [ct for ct in cts if frame and ct.frame_of_reference_uid == frame]
+    return same_frame[0] if len(same_frame) == 1 else None
 
 
 def _by_uid(objects) -> dict[str, list]:

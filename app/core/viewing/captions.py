@@ -13,14 +13,34 @@ def gy(value: float | None) -> str:
 
 
 def plan_caption(link: DoseLink) -> str:
-    """'LIVER — 50 Gy / 25 fx' (what is known of it)."""
+    """'LIVER — 50 Gy / 25 fx' (what is known of it); '… (no dose)' for a review without a dose."""
     plan = link.plan
+    no_dose = " (no dose)" if link.dose is None else ""
     if plan is None:
-        return f"{link.label} (no plan)"
+        return f"{link.label} (no plan{', no dose' if no_dose else ''})"
     parts = [gy(plan.prescription_gy) if plan.prescription_gy else "Rx unknown"]
     if plan.fractions:
         parts.append(f"{plan.fractions} fx")
-    return f"{link.label} — {' / '.join(parts)}"
+    return f"{link.label} — {' / '.join(parts)}{no_dose}"
+
+
+def no_dose_text(link: DoseLink) -> str:
+    """What the DVH panel and the status bar say when ``link`` has no dose."""
+    if link.plan is not None:
+        return "No dose yet: this plan's RT Dose is not in the load (contours and plan only, no DVHs)"
+    if link.structure_set is not None:
+        return "No dose yet: no RT Plan or RT Dose uses this structure set (contour review, no DVHs)"
+    return "CT only: no structure set, plan or dose"
+
+
+def beams_caption(plan) -> str | None:
+    """'2 beams: Arc 1, Arc 2' when the plan model lists its beams (None otherwise)."""
+    beams = getattr(plan, "beams", None) if plan is not None else None
+    if not beams:
+        return None
+    names = [str(getattr(b, "name", "") or getattr(b, "label", "") or getattr(b, "number", "")) for b in beams]
+    shown = ", ".join(n for n in names[:6] if n) + (" …" if len(names) > 6 else "")
+    return f"{len(beams)} beam{'s' if len(beams) != 1 else ''}" + (f": {shown}" if shown else "")
 
 
 def patient_caption(patient: Patient) -> str:
@@ -31,6 +51,8 @@ def patient_caption(patient: Patient) -> str:
 def dose_caption(link: DoseLink) -> str:
     """'Dose RD.dcm — max 52.96 Gy (plan)'; a relative dose in % (never labelled Gy)."""
     d = link.dose
+    if d is None:
+        return "No dose in the load"
     return f"Dose {os.path.basename(d.path)} — {describe_max(d)} ({d.summation_type.lower()})"
 
 
@@ -99,4 +121,7 @@ def merge_cases(current: Case, new: Case) -> Case:
             if link.dose.sop_instance_uid not in have_links:
                 target.links.append(link)
                 have_links.add(link.dose.sop_instance_uid)
+    from rtreview.core.dicom.link import undosed_links
+    for patient in merged.patients:
+        patient.undosed_links = undosed_links(patient)
     return merged

@@ -156,7 +156,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def set_protocol(self, name: str) -> None:
         """Check the selected plan against protocol ``name`` (as a choice in the combobox)."""
         link = self.session.link
-        if link is not None:
+        if link is not None and link.dose is not None:
             self._choice[link.dose.sop_instance_uid] = name
             self.refresh()
 
@@ -184,6 +184,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Show (or start computing) the checks of the selected plan and of its composite."""
         link = self.session.link
+        if link is not None and link.dose is None:  # a review without a dose: nothing to check
+            link = None
         self._pending = []
         self._wanted = {PLAN: None, COMPOSITE: None}
         manual = self.manual_mapping(link)
@@ -192,6 +194,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
             proto = self.protocol_for(link)
             if self._tell_alpha_beta(link, proto, manual):
                 return  # the α/β changed: alpha_beta_changed has refreshed with the new values
+        elif self.session.set_alpha_beta_protocol(None, None):
+            return  # no plan to check (e.g. no dose): the table's α/β, refreshed already
 
         # the user's α/β (structure list): every check uses them; only passed when there are some
         alpha_beta = dict(self.session.alpha_beta_overrides)

@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from rtreview.core.viewing import dvh_curves
+from rtreview.core.dicom.dose_units import is_gy
+from rtreview.core.viewing import captions, dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
@@ -131,11 +132,13 @@ class DvhPlot(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
         s = self.session
-        relative = s.link is not None and (s.link.dose.units or "GY").upper() != "GY"
+        relative = s.link is not None and s.link.dose is not None and not is_gy(s.link.dose)
         self._apply_labels(relative)
         why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions, relative)
         dvhs = s.dvhs if not why else {}
-        if why:
+        if s.link is not None and s.link.dose is None:
+            self._say(captions.no_dose_text(s.link))
+        elif why:
             self._say(f"⚠ {why}")
         elif s.link is not None and not dvhs:
             self._say("DVHs are being computed…" if s.link.structure_set is not None
@@ -194,7 +197,7 @@ class DvhPlot(QtWidgets.QWidget):
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
         link = self.session.link
-        relative = link is not None and (link.dose.units or "GY").upper() != "GY"
+        relative = link is not None and link.dose is not None and not is_gy(link.dose)
         if not rx or relative or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
             self.rx_line.setVisible(False)
             return

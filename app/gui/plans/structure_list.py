@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from rtreview.core.dvh import contour_volumes_cc
 from rtreview.gui.session import ReviewSession
 
 NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -77,7 +78,11 @@ class StructureList(QtWidgets.QWidget):
             item.setIcon(COL_NAME, swatch(roi.color_rgb))
             item.setData(COL_NAME, NUMBER_ROLE, roi.number)
             flags = item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsEditable
-            if roi.is_empty:
+            if roi.points_mm and not roi.planes:
+                x, y, z = roi.points_mm[0]
+                item.setToolTip(COL_NAME, f"{roi.name} (ROI {roi.number}): a point at x {x:.1f}, y {y:.1f}, "
+                                          f"z {z:.1f} mm; select it to centre the views on it")
+            elif roi.is_empty:
                 flags &= ~QtCore.Qt.ItemFlag.ItemIsUserCheckable
                 item.setToolTip(COL_NAME, f"{roi.name}: no contours ({'; '.join(roi.notes) or 'empty'})")
                 item.setForeground(COL_NAME, QtGui.QBrush(QtGui.QColor(140, 140, 140)))
@@ -97,11 +102,23 @@ class StructureList(QtWidgets.QWidget):
     def _show_volumes(self) -> None:
         dvhs = self.session.dvhs
         skipped = getattr(dvhs, "skipped", {})  # the engine's DvhResults says why a ROI has no DVH
+        points = getattr(dvhs, "points", {})  # POINT ROIs: the dose at the point
+        link = self.session.link
+        # Without a dose: the contour stack's volume (the one the DVH would have), computed here.
+        volumes = contour_volumes_cc(link.structure_set) if link is not None and link.dose is None \
+            and link.structure_set is not None else {}
         for number, item in self._items.items():
             dvh = dvhs.get(number)
             if number in skipped:
                 item.setToolTip(COL_VOLUME, f"No DVH: {skipped[number]}")
-            text = "" if dvh is None else f"{dvh.volume_cc:.0f}" if dvh.volume_cc >= 1000 else f"{dvh.volume_cc:.1f}"
+            volume = dvh.volume_cc if dvh is not None else volumes.get(number)
+            text = "" if volume is None else f"{volume:.0f}" if volume >= 1000 else f"{volume:.1f}"
+            if number in points and points[number]:
+                first = points[number][0]
+                text = "–" if first.dose_gy is None else f"{first.dose_gy:.2f} Gy"
+                where = ", ".join(f"{v:.1f}" for v in first.position_mm)
+                item.setToolTip(COL_VOLUME, f"Dose at the point ({where}) mm: "
+                                + (first.note or f"{first.dose_gy:.3f} Gy (trilinear)"))
             self._set_text(item, COL_VOLUME, text)
 
     def _show_alpha_beta(self) -> None:
@@ -162,7 +179,7 @@ class StructureList(QtWidgets.QWidget):
 
     def select(self, which: str) -> None:
         """Visibility preset: 'all', 'none', 'targets' or 'oars' (organs, excluding external/support)."""
-        rois = [r for r in self.session.rois if not r.is_empty]
+        rois = [r for r in self.session.rois if not r.is_empty or r.points_mm]
         if which == "all":
             chosen = {r.number for r in rois}
         elif which == "targets":

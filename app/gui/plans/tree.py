@@ -1,4 +1,5 @@
-"""PlanTree: the loaded Case as patient ▸ plans (label, Rx, fractions) ▸ dose ▸ structure set."""
+"""PlanTree: the loaded Case as patient ▸ plans (label, Rx, fractions) ▸ dose ▸ structure set ▸ CT;
+plans, structure sets and CT without a dose are listed too (contour review, a plan not exported yet)."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
@@ -34,7 +35,7 @@ class PlanTree(QtWidgets.QTreeWidget):
             top = QtWidgets.QTreeWidgetItem([captions.patient_caption(patient)])
             top.setToolTip(0, f"Patient ID {patient.patient_id}")
             self.addTopLevelItem(top)
-            for link in patient.links:
+            for link in patient.review_links:
                 item = QtWidgets.QTreeWidgetItem([captions.plan_caption(link)])
                 item.setData(0, LINK_ROLE, len(self._links))
                 font = item.font(0)
@@ -45,15 +46,17 @@ class PlanTree(QtWidgets.QTreeWidget):
                 item.setToolTip(0, "\n".join(tip) or captions.plan_caption(link))
                 self._links.append(link)
                 top.addChild(item)
-                for text in (captions.dose_caption(link), captions.structure_set_caption(link),
-                             f"CT {len(link.ct.z_mm)} slices" if link.ct is not None else "No CT linked"):
+                texts = [captions.beams_caption(link.plan), captions.dose_caption(link),
+                         captions.structure_set_caption(link),
+                         f"CT {len(link.ct.z_mm)} slices" if link.ct is not None else "No CT linked"]
+                for text in [t for t in texts if t]:
                     child = QtWidgets.QTreeWidgetItem([text])
                     child.setData(0, LINK_ROLE, len(self._links) - 1)
                     child.setToolTip(0, text)
                     item.addChild(child)
                 item.setExpanded(True)
-            if not patient.links:
-                top.addChild(QtWidgets.QTreeWidgetItem(["(no dose to review)"]))
+            if not patient.review_links:
+                top.addChild(QtWidgets.QTreeWidgetItem(["(nothing to review)"]))
             top.setExpanded(True)
         self._updating = False
         self._show_selection()
