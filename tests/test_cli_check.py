@@ -96,7 +96,7 @@ def test_mandatory_failure_exits_3_and_text_report(two_courses):
     assert out.returncode == 3, out.stderr
     assert "FAIL" in out.stdout
     assert re.search(r"\n[1-9]\d* mandatory constraint\(s\) failed \(.*\); exit status 3\n?$", out.stdout)
-    assert "LIVER (25 fx, 50 Gy): protocol Bone metastasis 30 Gy / 10 fx, pelvis" in out.stdout
+    assert "LIVER (25 fx, 50 Gy (dose reference)): protocol Bone metastasis 30 Gy / 10 fx, pelvis" in out.stdout
 
 
 def test_strict_and_usage_errors(two_courses):

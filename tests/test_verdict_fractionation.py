@@ -80,11 +80,20 @@ def test_above_4_gy_per_fraction_conventional_limits_are_not_extrapolated():
 def test_raystation_srs_plan_on_a_conventional_protocol(reference_dicom):
     """The RayStation brain SRS plan (70 Gy in 5 fractions: 14 Gy per fraction) forced onto the
     conventional bone protocol: its organ limits are not evaluable, the target's are."""
-    out = subprocess.run([sys.executable, "-m", "rtreview", "check", str(reference_dicom / "raystation-brain-srs"),
-                          "--protocol", "Bone metastasis", "--map", "PTV=PTV_ALL", "--map",
-                          "CaudaEquina=BRAIN STEM", "--format", "json"], capture_output=True, text=True, timeout=300)
-    report = json.loads(out.stdout)
-    results = report["plans"][0]["results"]
+    def check(*extra):
+        out = subprocess.run([sys.executable, "-m", "rtreview", "check", str(reference_dicom / "raystation-brain-srs"),
+                              "--protocol", "Bone metastasis", "--map", "PTV=PTV_ALL", "--map",
+                              "CaudaEquina=BRAIN STEM", "--format", "json", *extra], capture_output=True, text=True,
+                             timeout=300)
+        return json.loads(out.stdout)["plans"][0]["results"]
+
+    # the file states no prescription: the dose per fraction is bounded by the maximum dose
+    results = check()
     cauda = [r for r in results if r["structure"] == "CaudaEquina"]
-    assert cauda and all(r["status"] == "not_evaluable" and "needs an SBRT protocol" in r["note"] for r in cauda)
+    assert cauda and all(r["status"] == "not_evaluable" and "needs an SBRT protocol" in r["note"]
+                         and "prescription is unknown" in r["note"] for r in cauda)
+    # with a prescription given by the user (--rx 70 Gy in 5 fractions: 14 Gy per fraction)
+    results = check("--rx", "imrt 4=70/5")
+    assert all(r["status"] == "not_evaluable" and "14.00 Gy per fraction" in r["note"]
+               for r in results if r["structure"] == "CaudaEquina")
     assert all(r["status"] != "not_evaluable" for r in results if r["structure"] == "PTV")

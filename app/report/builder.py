@@ -15,6 +15,7 @@ from typing import Callable
 
 from rtreview.core.constraints import parse_metric
 from rtreview.core.dicom.dose_units import describe_max, display_scale
+from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -145,18 +146,28 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
 DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
 
 
+def fraction_groups_text(plan) -> str:
+    """'25 fx (50 Gy) + 7 fx (14 Gy) + 3 fx (6 Gy)'; '?' where unknown."""
+    return " + ".join(f"{g.fractions or '?'} fx ({_gy(g.prescription_gy) if g.prescription_gy else 'Rx ?'})"
+                      for g in plan.fraction_groups)
+
+
 def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height: float = 300.0) -> list:
     link, plan = section.link, section.plan
     rx = plan.prescription_gy if plan is not None else None
     n = plan.fractions if plan is not None else None
     fx = f" in {n} fx" if n else ""
     per = f" ({plan.dose_per_fraction_gy:g} Gy/fx)" if plan is not None and plan.dose_per_fraction_gy else ""
-    caption = f"{_gy(rx)}{fx}{per}" if rx else "prescription unknown"
+    source = f" — {SOURCE_DESCRIPTIONS[plan.prescription_source]}" \
+        if rx and plan.prescription_source in SOURCE_DESCRIPTIONS else ""
+    caption = f"{_gy(rx)}{fx}{per}{source}" if rx else "prescription unknown: values relative to it need Rx"
     ss, ct, dose = link.structure_set, link.ct, link.dose
     proto = section.protocol
     pairs = [
         ("Plan label", link.label), ("Plan name", plan.name if plan is not None and plan.name else "–"),
         ("Prescription", caption), ("Intent", (plan.intent or "–") if plan is not None else "–"),
+        *([("Fraction groups", fraction_groups_text(plan))] if plan is not None and len(plan.fraction_groups) > 1
+          else []),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
         ("Dose grid", f"{describe_max(dose)}; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
@@ -173,7 +184,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     shown = plotted(section.dvhs.values())
     scale, unit = display_scale(dose)
     if shown and unit == "Gy":
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", link.prescription_gy,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
     elif shown:  # a relative dose: drawn in % of its (unstated) reference, never as Gy
         blocks.append(DvhFigure([scaled(d, scale) for d in shown],
@@ -181,7 +192,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
                                 "volume in % of each structure inside the dose grid)", None, [], dvh_height,
                                 dose_label="Dose (% of the relative reference)"))
     if ss is not None:
-        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx, scale, unit))
+        blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy, scale, unit))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:
@@ -224,12 +235,16 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
            protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
            deidentify: bool = False, page_size: str = "A4",
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
-           relative_dose_gy: float | None = None, alpha_beta: dict | None = None) -> ExportResult:
+           prescriptions: dict | None = None, relative_dose_gy: float | None = None,
+           alpha_beta: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
-    (the window's Constraints panel choices); ``alpha_beta``: the user's α/β per ROI name;
-    ``relative_dose_gy``: Gy of a relative 1.0 for DoseUnits RELATIVE doses (else shown in %);
-    see ``content.gather``. ReportError when nothing can be reported (no RT Dose, no DVH)."""
+    (the window's Constraints panel choices); see ``content.gather``. ``prescriptions``: the
+    user's prescriptions by plan label (``{label casefolded: (label, Gy, fractions)}``, as
+    ``--rx``), overriding the files and the case file; an unknown label is a ReportUsageError.
+    ``alpha_beta``: the user's α/β per ROI name; ``relative_dose_gy``: Gy of a relative 1.0 for
+    DoseUnits RELATIVE doses (else shown in %). ReportError when nothing can be reported (no RT
+    Dose, no DVH)."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
@@ -239,6 +254,7 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
         from .content import ReportUsageError
 
         raise ReportUsageError(f"case file {case_file}: no such file")
+    from_window = case is not None
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
@@ -251,8 +267,17 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
         problems = "; ".join(f"{i.path}: {i.message}" for i in case.report.errors)
         raise ReportError(f"no RT Dose found in {', '.join(map(str, paths))}"
                           f"{f' ({problems})' if problems else ''}; nothing to report")
+    if prescriptions:
+        from rtreview.core.dicom.prescription import apply_user_prescriptions
+
+        from .content import ReportUsageError
+
+        plans = [plan for patient in case.patients for plan in patient.plans]
+        missing = apply_user_prescriptions(plans, prescriptions, "set with --rx on the command line")
+        if missing:
+            raise ReportUsageError(f"--rx names plan(s) not found: {', '.join(missing)}")
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
-                     case_file=case_file, alpha_beta=alpha_beta,
+                     case_file=case_file, case_prescriptions=not from_window, alpha_beta=alpha_beta,
                      progress=progress, cancel=cancel)
     content.notes += unit_notes
     if progress is not None:

@@ -130,9 +130,10 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
     transforms = list(transforms or [None] * len(links))
     courses = []
     for link, proto, m in zip(links, protocols, transforms):
-        n = link.plan.fractions if link.plan is not None and link.plan.fractions else proto.fractions
-        if not (link.plan is not None and link.plan.fractions):
-            ev.notes.append(f"{link.label}: the plan states no number of fractions; using its protocol's {n}")
+        n = link.fractions or proto.fractions  # the fractions the dose is delivered in (all groups)
+        if not link.fractions:
+            ev.notes.append(f"{link.label}: the plan's number of fractions is unknown; its EQD2 uses the "
+                            f"protocol's {n} (set the plan's fractions to remove this assumption)")
         courses.append(Course(link.label, link.dose, n, m))
     relative = [c.label for c in courses if (getattr(c.dose, "units", "GY") or "GY").upper() != "GY"]
     if relative:

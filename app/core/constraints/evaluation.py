@@ -163,7 +163,7 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
                         fractions: int | None = None, prescription_gy: float | None = None,
                         roi_name: str | None = None, missing_reason: str = "",
                         alpha_beta: AlphaBeta | None = None,
-                        dose_per_fraction_gy: float | None = None) -> ConstraintResult:
+                        dose_per_fraction_gy: float | None = None, per_fraction_from: str = "") -> ConstraintResult:
     """One constraint on one plan's DVH (``dvh`` None: not evaluable, ``missing_reason`` says why).
 
     ``alpha_beta``: the structure's resolved α/β (default: ``structure_alpha_beta(structure)``).
@@ -176,7 +176,8 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, reason or "structure not found")
     if is_absolute(c) and beyond_conventional(protocol, dose_per_fraction_gy):
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
-                     f"{NEEDS_SBRT}: the plan gives {dose_per_fraction_gy:.2f} Gy per fraction; this protocol's "
+                     f"{NEEDS_SBRT}: the plan gives {dose_per_fraction_gy:.2f} Gy per fraction"
+                     f"{f' ({per_fraction_from})' if per_fraction_from else ''}; this protocol's "
                      f"conventionally fractionated limits are not extrapolated above "
                      f"{CONVENTIONAL_MAX_GY_PER_FRACTION:g} Gy per fraction")
     conv = _Conversions(protocol, ab.value_gy, c, n, rx)
@@ -221,7 +222,7 @@ def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int |
              roi_names: Mapping[str, str] | None = None,
              missing_reasons: Mapping[str, str] | None = None,
              alpha_betas: Mapping[str, AlphaBeta] | None = None,
-             dose_per_fraction_gy: float | None = None) -> Evaluation:
+             dose_per_fraction_gy: float | None = None, per_fraction_from: str = "") -> Evaluation:
     """Evaluate every constraint of ``protocol``.
 
     ``dvhs`` maps protocol structure names to DVHs (absent or None: not evaluable, with the
@@ -239,7 +240,8 @@ def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int |
             ev.results.append(evaluate_constraint(
                 protocol, s, c, dvh, fractions=fractions, prescription_gy=prescription_gy,
                 roi_name=roi_names.get(s.name), missing_reason=missing_reasons.get(s.name, "structure not found"),
-                alpha_beta=alpha_betas.get(s.name), dose_per_fraction_gy=dose_per_fraction_gy))
+                alpha_beta=alpha_betas.get(s.name), dose_per_fraction_gy=dose_per_fraction_gy,
+                per_fraction_from=per_fraction_from))
     return ev
 
 

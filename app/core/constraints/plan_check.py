@@ -1,9 +1,9 @@
 """Check plans against protocols: DICOM links + DVH engine + derived structures -> Evaluations.
 
 ``check_plan`` evaluates one plan (its dose grid and linked structure set); ``check_composite``
-sums several courses on one frame of reference voxel by voxel in EQD2 (and physically) and
-evaluates the absolute-dose limits of the plans' protocols on the structures that receive
-dose from more than one course.
+(``composite_check``, re-exported here) sums several courses at the DVH engine's sample points
+in EQD2 (and physically) and evaluates the absolute-dose limits of the plans' protocols on the
+structures that receive dose from more than one course.
 """
 from __future__ import annotations
 
@@ -13,17 +13,14 @@ from dataclasses import dataclass, field
 from rtreview.core.dvh import DvhError, DvhOptions, compute_dvh
 
 from .alpha_beta import protocol_alpha_betas
+from .composite_check import RECEIVES_DOSE_GY, check_composite  # noqa: F401 - re-exported (check, report, batch)
 from .derived import derived_dvh
 from .evaluation import evaluate
-from .library import suggest_protocol
-from .composite_check import check_composite  # noqa: F401 - re-exported (rtreview check, report)
 from .matching import StructureMatch, match_structures, roi_labels
-from .model import Protocol, StructureSpec
+from .model import Protocol
+from .needs_rx import mark_unknowns
 from .results import Evaluation
-
-# A structure "receives dose" from a course when it overlaps that course's dose grid and its
-# maximum dose from that course exceeds this (Gy).
-RECEIVES_DOSE_GY = 0.0
+from .suggestion import Suggestion, suggest
 
 
 @dataclass
@@ -88,22 +85,42 @@ def structure_dvhs(protocol: Protocol, structure_set, dose, match: StructureMatc
 def plan_dose_per_fraction_gy(link, fractions: int | None, rx_gy: float | None) -> float | None:
     """The plan's dose per fraction (Gy): Rx / fractions; without a prescription the dose grid's
     maximum / fractions (an upper bound); None without fractions or with a relative dose."""
-    if not fractions or getattr(link.dose, "units", "GY") != "GY":
+    from rtreview.core.dicom.dose_units import is_gy
+
+    if not fractions or link.dose is None or not is_gy(link.dose):
         return None
     if rx_gy:
         return rx_gy / fractions
     return float(link.dose.max_gy) / fractions
 
 
-def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
-    """The protocol that best fits a dose link's plan: fractionation, then the plan's label/name
-    and the target ROI names of its structure set. None when nothing fits."""
+def relative_dose_reason(dose) -> str:
+    """Why constraints cannot be evaluated on ``dose`` ('' when its units are Gy): a relative dose's
+    reference is not in the file, so neither Gy limits nor % of a prescription in Gy apply."""
+    from rtreview.core.dicom.dose_units import is_gy, units
+
+    if dose is None or is_gy(dose):
+        return ""
+    return (f"the dose is in DoseUnits {units(dose)}, not Gy: constraints are not evaluated on it "
+            "(give the Gy of a relative 1.0 with --relative-dose-gy)")
+
+
+def suggestion_for_link(protocols: list[Protocol], link) -> Suggestion:
+    """The protocol fitting a dose link's plan by site (its label/name, target and organ ROI
+    names) and fractionation (the fractions and prescription the dose is delivered with), with
+    the reason; ``Suggestion.protocol`` None when none fits (the reason says why)."""
     plan = link.plan
     names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    rois = [r.name for r in link.structure_set.rois] if link.structure_set is not None else []
     if link.structure_set is not None:
         names += [r.name for r in link.structure_set.rois if r.is_target]
-    return suggest_protocol(protocols, fractions=plan.fractions if plan is not None else None,
-                            prescription_gy=plan.prescription_gy if plan is not None else None, names=names)
+    return suggest(protocols, fractions=link.fractions, prescription_gy=link.prescription_gy,
+                   target_names=names, roi_names=rois)
+
+
+def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
+    """``suggestion_for_link(...).protocol``: the fitting protocol, or None."""
+    return suggestion_for_link(protocols, link).protocol
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
@@ -116,16 +133,19 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
     own ROIs are then not recomputed (derived structures still are). Results are identical.
     ``alpha_beta``: the user's α/β per ROI name (``rtreview.core.constraints.alpha_beta``).
     """
-    plan = link.plan
-    fractions = plan.fractions if plan is not None and plan.fractions else None
-    rx = plan.prescription_gy if plan is not None and plan.prescription_gy else None
+    fractions = link.fractions or None
+    rx = link.prescription_gy or None
     notes = []
     if fractions is None:
-        notes.append(f"the plan states no number of fractions; using the protocol's {protocol.fractions}")
+        notes.append("the plan's number of fractions is unknown: limits that depend on it need fractions")
     if rx is None:
-        notes.append(f"the plan states no prescription; using the protocol's {protocol.prescription_gy:g} Gy")
+        notes.append("the plan's prescription is unknown: limits relative to it need Rx")
+    if link.plan is not None and len(link.plan.fraction_groups) > 1 and link.fraction_group is None and fractions:
+        notes.append(f"EQD2 with the plan's total {fractions} fractions ({len(link.plan.fraction_groups)} fraction "
+                     "groups summed in one dose): exact only where every fraction gives a voxel the same dose, "
+                     "an underestimate where the groups' doses per fraction differ")
     ss = link.structure_set
-    per_fraction = plan_dose_per_fraction_gy(link, fractions or protocol.fractions, rx)
+    per_fraction = plan_dose_per_fraction_gy(link, fractions, rx)
     relative = relative_dose_reason(link.dose)
     if relative:
         notes.append(relative)
@@ -134,28 +154,19 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
                       missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures},
                       alpha_betas=protocol_alpha_betas(protocol, None, alpha_beta))
         ev.notes = notes + ["no structure set is linked to this dose"]
+        mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
         return ev
     match = match_structures(protocol, [r.name for r in ss.rois], manual)
     if relative:
         sd = StructureDvhs(reasons={s.name: relative for s in protocol.structures})
     else:
-        sd = structure_dvhs(protocol, ss, link.dose, match, options=options,
-                            prescription_gy=rx or protocol.prescription_gy, dvhs=dvhs)
+        sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx, dvhs=dvhs)
     ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
                   roi_names=roi_labels(protocol, match), missing_reasons=sd.reasons,
-                  alpha_betas=protocol_alpha_betas(protocol, match, alpha_beta), dose_per_fraction_gy=per_fraction)
+                  alpha_betas=protocol_alpha_betas(protocol, match, alpha_beta), dose_per_fraction_gy=per_fraction,
+                  per_fraction_from="" if rx else "its maximum dose / fractions: the prescription is unknown")
+    mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
     ev.unmatched = list(match.unmatched)
     ev.notes = notes + match.notes
     ev.dvhs = dict(sd.dvhs)
     return ev
-
-
-def relative_dose_reason(dose) -> str:
-    """Why constraints cannot be evaluated on ``dose`` ('' when its units are Gy): a relative dose's
-    reference is not in the file, so neither Gy limits nor % of a prescription in Gy apply."""
-    from rtreview.core.dicom.dose_units import is_gy, units
-
-    if is_gy(dose):
-        return ""
-    return (f"the dose is in DoseUnits {units(dose)}, not Gy: constraints are not evaluated on it "
-            "(give the Gy of a relative 1.0 with --relative-dose-gy)")
