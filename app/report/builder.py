@@ -23,6 +23,7 @@ from .document import PageBreak, write_pdf
 from .dvh_figure import DvhFigure, LimitMark
 from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
 from .slice_figure import SliceFigure
+from .registration_table import registration_table
 from .stored_table import DASHED_NOTE, dashed_curves, stored_rows, stored_table
 from .tables import constraints_table, metrics_table
 from .timeline_strip import TimelineStrip
@@ -105,6 +106,8 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
                   "kept beside it. Structures dosed by at least two courses are evaluated against the "
                   "absolute-dose limits of the plans' protocols (one row per structure, metric and level: the "
                   "stricter limit); values are Gy EQD2.", 8.5, italic=False)]
+    if comp.mappings is not None and any(not m.is_identity for m in comp.mappings):
+        blocks.append(registration_table(comp.labels, comp.mappings))
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
         blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "
