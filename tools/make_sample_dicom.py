@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 from sample_patient import make_patient  # noqa: E402
 
-SAMPLE = dict(patient_id="RTR-SAMPLE-001", seed=20200607, anatomy_scale=1.0, second_ct=None)
+SAMPLE = dict(patient_id="RTR-SAMPLE-001", seed=20200607, anatomy_scale=1.0, second_ct="L ILIUM")
 
 
 def main(argv=None) -> int:

@@ -6,7 +6,8 @@ q in frame 2 mm; rotation about the table (z) axis through the origin). TRANSLAT
 multiple of the 3 mm slice spacing, so the analytic contours of frame-1 plane z1 lie on the
 frame-2 plane z1 + tz. Everything on CT 2 is made from the same synthetic anatomy and course:
 - CT 2: the first CT's HU trilinearly interpolated at frame-2 voxel centres mapped back
-  (air outside it), slices 3 mm from CT2_TOP_Z_MM down (the pelvis);
+  (air outside it), slices 3 mm from CT2_TOP_Z_MM down (the pelvis), CT 1's matrix with its
+  field of view moved by the in-plane translation (the patient centred, as on CT 1);
 - its structure set: the anatomy's analytic contours on each CT 2 plane, mapped by the offset;
 - the course's plan (isocentre mapped) and dose: the course's dose computed on CT 1 as in
   the one-CT sample, trilinearly resampled onto a 2.5 mm grid axis-aligned in frame 2;
@@ -86,6 +87,15 @@ def _grid_points(xs, ys, zs) -> np.ndarray:
     return np.column_stack([xx.ravel(), yy.ravel(), zz.ravel()])
 
 
+def ct2_axes(axes1) -> tuple[np.ndarray, np.ndarray]:
+    """CT 2's column and row positions: CT 1's matrix and spacing with the field of view moved by
+    the offset's in-plane translation, so the patient lies centred on CT 2 as on CT 1 (the
+    scanner centres the field on the patient, not on frame 1's origin)."""
+    xs1, ys1, _zs1 = axes1
+    return (np.round(np.asarray(xs1, float) + TRANSLATION_MM[0], 3),
+            np.round(np.asarray(ys1, float) + TRANSLATION_MM[1], 3))
+
+
 def second_ct_hu(hu1: np.ndarray, axes1, xs, ys) -> tuple[np.ndarray, np.ndarray]:
     zs2 = np.round(CT2_TOP_Z_MM - 3.0 * np.arange(CT2_SLICES), 3)
     hu2 = np.empty((zs2.size, ys.size, xs.size), np.float32)
@@ -152,7 +162,7 @@ def write_second_ct(save, ident1: Identity, anat, hu1: np.ndarray, axes1, spec, 
     ``save(dataset, file name)``. Returns a summary for the generator's printout."""
     ident2 = SecondIdentity(patient_id=ident1.patient_id, patient_name=ident1.patient_name,
                             birth_date=ident1.birth_date, sex=ident1.sex, institution=ident1.institution)
-    xs, ys, _zs = axes1
+    xs, ys = ct2_axes(axes1)
     hu2, zs2 = second_ct_hu(hu1, axes1, xs, ys)
     ct2 = ct_slices(ident2, hu2, xs, ys, zs2, 3.0)
     for ds in ct2:
