@@ -23,16 +23,19 @@ def rtreview(*args, check=True):
 
 
 @pytest.fixture(scope="module")
-def sample(sample_dicom):
-    case = load(sample_dicom)
+def sample(one_ct_sample):
+    """The sample with both courses on one CT: the sums below are checked at the same mm of one
+    frame (the committed two-CT sample's export: test_compare_export_two_ct.py)."""
+    case = load(one_ct_sample)
     patient = case.patients[0]
-    return sample_dicom, patient.link_for_plan("LIVER"), patient.link_for_plan("L ILIUM")
+    return one_ct_sample, patient.link_for_plan("LIVER"), patient.link_for_plan("L ILIUM")
 
 
 @pytest.fixture(scope="module")
-def replan(sample_dicom, tmp_path_factory):
-    """The LIVER dose scaled by 0.97 and shifted one voxel (+2.5 mm) in x, as a dose naming no plan."""
-    return make_replan(sample_dicom, tmp_path_factory.mktemp("replan") / "replan.dcm")
+def replan(one_ct_sample, tmp_path_factory):
+    """The LIVER dose scaled by 0.97 and shifted one voxel (+2.5 mm) in x, as a dose naming no plan
+    (paired with the one structure set; with two structure sets the loader pairs none)."""
+    return make_replan(one_ct_sample, tmp_path_factory.mktemp("replan") / "replan.dcm")
 
 
 def test_physical_and_eqd2_composites_reread(sample, tmp_path):

@@ -13,9 +13,10 @@ from rtreview.gui.compare.window import CompareWindow
 
 
 @pytest.fixture(scope="module")
-def case(sample_dicom, tmp_path_factory):
-    replan = make_replan(sample_dicom, tmp_path_factory.mktemp("cmp") / "replan.dcm")
-    return load([sample_dicom, replan])
+def case(one_ct_sample, tmp_path_factory):
+    """The one-CT sample and a re-plan dose naming no plan (paired with the one structure set)."""
+    replan = make_replan(one_ct_sample, tmp_path_factory.mktemp("cmp") / "replan.dcm")
+    return load([one_ct_sample, replan])
 
 
 def test_window_shows_the_comparison(qtbot, case):

@@ -21,7 +21,8 @@ def registration_table(labels: list[str], mappings: list) -> Table:
         inverted = " (inverted)" if any(s.inverted for s in m.steps) else ""
         matrix = "\n".join("  ".join(f"{v:8.3f}" for v in row) for row in m.matrix[:3])
         rows.append([Cell(label), Cell(f"{m.kind}, DICOM REG {files}{inverted}"), Cell(matrix)])
-    notes = ["Courses on another CT are looked up at the reference structures' sample points mapped through "
-             "their registration (rigid only; deformable registrations are not applied). A course's dose "
-             "counts 0 Gy where its dose grid does not reach a structure."]
+    notes = ["A course on another CT is looked up through its registration at sample points of the reference "
+             "structures (on a lattice of the reference frame at that course's dose-grid spacing; rigid only, "
+             "deformable registrations are not applied). A course's dose counts 0 Gy where its dose grid does "
+             "not reach a structure."]
     return Table(COLUMNS, rows, "Registrations", notes)
