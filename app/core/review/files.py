@@ -136,3 +136,14 @@ def check_loaded(all_entries: list[Entry], links) -> list[ChangedSinceSignOff]:
         if changes:
             out.append(ChangedSinceSignOff(entry, tuple(changes)))
     return out
+
+
+def sign_off_for(link, reviewer: str, role: str, decision: str, comment: str = "", software: str = ""):
+    """A ``SignOff`` of ``link`` as loaded now (plan UID, files and their hashes)."""
+    from rtreview import APP_NAME, __version__
+
+    from .log import SignOff
+
+    return SignOff(reviewer=reviewer, role=role, decision=decision, comment=comment, plan_label=link.label,
+                   plan_sop_instance_uid=plan_uid(link), files=reviewed_files(link),
+                   software=software or f"{APP_NAME} {__version__}")
