@@ -20,6 +20,7 @@ from .deidentify import Redactor
 from .document import PageBreak, write_pdf
 from .dvh_figure import DvhFigure, LimitMark
 from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
+from .review_content import PURPOSE
 from .slice_figure import SliceFigure
 from .tables import constraints_table, metrics_table
 from .timeline_strip import TimelineStrip
@@ -34,6 +35,7 @@ class ExportResult:
     plans: list[str]
     deidentified: bool
     notes: list[str] = field(default_factory=list)
+    signed: str = ""  # the case file a sign-off was recorded in ('' none)
 
 
 def _gy(value) -> str:
@@ -179,7 +181,8 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, p
     name, detail = _patient_lines(content, deidentify)
     labels = [s.label for s in content.sections]
     stamp = content.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
-    blocks: list = [TitleBlock("DVH report", f"Generated {stamp} by {content.software}", name, detail)]
+    blocks: list = [TitleBlock("DVH report", f"Generated {stamp} by {content.software}", name, detail),
+                    TextBlock(PURPOSE.format(software=content.software), 7.5)]
     for note in content.notes:
         blocks.append(TextBlock("Note: " + note))
     for i, section in enumerate(content.sections):
@@ -188,6 +191,10 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, p
         blocks += plan_blocks(content, section, redactor, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
     if content.composite is not None:
         blocks += [PageBreak()] + composite_blocks(content, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
+    if content.review is not None:
+        from .signoff import review_blocks
+
+        blocks += [PageBreak()] + review_blocks(content)
     return blocks
 
 
@@ -205,27 +212,75 @@ def render(content: ReportContent, path: str, *, deidentify: bool = False, page_
 def export(paths: list[str], output: str, *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
            deidentify: bool = False, page_size: str = "A4",
-           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None) -> ExportResult:
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
+           sign_off: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
-    (the window's Constraints panel choices); see ``content.gather``."""
+    (the window's Constraints panel choices); see ``content.gather``. ``sign_off``
+    (reviewer, role, decision, comment): first recorded in the case file's review log for every
+    reported plan (``review_content.signing_case_file``), then printed with the earlier ones."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
 
-    check_writable_folder(output)  # fail before minutes of work, not after
-    if case_file and not os.path.isfile(case_file):
-        from .content import ReportUsageError
+    from .content import ReportUsageError
 
+    check_writable_folder(output)  # fail before minutes of work, not after
+    if case_file and not os.path.isfile(case_file) and not sign_off:
         raise ReportUsageError(f"case file {case_file}: no such file")
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
+    signing_path = None
+    if sign_off:
+        from rtreview.core.review import ReviewLogError, SignOff
+
+        from .review_content import signing_case_file
+
+        try:
+            SignOff(sign_off["reviewer"], sign_off.get("role", ""), sign_off["decision"], sign_off.get("comment", ""),
+                    "", "").check()
+        except ReviewLogError as exc:
+            raise ReportUsageError(str(exc)) from exc
+        patient_id = case.patients[0].patient_id if case.patients else ""
+        signing_path = signing_case_file(paths, patient_id, case_file)
+        if case_file and not os.path.isfile(case_file):
+            case_file = None  # created when the sign-off is recorded; no timeline to show yet
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
                      case_file=case_file,
                      progress=progress, cancel=cancel)
+    content.review = _review(content, paths, case_file, signing_path, sign_off)
     if progress is not None:
         progress(1, 1, "writing the PDF")
     pages = render(content, output, deidentify=deidentify, page_size=page_size)
     notes = list(content.notes) + ([content.timeline_note] if content.timeline_note else [])
-    return ExportResult(os.path.abspath(output), len(pages), [s.label for s in content.sections], deidentify, notes)
+    signed = str(signing_path) if sign_off and content.review.just_signed else ""
+    return ExportResult(os.path.abspath(output), len(pages), [s.label for s in content.sections], deidentify, notes,
+                        signed)
+
+
+def _review(content: ReportContent, paths: list[str], case_file: str | None, signing_path, sign_off: dict | None):
+    """Record ``sign_off`` (if any) and gather the review section's facts."""
+    from rtreview.core.review import ReviewLogError
+    from rtreview.core.timeline import find_case_file
+    from rtreview.core.timeline.case_file import CaseFileError
+
+    from .content import ReportUsageError
+    from .review_content import record_sign_offs, review_info
+
+    added = []
+    if sign_off and signing_path is not None:
+        try:
+            added = record_sign_offs(content, signing_path, sign_off["reviewer"], sign_off.get("role", ""),
+                                     sign_off["decision"], sign_off.get("comment", ""))
+        except (ReviewLogError, CaseFileError) as exc:
+            raise ReportUsageError(f"sign-off not recorded: {exc}") from exc
+        except OSError as exc:
+            raise ReportUsageError(f"sign-off not recorded: cannot write {signing_path}: {exc.strerror or exc}") from exc
+        path = signing_path
+    else:
+        path = case_file or find_case_file([str(p) for p in paths], content.patient_id)
+    info = review_info(content, path, len(added))
+    for problem in info.problems + info.changed:
+        content.notes.append(problem)
+    return info

@@ -66,6 +66,7 @@ class ReportContent:
     generated: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().astimezone())
     software: str = f"{APP_NAME} {__version__}"
     notes: list[str] = field(default_factory=list)
+    review: object | None = None  # report.review_content.ReviewInfo: sign-offs, data files, protocols
 
 
 def dose_date(path: str) -> str:
