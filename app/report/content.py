@@ -99,10 +99,11 @@ def choose_links(case, plan_labels: list[str] | None = None) -> list:
     if plan_labels:
         wanted = [lbl.casefold() for lbl in plan_labels]
         chosen = [link for link in links if link.label.casefold() in wanted]
-        missing = set(wanted) - {link.label.casefold() for link in chosen}
+        found = {link.label.casefold() for link in chosen}
+        missing = [lbl for lbl in plan_labels if lbl.casefold() not in found]  # as the user spelled them
         if missing:
             have = ", ".join(link.label for link in links)
-            raise ReportUsageError(f"plan(s) not found: {', '.join(sorted(missing))} (available: {have})")
+            raise ReportUsageError(f"plan(s) not found: {', '.join(missing)} (available: {have})")
         links = chosen
     patients = [p for p in case.patients if any(link in p.links for link in links)]
     if len(patients) > 1:

@@ -105,11 +105,14 @@ def sign_off_table(info) -> Table:
     rows = []
     first_new = len(info.entries) - info.just_signed
     for i, e in enumerate(info.entries):
-        rows.append([Cell(e.when + (" (this report)" if i >= first_new and info.just_signed else "")),
+        rows.append([Cell(e.when + (" *" if i >= first_new and info.just_signed else "")),
                      Cell(e.who), _decision_cell(e), Cell(e.plan_label), Cell(e.comment or "–"),
                      Cell(grouped(e.entry_sha256))])
     notes = [f"Review log: {info.case_file} (entries are appended, never rewritten; each carries the hash of "
              "the one before it, so a changed, removed or reordered entry is detected)."]
+    if info.just_signed:
+        notes.insert(0, f"* recorded when this report was made ({info.just_signed} entr"
+                        f"{'y' if info.just_signed == 1 else 'ies'}).")
     return Table(columns, rows, "Sign-offs of the reviewed plans", notes, size_pt=7.5)
 
 

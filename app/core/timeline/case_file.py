@@ -129,8 +129,16 @@ def load_case(path: str | os.PathLike) -> CaseTimeline:
     """Read and validate a case file; raises ``CaseFileError`` (with field paths and lines)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a byte-order mark (Windows editors)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(path, f"cannot read: {exc}") from None
+    except IsADirectoryError:
+        raise CaseFileError(path, "is a folder, not a case file (give the *.case.json file)") from None
+    except FileNotFoundError:
+        raise CaseFileError(path, "no such file") from None
+    except UnicodeDecodeError:
+        raise CaseFileError(path, "not a case file: binary data, not UTF-8 JSON text (a DICOM file?)") from None
+    except OSError as exc:
+        raise CaseFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if text.lstrip()[:1] not in ("{", "[", ""):
+        raise CaseFileError(path, "not a case file: not JSON (a case file is a JSON object starting with '{')")
     return loads_case(text, path)
 
 
