@@ -94,7 +94,7 @@ def test_mandatory_failure_exits_3_and_text_report(two_courses):
     out = _check(two_courses, "--protocol", "LIVER=bone metastasis 30 Gy / 10 fx, pelvis", "--no-composite")
     assert out.returncode == 3, out.stderr
     assert "FAIL" in out.stdout and "mandatory constraint(s) failed; exit status 3" in out.stdout
-    assert "LIVER (25 fx, 50 Gy): protocol Bone metastasis 30 Gy / 10 fx, pelvis" in out.stdout
+    assert "LIVER (25 fx, 50 Gy (dose reference)): protocol Bone metastasis 30 Gy / 10 fx, pelvis" in out.stdout
 
 
 def test_strict_and_usage_errors(two_courses):

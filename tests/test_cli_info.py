@@ -45,7 +45,7 @@ def test_text_output(capsys, reference_dicom):
     out = capsys.readouterr().out
     assert status == 0
     assert "Patient 123456" in out and "boost" not in out
-    assert "B1: Rx 14 Gy, 7 fx, 2 Gy/fx" in out
+    assert "B1: Rx 14 Gy (dose reference), 7 fx, 2 Gy/fx" in out
     assert "rtdose.dcm: 98x129x194 (frames x rows x columns), spacing 2.5 x 2.5 x 3 mm, max 14.68 Gy, PLAN, plan B1" in out
     assert "Areola" in out and "empty" in out and "98 planes" in out
     assert "Load report: 0 error(s), 0 warning(s), 0 ignored" in out

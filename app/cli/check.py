@@ -1,8 +1,12 @@
-"""``rtreview check PATH... [--protocol NAME] [--format json|text]``: check plans against dose constraints.
+"""``rtreview check PATH... [--protocol NAME] [--format json|text] [--rx PLAN=GY/FRACTIONS]``: check plans
+against dose constraints.
 
 Every dose with a plan is checked against a protocol: the one named by ``--protocol`` (a shipped
 protocol's name or file stem, or a protocol JSON file; ``LABEL=NAME`` for one plan only), else
-the shipped protocol suggested by the plan's fractionation and target names. Plans of one patient
+the shipped protocol that fits the plan's site (target and organ names) and fractionation; when
+none fits, the plan's notes say why ("no shipped protocol fits: ..."). ``--rx`` sets a plan's
+prescription and fractions (overriding the files). Limits relative to an unknown prescription
+are not evaluable ("needs Rx"), as are fractionation-dependent limits with unknown fractions. Plans of one patient
 on one frame of reference are also summed (voxel-wise EQD2 per structure alpha/beta, and
 physically) and the structures dosed by more than one course are checked on the composite.
 
@@ -13,14 +17,18 @@ the composite), 1 when nothing could be checked, 2 for usage errors (incl. an un
 ``--format json`` prints::
 
     {"plans": [{"plan_label", "fractions", "prescription_gy", "protocol", "results": [ROW...],
-                "unmatched_structures": [str], "notes": [str]}],
+                "unmatched_structures": [str], "notes": [str], "prescription_source",
+                "prescription_note", "dose_per_fraction_gy", "fraction_groups": [...],
+                "fraction_group", "protocol_reason"}],
      "composite": {"plans": [label...], "protocol", "results": [ROW...], "notes": [str]} | null,
      "exit_status": int}
 
 with ROW = {"structure", "roi", "metric", "value_gy", "value_eqd2_gy", "alpha_beta_gy", "limit_gy",
 "limit_eqd2_gy", "level", "status" (pass|marginal|fail|not_evaluable), "source", "comparator",
 "value", "limit", "marginal_limit", "unit", "threshold_gy", "threshold_eqd2_gy", "limit_as_written",
-"note"}; see docs/protocols.md.
+"note"}; see docs/protocols.md. ``fractions`` / ``prescription_gy`` are the plan's total planned
+fractions and prescription (null when unknown); the prescription keys are described in
+``rtreview.cli.plan_json``; ``protocol_reason`` says why the protocol was suggested, or why none was.
 """
 from __future__ import annotations
 
@@ -28,6 +36,9 @@ import argparse
 import json
 import sys
 import warnings
+
+from rtreview.cli.plan_json import link_prescription
+from rtreview.cli.rx_option import add_rx_argument, apply_rx_to_case, parse_rx
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 PROG = "rtreview check"
@@ -46,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="evaluate every matched structure on the composite, not only those dosed by 2+ courses")
     parser.add_argument("--strict", action="store_true",
                         help="a mandatory constraint that is not evaluable counts as failed (exit 3)")
+    add_rx_argument(parser)
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -59,8 +71,9 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
 
 
 def _choose_protocols(links, args, shipped):
+    """(protocol or None, reason) per link."""
     from rtreview.core.constraints import find_protocol
-    from rtreview.core.constraints.plan_check import suggest_for_link
+    from rtreview.core.constraints.plan_check import suggestion_for_link
 
     general = [p for p in args.protocol if "=" not in p or p.lower().endswith(".json")]
     given = _pairs([p for p in args.protocol if p not in general], "--protocol")
@@ -71,12 +84,13 @@ def _choose_protocols(links, args, shipped):
     chosen = []
     for link in links:
         if link.label.casefold() in specific:
-            chosen.append(find_protocol(specific[link.label.casefold()], shipped))
+            chosen.append((find_protocol(specific[link.label.casefold()], shipped), "named with --protocol"))
             continue
         if default is not None:
-            chosen.append(default)
+            chosen.append((default, "named with --protocol"))
             continue
-        chosen.append(suggest_for_link(shipped, link))
+        suggestion = suggestion_for_link(shipped, link)
+        chosen.append((suggestion.protocol, suggestion.reason))
     labels = {link.label.casefold() for link in links}
     unknown = [k for k in given if k.casefold() not in labels]  # as the user spelled them
     if unknown:
@@ -129,11 +143,16 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         manual = _pairs(args.map, "--map")
+        overrides = parse_rx(args.rx)
         shipped = shipped_protocols()
     except (ValueError, ProtocolError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     case = load(args.paths)
+    problem = apply_rx_to_case(case, overrides)
+    if problem:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     # Courses in treatment order (plan date, then load order), as a composite reads best.
     links = sorted(case.links, key=lambda link: (link.plan.date if link.plan is not None and link.plan.date
                                                  else "9999"))
@@ -141,22 +160,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: no RT Dose found in {', '.join(args.paths)}; nothing to check", file=sys.stderr)
         return EXIT_NOTHING
     try:
-        protocols = _choose_protocols(links, args, shipped)
-        _check_map(manual, links, protocols)
+        chosen = _choose_protocols(links, args, shipped)
+        _check_map(manual, links, [p for p, _reason in chosen])
     except (KeyError, ValueError, ProtocolError) as exc:
         print(f"{PROG}: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return EXIT_USAGE
+    protocols = [proto for proto, _ in chosen]
     plans, failed = [], False
-    for link, proto in zip(links, protocols):
+    for link, (proto, reason) in zip(links, chosen):
         if proto is None:
-            plans.append({"plan_label": link.label, "fractions": link.plan.fractions if link.plan else None,
-                          "prescription_gy": link.plan.prescription_gy if link.plan else None, "protocol": None,
-                          "results": [], "unmatched_structures": [],
-                          "notes": ["no shipped protocol fits this plan; choose one with --protocol"]})
+            plans.append({"plan_label": link.label, "protocol": None, "results": [], "unmatched_structures": [],
+                          "notes": [f"{reason}; choose one with --protocol"], **link_prescription(link),
+                          "protocol_reason": reason})
             continue
         ev = check_plan(link, proto, manual=manual)
         failed |= _failed(ev, args.strict)
-        plans.append(ev.to_dict())
+        plans.append({**ev.to_dict(), **link_prescription(link), "protocol_reason": reason})
     composite = None
     if not args.no_composite:
         for idx in _composite_groups(case, links, protocols)[:1]:

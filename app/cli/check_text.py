@@ -1,6 +1,8 @@
 """The text report of ``rtreview check``: one table per plan and one for the composite."""
 from __future__ import annotations
 
+from rtreview.core.dicom.plan import SOURCE_LABELS
+
 SYMBOL = {"pass": "PASS", "marginal": "MARGINAL", "fail": "FAIL", "not_evaluable": "N/A"}
 
 
@@ -49,7 +51,9 @@ def format_report(report: dict) -> str:
     lines: list[str] = []
     for p in report["plans"]:
         fx = f"{p['fractions']} fx" if p["fractions"] else "fractions unknown"
-        rx = f", {p['prescription_gy']:g} Gy" if p.get("prescription_gy") else ""
+        source = SOURCE_LABELS.get(p.get("prescription_source"), "")
+        rx = f", {p['prescription_gy']:g} Gy" + (f" ({source})" if source else "") if p.get("prescription_gy") \
+            else ", Rx unknown"
         title = f"{p['plan_label']} ({fx}{rx}): protocol {p['protocol'] or '(none)'}"
         lines += _section(title, p["results"], p.get("unmatched_structures", []), p.get("notes", [])) + [""]
     c = report.get("composite")

@@ -1,20 +1,28 @@
-"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY]``: DVHs and metrics, headless.
+"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY] [--rx PLAN=GY/FRACTIONS]``: DVHs and metrics.
 
 Loads the paths (files, folders, .zip) with ``rtreview.core.dicom.loader.load``; every dose grid
 linked to a structure set (one structure set and unlinked doses are paired) gets the DVHs of all
 its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
 
     {"doses": [{"sop_instance_uid", "path", "plan_label", "fractions", "prescription_gy",
-                "structure_set_path", "notes": [str],
+                "prescription_source", "prescription_note", "dose_per_fraction_gy",
+                "fraction_groups": [{"number", "fractions", "prescription_gy", "dose_per_fraction_gy"}],
+                "fraction_group", "structure_set_path", "notes": [str],
                 "structures": [{"name", "roi_number", "type", "volume_cc", "covered_volume_cc",
                                 "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy",
                                 "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi",
-                                ["paddick_ci", "gradient_index" for targets with a prescription],
+                                ["paddick_ci", "gradient_index" for targets: null with a
+                                 "needs Rx" note when the prescription is unknown],
                                 "bin_width_gy", "notes": [str],
                                 "cumulative": {"dose_gy": [...], "volume_cc": [...]}}],
                 "skipped": [{"roi_number", "name", "reason"}],
                 "points": [{"roi_number", "name", "type", "position_mm": [x, y, z], "dose_gy", "note"}]}]}
 
+``prescription_gy`` / ``fractions`` are the plan's total prescription and planned fractions
+(null when unknown; ``--rx`` sets them, source "user"); the prescription keys are described in
+``rtreview.cli.plan_json``. A dose covering one fraction group alone (``fraction_group`` not
+null) is reviewed against that group's prescription. Values relative to the prescription
+(Paddick CI, gradient index) are null when it is unknown, with a note starting "needs Rx".
 ``skipped``: ROIs without a DVH and why (no contours, only open contours, contours enclosing no
 area). ``points``: POINT ROIs (calculation, reference and prescription points, isocentres), one
 entry per point, with the trilinear dose at the point (``dose_gy`` null and a ``note`` when the
@@ -33,7 +41,12 @@ import math
 import sys
 import warnings
 
+from rtreview.cli.plan_json import link_prescription
+from rtreview.cli.rx_option import add_rx_argument, apply_rx_to_case, parse_rx
+
 EXIT_OK, EXIT_NOTHING = 0, 1
+NEEDS_RX_INDICES = ("needs Rx: the Paddick conformity and gradient indices are relative to the prescription, "
+                    "which is unknown (set it with --rx PLAN=GY/FRACTIONS)")
 CSV_COLUMNS = ("dose_path", "plan_label", "roi_number", "name", "type", "volume_cc", "covered_volume_cc",
                "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy", "d50_gy", "d5_gy", "d2_gy",
                "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi", "paddick_ci", "gradient_index", "notes")
@@ -45,17 +58,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     parser.add_argument("--bin-width", type=float, metavar="GY", default=None,
                         help="DVH bin width in Gy (default 0.01, finer for low doses)")
+    add_rx_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.bin_width is not None and not args.bin_width > 0:
         print(f"rtreview dvh: --bin-width must be positive, not {args.bin_width}", file=sys.stderr)
         return 2
+    try:
+        overrides = parse_rx(args.rx)
+    except ValueError as exc:
+        print(f"rtreview dvh: {exc}", file=sys.stderr)
+        return 2
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.dicom.loader import load
     from rtreview.core.dvh import DvhOptions
 
     case = load(args.paths)
+    problem = apply_rx_to_case(case, overrides)
+    if problem:
+        print(f"rtreview dvh: {problem}", file=sys.stderr)
+        return 2
     result = dvh_report(case, DvhOptions(bin_width_gy=args.bin_width))
     if args.format == "json":
         json.dump(result, sys.stdout, separators=(",", ":"), allow_nan=False)
@@ -78,11 +101,9 @@ def dvh_report(case, options=None) -> dict:
 
     doses = []
     for link in case.links:
-        plan = link.plan
-        rx = plan.prescription_gy if plan is not None else None
+        rx = link.prescription_gy
         entry = {"sop_instance_uid": link.dose.sop_instance_uid, "path": link.dose.path,
-                 "plan_label": link.label, "fractions": plan.fractions if plan is not None else None,
-                 "prescription_gy": rx,
+                 "plan_label": link.label, **link_prescription(link),
                  "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
                  "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": [],
                  "points": []}
@@ -99,10 +120,12 @@ def dvh_report(case, options=None) -> dict:
             entry["points"].extend(p.to_json() for p in points)
         for dvh in dvhs.values():
             item = dvh.to_json()
-            if rx and _is_target(dvh):
+            if _is_target(dvh):
                 cumulative = item.pop("cumulative")
-                item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose))
-                item["gradient_index"] = _finite(gradient_index(rx, body, link.dose))
+                item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose)) if rx else None
+                item["gradient_index"] = _finite(gradient_index(rx, body, link.dose)) if rx else None
+                if not rx:
+                    item["notes"].append(NEEDS_RX_INDICES)
                 item["cumulative"] = cumulative
             entry["structures"].append(item)
         doses.append(entry)

@@ -1,11 +1,12 @@
 """``rtreview report PATH... -o FILE.pdf [--case FILE] [--protocol NAME] [--plan LABEL]
-[--deidentify] [--page-size A4|Letter]``: write the DVH PDF report, headless.
+[--deidentify] [--page-size A4|Letter] [--rx PLAN=GY/FRACTIONS]``: write the DVH PDF report, headless.
 
 One section per plan (all plans of the input, or those named with ``--plan``), and a composite
 section when several courses were checked together. The case timeline is the ``--case`` file,
 else the one found beside the DICOM (for the bundled sample: the worked example). The PDF is
 written to a temporary file and renamed, so a failure leaves no partial report and never
-destroys an existing one.
+destroys an existing one. Prescriptions: the DICOM's, then those saved in the case file
+(``plan_prescriptions``, set in the window), then ``--rx`` (which wins).
 
 With ``--reviewer NAME --decision D [--role ROLE] [--comment TEXT]`` the review decision is first
 appended to the case file's review log for every reported plan (docs/report.md, "Sign-off"),
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from rtreview.cli.rx_option import add_rx_argument, parse_rx
 
 PROG = "rtreview report"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -39,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-size", default="A4", type=lambda s: s.upper() if s.upper() == "A4" else s.capitalize(),
                         choices=("A4", "Letter"), help="page size (default A4)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    add_rx_argument(parser)
     review = parser.add_argument_group(
         "sign-off", "record a review decision for every reported plan in the case file's review log "
                     "(append-only, with the plan's UID and the sha256 of its plan, dose and structure files) "
@@ -54,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        prescriptions = parse_rx(args.rx)
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no display needed
     from PySide6 import QtGui
 
@@ -88,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = export(args.paths, args.output, plan_labels=args.plan or None, protocol=args.protocol,
                         case_file=args.case, deidentify=args.deidentify, page_size=args.page_size,
-                        progress=progress, sign_off=sign_off)
+                        progress=progress, prescriptions=prescriptions, sign_off=sign_off)
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED

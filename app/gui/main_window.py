@@ -23,6 +23,7 @@ from rtreview.gui.dvh.plot import DvhPlot, has_curve
 from rtreview.gui.export.pdf_task import PdfExportController
 from rtreview.gui.gc_policy import collect_in_gui_thread
 from rtreview.gui.plans.load_report import LoadReportPanel
+from rtreview.gui.plans.prescription_store import CaseFilePrescriptions
 from rtreview.gui.dvh.metrics_table import MetricsTable
 from rtreview.gui.plans.tree import PlanTree
 from rtreview.gui.recent_paths import RecentPaths
@@ -72,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.busy_changed.connect(self._on_busy)
         self.session.link_changed.connect(self._on_link)
+        self.session.prescription_changed.connect(lambda _plan: self._update_title())
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
         self.constraints.result_chosen.connect(self._show_constraint)
@@ -90,6 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline = CaseTimelineDock(self, s, self._report_error)
         self.timeline_view = self.timeline.view
         self.constraints = ConstraintsPanel(s, CaseFileMappingStore(self.timeline_view))
+        self.prescriptions = CaseFilePrescriptions(s, self.timeline_view, self)
         self.tables = QtWidgets.QTabWidget()
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
@@ -201,6 +204,7 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 case = captions.merge_cases(current, case)
         self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
+        self.prescriptions.apply_to(case)  # the user's prescriptions saved in the case file
         self.session.set_case(case)
         n = len(case.links)
         undosed = len(case.review_links) - n

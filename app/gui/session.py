@@ -3,12 +3,20 @@
 Holds the loaded Case, the selected dose link, the DVHs computed for each dose (by SOP
 Instance UID), which structures are visible, the highlighted structure and each structure's
 alpha/beta. Views read it and listen to its signals; they never hold copies of dose arrays.
+
+The prescription and fractions a dose is reviewed with are its link's (``DoseLink.
+prescription_gy`` / ``fractions``: the plan's, or its fraction group's). ``set_prescription``
+sets the user's for a plan (source 'user'); every DVH of the plan's doses takes the new
+prescription and ``prescription_changed(plan)`` tells the views, which redraw what depends on it.
 """
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6 import QtCore
 
 from rtreview.core.dicom.case import Case, DoseLink
+from rtreview.core.dicom.prescription import clear_user_prescription, set_user_prescription
 from rtreview.core.viewing.captions import prescription_gy
 from rtreview.core.viewing.dvh_curves import default_alpha_beta_gy
 
@@ -20,6 +28,7 @@ class ReviewSession(QtCore.QObject):
     visibility_changed = QtCore.Signal()
     highlight_changed = QtCore.Signal(int)  # ROI number, -1 for none
     alpha_beta_changed = QtCore.Signal()
+    prescription_changed = QtCore.Signal(object)  # the Plan whose prescription / fractions changed
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -71,9 +80,36 @@ class ReviewSession(QtCore.QObject):
 
     @property
     def fractions(self) -> int | None:
-        if self.link is None or self.link.plan is None:
-            return None
-        return self.link.plan.fractions
+        """Fractions of the selected dose (its plan's total, or its fraction group's)."""
+        return self.link.fractions if self.link is not None else None
+
+    # --- prescriptions ----------------------------------------------------------------
+    def set_prescription(self, plan, prescription_gy: float | None, fractions: int | None) -> None:
+        """The user's prescription (Gy, total) and fractions for ``plan``; ValueError when not positive."""
+        set_user_prescription(plan, prescription_gy, fractions)
+        self._prescription_changed(plan)
+
+    def clear_prescription(self, plan) -> None:
+        """Back to what the files say for ``plan``."""
+        clear_user_prescription(plan)
+        self._prescription_changed(plan)
+
+    def plans_changed(self, plans) -> None:
+        """Plans whose prescription was changed outside the session (e.g. a case file applied)."""
+        for plan in plans:
+            self._prescription_changed(plan)
+
+    def _prescription_changed(self, plan) -> None:
+        for link in (self.case.links if self.case is not None else []):
+            if link.plan is not plan:
+                continue
+            for store in (self._dvhs, self._partial):
+                entry = store.get(id(link.dose))
+                if entry is not None:
+                    rx = link.prescription_gy
+                    store[id(link.dose)] = (entry[0], {n: _with_rx(d, rx) for n, d in entry[1].items()})
+        self.prescription_changed.emit(plan)
+        self.dvhs_changed.emit()
 
     # --- DVHs -------------------------------------------------------------------------
     @property
@@ -125,3 +161,10 @@ class ReviewSession(QtCore.QObject):
         if value_gy > 0 and self.alpha_beta_gy.get(number) != value_gy:
             self.alpha_beta_gy[number] = value_gy
             self.alpha_beta_changed.emit()
+
+
+def _with_rx(dvh, rx_gy):
+    """The DVH with another prescription (the arrays are shared, nothing is recomputed)."""
+    if getattr(dvh, "prescription_gy", rx_gy) == rx_gy or not dataclasses.is_dataclass(dvh):
+        return dvh
+    return dataclasses.replace(dvh, prescription_gy=rx_gy)

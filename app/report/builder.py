@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rtreview.core.constraints import parse_metric
+from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -135,18 +136,28 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
 DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
 
 
+def fraction_groups_text(plan) -> str:
+    """'25 fx (50 Gy) + 7 fx (14 Gy) + 3 fx (6 Gy)'; '?' where unknown."""
+    return " + ".join(f"{g.fractions or '?'} fx ({_gy(g.prescription_gy) if g.prescription_gy else 'Rx ?'})"
+                      for g in plan.fraction_groups)
+
+
 def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height: float = 300.0) -> list:
     link, plan = section.link, section.plan
     rx = plan.prescription_gy if plan is not None else None
     n = plan.fractions if plan is not None else None
     fx = f" in {n} fx" if n else ""
     per = f" ({plan.dose_per_fraction_gy:g} Gy/fx)" if plan is not None and plan.dose_per_fraction_gy else ""
-    caption = f"{_gy(rx)}{fx}{per}" if rx else "prescription unknown"
+    source = f" — {SOURCE_DESCRIPTIONS[plan.prescription_source]}" \
+        if rx and plan.prescription_source in SOURCE_DESCRIPTIONS else ""
+    caption = f"{_gy(rx)}{fx}{per}{source}" if rx else "prescription unknown: values relative to it need Rx"
     ss, ct, dose = link.structure_set, link.ct, link.dose
     proto = section.protocol
     pairs = [
         ("Plan label", link.label), ("Plan name", plan.name if plan is not None and plan.name else "–"),
         ("Prescription", caption), ("Intent", (plan.intent or "–") if plan is not None else "–"),
+        *([("Fraction groups", fraction_groups_text(plan))] if plan is not None and len(plan.fraction_groups) > 1
+          else []),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
         ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
@@ -162,10 +173,10 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
     if shown:
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", link.prescription_gy,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
     if ss is not None:
-        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+        blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:
@@ -213,24 +224,34 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
            protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
            deidentify: bool = False, page_size: str = "A4",
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
-           sign_off: dict | None = None) -> ExportResult:
+           prescriptions: dict | None = None, sign_off: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
-    (the window's Constraints panel choices); see ``content.gather``. ``sign_off``
-    (reviewer, role, decision, comment): first recorded in the case file's review log for every
-    reported plan (``review_content.signing_case_file``), then printed with the earlier ones."""
+    (the window's Constraints panel choices); see ``content.gather``. ``prescriptions``: the
+    user's prescriptions by plan label (``{label casefolded: (label, Gy, fractions)}``, as
+    ``--rx``), overriding the files and the case file; an unknown label is a ReportUsageError.
+    ``sign_off`` (reviewer, role, decision, comment): first recorded in the case file's review log
+    for every reported plan (``review_content.signing_case_file``), then printed with the earlier
+    ones."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
-
     from .content import ReportUsageError
 
     check_writable_folder(output)  # fail before minutes of work, not after
     if case_file and not os.path.isfile(case_file) and not sign_off:
         raise ReportUsageError(f"case file {case_file}: no such file")
+    from_window = case is not None
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
+    if prescriptions:
+        from rtreview.core.dicom.prescription import apply_user_prescriptions
+
+        plans = [plan for patient in case.patients for plan in patient.plans]
+        missing = apply_user_prescriptions(plans, prescriptions, "set with --rx on the command line")
+        if missing:
+            raise ReportUsageError(f"--rx names plan(s) not found: {', '.join(missing)}")
     signing_path = None
     if sign_off:
         from rtreview.core.review import ReviewLogError, SignOff
@@ -247,7 +268,7 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
         if case_file and not os.path.isfile(case_file):
             case_file = None  # created when the sign-off is recorded; no timeline to show yet
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
-                     case_file=case_file,
+                     case_file=case_file, case_prescriptions=not from_window,
                      progress=progress, cancel=cancel)
     content.review = _review(content, paths, case_file, signing_path, sign_off)
     if progress is not None:

@@ -150,7 +150,7 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None,
-           case_file: str | None = None, composite: bool = True,
+           case_file: str | None = None, composite: bool = True, case_prescriptions: bool = True,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
     polled between structures (DvhCancelled / ReportCancelled propagate).
@@ -158,7 +158,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     ``protocols`` maps plan labels to the protocol chosen for that plan (a Protocol, or a name
     or file as for ``--protocol``), e.g. the window's Constraints panel choice; the other plans
     get ``protocol`` or the suggested one. ``manual`` maps plan labels to hand structure
-    mappings ({protocol structure: ROI name}) as made in the panel."""
+    mappings ({protocol structure: ROI name}) as made in the panel. ``case_prescriptions``: apply
+    the case file's saved plan prescriptions (``plan_prescriptions``) to plans the user has not
+    set otherwise (the window's case has them applied already)."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
     from rtreview.core.constraints.plan_check import check_composite, check_plan
@@ -166,6 +168,12 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
 
     links = choose_links(case, plan_labels)
     patient = next(p for p in case.patients if links[0] in p.links)
+    timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
+    if timeline is not None and case_prescriptions:
+        # the case file's prescriptions (set in the window), unless --rx set the plan's already
+        from rtreview.core.timeline.prescriptions import apply_saved_prescriptions
+
+        apply_saved_prescriptions(patient.plans, timeline.raw, skip_user=True)
     try:
         shipped = shipped_protocols()
         chosen = protocols or {}
@@ -173,7 +181,6 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
                      else choose_protocol(link, protocol, shipped) for link in links]
     except (KeyError, ProtocolError) as exc:
         raise ReportUsageError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
-    timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
     sizes = [len(link.structure_set.rois) if link.structure_set is not None else 0 for link in links]
     total = sum(sizes) + 2 * len(links) + 1
     done = 0
@@ -189,7 +196,7 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     hand = manual or {}
     sections = []
     for link, proto, size in zip(links, protocols, sizes):
-        rx = link.plan.prescription_gy if link.plan is not None and link.plan.prescription_gy else None
+        rx = link.prescription_gy or None
         section = PlanSection(link=link, dvhs={}, protocol=proto, dose_date=dose_date(link.dose.path))
         if link.structure_set is None:
             section.notes.append("no structure set is linked to this dose: no DVHs")
@@ -206,7 +213,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
                     "outside the dose grid" if d is None else f"{d:.2f} Gy there" for d in doses)
         step(f"{link.label}: checking constraints")
         if proto is None:
-            section.notes.append("no shipped protocol fits this plan; choose one with --protocol")
+            from rtreview.core.constraints.plan_check import suggestion_for_link
+
+            section.notes.append(suggestion_for_link(shipped, link).reason + "; choose one with --protocol")
         else:
             # the DVHs just computed (same dose, options and Rx): check_plan reuses them
             section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,

@@ -68,6 +68,21 @@ class StructureSpec:
 
 
 @dataclass(frozen=True)
+class SiteSpec:
+    """The anatomical site a protocol is written for, as a plan's structure names show it.
+
+    ``targets``: words looked for (case-insensitive substrings) in the plan's label/name and
+    target ROI names (``liver``, ``hcc``); ``organs``: the organs-at-risk names characteristic
+    of the site (aliases; ``*``/``?`` globs; matched like protocol structures), not organs found
+    everywhere such as the spinal cord.
+    """
+
+    name: str
+    targets: tuple[str, ...] = ()
+    organs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Protocol:
     """A named set of constraints for one intended fractionation."""
 
@@ -80,6 +95,7 @@ class Protocol:
     marginal_band_pct: float = 0.0
     path: str = ""
     references: tuple[str, ...] = field(default_factory=tuple)
+    site: SiteSpec | None = None
 
     @property
     def dose_per_fraction_gy(self) -> float:

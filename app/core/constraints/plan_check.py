@@ -15,9 +15,10 @@ from rtreview.core.dvh import DvhError, DvhOptions, compute_dvh
 from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
 from .derived import derived_dvh
 from .evaluation import evaluate, evaluate_constraint_composite
-from .library import suggest_protocol
+from .suggestion import Suggestion, suggest
 from .matching import StructureMatch, match_structures, normalize_name
 from .model import Protocol, StructureSpec
+from .needs_rx import mark_unknowns
 from .results import Evaluation
 
 # A structure "receives dose" from a course when it overlaps that course's dose grid and its
@@ -88,15 +89,22 @@ def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
     return names
 
 
-def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
-    """The protocol that best fits a dose link's plan: fractionation, then the plan's label/name
-    and the target ROI names of its structure set. None when nothing fits."""
+def suggestion_for_link(protocols: list[Protocol], link) -> Suggestion:
+    """The protocol fitting a dose link's plan by site (its label/name, target and organ ROI
+    names) and fractionation (the fractions and prescription the dose is delivered with), with
+    the reason; ``Suggestion.protocol`` None when none fits (the reason says why)."""
     plan = link.plan
     names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    rois = [r.name for r in link.structure_set.rois] if link.structure_set is not None else []
     if link.structure_set is not None:
         names += [r.name for r in link.structure_set.rois if r.is_target]
-    return suggest_protocol(protocols, fractions=plan.fractions if plan is not None else None,
-                            prescription_gy=plan.prescription_gy if plan is not None else None, names=names)
+    return suggest(protocols, fractions=link.fractions, prescription_gy=link.prescription_gy,
+                   target_names=names, roi_names=rois)
+
+
+def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
+    """``suggestion_for_link(...).protocol``: the fitting protocol, or None."""
+    return suggestion_for_link(protocols, link).protocol
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
@@ -107,25 +115,29 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
     link.dose, options)``, keyed by ROI number, computed with the same ``options``): the plan's
     own ROIs are then not recomputed (derived structures still are). Results are identical.
     """
-    plan = link.plan
-    fractions = plan.fractions if plan is not None and plan.fractions else None
-    rx = plan.prescription_gy if plan is not None and plan.prescription_gy else None
+    fractions = link.fractions or None
+    rx = link.prescription_gy or None
     notes = []
     if fractions is None:
-        notes.append(f"the plan states no number of fractions; using the protocol's {protocol.fractions}")
+        notes.append("the plan's number of fractions is unknown: limits that depend on it need fractions")
     if rx is None:
-        notes.append(f"the plan states no prescription; using the protocol's {protocol.prescription_gy:g} Gy")
+        notes.append("the plan's prescription is unknown: limits relative to it need Rx")
+    if link.plan is not None and len(link.plan.fraction_groups) > 1 and link.fraction_group is None and fractions:
+        notes.append(f"EQD2 with the plan's total {fractions} fractions ({len(link.plan.fraction_groups)} fraction "
+                     "groups summed in one dose): exact only where every fraction gives a voxel the same dose, "
+                     "an underestimate where the groups' doses per fraction differ")
     ss = link.structure_set
     if ss is None:
         ev = evaluate(protocol, {}, fractions=fractions, prescription_gy=rx, plan_label=link.label,
                       missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures})
         ev.notes = notes + ["no structure set is linked to this dose"]
+        mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
         return ev
     match = match_structures(protocol, [r.name for r in ss.rois], manual)
-    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx or protocol.prescription_gy,
-                        dvhs=dvhs)
+    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx, dvhs=dvhs)
     ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
                   roi_names=_roi_names(protocol, match), missing_reasons=sd.reasons)
+    mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
     ev.unmatched = list(match.unmatched)
     ev.notes = notes + match.notes
     ev.dvhs = dict(sd.dvhs)
@@ -175,7 +187,7 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
         return ev
     courses = []
     for link, proto in zip(links, protocols):
-        n = link.plan.fractions if link.plan is not None and link.plan.fractions else proto.fractions
+        n = link.fractions or proto.fractions
         courses.append(Course(link.label, link.dose, n))
     axes = common_axes_mm([c.dose for c in courses])
     physical = None

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from .metrics import parse_metric
 from .model import (COMPARATORS, DERIVED_OPERATIONS, DOSE_BASES, LEVELS, Constraint, DerivedSpec, Protocol,
-                    StructureSpec)
+                    SiteSpec, StructureSpec)
 
 FORMAT = "rtreview-protocol"
 FORMAT_VERSION = 1
 _TOP = {"format", "format_version", "name", "description", "fractionation", "target_keywords",
-        "marginal_band_pct", "references", "structures"}
+        "marginal_band_pct", "references", "structures", "site"}
+_SITE = {"name", "targets", "organs"}
 _STRUCT = {"name", "aliases", "alpha_beta_gy", "target", "derived", "constraints", "note"}
 _CONSTRAINT = {"metric", "comparator", "limit", "unit", "dose_basis", "level", "marginal_limit", "source", "note",
                "basis_fractions"}
@@ -174,6 +175,16 @@ def _cross_check(structures: list[StructureSpec]) -> None:
                 _fail(f, f"{operand!r} is itself derived; operands must be contoured structures")
 
 
+def _site(raw) -> SiteSpec | None:
+    if raw is None:
+        return None
+    site = _obj(raw, "site", _SITE)
+    targets, organs = _str_list(site, "targets", "site"), _str_list(site, "organs", "site")
+    if not targets and not organs:
+        _fail("site", "needs at least one of targets, organs (the names that show a plan is of this site)")
+    return SiteSpec(name=_str(site, "name", "site"), targets=targets, organs=organs)
+
+
 def protocol_from_dict(data, source: str = "") -> Protocol:
     """Validate a parsed protocol document and build the model; ProtocolError names the field."""
     try:
@@ -197,7 +208,7 @@ def protocol_from_dict(data, source: str = "") -> Protocol:
             description=_str(top, "description", "", required=False),
             target_keywords=_str_list(top, "target_keywords", ""),
             marginal_band_pct=_num(top, "marginal_band_pct", "", required=False, default=0.0),
-            path=source, references=_str_list(top, "references", ""))
+            path=source, references=_str_list(top, "references", ""), site=_site(top.get("site")))
     except ProtocolError as exc:
         if source and not exc.source:
             raise ProtocolError(exc.field, exc.detail, source) from None

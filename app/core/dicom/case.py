@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .ct_volume import CtVolume
 from .dose_grid import DoseGrid
 from .load_report import LoadReport
-from .plan import Plan
+from .plan import FractionGroup, Plan
 from .structure_set import StructureSet
 
 
@@ -45,6 +45,32 @@ class DoseLink:
     @property
     def has_dose(self) -> bool:
         return self.dose is not None
+
+    @property
+    def fraction_group(self) -> FractionGroup | None:
+        """The fraction group this dose covers alone (a DoseSummationType FRACTION dose naming a
+        group of a plan with several), else None: the dose covers the whole plan."""
+        plan, dose = self.plan, self.dose
+        if plan is None or dose is None or len(plan.fraction_groups) < 2 or dose.summation_type != "FRACTION":
+            return None
+        return plan.fraction_group(dose.referenced_fraction_group)
+
+    @property
+    def prescription_gy(self) -> float | None:
+        """The prescription this dose is reviewed against (Gy): its fraction group's when it
+        covers one group, else the plan's; None when unknown (or no plan)."""
+        group = self.fraction_group
+        if group is not None:
+            return group.prescription_gy
+        return self.plan.prescription_gy if self.plan is not None else None
+
+    @property
+    def fractions(self) -> int | None:
+        """The fractions this dose is delivered in (its group's, else the plan's total)."""
+        group = self.fraction_group
+        if group is not None:
+            return group.fractions
+        return self.plan.fractions if self.plan is not None else None
 
 
 @dataclass

@@ -4,7 +4,11 @@ References are followed by SOP Instance UID (ReferencedRTPlanSequence,
 ReferencedStructureSetSequence) and series UID (the structure set's RTReferencedSeries), with
 the frame of reference UID as the fallback for CT. Dose grids are never merged by UID (two
 files may share one), except per-beam doses of one plan on one grid, which are summed. When a patient has exactly one structure set, doses that reach none
-are paired with it (the Nelms benchmark has no RT Plan), with a note saying so.
+are paired with it (the Nelms benchmark has no RT Plan), with a note saying so; likewise a dose
+that names no RT Plan is paired with the patient's only plan on its frame of reference.
+
+Prescriptions the plans do not state are resolved here (``prescription.resolve_prescription``),
+where each plan meets the structure set it references (Pinnacle rx ROIs, target names).
 """
 from __future__ import annotations
 
@@ -14,7 +18,12 @@ from .ct_volume import CtVolume
 from .dose_grid import DoseGrid
 from .load_report import LoadReport
 from .plan import Plan
+from .prescription import beam_dose_hint, reject_above_dose_max, resolve_prescription
 from .structure_set import StructureSet
+
+EQD2_GROUPS_NOTE = ("this dose sums {n} fraction groups ({counts} fx): EQD2 is computed with the total {total} "
+                    "fractions, i.e. as if every fraction gave each voxel the same dose; where the groups' doses "
+                    "per fraction differ this underestimates EQD2 (per-group EQD2 needs per-group doses)")
 
 
 def link_patient(patient: Patient, report: LoadReport) -> None:
@@ -26,16 +35,57 @@ def link_patient(patient: Patient, report: LoadReport) -> None:
     patient.links = []
     for dose in patient.doses:
         link = DoseLink(dose=dose)
-        link.plan = _plan_for(dose, plans, link)
+        link.plan = _plan_for(dose, plans, link, patient.plans)
         link.structure_set = _structure_set_for(dose, link.plan, structure_sets, patient, link)
         link.ct = _ct_for(dose, link.structure_set, patient.cts, link)
         _check_frames(link, report)
         patient.links.append(link)
+    for plan in patient.plans:
+        resolve_prescription(plan, _plan_structure_set(plan, structure_sets, patient))
+    for link in patient.links:
+        _check_prescription(link, report)
+    for plan in patient.plans:
+        if plan.prescription_gy is None:
+            hint = beam_dose_hint(plan)
+            report.add(plan.path, f"plan {plan.label or '(no label)'}: prescription unknown ({plan.prescription_note})"
+                       + (f"; {hint}" if hint else "") + "; everything relative to it needs one: set it in the "
+                       "plan tree or with --rx LABEL=GY/FRACTIONS", "warning")
     for ss in patient.structure_sets:
         ct = ct_for_structure_set(ss, patient.cts)
         if ct is not None:
             ss.attach_slices(ct.z_mm)  # the slab of each contour plane is its CT slice's
     patient.undosed_links = undosed_links(patient)
+
+
+def _plan_structure_set(plan: Plan, structure_sets: dict[str, list[StructureSet]],
+                        patient: Patient) -> StructureSet | None:
+    """The structure set a plan references; else the patient's only one when it shares the
+    plan's frame of reference (then the plan says which structure set it uses in a note)."""
+    found = structure_sets.get(plan.referenced_structure_set_uid, []) if plan.referenced_structure_set_uid else []
+    if found:
+        return found[0]
+    if len(patient.structure_sets) == 1:
+        only = patient.structure_sets[0]
+        if plan.frame_of_reference_uid and only.frame_of_reference_uid == plan.frame_of_reference_uid:
+            return only
+    return None
+
+
+def _check_prescription(link: DoseLink, report: LoadReport) -> None:
+    """Prescription against the dose it is reviewed with; the EQD2 approximation of a dose
+    summing several fraction groups."""
+    plan, dose = link.plan, link.dose
+    if plan is None or dose.units != "GY":
+        return
+    whole_plan = link.fraction_group is None and dose.summation_type == "PLAN"
+    if whole_plan:
+        dropped = reject_above_dose_max(plan, dose.max_gy)
+        if dropped:
+            link.notes.append(dropped)
+    if link.fraction_group is None and len(plan.fraction_groups) > 1 and plan.fractions:
+        link.notes.append(EQD2_GROUPS_NOTE.format(
+            n=len(plan.fraction_groups), counts=" + ".join(str(g.fractions) for g in plan.fraction_groups),
+            total=plan.fractions))
 
 
 def undosed_links(patient: Patient) -> list[DoseLink]:
@@ -97,8 +147,15 @@ def _by_uid(objects) -> dict[str, list]:
     return out
 
 
-def _plan_for(dose: DoseGrid, plans: dict[str, list[Plan]], link: DoseLink) -> Plan | None:
+def _plan_for(dose: DoseGrid, plans: dict[str, list[Plan]], link: DoseLink, all_plans: list[Plan]) -> Plan | None:
     if not dose.referenced_plan_uid:
+        same_frame = [p for p in all_plans if dose.frame_of_reference_uid
+                      and p.frame_of_reference_uid == dose.frame_of_reference_uid]
+        if len(all_plans) == 1 and same_frame:
+            link.notes.append(f"the dose names no RT Plan (no ReferencedRTPlanSequence); paired with the only plan "
+                              f"in the load ({all_plans[0].label or all_plans[0].path}), on the same frame of "
+                              "reference")
+            return all_plans[0]
         link.notes.append("the dose names no RT Plan (no ReferencedRTPlanSequence)")
         return None
     found = plans.get(dose.referenced_plan_uid, [])

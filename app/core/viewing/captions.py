@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from rtreview.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.plan import SOURCE_LABELS
 
 
 def gy(value: float | None) -> str:
@@ -62,10 +63,34 @@ def structure_set_caption(link: DoseLink) -> str:
 
 
 def prescription_gy(link: DoseLink | None) -> float | None:
-    """The plan's prescription (Gy) or None."""
-    if link is None or link.plan is None or not link.plan.prescription_gy:
+    """The prescription (Gy) the link's dose is reviewed against (its plan's, or its fraction
+    group's), or None when unknown."""
+    if link is None or not link.prescription_gy:
         return None
-    return float(link.plan.prescription_gy)
+    return float(link.prescription_gy)
+
+
+def prescription_caption(plan) -> str:
+    """'Rx 55 Gy / 22 fx (rx ROI)', or what is missing and how to set it (the tooltip says more)."""
+    fx = f"{plan.fractions} fx" if plan.fractions else "fractions unknown"
+    if plan.prescription_gy is None:
+        return f"Rx unknown / {fx} — double-click to set"
+    source = SOURCE_LABELS.get(plan.prescription_source, "")
+    return f"Rx {gy(plan.prescription_gy)} / {fx}" + (f" ({source})" if source else "")
+
+
+def prescription_tooltip(plan) -> str:
+    """The prescription's provenance, the fraction groups and how to change it."""
+    lines = [f"Prescription: {plan.prescription_note or 'unknown'}"]
+    if len(plan.fraction_groups) > 1:
+        for g in plan.fraction_groups:
+            rx = gy(g.prescription_gy) if g.prescription_gy else "Rx unknown"
+            lines.append(f"  fraction group {g.number}: {g.fractions or '?'} fx, {rx}")
+    if plan.beam_dose_sum_gy is not None and plan.prescription_gy is None:
+        lines.append(f"Beam doses x fractions: {plan.beam_dose_sum_gy:.2f} Gy (the dose at the beams' "
+                     "specification points, not a prescription)")
+    lines.append("Double-click (or right-click) to set the prescription and fractions; saved in the case file.")
+    return "\n".join(lines)
 
 
 def readout(x_mm: float, y_mm: float, z_mm: float, hu: float | None, dose_gy: float | None,

@@ -63,10 +63,21 @@ def eqd2_gy(dose_gy: np.ndarray, fractions: int, alpha_beta_gy: float) -> np.nda
 def can_show(settings: CurveSettings, rx_gy: float | None, fractions: int | None) -> str:
     """'' when the settings can be drawn, else why not (e.g. EQD2 without fractions)."""
     if settings.dose_unit is DoseUnit.PCT_RX and not rx_gy:
-        return "the plan has no prescription dose: % Rx unavailable"
+        return "needs Rx: the plan's prescription is unknown — set it in the plan tree (double-click its Rx row)"
     if settings.dose_unit is DoseUnit.EQD2 and not fractions:
-        return "the plan has no number of fractions: EQD2 unavailable"
+        return "needs fractions: the plan's number of fractions is unknown — set it in the plan tree"
     return ""
+
+
+def eqd2_groups_note(link) -> str:
+    """The approximation EQD2 makes on a dose that sums several fraction groups ('' otherwise)."""
+    plan = getattr(link, "plan", None)
+    if plan is None or len(plan.fraction_groups) < 2 or link.fraction_group is not None or not plan.fractions:
+        return ""
+    counts = " + ".join(str(g.fractions) for g in plan.fraction_groups)
+    return (f"EQD2 with the plan's total {plan.fractions} fractions ({counts}: {len(plan.fraction_groups)} fraction "
+            "groups in one dose): exact where each fraction gives a voxel the same dose, an underestimate where "
+            "the groups' doses per fraction differ")
 
 
 def convert_dose(dose_gy: np.ndarray, settings: CurveSettings, rx_gy: float | None,

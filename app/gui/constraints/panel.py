@@ -1,7 +1,8 @@
 """ConstraintsPanel: the selected plan checked against a dose-constraint protocol, and the
 multi-course composite (voxel-wise EQD2 sum), as coloured tables.
 
-The protocol chooser defaults to ``suggest_for_link`` (fractionation and target names); a choice
+The protocol chooser defaults to ``suggest_for_link`` (site and fractionation; when none fits the
+table says why); a choice
 is remembered per plan. The checks (``check_plan`` / ``check_composite`` of rtreview.core.constraints,
 the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
 busy bar and Cancel; results are cached per dose, protocol and hand mapping. ``check_plan``
@@ -47,6 +48,10 @@ class _Tab(QtWidgets.QWidget):
         self.notes = QtWidgets.QLabel("")
         self.notes.setStyleSheet("color: #aab;")
         self.notes.setWordWrap(False)
+        # a long note (e.g. why no protocol fits) must not widen the window's right pane: it is
+        # cut at the pane's edge, the tooltip holds all of it
+        self.notes.setMinimumWidth(10)
+        self.notes.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -91,13 +96,14 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         session.case_changed.connect(self._on_case)
         session.link_changed.connect(self.refresh)
+        session.prescription_changed.connect(lambda _plan: self.refresh())
 
     def _build(self, problem: str) -> None:
         self.protocol_combo = QtWidgets.QComboBox()
         self.protocol_combo.addItems([p.name for p in self.protocols])
         self.protocol_combo.setPlaceholderText("no shipped protocol fits: choose one")
-        self.protocol_combo.setToolTip("Dose-constraint protocol for this plan (suggested from its fractionation "
-                                       "and target names; see docs/protocols.md)")
+        self.protocol_combo.setToolTip("Dose-constraint protocol for this plan (suggested when its site — target "
+                                       "and organ names — and fractionation fit; see docs/protocols.md)")
         self.protocol_combo.setMinimumContentsLength(22)
         self.protocol_combo.activated.connect(self._on_protocol_chosen)
         self.summary = QtWidgets.QLabel(problem)
@@ -194,12 +200,15 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
-                key = (PLAN, id(link.dose), proto.name, key_manual)
+                key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions)
                 # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
                 self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs))
             else:
-                self._show(PLAN, None, "No shipped protocol fits this plan: choose one above")
+                from rtreview.core.constraints.plan_check import suggestion_for_link
+
+                why = suggestion_for_link(self.protocols, link).reason
+                self._show(PLAN, None, f"{why[0].upper()}{why[1:]} — choose one above")
         else:
             self._show(PLAN, None, "")
         group = rows_text.composite_links(self.session.case, link)
@@ -207,7 +216,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
         protocols = [self.protocol_for(g) for g in group]
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
-            key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual)
+            key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
+                   tuple((g.prescription_gy, g.fractions) for g in group))
             self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
         else:
             self.tabs.setTabText(1, "Composite")

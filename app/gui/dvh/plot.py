@@ -142,7 +142,10 @@ class DvhPlot(QtWidgets.QWidget):
                       else "No structure set linked to this dose: no DVHs")
         else:
             outside = [d.name for n, d in dvhs.items() if n in s.visible and not has_curve(d)]
-            self._say(f"Outside the dose grid (no DVH): {', '.join(outside)}" if outside else "", note=True)
+            notes = [f"Outside the dose grid (no DVH): {', '.join(outside)}"] if outside else []
+            if self.settings.dose_unit is DoseUnit.EQD2:
+                notes += [n for n in [dvh_curves.eqd2_groups_note(s.link)] if n]
+            self._say("  ·  ".join(notes), note=True)
         self._show_rx_line()
         order = {r.number: i for i, r in enumerate(s.rois)}
         legend = []

@@ -42,6 +42,7 @@ class SlicePanel(QtWidgets.QWidget):
         self._edges: dict[int, contours.RoiEdges] = {}
         self._build()
         session.link_changed.connect(self._on_link)
+        session.prescription_changed.connect(self._on_prescription)
         session.visibility_changed.connect(self.render_all)
         session.highlight_changed.connect(lambda n: self.show_point(n) or self.render_all())
         self.render_all()  # the empty state: no crosshair, the drop hint
@@ -136,6 +137,10 @@ class SlicePanel(QtWidgets.QWidget):
         self._show_legend()
         self.render_all()
 
+    def _on_prescription(self, _plan=None) -> None:
+        self._show_legend()
+        self.render_all()
+
     @staticmethod
     def _start_position(link) -> dict[str, float]:
         """Start at the dose maximum (inside the CT), where a reviewer looks first; without a dose
@@ -205,7 +210,14 @@ class SlicePanel(QtWidgets.QWidget):
             self.legend.setToolTip("")
             return
         rx = self.session.rx_gy
-        ref = f"% of Rx {rx:g} Gy" if rx else "% of max dose (no Rx)"
+        # without a prescription the wash spans 0-110 % of the dose maximum; isodose lines need Rx
+        self.threshold.setSuffix(" % Rx" if rx else " % max")
+        if not rx:
+            self.legend.setText("<span style='color: rgb(240,160,60)'>needs Rx: isodose lines are % of the "
+                                "prescription, which is unknown — set it in the plan tree</span>")
+            self.legend.setToolTip("Double-click the plan's prescription row in the plan tree to set it")
+            return
+        ref = f"% of Rx {rx:g} Gy"
         chips, tips = [], []
         for pct in self.levels_pct:
             r, g, b = isodose.isodose_color(pct)
@@ -261,7 +273,8 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(isodose.colorwash_rgba(dose, ref_gy, self.threshold_pct, self.opacity))
         else:
             view.set_dose(None)
-        view.set_isodoses(self._isodose_lines(plane, index, ref_gy) if self._resampler is not None else [])
+        view.set_isodoses(self._isodose_lines(plane, index, ref_gy)
+                          if self._resampler is not None and self.session.rx_gy else [])
         view.set_contours(self._contours(plane, ct), self.session.highlighted)
         view.set_points(self._points(plane, ct))
         cu, cv, fixed = _UV[plane]
