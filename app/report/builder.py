@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rtreview.core.constraints import parse_metric
+from rtreview.core.viewing.captions import grid_spacing
 from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
@@ -70,12 +71,12 @@ def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
             elif metric.kind == "Dcc":
                 volume = 100.0 * metric.parameter / dvh.covered_volume_cc
             if volume is None or volume <= 100.0:
-                marks.append(LimitMark(dvh.roi_number, limit_gy, volume, upper, status))
+                marks.append(LimitMark(dvh.roi_number, limit_gy, volume, upper, status, f"{dvh.name} {r.metric}"))
         elif threshold_gy is not None and r.limit is not None:
             volume = r.limit if r.unit == "%" else 100.0 * r.limit / dvh.covered_volume_cc
             if volume > 100.0:  # a volume limit larger than the structure cannot be exceeded: no mark
                 continue
-            marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status))
+            marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status, f"{dvh.name} {r.metric}"))
     return marks
 
 
@@ -96,9 +97,9 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
                   "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False)]
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
-        blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "
-                                       "inside the dose grid)",
-                                None, limit_marks(ev, ev.dvhs, eqd2=True), dvh_height, dose_label="Dose (Gy EQD2)"))
+        blocks.append(DvhFigure(shown, f"Composite DVH — {labels}", None, limit_marks(ev, ev.dvhs, eqd2=True),
+                                dvh_height, dose_label="Dose (Gy EQD2)",
+                                subtitle="Gy EQD2, each structure's α/β; volume in % inside the dose grid"))
     blocks += [constraints_table(ev, "Constraints on the composite (Gy EQD2)", composite=True),
                TimelineStrip(content.timeline, comp.labels, [], content.timeline_note)]
     return blocks
@@ -131,9 +132,9 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
     return name, detail
 
 
-# DVH figure height (px at 96 dpi) per page size: Letter is 18 mm shorter than A4, and the
-# metrics table of a plan should stay on the DVH's page.
-DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
+# DVH figure height (px at 96 dpi) per page size. Letter is 18 mm shorter than A4; the DVH keeps
+# its size there (a squeezed plot is harder to read than a table that continues on the next page).
+DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 300.0}
 
 
 def fraction_groups_text(plan) -> str:
@@ -160,7 +161,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
           else []),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
-        ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
+        ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + grid_spacing(dose.x_mm, dose.y_mm, dose.z_mm)),
         ("Structure set", (ss.label or "–") if ss is not None else "not linked"),
         ("CT", f"{ct.hu.shape[0]} slices" if ct is not None else "not linked"),
     ]
@@ -173,8 +174,9 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
     if shown:
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", link.prescription_gy,
-                                limit_marks(section.evaluation, section.dvhs), dvh_height))
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label}", link.prescription_gy,
+                                limit_marks(section.evaluation, section.dvhs), dvh_height,
+                                subtitle="physical dose; volume in % of each structure inside the dose grid"))
     if ss is not None:
         blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy))
     if section.evaluation is not None:
