@@ -233,6 +233,11 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")
     step("composite")
+    from rtreview.core.timeline import find_case_file
+
+    from .review_content import review_info
+
+    content.review = review_info(content, case_file or find_case_file([str(p) for p in paths], patient.patient_id))
     return content
 
 

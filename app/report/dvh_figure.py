@@ -221,6 +221,9 @@ class DvhFigure:
                 p.setPen(QtGui.QPen(MUTED, 0.6))
                 p.drawLine(QtCore.QPointF(*pl.marker), QtCore.QPointF(*pl.anchor))
             self._mark(p, m, colors.get(m.roi_number, INK), pl.marker)
+            if m.label and pl.far:
+                p.setPen(QtGui.QPen(MUTED, 0.5))
+                p.drawLine(QtCore.QPointF(*pl.marker), QtCore.QPointF(*pl.label_anchor()))
             if m.label:
                 x, y, w, h = pl.label
                 p.fillRect(QtCore.QRectF(x, y, w, h), QtGui.QColor(255, 255, 255, 215))

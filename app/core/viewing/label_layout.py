@@ -25,6 +25,21 @@ class Placed:
     label: Rect  # where its label is drawn
 
     @property
+    def far(self) -> bool:
+        """The label is not beside its marker: draw a leader line to it."""
+        x, y, w, h = self.label
+        mx, my = self.marker
+        dx = max(x - mx, 0.0, mx - (x + w))
+        dy = max(y - my, 0.0, my - (y + h))
+        return (dx * dx + dy * dy) ** 0.5 > 14.0
+
+    def label_anchor(self) -> tuple[float, float]:
+        """The point of the label box nearest its marker (where a leader line ends)."""
+        x, y, w, h = self.label
+        mx, my = self.marker
+        return min(max(mx, x), x + w), min(max(my, y), y + h)
+
+    @property
     def displaced(self) -> bool:
         return abs(self.anchor[0] - self.marker[0]) > 0.5 or abs(self.anchor[1] - self.marker[1]) > 0.5
 
@@ -70,7 +85,9 @@ def spread_markers(anchors: list[tuple[float, float]], marker_px: float) -> list
     return centres
 
 
-def _label_candidates(cx: float, cy: float, w: float, h: float, gap: float):
+def _label_candidates(cx: float, cy: float, w: float, h: float, gap: float, bounds: Rect | None = None):
+    """Around the marker, nearest first; then a sweep up and down beside it (the label is then
+    joined to its marker by a leader line, see ``Placed.far``)."""
     for scale in (1.0, 2.2, 3.6, 5.0):
         g = gap * scale
         yield (cx + g, cy - h / 2, w, h)            # right
@@ -81,6 +98,17 @@ def _label_candidates(cx: float, cy: float, w: float, h: float, gap: float):
         yield (cx - g * 0.7 - w, cy - g * 0.7 - h, w, h)  # upper left
         yield (cx + g * 0.7, cy + g * 0.7, w, h)    # lower right
         yield (cx - g * 0.7 - w, cy + g * 0.7, w, h)  # lower left
+    top, bottom = (bounds[1], bounds[1] + bounds[3]) if bounds is not None else (cy - 40 * h, cy + 40 * h)
+    for k in range(1, 200):
+        moved = False
+        for sign in (-1, 1):
+            y = cy - h / 2 + sign * k * (h + 1)
+            if top <= y <= bottom - h:
+                moved = True
+                for x in (cx + gap, cx - gap - w, cx - w / 2, cx + 3 * gap, cx - 3 * gap - w):
+                    yield (x, y, w, h)
+        if not moved:
+            break
 
 
 def layout_markers(anchors: list[tuple[float, float]], marker_px: float, label_sizes: list[tuple[float, float]],
@@ -94,7 +122,7 @@ def layout_markers(anchors: list[tuple[float, float]], marker_px: float, label_s
     out = []
     for (ax, ay), (cx, cy), (w, h) in zip(anchors, centres, label_sizes):
         best, best_cost = None, None
-        for rect in _label_candidates(cx, cy, w, h, half + 2.0):
+        for rect in _label_candidates(cx, cy, w, h, half + 2.0, bounds):
             cost = sum(overlap(rect, t) for t in taken) + (0.0 if _inside(rect, bounds) else 1e6)
             if cost == 0.0:
                 best = rect
