@@ -28,12 +28,12 @@ class ReplaceOrAddDialog:
 
 class OpenDialog:
     @classmethod
-    def ask_files(cls, parent: QtWidgets.QWidget | None) -> list[str]:
+    def ask_files(cls, parent: QtWidgets.QWidget | None, folder: str = "") -> list[str]:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
-            parent, "Open DICOM files or zip archives", "", "DICOM or zip (*.dcm *.DCM *.zip);;All files (*)")
+            parent, "Open DICOM files or zip archives", folder, "DICOM or zip (*.dcm *.DCM *.zip);;All files (*)")
         return paths
 
     @classmethod
-    def ask_folder(cls, parent: QtWidgets.QWidget | None) -> list[str]:
-        path = QtWidgets.QFileDialog.getExistingDirectory(parent, "Open a folder of DICOM files")
+    def ask_folder(cls, parent: QtWidgets.QWidget | None, folder: str = "") -> list[str]:
+        path = QtWidgets.QFileDialog.getExistingDirectory(parent, "Open a folder of DICOM files", folder)
         return [path] if path else []

@@ -34,6 +34,7 @@ from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui.timeline.dock import CaseTimelineDock
 from rtreview.gui.timeline.view import TimelineView
+from rtreview.gui.settings import install_preferences
 from rtreview.gui.workers import TaskRunner
 
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
@@ -66,6 +67,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_views()
         self._build_status_bar()
         self._build_menus()
+        install_preferences(self)  # settings, Review menu, shortcuts, Help (gui/settings.py, gui/review, gui/shortcuts.py)
         self.runner.progressed.connect(self._on_progress)
         self.runner.partial_result.connect(lambda _name, item: self.session.add_partial_dvh(*item))
         self.runner.finished.connect(self._on_finished)
@@ -106,7 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         for w in (left, self.slices, right):
             self.splitter.addWidget(w)
-        self.splitter.setSizes([280, 660, 660])
+        self.splitter.setSizes([300, 650, 650])  # names in the structure list fit (ElideMiddle beyond)
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
         self.report = LoadReportPanel()
@@ -154,10 +156,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- opening ----------------------------------------------------------------------------
     def ask_open_files(self) -> None:
-        self.open_paths(OpenDialog.ask_files(self))
+        self.open_paths(OpenDialog.ask_files(self, self.prefs.last_folder("dicom")))
 
     def ask_open_folder(self) -> None:
-        self.open_paths(OpenDialog.ask_folder(self))
+        self.open_paths(OpenDialog.ask_folder(self, self.prefs.last_folder("dicom")))
 
     def open_case_file(self, path: str) -> bool:
         """Open a case timeline file (``--case``, a drop) in the timeline pane."""
@@ -169,6 +171,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not paths:
             return
         self.recent.remember(paths)
+        self.prefs.remember_folder("dicom", paths[0])
         self._loading = paths
         load_fn = self.load_fn
         self.show_message(f"Loading {self._describe(paths)}…")
@@ -361,6 +364,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         QtWidgets.QApplication.instance().removeEventFilter(self)
+        self.prefs.save_window(self)
+        self.review.shutdown()
         self.runner.shutdown()
         self.pdf_export.runner.shutdown()
         self.constraints.shutdown()
