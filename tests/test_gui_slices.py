@@ -87,7 +87,7 @@ def test_isodose_levels_entry_and_bad_input(qtbot, window):
     panel.levels_edit.setText("100, 50")
     panel.levels_edit.editingFinished.emit()
     assert panel.levels_pct == [100.0, 50.0]
-    assert panel.legend.text().count("╌") == 2  # a dashed chip per level
+    assert panel.legend.text().count("╌╌") == 2  # a dashed chip per level
     visible = [i for i in panel.views[Plane.AXIAL]._isodose_items if i.isVisible()]
     assert len(visible) <= 2
     panel.levels_edit.setText("100, lots")

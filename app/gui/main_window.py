@@ -156,10 +156,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- opening ----------------------------------------------------------------------------
     def ask_open_files(self) -> None:
-        self.open_paths(OpenDialog.ask_files(self, self.prefs.last_folder("dicom")))
+        self.open_paths(OpenDialog.ask_files(self))
 
     def ask_open_folder(self) -> None:
-        self.open_paths(OpenDialog.ask_folder(self, self.prefs.last_folder("dicom")))
+        self.open_paths(OpenDialog.ask_folder(self))
 
     def open_case_file(self, path: str) -> bool:
         """Open a case timeline file (``--case``, a drop) in the timeline pane."""

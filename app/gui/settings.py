@@ -4,7 +4,7 @@
 Keys (all optional; a missing or unreadable value falls back to the default):
 
 ==============================  ==========================================================
-``window/geometry``             QMainWindow.saveGeometry()
+``window/geometry``, ``/size``  QMainWindow.saveGeometry() and the size
 ``window/state``                QMainWindow.saveState() (docks)
 ``window/splitters``            list of QSplitter.saveState(), in the window's splitter order
 ``paths/last_folder/<what>``    last folder used: ``dicom``, ``case``, ``export``
@@ -78,6 +78,7 @@ class Preferences:
     # --- the window ------------------------------------------------------------------------
     def save_window(self, window: QtWidgets.QMainWindow) -> None:
         self.set("window/geometry", window.saveGeometry())
+        self.set("window/size", window.size())  # restoreGeometry alone may shrink it to a screen it guesses
         self.set("window/state", window.saveState())
         self.set("window/splitters", [s.saveState() for s in _splitters(window)])
         self.settings.sync()
@@ -86,6 +87,9 @@ class Preferences:
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
             window.restoreGeometry(geometry)
+        size = self.settings.value("window/size")
+        if isinstance(size, QtCore.QSize) and size.width() > 200 and size.height() > 150:
+            window.resize(size)
         if isinstance(state, QtCore.QByteArray) and not state.isEmpty():
             window.restoreState(state)
         states = self.settings.value("window/splitters", [])

@@ -185,9 +185,10 @@ class SlicePanel(QtWidgets.QWidget):
 
     @staticmethod
     def _start_position(link) -> dict[str, float]:
-        """Start at the centre of the plan's target, where a reviewer looks first: the target
-        (PTV before CTV before GTV) with the highest dose at its centre; without a target, the
-        dose maximum; without a dose either, the centre of the contours, else of the CT."""
+        """Start at the centre of the plan's target, where a reviewer looks first: of the targets
+        this dose treats (at least half the dose maximum at their centre; all targets without a
+        dose), a PTV before a CTV/ITV before a GTV, the hottest first; without a target, the dose
+        maximum; without a dose either, the centre of the contours, else of the CT."""
         ct, d = link.ct, link.dose
         rois = link.structure_set.rois if link.structure_set is not None else []
         drawn = [r for r in rois if r.planes and r.type.upper() != "EXTERNAL"]
@@ -196,11 +197,11 @@ class SlicePanel(QtWidgets.QWidget):
         if targets:
             rank = {"PTV": 0, "CTV": 1, "ITV": 1, "GTV": 2}
             centres = {r.number: _roi_centre(r) for r in targets}
-
-            def key(r):
-                dose = slicing.dose_at(d, *centres[r.number]) if d is not None else None
-                return (-(dose or 0.0), rank.get(r.type.upper(), 3), targets.index(r))
-            centre = centres[min(targets, key=key).number]
+            doses = {r.number: (slicing.dose_at(d, *centres[r.number]) or 0.0) if d is not None else 0.0
+                     for r in targets}
+            treated = [r for r in targets if d is None or doses[r.number] >= 0.5 * d.max_gy] or targets
+            best = min(treated, key=lambda r: (rank.get(r.type.upper(), 3), -doses[r.number], targets.index(r)))
+            centre = centres[best.number]
         elif d is not None and d.dose_gy.size:
             k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape)
             centre = (d.x_mm[i], d.y_mm[j], d.z_mm[k])
@@ -319,7 +320,7 @@ class SlicePanel(QtWidgets.QWidget):
         needs = [lv for lv in self.levels if lv.dose_gy(rx) is None]
         text = "<br>".join(chips)
         if chips and rx and any(lv.unit == "%" for lv in self.levels):
-            text = f"<b>Isodoses</b> (Rx {rx:g} Gy)<br>" + text
+            text = f"<b>Isodoses</b> (% of Rx {rx:g} Gy)<br>" + text
         if needs:
             text += ("<br>" if text else "") + (
                 "<span style='color: rgb(240,160,60)'>needs Rx: % isodose lines are % of the prescription, "

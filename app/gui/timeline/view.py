@@ -113,6 +113,8 @@ class TimelineView(QtWidgets.QWidget):
         self.key_line = QtWidgets.QLabel(KEY_LINE_HTML)
         self.key_line.setStyleSheet("background: white; color: #495057; font-size: 8pt; padding: 1px 6px;")
         self.key_line.setToolTip(KEY_HTML)
+        self.key_line.setMinimumWidth(10)  # a narrow pane cuts the line, it does not widen the window
+        self.key_line.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         plots = QtWidgets.QVBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
         plots.setSpacing(0)
