@@ -41,3 +41,14 @@ def _isolated_settings(request, tmp_path_factory, monkeypatch):
 
     name = hashlib.sha256(request.node.nodeid.encode("utf-8")).hexdigest()[:16]
     monkeypatch.setenv("RTREVIEW_SETTINGS", str(tmp_path_factory.getbasetemp() / f"settings-{name}.ini"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (the receive load test, the desktop bundle build) run only with
+    RTREVIEW_SLOW=1; otherwise they are deselected (reported as such, not as skips)."""
+    if os.environ.get("RTREVIEW_SLOW") == "1":
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
