@@ -89,6 +89,7 @@ def test_plan_and_protocol_labels_are_echoed_as_the_user_spelled_them(tmp_path, 
     ["check", SAMPLE], ["timeline", CASE], ["timeline", CASE, "--format", "json"],
     ["report", SAMPLE, "--plan", "L ILIUM", "-o", "{tmp}/r.pdf", "--quiet"],
     ["batch", SAMPLE, "--workers", "1", "--out", "{tmp}/b.sqlite"],
+    ["anonymize", SAMPLE / "RP_LIVER.dcm", "-o", "{tmp}/anon", "--json"],
 ], ids=lambda a: " ".join(str(x) for x in a[:2] if str(x) != str(SAMPLE)).replace(str(REPO) + "/", ""))
 def test_output_cut_short_by_the_reader_ends_quietly(argv, tmp_path):
     argv = [str(a).replace("{tmp}", str(tmp_path)) for a in argv]
