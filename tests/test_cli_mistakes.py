@@ -77,6 +77,9 @@ def test_map_with_an_unknown_structure_or_roi_is_refused(capsys):
 
 
 def test_plan_and_protocol_labels_are_echoed_as_the_user_spelled_them(tmp_path, capsys):
+    from report_support import qt_app
+
+    qt_app()  # in-process `report` would otherwise make a QGuiApplication, and later widget tests abort
     assert main(["report", str(SAMPLE), "-o", str(tmp_path / "r.pdf"), "--plan", "LiverX", "--quiet"]) == 2
     assert "plan(s) not found: LiverX (available: LIVER, L ILIUM)" in capsys.readouterr().err
     assert main(["check", str(SAMPLE), "--protocol", "LiverX=HCC liver 50 Gy / 25 fx"]) == 2

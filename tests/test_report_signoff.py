@@ -63,6 +63,7 @@ def test_an_incomplete_sign_off_is_a_usage_error_and_writes_nothing(data, tmp_pa
 
 
 def test_the_bundled_example_is_never_signed(tmp_path, capsys, sample_dicom):
+    qt_app()  # a QApplication, not the QGuiApplication `report` makes: later widget tests need one
     assert main(["report", str(sample_dicom), "-o", str(tmp_path / "x.pdf"), "--plan", "L ILIUM", "--quiet",
                  "--reviewer", "Dr A", "--decision", "approved"]) == 2
     err = capsys.readouterr().err
