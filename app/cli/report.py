@@ -12,9 +12,10 @@ With ``--reviewer NAME --decision D [--role ROLE] [--comment TEXT]`` the review 
 appended to the case file's review log for every reported plan (docs/report.md, "Sign-off"),
 then printed in the PDF with the earlier sign-offs.
 
-Exit status: 0 written; 1 nothing to report or the file cannot be written; 2 usage errors (incl. an
-unknown plan label or protocol, an unreadable --case file, an incomplete sign-off or no case file
-to record it in).
+Exit status: 0 written; 1 nothing to report (a path that does not exist: "no such file or folder";
+no RT Dose; no DVH could be computed, as ``rtreview dvh``) or the file cannot be written, and then
+nothing is written; 2 usage errors (incl. an unknown plan label or protocol, an unreadable --case
+file, a bad --relative-dose-gy, an incomplete sign-off or no case file to record it in).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import argparse
 import os
 import sys
 
+from rtreview.cli.inputs import add_relative_dose_argument
 from rtreview.cli.rx_option import add_rx_argument, parse_rx
 
 PROG = "rtreview report"
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-size", default="A4", type=lambda s: s.upper() if s.upper() == "A4" else s.capitalize(),
                         choices=("A4", "Letter"), help="page size (default A4)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    add_relative_dose_argument(parser)
     add_rx_argument(parser)
     review = parser.add_argument_group(
         "sign-off", "record a review decision for every reported plan in the case file's review log "
@@ -71,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     from rtreview.report.builder import export
     from rtreview.report.content import ReportError, ReportUsageError
 
+    if args.relative_dose_gy is not None and not args.relative_dose_gy > 0:
+        print(f"{PROG}: --relative-dose-gy must be a positive dose in Gy, not {args.relative_dose_gy:g}",
+              file=sys.stderr)
+        return EXIT_USAGE
     app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([PROG])  # fonts need a Gui application
     last = [""]
 
@@ -97,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = export(args.paths, args.output, plan_labels=args.plan or None, protocol=args.protocol,
                         case_file=args.case, deidentify=args.deidentify, page_size=args.page_size,
-                        progress=progress, prescriptions=prescriptions, sign_off=sign_off)
+                        progress=progress, prescriptions=prescriptions, sign_off=sign_off,
+                        relative_dose_gy=args.relative_dose_gy)
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED
