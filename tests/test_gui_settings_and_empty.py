@@ -135,3 +135,44 @@ def test_shortcuts_work_and_help_lists_them(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(ShortcutsDialog, "ask", classmethod(lambda cls, parent, rows: shown.append(rows)))
     w.shortcut_actions["shortcuts"].trigger()
     assert shown and shown[0] == shortcut_rows(w)
+
+
+def test_the_dvh_panel_never_shows_half_set_axes_while_loading(qtbot, tmp_path, sample_dicom):
+    """Sampled every 10 ms while the sample loads and its DVHs arrive one by one: each frame either
+    covers the plot with a short state ('Drop DICOM RT…', 'Computing the DVHs…') or shows curves on
+    axes that hold them (not the 0-1 default), with the legend right of the y axis, never over it."""
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    d = w.dvh_plot
+    frames = []
+
+    def sample():
+        curves = [it for it in d.curves.values() if it.isVisible() and it.xData is not None and len(it.xData)]
+        (x0, x1), (y0, y1) = d.plot.getViewBox().viewRange()
+        legend, axis = d.legend.sceneBoundingRect(), d.plot.getAxis("left").sceneBoundingRect()
+        frames.append((d.empty.isVisible(), d.empty.text(), len(curves), (x0, x1), (y0, y1),
+                       max((float(it.xData.max()) for it in curves), default=None),
+                       max((float(it.yData.max()) for it in curves), default=None),
+                       bool(d.legend.items) and legend.left() < axis.right()))
+
+    timer = QtCore.QTimer()
+    timer.timeout.connect(sample)
+    timer.start(10)
+    drop_paths(w, [str(sample_dicom)])
+    wait_idle(qtbot, w)
+    qtbot.waitUntil(w.is_idle, timeout=60_000)
+    qtbot.wait(30)
+    timer.stop()
+    covered = [f for f in frames if f[0]]
+    drawn = [f for f in frames if not f[0]]
+    assert any("Drop DICOM RT" in f[1] for f in covered)  # before the load
+    assert any(f[1].startswith("Computing the DVHs of LIVER") for f in covered)  # between load and curves
+    assert drawn and drawn[-1][2] >= 10  # the sample's curves at the end
+    for shown, _text, n, (x0, x1), (y0, y1), xmax, ymax, legend_over_axis in drawn:
+        assert n > 0, "uncovered axes without a curve"
+        assert x1 >= xmax and x0 <= 0 and y0 <= 0 and y1 >= ymax >= 99, (x0, x1, y0, y1, xmax, ymax)
+        assert x1 > 1.5 and y1 > 1.5  # not the 0-1 range of empty axes
+        assert not legend_over_axis

@@ -109,9 +109,25 @@ class DvhPlot(QtWidgets.QWidget):
         self._show_empty()
 
     # --- the empty state -----------------------------------------------------------------
+    def overlay_text(self) -> str:
+        """What covers the plot instead of axes that are not set yet ('' = the plot shows): nothing
+        loaded, a case whose plan is not selected yet, or DVHs still computing with no curve to
+        draw (the axes would read 0-1 until the first curve arrives)."""
+        s = self.session
+        if s.case is None or not s.case.patients:
+            return EMPTY_TEXT
+        if s.link is None:
+            return "Loading…"
+        if s.link.dose is not None and s.link.structure_set is not None and not s.has_dvhs(s.link) \
+                and not any(item.isVisible() for item in self.curves.values()):
+            return f"Computing the DVHs of {s.link.label}…"
+        return ""
+
     def _show_empty(self) -> None:
-        case = self.session.case
-        self.empty.setVisible(case is None or not case.patients)
+        text = self.overlay_text()
+        if text and text != self.empty.text():
+            self.empty.setText(text)
+        self.empty.setVisible(bool(text))
         self.empty.setGeometry(self.canvas.rect())
         self.empty.raise_()
 
@@ -201,6 +217,7 @@ class DvhPlot(QtWidgets.QWidget):
             if number not in dvhs:
                 item.setVisible(False)
         self._set_legend(legend)
+        self._show_empty()
 
     def _update_styles(self, dvhs: dict, order: dict) -> None:
         """Line styles for this plan's curves: the structure colours, close ones (CIEDE2000, see
@@ -263,6 +280,10 @@ class DvhPlot(QtWidgets.QWidget):
         for _number, item, name in entries:
             self.legend.addItem(item, name)
         self._in_legend = [(n, name) for n, _item, name in entries]
+        # place the rebuilt legend now: left to a posted layout request it is drawn once at the
+        # canvas's origin, over the y axis, while the curves arrive
+        self.legend.layout.activate()
+        self.canvas.ci.layout.activate()
 
     def _show_highlight(self, number: int) -> None:
         for n, item in self.curves.items():
