@@ -8,8 +8,8 @@ import pytest
 
 from rtreview.core.viewing import isodose
 from rtreview.core.viewing.colour_distance import DISTINCT_DE00, ciede2000, rgb_distance, srgb_to_lab
-from rtreview.core.viewing.curve_styles import (ISODOSE_DASH, LINE_STYLES, close_pairs, curve_styles, distance,
-                                                isodose_palette)
+from rtreview.core.viewing.curve_styles import (ISODOSE_DASH, LINE_STYLES, MIN_ISODOSE_LIGHTNESS, close_pairs,
+                                                curve_styles, distance, isodose_palette)
 
 SHARMA = Path(__file__).parent / "data" / "ciede2000" / "sharma_wu_dalal_2005.csv"
 
@@ -82,6 +82,7 @@ def test_isodose_colours_keep_clear_of_every_sample_structure_colour():
         for rgb in palette:
             nearest = min(rgb_distance(rgb, c) for c in colours.values())
             assert nearest >= DISTINCT_DE00, (rgb, nearest)
+            assert srgb_to_lab(rgb)[0] >= MIN_ISODOSE_LIGHTNESS, rgb  # reads on dark CT (105 % was L* 43)
         for a, b in itertools.combinations(palette, 2):
             assert rgb_distance(a, b) >= DISTINCT_DE00
     # isodose lines are dashed; structure contours are drawn solid (LINE_STYLES['solid'])

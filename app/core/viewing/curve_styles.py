@@ -98,6 +98,12 @@ def close_pairs(rgbs: dict[object, tuple[int, int, int]], threshold: float = DIS
 _TINTS = ((0.45, 1.0), (0.35, 1.0), (0.6, 1.0), (0.25, 1.0), (0.8, 1.0), (1.0, 1.0), (0.6, 0.8), (1.0, 0.75))
 
 
+# An isodose line is drawn over CT, mostly dark grey to black: a colour below this CIE L* would
+# hardly show there (a dark magenta, L* 43, was chosen for 105 % on the sample); such candidates
+# are used only when no lighter one keeps clear of the structures.
+MIN_ISODOSE_LIGHTNESS = 55.0
+
+
 def _candidates(hue_deg: float):
     for offset in (0, 10, -10, 20, -20, 30, -30, 45, -45, 60, -60, 90, -90, 120, -120, 180):
         h = ((hue_deg + offset) % 360.0) / 360.0
@@ -127,10 +133,13 @@ def _palette(base_rgbs: tuple, structure_rgbs: tuple, threshold: float) -> tuple
         best, best_score = None, -1.0
         for _offset, candidate in _candidates(_hue_deg(base)):
             nearest = min((distance(candidate, o) for o in others), default=1e9)
-            if nearest >= threshold:
+            light = _lab(candidate)[0] >= MIN_ISODOSE_LIGHTNESS
+            if nearest >= threshold and light:
                 best = candidate
                 break
-            if nearest > best_score:
-                best, best_score = candidate, nearest
+            # then: a dark colour that keeps clear, else a light one, else the farthest
+            score = nearest + (2000.0 if nearest >= threshold else 0.0) + (1000.0 if light else 0.0)
+            if score > best_score:
+                best, best_score = candidate, score
         chosen.append(best)
     return tuple(chosen)
