@@ -16,9 +16,11 @@ from rtreview.core.viewing import captions, contours, isodose, slicing
 from rtreview.core.viewing.slicing import Plane
 from rtreview.core.viewing.body_site import body_site_of
 from rtreview.core.viewing.curve_styles import isodose_palette
+from rtreview.core.viewing.first_view import start_position
 from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, SITE_PRESETS, WindowLevel
 
 from rtreview.gui.session import ReviewSession
+from rtreview.gui.slices.isodose_legend import legend_text
 from rtreview.gui.slices.view import SliceView
 
 # Where each plane's (u, v) live in (x, y, z) and which coordinate the plane fixes.
@@ -26,13 +28,6 @@ _UV = {Plane.AXIAL: ("x", "y", "z"), Plane.CORONAL: ("x", "z", "y"), Plane.SAGIT
 _SECTION = {Plane.CORONAL: "y", Plane.SAGITTAL: "x"}
 LEVELS_TIP = ("Isodose lines: % of the prescription, or Gy, e.g. 107, 100, 95, 50, 45 Gy (Enter applies; kept "
               "in your settings). Dashed, in colours kept clear of the structures'.")
-
-
-def _roi_centre(roi) -> tuple[float, float, float]:
-    """Centre of a ROI's contours' bounding box (mm)."""
-    xy = np.concatenate([p for polys in roi.planes.values() for p in polys])
-    zs = roi.plane_z_mm
-    return tuple(float(np.mean([a.min(), a.max()])) for a in (xy[:, 0], xy[:, 1], zs))
 
 
 class SlicePanel(QtWidgets.QWidget):
@@ -167,7 +162,7 @@ class SlicePanel(QtWidgets.QWidget):
         if link is not None and link.ct is not None:
             if link.dose is not None:
                 self._resampler = slicing.DoseResampler(link.dose, link.ct)
-            self.position = self._start_position(link)
+            self.position = start_position(link)
         site = body_site_of(link)
         if link is not None and site != self.site or self.session.case is not None and self.site is None:
             self.site = site
@@ -183,35 +178,6 @@ class SlicePanel(QtWidgets.QWidget):
     def _on_prescription(self, _plan=None) -> None:
         self._show_legend()
         self.render_all()
-
-    @staticmethod
-    def _start_position(link) -> dict[str, float]:
-        """Start at the centre of the plan's target, where a reviewer looks first: of the targets
-        this dose treats (at least half the dose maximum at their centre; all targets without a
-        dose), a PTV before a CTV/ITV before a GTV, the hottest first; without a target, the dose
-        maximum; without a dose either, the centre of the contours, else of the CT."""
-        ct, d = link.ct, link.dose
-        rois = link.structure_set.rois if link.structure_set is not None else []
-        drawn = [r for r in rois if r.planes and r.type.upper() != "EXTERNAL"]
-        targets = [r for r in drawn if r.is_target]
-        centre = None
-        if targets:
-            rank = {"PTV": 0, "CTV": 1, "ITV": 1, "GTV": 2}
-            centres = {r.number: _roi_centre(r) for r in targets}
-            doses = {r.number: (slicing.dose_at(d, *centres[r.number]) or 0.0) if d is not None else 0.0
-                     for r in targets}
-            treated = [r for r in targets if d is None or doses[r.number] >= 0.5 * d.max_gy] or targets
-            best = min(treated, key=lambda r: (rank.get(r.type.upper(), 3), -doses[r.number], targets.index(r)))
-            centre = centres[best.number]
-        elif d is not None and d.dose_gy.size:
-            k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape)
-            centre = (d.x_mm[i], d.y_mm[j], d.z_mm[k])
-        elif drawn:
-            centre = _roi_centre(drawn[0])
-        x, y, z = centre if centre is not None else (float(np.mean(a[[0, -1]])) for a in (ct.x_mm, ct.y_mm, ct.z_mm))
-        return {"x": float(np.clip(x, ct.x_mm[0], ct.x_mm[-1])),
-                "y": float(np.clip(y, ct.y_mm[0], ct.y_mm[-1])),
-                "z": float(np.clip(z, ct.z_mm[0], ct.z_mm[-1]))}
 
     def _on_preset_chosen(self, _index: int) -> None:
         if self.site and not self._setting_preset:
@@ -307,29 +273,10 @@ class SlicePanel(QtWidgets.QWidget):
         rx = self.session.rx_gy
         # without a prescription the wash spans 0-110 % of the dose maximum; % isodose lines need Rx
         self.threshold.setSuffix(" % Rx" if rx else " % max")
-        colours = self.isodose_colours()
-        chips, tips = [], []
-        for level in self.levels:
-            gy = level.dose_gy(rx)
-            if gy is None:
-                continue
-            r, g, b = colours[level]
-            text = f"{level.value:g}% = {gy:.4g} Gy" if level.unit == "%" else f"{level.value:g} Gy"
-            chips.append(f"<span style='color: rgb({r},{g},{b})'>╌╌</span>&nbsp;{text}")
-            tips.append(f"{level} = {gy:.4g} Gy" if level.unit == "%" else
-                        f"{level}" + (f" = {100 * gy / rx:.4g} % of Rx" if rx else ""))
-        needs = [lv for lv in self.levels if lv.dose_gy(rx) is None]
-        text = "<br>".join(chips)
-        if chips and rx and any(lv.unit == "%" for lv in self.levels):
-            text = f"<b>Isodoses</b> (% of Rx {rx:g} Gy)<br>" + text
-        if needs:
-            text += ("<br>" if text else "") + (
-                "<span style='color: rgb(240,160,60)'>needs Rx: % isodose lines are % of the prescription, "
-                "which is unknown — set it in the plan tree, or give levels in Gy</span>")
-        self.legend.setText(text or "no isodose lines")
+        text, tip = legend_text(self.levels, self.isodose_colours(), rx)
+        self.legend.setText(text)
         self._place_legend()
-        self.legend.setToolTip("\n".join(tips) + ("\nDouble-click the plan's prescription row in the plan tree "
-                                                   "to set it" if needs else ""))
+        self.legend.setToolTip(tip)
 
     # --- navigation -------------------------------------------------------------------------
     def move_crosshair(self, plane: Plane, u_mm: float, v_mm: float) -> None:
