@@ -33,6 +33,16 @@ def sample_dicom() -> Path:
     return SAMPLE_DICOM
 
 
+@pytest.fixture(autouse=True)
+def _isolated_settings(request, tmp_path_factory, monkeypatch):
+    """Every test gets its own QSettings file (RTREVIEW_SETTINGS): nothing is read from or written
+    to the user's real settings, and no test sees another's saved layout or choices."""
+    import hashlib
+
+    name = hashlib.sha256(request.node.nodeid.encode("utf-8")).hexdigest()[:16]
+    monkeypatch.setenv("RTREVIEW_SETTINGS", str(tmp_path_factory.getbasetemp() / f"settings-{name}.ini"))
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``slow`` (the receive load test, the desktop bundle build) run only with
     RTREVIEW_SLOW=1; otherwise they are deselected (reported as such, not as skips)."""

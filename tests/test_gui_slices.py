@@ -42,7 +42,8 @@ def test_wheel_and_keys_scroll_slices_and_the_other_views_follow(qtbot, window):
     QtTest.QTest.keyClick(axial, QtCore.Qt.Key.Key_Up)
     QtTest.QTest.keyClick(axial, QtCore.Qt.Key.Key_Up)
     assert panel.slice_index(Plane.AXIAL) == start + 1
-    QtTest.QTest.keyClick(axial, QtCore.Qt.Key.Key_PageDown)
+    for _ in range(3):
+        QtTest.QTest.keyClick(axial, QtCore.Qt.Key.Key_PageDown)
     assert panel.slice_index(Plane.AXIAL) == 0  # clamped at the first slice
     # the coronal crosshair's horizontal line is the axial slice position
     assert panel.views[Plane.CORONAL].h_line.value() == pytest.approx(panel.position["z"])
@@ -86,12 +87,19 @@ def test_isodose_levels_entry_and_bad_input(qtbot, window):
     panel.levels_edit.setText("100, 50")
     panel.levels_edit.editingFinished.emit()
     assert panel.levels_pct == [100.0, 50.0]
-    assert panel.legend.text().count("■") == 2
+    assert panel.legend.text().count("╌╌") == 2  # a dashed chip per level
     visible = [i for i in panel.views[Plane.AXIAL]._isodose_items if i.isVisible()]
     assert len(visible) <= 2
     panel.levels_edit.setText("100, lots")
     panel.levels_edit.editingFinished.emit()
     assert panel.levels_pct == [100.0, 50.0] and "lots" in panel.levels_edit.toolTip()
+    panel.levels_edit.setText("100, 12 Gy")  # a level in Gy
+    panel.levels_edit.editingFinished.emit()
+    assert [str(lv) for lv in panel.levels] == ["100%", "12 Gy"] and panel.levels_pct == [100.0]
+    assert "12 Gy" in panel.legend.text() and window.settings.value("slices/isodose_levels") == "100, 12 Gy"
+    pens = panel.views[Plane.AXIAL].isodose_pens()
+    assert pens and all(p.style() == QtCore.Qt.PenStyle.CustomDashLine for p in pens)
+    assert all(p.style() == QtCore.Qt.PenStyle.SolidLine for p in panel.views[Plane.AXIAL].contour_pens())
 
 
 def test_contours_follow_visibility_and_highlight(qtbot, window):

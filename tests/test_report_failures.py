@@ -93,7 +93,7 @@ def test_cli_reports_the_reason_and_exits_1(tmp_path):
 def test_cli_unknown_plan_and_protocol_are_clear(tmp_path):
     sample_case()
     status, _, err = run_cli(["report", str(SAMPLE), "-o", str(tmp_path / "r.pdf"), "--plan", "NOPE", "--quiet"])
-    assert status == 2 and "plan(s) not found: nope" in err and "LIVER" in err
+    assert status == 2 and "plan(s) not found: NOPE" in err and "LIVER" in err
     status, _, err = run_cli(["report", str(SAMPLE), "-o", str(tmp_path / "r.pdf"), "--protocol", "nope", "--quiet"])
     assert status == 2 and "no protocol named 'nope'" in err
     status, _, err = run_cli(["report", str(SAMPLE), "-o", str(tmp_path / "r.pdf"), "--case",

@@ -85,7 +85,8 @@ def _choose_protocols(links, args, shipped):
     # NAME or FILE.json for every plan; LABEL=NAME and LABEL=FILE.json for one (a file whose own
     # name holds '=' counts as a file)
     general = [p for p in args.protocol if "=" not in p or os.path.isfile(p)]
-    specific = {k.casefold(): v for k, v in _pairs([p for p in args.protocol if p not in general], "--protocol").items()}
+    given = _pairs([p for p in args.protocol if p not in general], "--protocol")
+    specific = {k.casefold(): v for k, v in given.items()}
     if len(general) > 1:
         raise ValueError("--protocol NAME given more than once; use LABEL=NAME for per-plan protocols")
     default = find_protocol(general[0], shipped) if general else None
@@ -99,10 +100,27 @@ def _choose_protocols(links, args, shipped):
             continue
         suggestion = suggestion_for_link(shipped, link)
         chosen.append((suggestion.protocol, suggestion.reason))
-    unknown = set(specific) - {link.label.casefold() for link in links}
+    labels = {link.label.casefold() for link in links}
+    unknown = [k for k in given if k.casefold() not in labels]  # as the user spelled them
     if unknown:
-        raise ValueError(f"--protocol names plan(s) not found: {', '.join(sorted(unknown))}")
+        raise ValueError(f"--protocol names plan(s) not found: {', '.join(unknown)} "
+                         f"(plans: {', '.join(link.label for link in links)})")
     return chosen
+
+
+def _check_map(manual: dict[str, str], links, protocols) -> None:
+    """ValueError naming a --map STRUCTURE no chosen protocol has, or a ROI no structure set has."""
+    structures = {s.name.casefold(): s.name for p in protocols if p is not None for s in p.structures}
+    rois = {r.name.casefold(): r.name for link in links if link.structure_set is not None
+            for r in link.structure_set.rois}
+    for structure, roi in manual.items():
+        if structure.casefold() not in structures:
+            names = ", ".join(sorted(structures.values())) or "none: no protocol chosen"
+            raise ValueError(f"--map {structure}={roi}: the protocol has no structure {structure!r} "
+                             f"(its structures: {names})")
+        if roi.casefold() not in rois:
+            raise ValueError(f"--map {structure}={roi}: no ROI {roi!r} in the structure set "
+                             f"(ROIs: {', '.join(sorted(rois.values()))})")
 
 
 def _composite_groups(case, links, protocols):
@@ -161,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NOTHING
     try:
         chosen = _choose_protocols(links, args, shipped)
+        _check_map(manual, links, [p for p, _reason in chosen])
     except (KeyError, ValueError, ProtocolError) as exc:
         print(f"{PROG}: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,11 +2,19 @@
 
 Each headless subcommand lives in its own module under ``rtreview.cli`` exposing
 ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).
+
+Mistakes: a first word that is neither a subcommand nor an existing file or folder
+(``rtreview frobnicate``) is a usage error (exit 2), as is any PATH that does not exist; a path
+that exists always opens the window. When the reader of a subcommand's output goes away
+(``rtreview info PATH | head``) the command stops quietly with exit status 141 (as a shell reports
+SIGPIPE), without a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
 
 from rtreview import APP_NAME, __version__
@@ -28,6 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left (`| head`)
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -48,6 +57,30 @@ def _gui_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _path_problem(paths: list[str]) -> str | None:
+    """Why the window's PATH arguments cannot be meant ('' when they can): a first word that is
+    no file and looks like a command is a mistyped subcommand; other missing paths are named."""
+    for i, path in enumerate(paths):
+        if os.path.exists(path):
+            continue
+        if i == 0 and os.sep not in path and "/" not in path and "." not in path:
+            close = difflib.get_close_matches(path, list(SUBCOMMANDS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return (f"'{path}' is not a subcommand{hint} and no file or folder of that name exists; "
+                    f"subcommands: {', '.join(SUBCOMMANDS)}")
+        return f"no such file or folder: {path}"
+    return None
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``rtreview info PATH | head``): stop without a traceback."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the final flush must not fail again
+    except OSError:
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
@@ -57,8 +90,19 @@ def main(argv: list[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog=f"{APP_NAME} {name}", description=help_text)
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
-        return int(module.run(args))
-    args = _gui_parser().parse_args(argv)
+        try:
+            status = int(module.run(args))
+            sys.stdout.flush()
+            return status
+        except BrokenPipeError:
+            return _quiet_broken_pipe()
+    parser = _gui_parser()
+    args = parser.parse_args(argv)
+    problem = _path_problem(args.paths)
+    if problem:
+        parser.print_usage(sys.stderr)
+        print(f"{APP_NAME}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         gui = importlib.import_module("rtreview.gui.app")
     except ImportError as exc:  # Qt missing or its system libraries absent

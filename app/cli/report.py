@@ -8,10 +8,14 @@ written to a temporary file and renamed, so a failure leaves no partial report a
 destroys an existing one. Prescriptions: the DICOM's, then those saved in the case file
 (``plan_prescriptions``, set in the window), then ``--rx`` (which wins).
 
+With ``--reviewer NAME --decision D [--role ROLE] [--comment TEXT]`` the review decision is first
+appended to the case file's review log for every reported plan (docs/report.md, "Sign-off"),
+then printed in the PDF with the earlier sign-offs.
+
 Exit status: 0 written; 1 nothing to report (a path that does not exist: "no such file or folder";
 no RT Dose; no DVH could be computed, as ``rtreview dvh``) or the file cannot be written, and then
 nothing is written; 2 usage errors (incl. an unknown plan label or protocol, an unreadable --case
-file, a bad --relative-dose-gy).
+file, a bad --relative-dose-gy, an incomplete sign-off or no case file to record it in).
 """
 from __future__ import annotations
 
@@ -42,6 +46,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     add_relative_dose_argument(parser)
     add_rx_argument(parser)
+    review = parser.add_argument_group(
+        "sign-off", "record a review decision for every reported plan in the case file's review log "
+                    "(append-only, with the plan's UID and the sha256 of its plan, dose and structure files) "
+                    "and print it in the PDF; the case file is --case FILE (created if missing) or the one "
+                    "found beside the DICOM")
+    review.add_argument("--reviewer", metavar="NAME", help="the reviewer's name")
+    review.add_argument("--role", default="", metavar="ROLE",
+                        help="e.g. 'radiation oncologist', 'medical physicist'")
+    review.add_argument("--decision", choices=("approved", "approved_with_comments", "changes_requested"),
+                        help="the review decision (needs --reviewer)")
+    review.add_argument("--comment", default="", metavar="TEXT",
+                        help="what to change or note (required unless the decision is 'approved')")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,10 +89,23 @@ def run(args: argparse.Namespace) -> int:
         message = "loading DICOM…" if key == "loading" else message
         print(f"{PROG}: {message}", file=sys.stderr)
 
+    sign_off = None
+    if args.reviewer is not None or args.decision is not None:
+        if not args.reviewer or not args.reviewer.strip() or args.decision is None:
+            print(f"{PROG}: a sign-off needs both --reviewer NAME and --decision "
+                  "approved|approved_with_comments|changes_requested", file=sys.stderr)
+            return EXIT_USAGE
+        sign_off = {"reviewer": args.reviewer, "role": args.role, "decision": args.decision,
+                    "comment": args.comment}
+    elif args.role or args.comment:
+        print(f"{PROG}: --role and --comment belong to a sign-off: add --reviewer NAME and --decision",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = export(args.paths, args.output, plan_labels=args.plan or None, protocol=args.protocol,
                         case_file=args.case, deidentify=args.deidentify, page_size=args.page_size,
-                        progress=progress, prescriptions=prescriptions, relative_dose_gy=args.relative_dose_gy)
+                        progress=progress, prescriptions=prescriptions, sign_off=sign_off,
+                        relative_dose_gy=args.relative_dose_gy)
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED
@@ -92,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     del app
     for note in result.notes:
         print(f"{PROG}: note: {note}", file=sys.stderr)
+    if result.signed:
+        print(f"{PROG}: sign-off recorded in {result.signed}", file=sys.stderr)
     who = " (de-identified)" if result.deidentified else ""
     print(f"{result.path}: {result.pages} page(s), plans {', '.join(result.plans)}{who}")
     return EXIT_OK

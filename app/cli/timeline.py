@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 
 EXIT_OK = 0
@@ -90,16 +89,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = summarize(case, plans, args.pfs_start)
     except ValueError as exc:
-        print(f"rtreview timeline: --pfs-start: {exc}", file=sys.stderr)
+        print(f"rtreview timeline: --pfs-start {args.pfs_start}: {exc}", file=sys.stderr)
         return EXIT_BAD_CASE
     if error:
         summary["plan_check_error"] = error
     text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else format_text(summary)
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.stdout.write(text)  # a reader that leaves early (`| head`): rtreview.cli.main ends quietly
     return EXIT_PLANS_UNCHECKED if error else EXIT_OK
 
 

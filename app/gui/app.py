@@ -4,12 +4,16 @@
 the DICOM loads (otherwise the case file beside the DICOM is found automatically).
 
 With ``screenshot`` the window is rendered at 1600 x 1000 into that PNG once loading and DVH
-computation are done (or failed), and the program exits (works offscreen).
+computation are done (or failed), and the program exits (works offscreen). It uses default
+settings in a temporary file (not the user's), unless ``RTREVIEW_SETTINGS`` names a file.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -79,7 +83,13 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
     if not paths:
         from rtreview.paths import sample_dicom_dir
         paths = [str(sample_dicom_dir())]
-    window = MainWindow()
+    settings = None
+    if screenshot and not os.environ.get("RTREVIEW_SETTINGS"):
+        # a screenshot shows the defaults, not this user's saved layout and choices (and saves nothing of theirs)
+        folder = tempfile.mkdtemp(prefix="rtreview-screenshot-")
+        atexit.register(shutil.rmtree, folder, True)
+        settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
     if case and not window.open_case_file(case):

@@ -26,14 +26,21 @@ class ReplaceOrAddDialog:
         return REPLACE if clicked is replace else ADD if clicked is add else CANCEL
 
 
+def _last_folder(parent) -> str:
+    """The folder DICOM was last opened from (the window's preferences), '' when unknown."""
+    prefs = getattr(parent, "prefs", None)
+    return prefs.last_folder("dicom") if prefs is not None else ""
+
+
 class OpenDialog:
     @classmethod
     def ask_files(cls, parent: QtWidgets.QWidget | None) -> list[str]:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
-            parent, "Open DICOM files or zip archives", "", "DICOM or zip (*.dcm *.DCM *.zip);;All files (*)")
+            parent, "Open DICOM files or zip archives", _last_folder(parent),
+            "DICOM or zip (*.dcm *.DCM *.zip);;All files (*)")
         return paths
 
     @classmethod
     def ask_folder(cls, parent: QtWidgets.QWidget | None) -> list[str]:
-        path = QtWidgets.QFileDialog.getExistingDirectory(parent, "Open a folder of DICOM files")
+        path = QtWidgets.QFileDialog.getExistingDirectory(parent, "Open a folder of DICOM files", _last_folder(parent))
         return [path] if path else []

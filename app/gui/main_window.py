@@ -36,6 +36,7 @@ from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui.timeline.dock import CaseTimelineDock
 from rtreview.gui.timeline.view import TimelineView
+from rtreview.gui.settings import install_preferences
 from rtreview.gui.workers import TaskRunner
 from rtreview.gui.worklist.dock import ReceiveDock
 
@@ -70,6 +71,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_views()
         self._build_status_bar()
         self._build_menus()
+        install_preferences(self)  # settings, Review menu, shortcuts, Help (gui/settings.py, gui/review, gui/shortcuts.py)
         self.runner.progressed.connect(self._on_progress)
         self.runner.partial_result.connect(lambda _name, item: self.session.add_partial_dvh(*item))
         self.runner.finished.connect(self._on_finished)
@@ -116,7 +118,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         for w in (left, self.slices, right):
             self.splitter.addWidget(w)
-        self.splitter.setSizes([280, 660, 660])
+        self.splitter.setSizes([300, 650, 650])  # names in the structure list fit (ElideMiddle beyond)
         self.splitter.setStretchFactor(1, 1)
         self.setCentralWidget(self.splitter)
         self.report = LoadReportPanel()
@@ -191,6 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not paths:
             return
         self.recent.remember(paths)
+        self.prefs.remember_folder("dicom", paths[0])
         self._loading = paths
         load_fn = self.load_fn
         self.show_message(f"Loading {self._describe(paths)}…")
@@ -406,6 +409,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         QtWidgets.QApplication.instance().removeEventFilter(self)
+        self.prefs.save_window(self)
+        self.review.shutdown()
         self.runner.shutdown()
         self.pdf_export.runner.shutdown()
         self.anonymized_export.runner.shutdown()

@@ -1,4 +1,5 @@
-"""RecentPaths: the File ▸ Open recent menu, kept in the window's QSettings (``recent_paths``)."""
+"""RecentPaths: the File ▸ Open recent menus, kept in the window's QSettings (``recent_paths``,
+``recent_cases``)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -9,17 +10,23 @@ MAX_RECENT = 8
 
 
 class RecentPaths:
-    def __init__(self, settings: QtCore.QSettings, menu: QtWidgets.QMenu, open_paths: Callable[[list[str]], None]):
-        self.settings, self.menu, self.open_paths = settings, menu, open_paths
+    """A recent-items menu kept in QSettings under ``key`` (``recent_paths``: DICOM; the window
+    also keeps ``recent_cases``: case timeline files)."""
+
+    def __init__(self, settings: QtCore.QSettings, menu: QtWidgets.QMenu, open_paths: Callable[[list[str]], None],
+                 key: str = "recent_paths"):
+        self.settings, self.menu, self.open_paths, self.key = settings, menu, open_paths, key
         self.show()
 
     def paths(self) -> list[str]:
-        value = self.settings.value("recent_paths", [])
-        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+        value = self.settings.value(self.key, [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in (value or [])]
 
     def remember(self, paths: list[str]) -> None:
         recent = [p for p in self.paths() if p not in paths]
-        self.settings.setValue("recent_paths", (paths + recent)[:MAX_RECENT])
+        self.settings.setValue(self.key, (paths + recent)[:MAX_RECENT])
         self.show()
 
     def show(self) -> None:

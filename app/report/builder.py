@@ -15,6 +15,7 @@ from typing import Callable
 
 from rtreview.core.constraints import parse_metric
 from rtreview.core.dicom.dose_units import describe_max, display_scale
+from rtreview.core.viewing.captions import grid_spacing
 from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
@@ -22,6 +23,7 @@ from .deidentify import Redactor
 from .document import PageBreak, write_pdf
 from .dvh_figure import DvhFigure, LimitMark
 from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
+from .review_content import PURPOSE
 from .slice_figure import SliceFigure
 from .registration_table import registration_table
 from .stored_table import DASHED_NOTE, dashed_curves, stored_rows, stored_table
@@ -38,6 +40,7 @@ class ExportResult:
     plans: list[str]
     deidentified: bool
     notes: list[str] = field(default_factory=list)
+    signed: str = ""  # the case file a sign-off was recorded in ('' none)
 
 
 def _gy(value) -> str:
@@ -71,12 +74,12 @@ def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
             elif metric.kind == "Dcc":
                 volume = 100.0 * metric.parameter / dvh.covered_volume_cc
             if volume is None or volume <= 100.0:
-                marks.append(LimitMark(dvh.roi_number, limit_gy, volume, upper, status))
+                marks.append(LimitMark(dvh.roi_number, limit_gy, volume, upper, status, f"{dvh.name} {r.metric}"))
         elif threshold_gy is not None and r.limit is not None:
             volume = r.limit if r.unit == "%" else 100.0 * r.limit / dvh.covered_volume_cc
             if volume > 100.0:  # a volume limit larger than the structure cannot be exceeded: no mark
                 continue
-            marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status))
+            marks.append(LimitMark(dvh.roi_number, threshold_gy, volume, upper, status, f"{dvh.name} {r.metric}"))
     return marks
 
 
@@ -110,9 +113,9 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
         blocks.append(registration_table(comp.labels, comp.mappings))
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
-        blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "
-                                       "inside the dose grid)",
-                                None, limit_marks(ev, ev.dvhs, eqd2=True), dvh_height, dose_label="Dose (Gy EQD2)"))
+        blocks.append(DvhFigure(shown, f"Composite DVH — {labels}", None, limit_marks(ev, ev.dvhs, eqd2=True),
+                                dvh_height, dose_label="Dose (Gy EQD2)",
+                                subtitle="Gy EQD2, each structure's α/β; volume in % inside the dose grid"))
     blocks += [constraints_table(ev, "Constraints on the composite (Gy EQD2)", composite=True),
                TimelineStrip(content.timeline, comp.labels, [], content.timeline_note)]
     return blocks
@@ -145,9 +148,9 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
     return name, detail
 
 
-# DVH figure height (px at 96 dpi) per page size: Letter is 18 mm shorter than A4, and the
-# metrics table of a plan should stay on the DVH's page.
-DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
+# DVH figure height (px at 96 dpi) per page size. Letter is 18 mm shorter than A4; the DVH keeps
+# its size there (a squeezed plot is harder to read than a table that continues on the next page).
+DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 300.0}
 
 
 def fraction_groups_text(plan) -> str:
@@ -174,7 +177,7 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
           else []),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
-        ("Dose grid", f"{describe_max(dose)}; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
+        ("Dose grid", f"{describe_max(dose)}; " + grid_spacing(dose.x_mm, dose.y_mm, dose.z_mm)),
         ("Structure set", (ss.label or "–") if ss is not None else "not linked"),
         ("CT", f"{ct.hu.shape[0]} slices" if ct is not None else "not linked"),
     ]
@@ -189,14 +192,15 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     scale, unit = display_scale(dose)
     stored = stored_rows(section.dvhs, dose) if unit == "Gy" else []  # the TPS DVH is compared in Gy only
     if shown and unit == "Gy":
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", link.prescription_gy,
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label}", link.prescription_gy,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height,
+                                subtitle="physical dose; volume in % of each structure inside the dose grid",
                                 dashed=dashed_curves(stored, ss, shown), dashed_note=DASHED_NOTE))
     elif shown:  # a relative dose: drawn in % of its (unstated) reference, never as Gy
-        blocks.append(DvhFigure([scaled(d, scale) for d in shown],
-                                f"Cumulative DVH — {link.label} (relative dose, DoseUnits RELATIVE: 1.0 = 100 %; "
-                                "volume in % of each structure inside the dose grid)", None, [], dvh_height,
-                                dose_label="Dose (% of the relative reference)"))
+        blocks.append(DvhFigure([scaled(d, scale) for d in shown], f"Cumulative DVH — {link.label}", None, [],
+                                dvh_height, dose_label="Dose (% of the relative reference)",
+                                subtitle="relative dose, DoseUnits RELATIVE: 1.0 = 100 %; "
+                                         "volume in % of each structure inside the dose grid"))
     if ss is not None:
         blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy, scale, unit))
     if stored:
@@ -216,7 +220,8 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, p
     name, detail = _patient_lines(content, deidentify)
     labels = [s.label for s in content.sections]
     stamp = content.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
-    blocks: list = [TitleBlock("DVH report", f"Generated {stamp} by {content.software}", name, detail)]
+    blocks: list = [TitleBlock("DVH report", f"Generated {stamp} by {content.software}", name, detail),
+                    TextBlock(PURPOSE.format(software=content.software), 7.5)]
     for note in content.notes:
         blocks.append(TextBlock("Note: " + note))
     for i, section in enumerate(content.sections):
@@ -225,6 +230,10 @@ def build_blocks(content: ReportContent, redactor: Redactor, deidentify: bool, p
         blocks += plan_blocks(content, section, redactor, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
     if content.composite is not None:
         blocks += [PageBreak()] + composite_blocks(content, DVH_HEIGHT_PX.get(page_size.upper(), 300.0))
+    if content.review is not None:
+        from .signoff import review_blocks
+
+        blocks += [PageBreak()] + review_blocks(content)
     return blocks
 
 
@@ -244,7 +253,7 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
            deidentify: bool = False, page_size: str = "A4",
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
            prescriptions: dict | None = None, relative_dose_gy: float | None = None,
-           alpha_beta: dict | None = None) -> ExportResult:
+           alpha_beta: dict | None = None, sign_off: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
     (the window's Constraints panel choices); see ``content.gather``. ``prescriptions``: the
@@ -252,15 +261,16 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     ``--rx``), overriding the files and the case file; an unknown label is a ReportUsageError.
     ``alpha_beta``: the user's α/β per ROI name; ``relative_dose_gy``: Gy of a relative 1.0 for
     DoseUnits RELATIVE doses (else shown in %). ReportError when nothing can be reported (no RT
-    Dose, no DVH)."""
+    Dose, no DVH). ``sign_off`` (reviewer, role, decision, comment): first recorded in the case
+    file's review log for every reported plan (``review_content.signing_case_file``), then printed
+    with the earlier ones."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
+    from .content import ReportUsageError
 
     check_writable_folder(output)  # fail before minutes of work, not after
-    if case_file and not os.path.isfile(case_file):
-        from .content import ReportUsageError
-
+    if case_file and not os.path.isfile(case_file) and not sign_off:
         raise ReportUsageError(f"case file {case_file}: no such file")
     from_window = case is not None
     if case is None:
@@ -278,18 +288,61 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
     if prescriptions:
         from rtreview.core.dicom.prescription import apply_user_prescriptions
 
-        from .content import ReportUsageError
-
         plans = [plan for patient in case.patients for plan in patient.plans]
         missing = apply_user_prescriptions(plans, prescriptions, "set with --rx on the command line")
         if missing:
             raise ReportUsageError(f"--rx names plan(s) not found: {', '.join(missing)}")
+    signing_path = None
+    if sign_off:
+        from rtreview.core.review import ReviewLogError, SignOff
+
+        from .review_content import signing_case_file
+
+        try:
+            SignOff(sign_off["reviewer"], sign_off.get("role", ""), sign_off["decision"], sign_off.get("comment", ""),
+                    "", "").check()
+        except ReviewLogError as exc:
+            raise ReportUsageError(str(exc)) from exc
+        patient_id = case.patients[0].patient_id if case.patients else ""
+        signing_path = signing_case_file(paths, patient_id, case_file)
+        if case_file and not os.path.isfile(case_file):
+            case_file = None  # created when the sign-off is recorded; no timeline to show yet
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
                      case_file=case_file, case_prescriptions=not from_window, alpha_beta=alpha_beta,
                      progress=progress, cancel=cancel)
     content.notes += unit_notes
+    content.review = _review(content, paths, case_file, signing_path, sign_off)
     if progress is not None:
         progress(1, 1, "writing the PDF")
     pages = render(content, output, deidentify=deidentify, page_size=page_size)
     notes = list(content.notes) + ([content.timeline_note] if content.timeline_note else [])
-    return ExportResult(os.path.abspath(output), len(pages), [s.label for s in content.sections], deidentify, notes)
+    signed = str(signing_path) if sign_off and content.review.just_signed else ""
+    return ExportResult(os.path.abspath(output), len(pages), [s.label for s in content.sections], deidentify, notes,
+                        signed)
+
+
+def _review(content: ReportContent, paths: list[str], case_file: str | None, signing_path, sign_off: dict | None):
+    """Record ``sign_off`` (if any) and gather the review section's facts."""
+    from rtreview.core.review import ReviewLogError
+    from rtreview.core.timeline import find_case_file
+    from rtreview.core.timeline.case_file import CaseFileError
+
+    from .content import ReportUsageError
+    from .review_content import record_sign_offs, review_info
+
+    added = []
+    if sign_off and signing_path is not None:
+        try:
+            added = record_sign_offs(content, signing_path, sign_off["reviewer"], sign_off.get("role", ""),
+                                     sign_off["decision"], sign_off.get("comment", ""))
+        except (ReviewLogError, CaseFileError) as exc:
+            raise ReportUsageError(f"sign-off not recorded: {exc}") from exc
+        except OSError as exc:
+            raise ReportUsageError(f"sign-off not recorded: cannot write {signing_path}: {exc.strerror or exc}") from exc
+        path = signing_path
+    else:
+        path = case_file or find_case_file([str(p) for p in paths], content.patient_id)
+    info = review_info(content, path, len(added))
+    for problem in info.problems + info.changed:
+        content.notes.append(problem)
+    return info

@@ -68,6 +68,7 @@ class ReportContent:
     generated: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().astimezone())
     software: str = f"{APP_NAME} {__version__}"
     notes: list[str] = field(default_factory=list)
+    review: object | None = None  # report.review_content.ReviewInfo: sign-offs, data files, protocols
 
 
 def dose_date(path: str) -> str:
@@ -100,10 +101,11 @@ def choose_links(case, plan_labels: list[str] | None = None) -> list:
     if plan_labels:
         wanted = [lbl.casefold() for lbl in plan_labels]
         chosen = [link for link in links if link.label.casefold() in wanted]
-        missing = set(wanted) - {link.label.casefold() for link in chosen}
+        found = {link.label.casefold() for link in chosen}
+        missing = [lbl for lbl in plan_labels if lbl.casefold() not in found]  # as the user spelled them
         if missing:
             have = ", ".join(link.label for link in links)
-            raise ReportUsageError(f"plan(s) not found: {', '.join(sorted(missing))} (available: {have})")
+            raise ReportUsageError(f"plan(s) not found: {', '.join(missing)} (available: {have})")
         links = chosen
     patients = [p for p in case.patients if any(link in p.links for link in links)]
     if len(patients) > 1:
@@ -243,6 +245,11 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         content.notes.append("the courses lie on different CTs (frames of reference) and no loaded registration "
                              "joins them: no composite")
     step("composite")
+    from rtreview.core.timeline import find_case_file
+
+    from .review_content import review_info
+
+    content.review = review_info(content, case_file or find_case_file([str(p) for p in paths], patient.patient_id))
     return content
 
 

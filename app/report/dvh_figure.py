@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6 import QtCore, QtGui
 
+from rtreview.core.viewing.curve_styles import curve_styles
+from rtreview.core.viewing.label_layout import layout_markers
+
 from .document import INK, MUTED, Canvas
 
 GRID = QtGui.QColor(222, 222, 222)
+MARK_S = 5.5  # half width of a limit marker (px)
+MARK_PT = 6.5  # its label
 MAX_POINTS = 1200
 LEGEND_W = 150.0
 
@@ -31,6 +36,7 @@ class LimitMark:
     volume_pct: float | None
     upper: bool
     status: str
+    label: str = ""  # structure + metric, printed beside the mark
 
 
 def nice_step(span: float, target_ticks: int = 8) -> float:
@@ -56,6 +62,15 @@ def curve_points(dvh, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndar
     return dose, vol
 
 
+def styled_pen(color: QtGui.QColor, width: float, dash: tuple) -> QtGui.QPen:
+    """A pen in ``color``, solid or with the dash pattern (in pen widths) of a curve style."""
+    pen = QtGui.QPen(color, width)
+    if dash:
+        pen.setDashPattern(list(dash))
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    return pen
+
+
 def _luminance(c: QtGui.QColor) -> float:
     return (0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()) / 255.0
 
@@ -70,6 +85,7 @@ class DvhFigure:
     marks: list[LimitMark] = field(default_factory=list)
     fixed_height: float = 300.0
     dose_label: str = "Dose (Gy)"  # "Dose (Gy EQD2)" for a composite
+    subtitle: str = ""  # printed after the title on its line, smaller (elided, never wrapped)
     # other curves drawn dashed in a structure's colour: (rgb, dose_gy, volume_pct), e.g. the
     # planning system's stored DVHs (rtreview.core.compare.stored_dvh), with their legend note
     dashed: list = field(default_factory=list)
@@ -86,10 +102,14 @@ class DvhFigure:
 
     def paint(self, canvas: Canvas, rect: QtCore.QRectF) -> None:
         p = canvas.painter
-        wrap = canvas.width(self.title, 9.5, True) > rect.width()  # long plan labels: two lines, not elided
-        title_h = (2 if wrap else 1) * canvas.line_height(9.5, True) + 4
-        canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h), self.title, 9.5, True, wrap=wrap,
+        title_h = canvas.line_height(9.5, True) + 4  # one line: the subtitle is elided, never wrapped
+        title_w = min(canvas.width(self.title, 9.5, True) + 2, rect.width())
+        canvas.text(QtCore.QRectF(rect.left(), rect.top(), title_w, title_h), self.title, 9.5, True,
                     align=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        if self.subtitle and rect.width() - title_w > 60:
+            canvas.text(QtCore.QRectF(rect.left() + title_w + 6, rect.top() + 1.5, rect.width() - title_w - 6, title_h),
+                        f"({self.subtitle})", 8, color=MUTED,
+                        align=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         fm = canvas.metrics(8)
         left = rect.left() + fm.horizontalAdvance("100") + fm.height() + 12
         plot = QtCore.QRectF(left, rect.top() + title_h + 6, rect.right() - LEGEND_W - 14 - left,
@@ -139,6 +159,7 @@ class DvhFigure:
             px, _ = to_px(self.rx_gy, 0)
             p.setPen(QtGui.QPen(MUTED, 1.0, QtCore.Qt.PenStyle.DashLine))
             p.drawLine(QtCore.QPointF(px, plot.top()), QtCore.QPointF(px, plot.bottom()))
+        styles = self.styles()
         for dvh in sorted(self.dvhs, key=lambda d: d.type.upper() in ("PTV", "CTV", "GTV")):
             x, y = curve_points(dvh)
             if x.size < 2:
@@ -146,22 +167,29 @@ class DvhFigure:
             xs, ys = to_px(x, y)
             path = QtGui.QPainterPath()
             path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(xs.tolist(), ys.tolist())]))
-            color = QtGui.QColor(*dvh.color_rgb)
+            style = styles[dvh.roi_number]
+            color = QtGui.QColor(*style.rgb)
             width = 2.2 if dvh.type.upper() in ("PTV", "CTV", "GTV", "ITV") else 1.7
             if _luminance(color) > 0.72:  # pale curves get a grey casing so they read on white paper
-                p.strokePath(path, QtGui.QPen(QtGui.QColor(110, 110, 110), width + 1.4))
-            p.strokePath(path, QtGui.QPen(color, width))
-        for rgb, x, y in self.dashed:
+                casing = width + 1.4  # the same dashes: a dash pattern is in pen widths
+                p.strokePath(path, styled_pen(QtGui.QColor(110, 110, 110), casing,
+                                              tuple(d * width / casing for d in style.dash)))
+            p.strokePath(path, styled_pen(color, width, style.dash))
+        for rgb, x, y in self.dashed:  # e.g. the planning system's stored DVHs, thin and dashed
             if len(x) < 2:
                 continue
             xs, ys = to_px(np.asarray(x, float), np.asarray(y, float))
             path = QtGui.QPainterPath()
             path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(xs.tolist(), ys.tolist())]))
             p.strokePath(path, QtGui.QPen(QtGui.QColor(*rgb), 1.3, QtCore.Qt.PenStyle.DashLine))
-        colors = {d.roi_number: QtGui.QColor(*d.color_rgb) for d in self.dvhs}
-        for m in self.marks:
-            self._mark(p, m, colors.get(m.roi_number, INK), to_px)
         p.restore()
+        rx_box = None
+        if self.rx_gy:
+            px, _ = to_px(self.rx_gy, 0)
+            w = canvas.width(f"Rx {self.rx_gy:g} Gy", 7.5) + 6
+            rx_box = (px - w - 3, plot.top() + 0.45 * plot.height(), w, th)
+        self._marks(canvas, plot, to_px, {d.roi_number: QtGui.QColor(*styles[d.roi_number].rgb) for d in self.dvhs},
+                    [rx_box] if rx_box else [])
         if self.rx_gy:  # inside the plot, left of the Rx line, on white so curves do not hide it
             px, _ = to_px(self.rx_gy, 0)
             label = f"Rx {self.rx_gy:g} Gy"
@@ -171,18 +199,59 @@ class DvhFigure:
             canvas.text(box, label, 7.5, color=MUTED, align=QtCore.Qt.AlignmentFlag.AlignCenter)
         self._legend(canvas, QtCore.QRectF(rect.right() - LEGEND_W, plot.top(), LEGEND_W, plot.height()))
 
+    def styles(self) -> dict:
+        """ROI number -> CurveStyle: the structure colours, close ones told apart by line style
+        (``core.viewing.curve_styles``), in legend order."""
+        return curve_styles([(d.roi_number, tuple(d.color_rgb)) for d in self._legend_order()])
+
+    def _legend_order(self) -> list:
+        return sorted(self.dvhs, key=lambda d: (d.type.upper() not in ("PTV", "CTV", "GTV", "ITV"), d.roi_number))
+
+    def mark_layout(self, plot: QtCore.QRectF, to_px, canvas: Canvas, avoid=()) -> list:
+        """(mark, Placed) of every mark: markers spread where they would overlap, labels placed
+        where they hide no marker and no other label (``core.viewing.label_layout``)."""
+        anchors, sizes = [], []
+        th = canvas.line_height(MARK_PT) + 1
+        for m in self.marks:
+            if m.volume_pct is None:
+                cx, cy = to_px(m.dose_gy, 0)
+                cy = float(cy) - MARK_S  # the diamond sits on the dose axis
+            else:
+                cx, cy = to_px(m.dose_gy, min(max(m.volume_pct, 0.0), 100.0))
+                cy = float(cy) + (-0.85 if m.upper else 0.85) * MARK_S  # the triangle's centre
+            anchors.append((float(cx), float(cy)))
+            sizes.append((canvas.width(m.label, MARK_PT) + 4, th))
+        bounds = (plot.left(), plot.top() - 10, plot.width(), plot.height() + 10)
+        placed = layout_markers(anchors, 2.2 * MARK_S, sizes, bounds, list(avoid))
+        return list(zip(self.marks, placed))
+
+    def _marks(self, canvas: Canvas, plot: QtCore.QRectF, to_px, colors: dict, avoid) -> None:
+        p = canvas.painter
+        for m, pl in self.mark_layout(plot, to_px, canvas, avoid):
+            if pl.displaced:  # a thin leader to the true point
+                p.setPen(QtGui.QPen(MUTED, 0.6))
+                p.drawLine(QtCore.QPointF(*pl.marker), QtCore.QPointF(*pl.anchor))
+            self._mark(p, m, colors.get(m.roi_number, INK), pl.marker)
+            if m.label and pl.far:
+                p.setPen(QtGui.QPen(MUTED, 0.5))
+                p.drawLine(QtCore.QPointF(*pl.marker), QtCore.QPointF(*pl.label_anchor()))
+            if m.label:
+                x, y, w, h = pl.label
+                p.fillRect(QtCore.QRectF(x, y, w, h), QtGui.QColor(255, 255, 255, 215))
+                canvas.text(QtCore.QRectF(x + 2, y, w - 2, h), m.label, MARK_PT, color=INK)
+
     @staticmethod
-    def _mark(p: QtGui.QPainter, m: LimitMark, color: QtGui.QColor, to_px) -> None:
-        s = 5.5
+    def _mark(p: QtGui.QPainter, m: LimitMark, color: QtGui.QColor, centre) -> None:
+        s = MARK_S
+        cx, cy = centre
         if m.volume_pct is None:
-            cx, cy = to_px(m.dose_gy, 0)
             poly = QtGui.QPolygonF([QtCore.QPointF(cx, cy - s), QtCore.QPointF(cx + s, cy),
                                     QtCore.QPointF(cx, cy + s), QtCore.QPointF(cx - s, cy)])
         else:
-            cx, cy = to_px(m.dose_gy, min(max(m.volume_pct, 0.0), 100.0))
             sign = -1 if m.upper else 1  # ▼ for upper limits (apex at the limit point), ▲ for lower
-            poly = QtGui.QPolygonF([QtCore.QPointF(cx, cy), QtCore.QPointF(cx - s, cy + sign * 1.7 * s),
-                                    QtCore.QPointF(cx + s, cy + sign * 1.7 * s)])
+            apex = cy + sign * 0.85 * s
+            poly = QtGui.QPolygonF([QtCore.QPointF(cx, apex), QtCore.QPointF(cx - s, apex - sign * 1.7 * s),
+                                    QtCore.QPointF(cx + s, apex - sign * 1.7 * s)])
         p.setPen(QtGui.QPen(INK, 0.9))
         p.setBrush(color)
         p.drawPolygon(poly)
@@ -190,7 +259,8 @@ class DvhFigure:
 
     def _legend(self, canvas: Canvas, rect: QtCore.QRectF) -> None:
         p = canvas.painter
-        entries = sorted(self.dvhs, key=lambda d: (d.type.upper() not in ("PTV", "CTV", "GTV", "ITV"), d.roi_number))
+        entries = self._legend_order()
+        styles = self.styles()
         size = 8.0 if len(entries) <= 16 else 7.0
         lh = canvas.line_height(size) + 1
         notes = ["▼ ▲ constraint limit (≤ / ≥)"] if any(m.volume_pct is not None for m in self.marks) else []
@@ -200,13 +270,14 @@ class DvhFigure:
         max_rows = int((rect.height() - len(notes) * (lh - 1)) // lh)
         y = rect.top()
         for dvh in entries[:max_rows]:
-            color = QtGui.QColor(*dvh.color_rgb)
+            style = styles[dvh.roi_number]
+            color = QtGui.QColor(*style.rgb)
             if _luminance(color) > 0.72:
                 p.setPen(QtGui.QPen(QtGui.QColor(110, 110, 110), 4.0))
-                p.drawLine(QtCore.QPointF(rect.left(), y + lh / 2), QtCore.QPointF(rect.left() + 18, y + lh / 2))
-            p.setPen(QtGui.QPen(color, 2.6))
-            p.drawLine(QtCore.QPointF(rect.left(), y + lh / 2), QtCore.QPointF(rect.left() + 18, y + lh / 2))
-            canvas.text(QtCore.QRectF(rect.left() + 23, y, rect.width() - 23, lh), dvh.name, size,
+                p.drawLine(QtCore.QPointF(rect.left(), y + lh / 2), QtCore.QPointF(rect.left() + 22, y + lh / 2))
+            p.setPen(styled_pen(color, 2.2, style.dash))
+            p.drawLine(QtCore.QPointF(rect.left(), y + lh / 2), QtCore.QPointF(rect.left() + 22, y + lh / 2))
+            canvas.text(QtCore.QRectF(rect.left() + 27, y, rect.width() - 27, lh), dvh.name, size,
                         bold=dvh.type.upper() in ("PTV", "CTV", "GTV", "ITV"))
             y += lh
         if len(entries) > max_rows:

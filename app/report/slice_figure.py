@@ -15,13 +15,32 @@ from PySide6 import QtCore, QtGui
 
 from rtreview.core.dvh.compute import plane_area_mm2
 from rtreview.core.viewing.contours import axial_polylines, isolines_mm
-from rtreview.core.viewing.isodose import DEFAULT_LEVELS_PCT, isodose_color
+from rtreview.core.viewing.curve_styles import ISODOSE_DASH, isodose_palette
+from rtreview.core.viewing.isodose import DEFAULT_LEVELS, IsodoseLevel, level_color
+from rtreview.core.viewing.label_layout import layout_markers
 from rtreview.core.viewing.slicing import Plane, ct_slice, native_dose_plane, slice_index_at
 from rtreview.core.viewing.window_level import PRESETS
 
 from .document import MUTED, Canvas
 
 TARGET_TYPES = ("PTV", "CTV", "ITV", "GTV")
+ISODOSE_LEVELS: tuple[IsodoseLevel, ...] = DEFAULT_LEVELS
+SINGLE_SLICE_MM = 3.0  # the thickness assumed for a CT of one slice (no spacing to measure)
+
+
+def isodose_colours(levels, rx_gy, structure_set) -> dict:
+    """Level -> RGB: the conventional colours moved clear of the structure set's colours
+    (``core.viewing.curve_styles.isodose_palette``), as the window draws them."""
+    rois = structure_set.rois if structure_set is not None else []
+    palette = isodose_palette([level_color(lv, rx_gy) for lv in levels], [r.color_rgb for r in rois])
+    return dict(zip(levels, palette))
+
+
+def dashed_pen(rgb, width: float) -> QtGui.QPen:
+    pen = QtGui.QPen(QtGui.QColor(*rgb), width)
+    pen.setDashPattern(list(ISODOSE_DASH))
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+    return pen
 LEGEND_W = 170.0
 MARGIN_MM = 15.0
 
@@ -64,45 +83,58 @@ class SliceFigure:
     link: object  # DoseLink with ct, dose, structure_set
     dvhs: dict
     fixed_height: float = 275.0
+    levels: tuple = ISODOSE_LEVELS  # IsodoseLevel (% Rx or Gy); the window passes its own
 
     def height(self, canvas: Canvas, width: float) -> float:
-        return self.fixed_height
+        return self.fixed_height if self._geometry()[4] else 3 * canvas.line_height(9.5, True) + 12
 
     def _geometry(self):
-        """(target ROI or None, CT slice index, its z, the wanted z) in mm."""
+        """(target ROI or None, CT slice index, its z, the wanted z, whether the CT reaches it), mm.
+
+        The target's largest cross-section among its planes the CT covers (within half a slice);
+        when the CT covers none of them (a CT of one or a few slices elsewhere), ``reaches`` is
+        False and no slice is drawn."""
         ct, ss = self.link.ct, self.link.structure_set
+        half = 0.5 * (float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else SINGLE_SLICE_MM) + 1e-3
+        lo, hi = float(ct.z_mm[0]) - half, float(ct.z_mm[-1]) + half
         roi = target_roi(ss, self.dvhs) if ss is not None else None
         if roi is not None:
-            z = largest_plane_z(roi)
+            wanted = largest_plane_z(roi)
+            inside = {z: polys for z, polys in roi.planes.items() if lo <= z <= hi}
+            z = max(inside, key=lambda k: plane_area_mm2(inside[k])) if inside else wanted
         else:  # through the dose maximum
             k = int(np.unravel_index(np.argmax(self.link.dose.dose_gy), self.link.dose.dose_gy.shape)[0])
-            z = float(self.link.dose.z_mm[k])
+            z = wanted = float(self.link.dose.z_mm[k])
         index = slice_index_at(ct, Plane.AXIAL, z)
-        return roi, index, float(ct.z_mm[index]), z
+        return roi, index, float(ct.z_mm[index]), wanted, lo <= z <= hi
 
     def paint(self, canvas: Canvas, rect: QtCore.QRectF) -> None:
         p = canvas.painter
         ct, ss, dose = self.link.ct, self.link.structure_set, self.link.dose
-        roi, index, z, wanted = self._geometry()
+        roi, index, z, wanted, reaches = self._geometry()
         wl = PRESETS["Abdomen"]
         through = f" through {roi.name} (largest cross-section)" if roi is not None else " through the dose maximum"
-        spacing = float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0
-        warning = ""
-        if abs(z - wanted) > 0.5 * spacing + 1e-3:  # the CT does not reach that plane: say so
+        if abs(z - wanted) > 1e-3 and roi is not None and reaches:
+            through = f" through {roi.name} (its largest cross-section inside the CT)"
+        if not reaches:
             what = f"{roi.name}'s largest cross-section" if roi is not None else "the dose maximum"
-            through = ", the CT slice nearest the target"
-            warning = f"{what} is at z = {wanted:.1f} mm, outside the CT series"
+            n = ct.z_mm.size
+            span = (f"z = {ct.z_mm[0]:.1f} mm" if n == 1 else f"z = {ct.z_mm[0]:.1f} … {ct.z_mm[-1]:.1f} mm")
+            title_h = canvas.line_height(9.5, True) + 4
+            canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h), "Axial CT slice: not shown",
+                        9.5, True)
+            canvas.text(QtCore.QRectF(rect.left(), rect.top() + title_h, rect.width(), 3 * title_h),
+                        f"The CT does not reach {what} (z = {wanted:.1f} mm): the CT series has {n} slice"
+                        f"{'s' if n != 1 else ''} at {span}. No slice is drawn rather than one far from the "
+                        "target.", 8.5, color=QtGui.QColor(160, 0, 0), wrap=True,
+                        align=QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+            return
         title_h = canvas.line_height(9.5, True) + 4
         canvas.text(QtCore.QRectF(rect.left(), rect.top(), rect.width(), title_h),
                     f"Axial CT slice at z = {z:.1f} mm{through}", 9.5, True)
-        if warning:
-            note_h = canvas.line_height(8)
-            canvas.text(QtCore.QRectF(rect.left(), rect.top() + title_h, rect.width(), note_h), warning, 8,
-                        color=QtGui.QColor(160, 0, 0))
-            title_h += note_h
         area = QtCore.QRectF(rect.left(), rect.top() + title_h + 2, rect.width() - LEGEND_W - 12,
                              rect.height() - title_h - 4)
-        tol = 0.5 * (float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0) + 1e-3
+        tol = 0.5 * (float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else SINGLE_SLICE_MM) + 1e-3
         body = next((r for r in (ss.rois if ss is not None else []) if r.type.upper() == "EXTERNAL"), None)
         u0, u1, v0, v1 = float(ct.x_mm[0]), float(ct.x_mm[-1]), float(ct.y_mm[0]), float(ct.y_mm[-1])
         if body is not None:
@@ -138,15 +170,21 @@ class SliceFigure:
                     image)
         rx = self.link.prescription_gy or None  # isodose levels are % of Rx: none drawn without it
         ref = rx or 0.0
-        iso = []
+        colours = isodose_colours(self.levels, rx, ss)
+        iso, ends = [], []
         native = native_dose_plane(dose, ct, Plane.AXIAL, index)
-        if native is not None and ref > 0:
+        if native is not None:
             slab, du, dv = native
-            for pct in DEFAULT_LEVELS_PCT:
-                xs, ys = isolines_mm(slab, pct * ref / 100.0, du, dv)
-                if xs.size:
-                    p.strokePath(_path(xs, ys, to_px), QtGui.QPen(QtGui.QColor(*isodose_color(pct)), 1.4))
-                    iso.append(pct)
+            for level in self.levels:
+                gy = level.dose_gy(rx)
+                if gy is None:
+                    continue  # a % level without the prescription: "needs Rx" in the legend
+                xs, ys = isolines_mm(slab, gy, du, dv)
+                if xs.size and np.isfinite(xs).any():
+                    p.strokePath(_path(xs, ys, to_px), dashed_pen(colours[level], 1.3))
+                    iso.append(level)
+                    right = int(np.nanargmax(xs))  # the label sits at the line's rightmost point
+                    ends.append((level, *to_px(xs[right], ys[right])))
         drawn = []
         for r in (ss.rois if ss is not None else []):
             xs, ys = axial_polylines(r, z, tol)
@@ -154,10 +192,25 @@ class SliceFigure:
                 width = 1.0 if r.type.upper() == "EXTERNAL" else 1.6
                 p.strokePath(_path(xs, ys, to_px), QtGui.QPen(QtGui.QColor(*r.color_rgb), width))
                 drawn.append(r)
+        self._label_isodoses(canvas, ends, colours, img_rect)
         p.restore()
         self._annotate(canvas, img_rect, scale, wl)
         self._legend(canvas, QtCore.QRectF(rect.right() - LEGEND_W, area.top(), LEGEND_W, area.height()),
-                     iso, ref, bool(rx), drawn)
+                     iso, ref, bool(rx), drawn, colours)
+
+    @staticmethod
+    def _label_isodoses(canvas: Canvas, ends, colours, img_rect: QtCore.QRectF) -> None:
+        """'95%' beside each line on the slice, placed so labels never cover each other."""
+        if not ends:
+            return
+        texts = [str(level) for level, _x, _y in ends]
+        sizes = [(canvas.width(t, 6.5, True) + 6, canvas.line_height(6.5, True)) for t in texts]
+        bounds = (img_rect.left(), img_rect.top(), img_rect.width(), img_rect.height())
+        placed = layout_markers([(float(x), float(y)) for _l, x, y in ends], 2.0, sizes, bounds)
+        for (level, _x, _y), text, pl in zip(ends, texts, placed):
+            x, y, w, h = pl.label
+            canvas.painter.fillRect(QtCore.QRectF(x, y, w, h), QtGui.QColor(0, 0, 0, 150))
+            canvas.text(QtCore.QRectF(x + 2, y, w - 2, h), text, 6.5, True, QtGui.QColor(*colours[level]))
 
     @staticmethod
     def _annotate(canvas: Canvas, r: QtCore.QRectF, scale: float, wl) -> None:
@@ -177,19 +230,21 @@ class SliceFigure:
                     QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
     @staticmethod
-    def _legend(canvas: Canvas, r: QtCore.QRectF, levels, ref_gy: float, is_rx: bool, rois) -> None:
+    def _legend(canvas: Canvas, r: QtCore.QRectF, levels, ref_gy: float, is_rx: bool, rois, colours) -> None:
         p = canvas.painter
         lh = canvas.line_height(8) + 1
         y = r.top()
-        canvas.text(QtCore.QRectF(r.left(), y, r.width(), lh), "Isodose lines", 8, True)
+        canvas.text(QtCore.QRectF(r.left(), y, r.width(), lh), "Isodose lines (dashed)", 8, True)
         y += lh
-        for pct in levels:
-            p.setPen(QtGui.QPen(QtGui.QColor(*isodose_color(pct)), 2.4))
-            p.drawLine(QtCore.QPointF(r.left(), y + lh / 2), QtCore.QPointF(r.left() + 16, y + lh / 2))
-            canvas.text(QtCore.QRectF(r.left() + 21, y, r.width() - 21, lh),
-                        f"{pct:g}% Rx = {pct * ref_gy / 100:.1f} Gy", 8)
+        for level in levels:
+            p.setPen(dashed_pen(colours[level], 1.6))
+            p.drawLine(QtCore.QPointF(r.left(), y + lh / 2), QtCore.QPointF(r.left() + 18, y + lh / 2))
+            gy = level.dose_gy(ref_gy or None)
+            text = (f"{level.value:g}% Rx = {gy:.1f} Gy" if level.unit == "%" else
+                    f"{level.value:g} Gy" + (f" = {100 * level.value / ref_gy:.0f}% Rx" if ref_gy else ""))
+            canvas.text(QtCore.QRectF(r.left() + 21, y, r.width() - 21, lh), text, 8)
             y += lh
-        if not is_rx:
+        if not is_rx and any(lv.needs_rx for lv in ISODOSE_LEVELS):
             canvas.text(QtCore.QRectF(r.left(), y, r.width(), 2 * lh), "needs Rx: the prescription is unknown",
                         8, color=MUTED)
             y += lh

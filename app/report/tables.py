@@ -221,10 +221,12 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None,
     return Table(columns, rows, "DVH metrics", notes)
 
 
-CONSTRAINT_COLUMNS = [Column("Result", 1.4, CENTER), Column("Level", 1.25, LEFT),
-                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.0, LEFT),
-                      Column("Value", 1.4), Column("Limit", 1.65), Column("EQD2 (Gy)\nvalue / limit", 2.15, wrap=True),
-                      Column("α/β\n(Gy)", 0.5)]
+CONSTRAINT_COLUMNS = [Column("Result", 1.2, CENTER), Column("Level", 1.25, LEFT),
+                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.05, LEFT),
+                      Column("Value\n(Gy/%/cc)", 1.3), Column("Limit\n(Gy/%/cc)", 1.55),
+                      Column("EQD2 (Gy)\nvalue / limit", 1.7, wrap=True), Column("α/β\n(Gy)", 0.4),
+                      Column("Src", 0.6, CENTER)]
+PROTOCOL_MARKS = "ABCDEFGH"  # a composite row's limit: which plan's protocol it comes from ([n]: the sources)
 
 
 def status_cell(status: str) -> Cell:
@@ -237,7 +239,8 @@ def limit_source(r) -> str:
     return next((part[len("limit from "):] for part in (r.note or "").split("; ") if part.startswith("limit from ")), "")
 
 
-def constraint_row(r, sources: list[str] | None = None, composite: bool = False) -> list[Cell]:
+def constraint_row(r, sources: list[str] | None = None, composite: bool = False,
+                   references: list[str] | None = None) -> list[Cell]:
     """One ConstraintResult as the table's cells (value and limit in the result's unit). On a
     composite the protocol a limit comes from is named (two protocols may limit one metric)."""
     d = r.to_dict()
@@ -259,17 +262,25 @@ def constraint_row(r, sources: list[str] | None = None, composite: bool = False)
     structure = d["structure"] if roi.casefold() == d["structure"].casefold() else f"{d['structure']} ({roi})"
     source = limit_source(r)
     if sources is not None and source in sources:
-        structure += f" [{sources.index(source) + 1}]"
+        structure += f" ({PROTOCOL_MARKS[sources.index(source) % len(PROTOCOL_MARKS)]})"
     level = (d["level"] + ("*" if d["status"] == "marginal" and d["variation_allowed"] else "")
              + ("†" if d["limit_converted"] else ""))
+    ref = (r.source or "").strip()
+    src = f"[{references.index(ref) + 1}]" if references is not None and ref in references else "–"
     return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(d["metric"]), Cell(value),
-            Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}")]
+            Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}"), Cell(src)]
+
+
+def source_references(evaluation) -> list[str]:
+    """The distinct sources of an evaluation's constraints, in row order (numbered [1], [2], …)."""
+    return list(dict.fromkeys((r.source or "").strip() for r in evaluation.results if (r.source or "").strip()))
 
 
 def constraints_table(evaluation, caption: str, extra_notes: list[str] | None = None,
                       composite: bool = False) -> Table:
     sources = list(dict.fromkeys(limit_source(r) for r in evaluation.results if limit_source(r))) if composite else None
-    rows = [constraint_row(r, sources, composite) for r in evaluation.results]
+    references = source_references(evaluation)
+    rows = [constraint_row(r, sources, composite, references) for r in evaluation.results]
     counts = evaluation.counts()
     summary = (f"{counts['pass']} pass, {counts['marginal']} marginal, {counts['fail']} fail, "
                f"{counts['not_evaluable']} not evaluable")
@@ -284,7 +295,8 @@ def constraints_table(evaluation, caption: str, extra_notes: list[str] | None = 
                "the structure's α/β; the EQD2 column gives value and limit in 2-Gy fractions. Mean doses (marked "
                "EQD2) are judged as the voxel-wise mean EQD2 against the limit's EQD2. Volume metrics are "
                "evaluated at the dose level shown.")
-    notes = [summary, how] + [f"[{i}] limit of {name}" for i, name in enumerate(sources or [], start=1)]
+    notes = [summary, how] + [f"({PROTOCOL_MARKS[i % len(PROTOCOL_MARKS)]}) limit of {name}"
+                              for i, name in enumerate(sources or [])]
     if any(r.limit_converted for r in evaluation.results):
         notes.append("† the plan's fractions differ from the protocol's: the limit was converted to the plan's "
                      "fractionation (linear-quadratic, the structure's α/β).")
@@ -297,6 +309,9 @@ def constraints_table(evaluation, caption: str, extra_notes: list[str] | None = 
     if evaluation.unmatched:
         notes.append("Protocol structures without a matching ROI: " + ", ".join(evaluation.unmatched))
     notes += [f"Note: {n}" for n in group_single_course_notes(evaluation.notes)] + list(extra_notes or [])
+    if references:
+        notes.append("Sources (column Src):")
+        notes += [f"[{i}] {text}" for i, text in enumerate(references, start=1)]
     return Table(CONSTRAINT_COLUMNS, rows, caption, notes)
 
 

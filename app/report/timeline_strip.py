@@ -22,6 +22,7 @@ ROW_H = 15.0
 MARKER_H = 78.0
 HIGHLIGHT = QtGui.QColor(200, 30, 30)
 HIGHLIGHT_BAND = QtGui.QColor(255, 236, 150, 140)
+ILLUSTRATIVE = QtGui.QColor(150, 80, 0)
 LANE_COLORS = {"radiotherapy": QtGui.QColor(150, 150, 150), "systemic": QtGui.QColor(70, 130, 180),
                "procedures": QtGui.QColor(120, 90, 160), "imaging": QtGui.QColor(90, 90, 90),
                "other": QtGui.QColor(110, 110, 110)}
@@ -89,8 +90,19 @@ class TimelineStrip:
         if self.timeline is None or not self._events():
             return title + 2 * canvas.line_height(8) + 6
         lanes = sum(max(n, 1) for n in self._lane_rows(self._x_fn(0.0, width)).values())
+        note = canvas.line_height(7) + 2 if self.has_illustrative() else 0.0
         return title + 4 + lanes * ROW_H + (MARKER_H + 8 if self.timeline.lab_series else 0) + 4 + \
-            canvas.line_height(7.5) + 4
+            canvas.line_height(7.5) + 4 + note
+
+    def has_illustrative(self) -> bool:
+        """Whether the strip shows a made-up value (events, follow-up, lab series or samples)."""
+        tl = self.timeline
+        if tl is None:
+            return False
+        fu = tl.last_follow_up
+        return (any(getattr(e, "illustrative", False) for e in self._events())
+                or bool(fu is not None and fu.illustrative)
+                or any(lab.illustrative or any(smp.illustrative for smp in lab.samples) for lab in tl.lab_series))
 
     def _x_fn(self, left: float, width: float):
         lo, hi = self._range()
@@ -150,6 +162,14 @@ class TimelineStrip:
         if self.timeline.lab_series:
             self._markers(canvas, QtCore.QRectF(plot_l, markers_top, plot_r - plot_l, MARKER_H), x_of,
                           rect.left())
+        if fu is not None and self.timeline.last_follow_up.illustrative:
+            canvas.text(QtCore.QRectF(x_of(fu) - 30, top - 1, 29, canvas.line_height(7)), "f/u *", 7,
+                        color=ILLUSTRATIVE, align=QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignTop)
+        if self.has_illustrative():
+            h = canvas.line_height(7)
+            canvas.text(QtCore.QRectF(rect.left(), rect.bottom() - h, rect.width(), h),
+                        "* illustrative: a value the case report does not give, made up for the worked example and "
+                        "marked so in the case file (dashed outline / hollow marker)", 7, color=ILLUSTRATIVE)
 
     def _axis(self, canvas, lo, hi, x_of, top, axis_y, plot_l, plot_r) -> None:
         p = canvas.painter
@@ -193,8 +213,14 @@ class TimelineStrip:
             p.setBrush(QtGui.QColor(200, 40, 40) if getattr(e, "is_progression", False) else color)
             p.drawEllipse(QtCore.QPointF(x0, y + ROW_H / 2), s, s)
             p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        if getattr(e, "illustrative", False):  # made up: dashed outline and a star, as in the window
+            p.setPen(QtGui.QPen(ILLUSTRATIVE, 0.9, QtCore.Qt.PenStyle.DashLine))
+            p.drawRect(bar.adjusted(-1.5, -1.5, 1.5, 1.5) if bar.width() > 3.5 else
+                       QtCore.QRectF(x0 - 5.5, y + ROW_H / 2 - 5.5, 11, 11))
         if e.kind == "response":
             label = e.result or "resp."
+        if getattr(e, "illustrative", False):
+            label += " *"
         text_w = canvas.width(label, 7.5, hl) + 2
         lx = bar.right() + 4 if lane not in ("radiotherapy", "systemic") else x0 + 2
         if lane in ("radiotherapy", "systemic") and text_w > bar.width() - 4:
@@ -243,14 +269,25 @@ class TimelineStrip:
                     path.lineTo(*pt)
                 p.strokePath(path, QtGui.QPen(color, 1.4))
                 p.setPen(QtGui.QPen(color, 1.0))
-                p.setBrush(color)
-                for pt in pts:
-                    p.drawEllipse(QtCore.QPointF(*pt), 2.0, 2.0)
+                samples = [smp for smp in lab.samples if smp.date and smp.value and smp.value > 0]
+                for smp, pt in zip(samples, pts):
+                    made_up = lab.illustrative or smp.illustrative
+                    p.setBrush(QtGui.QColor(255, 255, 255) if made_up else color)  # hollow: illustrative
+                    p.drawEllipse(QtCore.QPointF(*pt), 2.4 if made_up else 2.0, 2.4 if made_up else 2.0)
                 p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             y = r.top() + (2 * i + 1) * lh
             p.setPen(QtGui.QPen(color, 2.0))
             p.drawLine(QtCore.QPointF(label_left, y + lh / 2), QtCore.QPointF(label_left + 10, y + lh / 2))
-            canvas.text(QtCore.QRectF(label_left + 13, y, LABEL_W - 50, lh), lab.analyte, 7, True, color)
+            star = " *" if lab.illustrative or any(smp.illustrative for smp in lab.samples) else ""
+            canvas.text(QtCore.QRectF(label_left + 13, y, LABEL_W - 50, lh), lab.analyte + star, 7, True, color)
             canvas.text(QtCore.QRectF(label_left + 13, y + lh - 2, LABEL_W - 50, lh), lab.unit, 7, color=MUTED)
         canvas.text(QtCore.QRectF(label_left, r.top() + (2 * len(self.timeline.lab_series) + 1) * lh, LABEL_W - 38, lh),
                     "··· upper normal", 7, color=MUTED)
+        for i, lab in enumerate(self.timeline.lab_series):  # each upper-normal line says whose it is
+            if lab.upper_limit_normal:
+                yy = y_of(lab.upper_limit_normal)
+                text = f"{lab.analyte} ULN {lab.upper_limit_normal:g}"
+                w = canvas.width(text, 6) + 4
+                canvas.text(QtCore.QRectF(r.right() - w - 2 - i * (w + 4), yy - th, w, th), text, 6,
+                            color=MARKER_COLORS[i % len(MARKER_COLORS)],
+                            align=QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignBottom)

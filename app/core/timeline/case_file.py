@@ -3,7 +3,8 @@
 - ``load_case(path)`` validates against ``resources/schemas/case.schema.json`` and raises
   ``CaseFileError`` whose ``issues`` name each bad field with its line in the file.
 - ``save_case(case, path)`` writes atomically (``rtreview.core.atomic``: temporary file in the same
-  folder, fsync, ``os.replace``) and keeps every field it does not know.
+  folder, fsync, ``os.replace``) and keeps every field it does not know; the review log
+  (``review_log``, sign-offs) is append-only: entries already in the file are kept as they are.
 - ``find_case_file(paths)`` finds the case file that belongs to some DICOM paths.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from rtreview.core.atomic import write_atomic
+from rtreview.core.review.log import LOG_KEY, merge_logs
 
 from .json_lines import line_for, parse_with_lines
 from .model import EVENT_CLASSES, CaseTimeline, FollowUp, LabSeries, PatientLink
@@ -127,13 +129,36 @@ def load_case(path: str | os.PathLike) -> CaseTimeline:
     """Read and validate a case file; raises ``CaseFileError`` (with field paths and lines)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a byte-order mark (Windows editors)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(path, f"cannot read: {exc}") from None
+    except IsADirectoryError:
+        raise CaseFileError(path, "is a folder, not a case file (give the *.case.json file)") from None
+    except FileNotFoundError:
+        raise CaseFileError(path, "no such file") from None
+    except UnicodeDecodeError:
+        raise CaseFileError(path, "not a case file: binary data, not UTF-8 JSON text (a DICOM file?)") from None
+    except OSError as exc:
+        raise CaseFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    if text.lstrip()[:1] not in ("{", "[", ""):
+        raise CaseFileError(path, "not a case file: not JSON (a case file is a JSON object starting with '{')")
     return loads_case(text, path)
 
 
+def dumps_document(document: dict) -> str:
+    """The text of a case file: 2-space indented JSON, UTF-8 characters as they are."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def dumps_case(case: CaseTimeline) -> str:
-    return json.dumps(case_to_dict(case), indent=2, ensure_ascii=False) + "\n"
+    return dumps_document(case_to_dict(case))
+
+
+def _review_log_on_disk(path: Path) -> list | None:
+    """The review log of the file about to be replaced (None: no file, or not readable JSON)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    log = document.get(LOG_KEY) if isinstance(document, dict) else None
+    return log if isinstance(log, list) else None
 
 
 def save_case(case: CaseTimeline, path: str | os.PathLike) -> None:
@@ -142,7 +167,12 @@ def save_case(case: CaseTimeline, path: str | os.PathLike) -> None:
     The document is validated first; a model that would produce an invalid file raises
     ``CaseFileError`` and nothing is written."""
     path = Path(path)
-    text = dumps_case(case)
+    document = case_to_dict(case)
+    on_disk = _review_log_on_disk(path)
+    if on_disk or document.get(LOG_KEY):  # sign-offs are append-only: never drop one written meanwhile
+        document[LOG_KEY] = merge_logs(on_disk, document.get(LOG_KEY))
+        case.raw[LOG_KEY] = document[LOG_KEY]
+    text = dumps_document(document)
     _, issues = validate_text(text, path)
     if issues:
         raise CaseFileError(path, "refusing to save: the case would not be valid:", issues)

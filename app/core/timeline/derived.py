@@ -153,7 +153,12 @@ def resolve_pfs_start(case: CaseTimeline, start: _dt.date | str | None = None) -
         try:
             event = case.event_by_id(start)
         except KeyError:
-            return _dt.date.fromisoformat(start), start
+            try:
+                return _dt.date.fromisoformat(start), start
+            except ValueError:
+                ids = ", ".join(e.id for e in case.sorted_events() if not e.id_generated) or "none"
+                raise ValueError(f"{start!r} is neither a date (YYYY-MM-DD) nor an event id of the case "
+                                 f"(ids: {ids})") from None
         return event.start, f"{event.title} ({event.id})"
     lines = lines_of_therapy(case)
     if lines:

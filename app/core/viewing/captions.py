@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from rtreview.core.dicom.case import Case, DoseLink, Patient
 from rtreview.core.dicom.dose_units import describe_max
 from rtreview.core.dicom.plan import SOURCE_LABELS
@@ -150,3 +152,16 @@ def merge_cases(current: Case, new: Case) -> Case:
     for patient in merged.patients:
         patient.undosed_links = undosed_links(patient)
     return merged
+
+
+def grid_spacing(x_mm, y_mm, z_mm) -> str:
+    """'2.5 × 2.5 × 2.5 mm'; an axis of one sample has no spacing to state: '10 × 10 mm, one frame
+    (z = 0.0 mm)' — never the 1 mm a one-frame grid would otherwise be given."""
+    def step(a) -> float | None:
+        return float(np.median(np.diff(a))) if len(a) > 1 else None
+    steps = [step(a) for a in (x_mm, y_mm, z_mm)]
+    shown = " × ".join(f"{s:g}" for s in steps if s is not None)
+    text = f"{shown} mm" if shown else "one voxel"
+    if steps[2] is None and steps[0] is not None:
+        text += f", one frame (z = {float(z_mm[0]):.1f} mm)"
+    return text

@@ -93,9 +93,68 @@ def segments_to_polyline(segments: np.ndarray, u_mm: np.ndarray, v_mm: np.ndarra
     return xs.ravel(), ys.ravel()
 
 
+def chain_segments(segments: np.ndarray) -> list[np.ndarray]:
+    """Marching-squares segments joined into polylines (``(k, 2)`` (row, col) arrays; a closed
+    line repeats its first point at the end). Neighbouring cells compute a shared edge's crossing
+    from the same two values, so joined ends are equal floats. A dashed pen then runs its pattern
+    along the whole line instead of restarting it on every cell's piece."""
+    segments = segments[np.any(segments[:, 0] != segments[:, 1], axis=1)]  # a line through a grid vertex
+    n = len(segments)
+    if n == 0:
+        return []
+    ends = segments.reshape(2 * n, 2)
+    key = np.round(ends * 1e6).astype(np.int64)
+    key = key[:, 0] * np.int64(1 << 31) + key[:, 1]
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    run_start = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    first = np.maximum.accumulate(np.where(run_start, np.arange(2 * n), 0))
+    pos = np.arange(2 * n) - first  # position within a run of equal points (2 normally; 4 where lines touch)
+    nxt_same = np.r_[sorted_key[1:] == sorted_key[:-1], False]
+    pair = (pos % 2 == 0) & nxt_same
+    partner = np.full(2 * n, -1, dtype=np.int64)
+    a, b = order[:-1][pair[:-1]], order[1:][pair[:-1]]
+    partner[a], partner[b] = b, a
+    partner_list = partner.tolist()
+    used = [False] * n
+    lines = []
+    for start in range(n):
+        if used[start]:
+            continue
+        first_end, seg = 2 * start, start  # walk back to where the line begins (or loops)
+        while True:
+            nxt = partner_list[first_end]
+            if nxt < 0 or nxt // 2 == start or used[nxt // 2]:
+                break
+            seg, first_end = nxt // 2, nxt ^ 1
+            if seg == start:
+                break
+        entry = first_end  # the end of segment `seg` the line starts at
+        seg = entry // 2
+        points = [ends[entry]]
+        while True:
+            used[seg] = True
+            out = entry ^ 1
+            points.append(ends[out])
+            nxt = partner_list[out]
+            if nxt < 0 or used[nxt // 2]:
+                break
+            entry, seg = nxt, nxt // 2
+        lines.append(np.asarray(points))
+    return lines
+
+
 def isolines_mm(field: np.ndarray, level: float, u_mm: np.ndarray, v_mm: np.ndarray):
-    """Isoline of a row-major slice image with column coords ``u_mm`` and row coords ``v_mm``."""
-    return segments_to_polyline(isoline_segments(field, level), u_mm, v_mm)
+    """Isolines of a row-major slice image with column coords ``u_mm`` and row coords ``v_mm``:
+    ``(xs, ys)`` mm, each line joined from its cells' pieces (``chain_segments``), NaN between lines."""
+    lines = chain_segments(isoline_segments(field, level))
+    if not lines:
+        return EMPTY
+    xs, ys = [], []
+    for line in lines:
+        xs += [_index_to_mm(line[:, 1], u_mm), [np.nan]]
+        ys += [_index_to_mm(line[:, 0], v_mm), [np.nan]]
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def nearest_plane_z(roi: Roi, z_mm: float, tolerance_mm: float) -> float | None:

@@ -1,10 +1,25 @@
-"""Isodose levels (% of prescription), their colours, and the dose colour wash (no Qt)."""
+"""Isodose levels (% of prescription or Gy), their colours, and the dose colour wash (no Qt).
+
+Levels: ``IsodoseLevel(value, unit)`` with unit ``"%"`` (of the prescription) or ``"Gy"``. The
+default set (``DEFAULT_LEVELS``) is Eclipse-like: the hot-to-cold % of Rx set planning systems
+show — hot spots 107 / 105, the prescription 100, coverage 95 / 90, fall-off 80 / 70 / 50 / 30 —
+our default, not a copy of any vendor's configuration; the user edits it (the window keeps it in
+its settings). A % level needs the prescription: with Rx unknown it has no dose (``dose_gy``
+returns None) and views say "needs Rx"; Gy levels are drawn regardless.
+
+Colours: ``ISODOSE_COLORS`` is the conventional hot-to-cold ordering; ``curve_styles.isodose_palette``
+moves each level's colour away from the structure colours on show (CIEDE2000, see
+``colour_distance``) and isodose lines are dashed where contours are solid.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 # % of prescription -> RGB, the conventional hot-to-cold ordering of planning systems.
 ISODOSE_COLORS: dict[float, tuple[int, int, int]] = {
+    110.0: (255, 0, 160),
     107.0: (255, 0, 255),
     105.0: (255, 96, 208),
     100.0: (255, 0, 0),
@@ -17,32 +32,96 @@ ISODOSE_COLORS: dict[float, tuple[int, int, int]] = {
     20.0: (150, 110, 255),
     10.0: (170, 170, 170),
 }
-DEFAULT_LEVELS_PCT: tuple[float, ...] = (107.0, 100.0, 95.0, 80.0, 50.0, 30.0)
+DEFAULT_LEVELS_PCT: tuple[float, ...] = (107.0, 105.0, 100.0, 95.0, 90.0, 80.0, 70.0, 50.0, 30.0)
+
+
+@dataclass(frozen=True)
+class IsodoseLevel:
+    """One isodose line: ``value`` in ``unit`` ('%' of the prescription, or 'Gy')."""
+
+    value: float
+    unit: str = "%"
+
+    def dose_gy(self, rx_gy: float | None) -> float | None:
+        """The line's dose; None for a % level without a prescription ("needs Rx")."""
+        if self.unit == "Gy":
+            return self.value
+        return rx_gy * self.value / 100.0 if rx_gy else None
+
+    def pct_of(self, rx_gy: float | None) -> float | None:
+        """The level in % of ``rx_gy`` (a Gy level converted), None without a prescription."""
+        if self.unit == "%":
+            return self.value
+        return 100.0 * self.value / rx_gy if rx_gy else None
+
+    @property
+    def needs_rx(self) -> bool:
+        return self.unit == "%"
+
+    def __str__(self) -> str:
+        return f"{self.value:g} Gy" if self.unit == "Gy" else f"{self.value:g}%"
+
+
+DEFAULT_LEVELS: tuple[IsodoseLevel, ...] = tuple(IsodoseLevel(v) for v in DEFAULT_LEVELS_PCT)
 
 
 def isodose_color(pct: float) -> tuple[int, int, int]:
-    """Colour of an isodose level; levels without their own colour take the nearest one's."""
+    """Conventional colour of an isodose level; levels without their own colour take the nearest one's."""
     if pct in ISODOSE_COLORS:
         return ISODOSE_COLORS[pct]
     nearest = min(ISODOSE_COLORS, key=lambda k: abs(k - pct))
     return ISODOSE_COLORS[nearest]
 
 
-def parse_levels(text: str) -> list[float]:
-    """'107, 100 95;50' -> [107.0, 100.0, 95.0, 50.0] (positive, unique, descending);
-    ValueError naming the bad item."""
-    levels: set[float] = set()
-    for item in text.replace(";", ",").replace(" ", ",").split(","):
-        if not item.strip():
-            continue
+def level_color(level: IsodoseLevel, rx_gy: float | None) -> tuple[int, int, int]:
+    """Conventional colour of ``level`` (a Gy level by its % of Rx; without Rx, by its order)."""
+    pct = level.pct_of(rx_gy)
+    return isodose_color(pct if pct is not None else 100.0)
+
+
+def parse_level_spec(text: str) -> list[IsodoseLevel]:
+    """'107, 100;95 50%, 45 Gy' -> levels, % first (descending), then Gy (descending); a bare
+    number is % of Rx. ValueError naming the bad item."""
+    items = text.replace(";", ",").replace("%", "% ").replace("gy", "Gy").replace("GY", "Gy")
+    tokens = [t for t in items.replace(",", " ").split() if t]
+    levels: set[IsodoseLevel] = set()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        unit = "%"
+        if token.endswith("Gy"):
+            token, unit = token[:-2], "Gy"
+        elif token.endswith("%"):
+            token = token[:-1]
+        if i + 1 < len(tokens) and tokens[i + 1] in ("Gy", "%"):
+            unit = tokens[i + 1]
+            i += 1
+        i += 1
+        if not token:
+            raise ValueError(f"'{unit}' without a number")
         try:
-            value = float(item.strip().rstrip("%"))
+            value = float(token)
         except ValueError:
-            raise ValueError(f"{item.strip()!r} is not a number") from None
-        if not 0 < value <= 1000:
-            raise ValueError(f"{value:g} % is outside 0-1000 %")
-        levels.add(value)
-    return sorted(levels, reverse=True)
+            raise ValueError(f"{token!r} is not a number") from None
+        if not np.isfinite(value) or value <= 0 or (unit == "%" and value > 1000) or (unit == "Gy" and value > 1000):
+            raise ValueError(f"{value:g} {unit} is outside 0-1000 {unit}")
+        levels.add(IsodoseLevel(value, unit))
+    return sorted(levels, key=lambda lv: (lv.unit != "%", -lv.value))
+
+
+def format_levels(levels) -> str:
+    """The text ``parse_level_spec`` reads back: '107, 100, 45 Gy'."""
+    return ", ".join(f"{lv.value:g} Gy" if lv.unit == "Gy" else f"{lv.value:g}" for lv in levels)
+
+
+def parse_levels(text: str) -> list[float]:
+    """'107, 100;95 50%' -> [107.0, 100.0, 95.0, 50.0] (% levels only; positive, unique,
+    descending); ValueError naming the bad item or a Gy level."""
+    levels = parse_level_spec(text)
+    gy = [lv for lv in levels if lv.unit == "Gy"]
+    if gy:
+        raise ValueError(f"{gy[0]} is not a % level")
+    return [lv.value for lv in levels]
 
 
 def _wash_lut() -> np.ndarray:

@@ -107,6 +107,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
                                        "and organ names — and fractionation fit; see docs/protocols.md)")
         self.protocol_combo.setMinimumContentsLength(22)
         self.protocol_combo.activated.connect(self._on_protocol_chosen)
+        self._show_no_plan(True)  # empty until a plan is open
         self.summary = QtWidgets.QLabel(problem)
         self.busy_bar = QtWidgets.QProgressBar()
         self.busy_bar.setRange(0, 0)
@@ -141,6 +142,13 @@ class ConstraintsPanel(QtWidgets.QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.mapping)
+
+    def _show_no_plan(self, none: bool) -> None:
+        """No plan with a dose open: the protocol box is empty (and says so), not a protocol."""
+        self.protocol_combo.setPlaceholderText("— open a plan —" if none else "no shipped protocol fits: choose one")
+        if none:
+            self.protocol_combo.setCurrentIndex(-1)
+        self.protocol_combo.setEnabled(not none)
 
     # --- choices ------------------------------------------------------------------------------
     def set_protocols(self, protocols: list) -> None:
@@ -196,6 +204,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self._wanted = {PLAN: None, COMPOSITE: None}
         manual = self.manual_mapping(link)
         key_manual = tuple(sorted(manual.items()))
+        self._show_no_plan(link is None)
         if link is not None:
             proto = self.protocol_for(link)
             if self._tell_alpha_beta(link, proto, manual):

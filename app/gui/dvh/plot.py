@@ -13,12 +13,17 @@ from PySide6 import QtCore, QtWidgets
 from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
+from rtreview.core.viewing.curve_styles import curve_styles
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
 from rtreview.gui.dvh.limit import LimitOverlay
 from rtreview.gui.session import ReviewSession
 
 HOVER_PX = 6.0
+LEGEND_TEXT_RGB = (226, 228, 232)
+TARGET_TYPES = ("PTV", "CTV", "ITV", "GTV")
+EMPTY_TEXT = ("No DVHs yet.\nDrop DICOM RT files, folders or zip archives on this window\n"
+              "(or File ▸ Open) — the DVHs appear here.")
 LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)
 
 
@@ -42,7 +47,9 @@ class DvhPlot(QtWidgets.QWidget):
         self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
-        self.legend = pg.LegendItem(labelTextSize="8pt", colCount=1, verSpacing=-8, horSpacing=6)
+        # light text on the dark plot background (the default grey read poorly), line samples styled as the curves
+        self.legend = pg.LegendItem(labelTextSize="9pt", labelTextColor=LEGEND_TEXT_RGB, colCount=1, verSpacing=-8,
+                                    horSpacing=6)
         self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
         self.canvas.addItem(self.legend, row=0, col=1)
         grid = self.canvas.ci.layout
@@ -70,6 +77,8 @@ class DvhPlot(QtWidgets.QWidget):
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
+        self._styles: dict = {}  # ROI number -> CurveStyle (close colours told apart by line style)
+        self._styles_key = None
         self._in_legend: list[tuple[int, str]] = []
         self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
@@ -82,6 +91,13 @@ class DvhPlot(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
+        # nothing loaded: a short hint over the plot instead of empty 0-1 axes
+        self.empty = QtWidgets.QLabel(EMPTY_TEXT, self.canvas)
+        self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #9aa4b0; font-size: 13px; background: #16181c;")
+        self.canvas.installEventFilter(self)
+        session.case_changed.connect(self._show_empty)
         layout.addWidget(self.message)
         self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
         session.link_changed.connect(self._on_link)
@@ -90,6 +106,35 @@ class DvhPlot(QtWidgets.QWidget):
         session.alpha_beta_changed.connect(self.refresh)
         session.highlight_changed.connect(self._show_highlight)
         self._apply_labels()
+        self._show_empty()
+
+    # --- the empty state -----------------------------------------------------------------
+    def overlay_text(self) -> str:
+        """What covers the plot instead of axes that are not set yet ('' = the plot shows): nothing
+        loaded, a case whose plan is not selected yet, or DVHs still computing with no curve to
+        draw (the axes would read 0-1 until the first curve arrives)."""
+        s = self.session
+        if s.case is None or not s.case.patients:
+            return EMPTY_TEXT
+        if s.link is None:
+            return "Loading…"
+        if s.link.dose is not None and s.link.structure_set is not None and not s.has_dvhs(s.link) \
+                and not any(item.isVisible() for item in self.curves.values()):
+            return f"Computing the DVHs of {s.link.label}…"
+        return ""
+
+    def _show_empty(self) -> None:
+        text = self.overlay_text()
+        if text and text != self.empty.text():
+            self.empty.setText(text)
+        self.empty.setVisible(bool(text))
+        self.empty.setGeometry(self.canvas.rect())
+        self.empty.raise_()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.canvas and event.type() == QtCore.QEvent.Type.Resize:
+            self.empty.setGeometry(self.canvas.rect())
+        return False
 
     # --- updates -------------------------------------------------------------------------
     def _on_settings(self) -> None:
@@ -151,6 +196,7 @@ class DvhPlot(QtWidgets.QWidget):
             self._say("  ·  ".join(notes), note=True)
         self._show_rx_line()
         order = {r.number: i for i, r in enumerate(s.rois)}
+        self._update_styles(dvhs, order)
         legend = []
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
@@ -162,7 +208,7 @@ class DvhPlot(QtWidgets.QWidget):
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
                 self.plot.addItem(item)
             item.setData(x, y)
-            item.setPen(_pen(dvh, number == s.highlighted))
+            item.setPen(_pen(dvh, number == s.highlighted, self._styles.get(number)))
             visible = number in s.visible
             item.setVisible(visible)
             if visible and has_curve(dvh):
@@ -171,6 +217,22 @@ class DvhPlot(QtWidgets.QWidget):
             if number not in dvhs:
                 item.setVisible(False)
         self._set_legend(legend)
+        self._show_empty()
+
+    def _update_styles(self, dvhs: dict, order: dict) -> None:
+        """Line styles for this plan's curves: the structure colours, close ones (CIEDE2000, see
+        ``core.viewing.curve_styles``) dashed or dotted; targets first, then structure order.
+        Fixed for a plan (hiding a curve does not restyle the others)."""
+        shown = sorted((n for n, d in dvhs.items() if has_curve(d)),
+                       key=lambda n: (not dvhs[n].type.upper() in TARGET_TYPES, order.get(n, n)))
+        key = tuple((n, tuple(dvhs[n].color_rgb)) for n in shown)
+        if key != self._styles_key:
+            self._styles = curve_styles(list(key))
+            self._styles_key = key
+
+    def curve_style(self, number: int):
+        """The CurveStyle of a structure's curve (tests)."""
+        return self._styles.get(number)
 
     def _say(self, text: str, note: bool = False) -> None:
         """A warning under the plot, or (``note``) a small muted remark; hidden when empty."""
@@ -218,12 +280,16 @@ class DvhPlot(QtWidgets.QWidget):
         for _number, item, name in entries:
             self.legend.addItem(item, name)
         self._in_legend = [(n, name) for n, _item, name in entries]
+        # place the rebuilt legend now: left to a posted layout request it is drawn once at the
+        # canvas's origin, over the y axis, while the curves arrive
+        self.legend.layout.activate()
+        self.canvas.ci.layout.activate()
 
     def _show_highlight(self, number: int) -> None:
         for n, item in self.curves.items():
             dvh = self.session.dvhs.get(n)
             if dvh is not None:
-                item.setPen(_pen(dvh, n == number))
+                item.setPen(_pen(dvh, n == number, self._styles.get(n)))
 
     # --- constraint limits ----------------------------------------------------------------
     def show_constraint(self, result, dvh=None, composite: bool = False) -> None:
@@ -305,12 +371,16 @@ def has_curve(dvh) -> bool:
     return dvh.covered_volume_cc > 0 and np.isfinite(dvh.max_gy)
 
 
-def _pen(dvh, highlighted: bool):
-    """The structure's pen; none for a structure outside the dose grid (its all-zero "curve" would
-    draw a stray dot at the origin)."""
+def _pen(dvh, highlighted: bool, style=None):
+    """The structure's pen (its curve style: colour and dash); none for a structure outside the dose
+    grid (its all-zero "curve" would draw a stray dot at the origin)."""
     if not has_curve(dvh):
         return None
-    return pg.mkPen(tuple(dvh.color_rgb), width=3 if highlighted else 1.6)
+    rgb = style.rgb if style is not None else tuple(dvh.color_rgb)
+    width = 3 if highlighted else 1.8
+    if style is not None and style.dash:
+        return pg.mkPen(rgb, width=width, dash=list(style.dash))
+    return pg.mkPen(rgb, width=width)
 
 
 def _combo(items: list[str], tip: str) -> QtWidgets.QComboBox:

@@ -57,8 +57,12 @@ class PdfExportController(QtCore.QObject):
             return
         labels = [link.label for link in case.links]
         current = session.link.label if session.link is not None else None
-        default = os.path.join(os.path.expanduser("~"), f"DVH report {current or labels[0]}.pdf")
+        prefs = getattr(self.window, "prefs", None)
+        folder = (prefs.last_folder("export") if prefs is not None else "") or os.path.expanduser("~")
+        default = os.path.join(folder, f"DVH report {current or labels[0]}.pdf")
         options = ExportPdfDialog.ask(self.window, labels, default, [current] if current else None)
+        if options is not None and prefs is not None:
+            prefs.remember_folder("export", options.path)
         if options is not None:
             if options.case_file is None:
                 options.case_file = self._shown_case_file()

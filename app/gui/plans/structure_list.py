@@ -31,6 +31,7 @@ class StructureList(QtWidgets.QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)  # FEMUR_HE…_R keeps both ends; full name in the tooltip
         # only the alpha/beta column is editable: edits start from _on_double_click
         self.tree.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.itemDoubleClicked.connect(self._on_double_click)

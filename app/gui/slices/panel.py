@@ -14,18 +14,26 @@ from PySide6 import QtCore, QtWidgets
 from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, contours, isodose, slicing
 from rtreview.core.viewing.slicing import Plane
-from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
+from rtreview.core.viewing.body_site import body_site_of
+from rtreview.core.viewing.curve_styles import isodose_palette
+from rtreview.core.viewing.first_view import start_position
+from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, SITE_PRESETS, WindowLevel
 
 from rtreview.gui.session import ReviewSession
+from rtreview.gui.slices.isodose_legend import legend_text
 from rtreview.gui.slices.view import SliceView
 
 # Where each plane's (u, v) live in (x, y, z) and which coordinate the plane fixes.
 _UV = {Plane.AXIAL: ("x", "y", "z"), Plane.CORONAL: ("x", "z", "y"), Plane.SAGITTAL: ("y", "z", "x")}
 _SECTION = {Plane.CORONAL: "y", Plane.SAGITTAL: "x"}
+LEVELS_TIP = ("Isodose lines: % of the prescription, or Gy, e.g. 107, 100, 95, 50, 45 Gy (Enter applies; kept "
+              "in your settings). Dashed, in colours kept clear of the structures'.")
 
 
 class SlicePanel(QtWidgets.QWidget):
     readout_changed = QtCore.Signal(str)
+    levels_changed = QtCore.Signal()  # the user's isodose levels (``levels``) changed
+    preset_chosen = QtCore.Signal(str, str)  # (body site, W/L preset) the user picked for that site
 
     def __init__(self, session: ReviewSession, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -33,9 +41,17 @@ class SlicePanel(QtWidgets.QWidget):
         self.views = {p: SliceView(p) for p in Plane}
         self.window = PRESETS[DEFAULT_PRESET]
         self.show_dose = True
+        self.show_isodoses = True
+        self.show_contours = True
+        self.active_plane = Plane.AXIAL  # the plane the slice shortcuts scroll (last clicked / Ctrl+1-3)
         self.threshold_pct = 30.0
         self.opacity = 0.4
-        self.levels_pct = list(isodose.DEFAULT_LEVELS_PCT)
+        self.levels: list[isodose.IsodoseLevel] = list(isodose.DEFAULT_LEVELS)
+        self.site: str | None = None  # body site of the plan on show (W/L preset per site)
+        self.site_preset = lambda site: SITE_PRESETS.get(site or "", DEFAULT_PRESET)  # the window's settings
+        self._palette_key = None
+        self._palette: dict = {}
+        self._setting_preset = False
         self.position = {"x": 0.0, "y": 0.0, "z": 0.0}
         self.last_readout: dict | None = None
         self.render_ms: dict[Plane, float] = {}
@@ -57,6 +73,7 @@ class SlicePanel(QtWidgets.QWidget):
         self.preset.setCurrentText(DEFAULT_PRESET)
         self.preset.setToolTip("CT window/level preset (right-drag on an image to adjust)")
         self.preset.currentTextChanged.connect(self._on_preset)
+        self.preset.activated.connect(self._on_preset_chosen)  # the user's choice (not ours), remembered per site
         self.wl_label = QtWidgets.QLabel(str(self.window))
         self.dose_box = QtWidgets.QCheckBox("Dose wash ≥")
         self.dose_box.setChecked(True)
@@ -73,9 +90,9 @@ class SlicePanel(QtWidgets.QWidget):
         self.opacity_slider.setFixedWidth(80)
         self.opacity_slider.setToolTip("Dose wash opacity")
         self.opacity_slider.valueChanged.connect(self._on_opacity)
-        self.levels_edit = QtWidgets.QLineEdit(", ".join(f"{v:g}" for v in self.levels_pct))
-        self.levels_edit.setToolTip("Isodose lines in % of prescription, e.g. 107, 100, 95, 50")
-        self.levels_edit.setFixedWidth(150)
+        self.levels_edit = QtWidgets.QLineEdit(isodose.format_levels(self.levels))
+        self.levels_edit.setToolTip(LEVELS_TIP)
+        self.levels_edit.setMinimumWidth(205)
         self.levels_edit.editingFinished.connect(self._on_levels)
         for w in (self.preset, self.wl_label, _separator(), self.dose_box, self.threshold,
                   QtWidgets.QLabel("Opacity"), self.opacity_slider):
@@ -90,13 +107,19 @@ class SlicePanel(QtWidgets.QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([540, 330])
-        self.legend = QtWidgets.QLabel()
+        # the isodose legend sits in the axial view's lower right corner, one level a line, as on a
+        # planning system (a row of chips beside the level field did not fit)
+        self.legend = QtWidgets.QLabel(self.views[Plane.AXIAL])
+        self.legend.setStyleSheet("color: #e8e8e8; background: rgba(0,0,0,150); padding: 2px 5px; font-size: 8pt;")
+        self.legend.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom)
+        self.legend.setMaximumWidth(230)
+        self.views[Plane.AXIAL].resized.connect(self._place_legend)
         self.readout = QtWidgets.QLabel("Move the cursor over an image for position, HU and dose")
         self.readout.setStyleSheet("font-family: monospace;")
         self.readout.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        for label in (self.legend, self.readout):
-            label.setMinimumWidth(10)
-            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.legend.setWordWrap(True)
+        self.readout.setMinimumWidth(10)
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -110,16 +133,22 @@ class SlicePanel(QtWidgets.QWidget):
         self.views[Plane.AXIAL].resized.connect(self._place_hint)
         legend_row = QtWidgets.QHBoxLayout()
         legend_row.addWidget(QtWidgets.QLabel("Isodoses"))
-        legend_row.addWidget(self.levels_edit)
-        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.levels_edit, 1)
         layout.addLayout(legend_row)
         layout.addWidget(self.readout)
         for plane, view in self.views.items():
             view.hovered.connect(lambda u, v, p=plane: self._on_hover(p, u, v))
             view.clicked.connect(lambda u, v, p=plane: self.move_crosshair(p, u, v))
+            view.clicked.connect(lambda _u, _v, p=plane: setattr(self, "active_plane", p))
             view.scrolled.connect(lambda step, p=plane: self.scroll(p, step))
             view.window_dragged.connect(self._on_window_drag)
         self._show_legend()
+
+    def _place_legend(self) -> None:
+        view = self.views[Plane.AXIAL]
+        self.legend.setVisible(bool(self.legend.text()) and self.show_isodoses)
+        self.legend.adjustSize()
+        self.legend.move(view.width() - self.legend.width() - 22, view.height() - self.legend.height() - 22)
 
     def _place_hint(self) -> None:
         view = self.views[Plane.AXIAL]
@@ -133,7 +162,15 @@ class SlicePanel(QtWidgets.QWidget):
         if link is not None and link.ct is not None:
             if link.dose is not None:
                 self._resampler = slicing.DoseResampler(link.dose, link.ct)
-            self.position = self._start_position(link)
+            self.position = start_position(link)
+        site = body_site_of(link)
+        if link is not None and site != self.site or self.session.case is not None and self.site is None:
+            self.site = site
+            self._setting_preset = True
+            try:
+                self.preset.setCurrentText(self.site_preset(site))
+            finally:
+                self._setting_preset = False
         self.hint.setVisible(link is None)
         self._show_legend()
         self.render_all()
@@ -142,27 +179,9 @@ class SlicePanel(QtWidgets.QWidget):
         self._show_legend()
         self.render_all()
 
-    @staticmethod
-    def _start_position(link) -> dict[str, float]:
-        """Start at the dose maximum (inside the CT), where a reviewer looks first; without a dose
-        at the centre of the targets' contours (else of all contours, else of the CT)."""
-        ct = link.ct
-        d = link.dose
-        if d is not None:
-            k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
-            x, y, z = d.x_mm[i], d.y_mm[j], d.z_mm[k]
-        else:
-            x, y, z = (float(np.mean(a[[0, -1]])) for a in (ct.x_mm, ct.y_mm, ct.z_mm))
-            rois = link.structure_set.rois if link.structure_set is not None else []
-            drawn = [r for r in rois if r.planes and r.type.upper() != "EXTERNAL"]
-            chosen = ([r for r in drawn if r.is_target] or drawn)[:1]  # the first target's centre
-            if chosen:
-                xy = np.concatenate([p for r in chosen for polys in r.planes.values() for p in polys])
-                zs = np.concatenate([r.plane_z_mm for r in chosen])
-                x, y, z = (float(np.mean([a.min(), a.max()])) for a in (xy[:, 0], xy[:, 1], zs))
-        return {"x": float(np.clip(x, ct.x_mm[0], ct.x_mm[-1])),
-                "y": float(np.clip(y, ct.y_mm[0], ct.y_mm[-1])),
-                "z": float(np.clip(z, ct.z_mm[0], ct.z_mm[-1]))}
+    def _on_preset_chosen(self, _index: int) -> None:
+        if self.site and not self._setting_preset:
+            self.preset_chosen.emit(self.site, self.preset.currentText())
 
     def _on_preset(self, name: str) -> None:
         self.set_window(PRESETS[name])
@@ -182,6 +201,20 @@ class SlicePanel(QtWidgets.QWidget):
             self.dose_box.setChecked(self.show_dose)
         self.render_all()
 
+    def set_show_isodoses(self, show: bool) -> None:
+        self.show_isodoses = bool(show)
+        self._place_legend()
+        self.render_all()
+
+    def set_show_contours(self, show: bool) -> None:
+        """Contours (and points) on or off in the image views; the structure list keeps its ticks."""
+        self.show_contours = bool(show)
+        self.render_all()
+
+    def set_active_plane(self, plane: Plane) -> None:
+        self.active_plane = Plane(plane)
+        self.views[self.active_plane].setFocus()
+
     def _on_threshold(self, value: int) -> None:
         self.threshold_pct = float(value)
         self.render_all()
@@ -190,43 +223,60 @@ class SlicePanel(QtWidgets.QWidget):
         self.opacity = value / 100.0
         self.render_all()
 
+    @property
+    def levels_pct(self) -> list[float]:
+        """The % of Rx levels (the Gy ones are in ``levels``)."""
+        return [lv.value for lv in self.levels if lv.unit == "%"]
+
+    def set_levels(self, levels: list[isodose.IsodoseLevel]) -> None:
+        self.levels = list(levels)
+        self.levels_edit.setText(isodose.format_levels(self.levels))
+        self.levels_edit.setCursorPosition(0)
+        self.levels_edit.setStyleSheet("")
+        self.levels_edit.setToolTip(LEVELS_TIP)
+        self._show_legend()
+        self.render_all()
+
     def _on_levels(self) -> None:
         try:
-            self.levels_pct = isodose.parse_levels(self.levels_edit.text())
-            self.levels_edit.setStyleSheet("")
-            self.levels_edit.setToolTip("Isodose lines in % of prescription, e.g. 107, 100, 95, 50")
+            levels = isodose.parse_level_spec(self.levels_edit.text())
         except ValueError as exc:
             self.levels_edit.setStyleSheet("background: #5a2323;")
             self.levels_edit.setToolTip(f"Not understood: {exc}")
             return
-        self._show_legend()
-        self.render_all()
+        changed = levels != self.levels
+        self.set_levels(levels)
+        if changed:
+            self.levels_changed.emit()
+
+    def isodose_colours(self) -> dict:
+        """Level -> RGB: conventional colours moved clear of this structure set's colours
+        (``core.viewing.curve_styles.isodose_palette``, cached per structure set and levels)."""
+        rx = self.session.rx_gy
+        key = (id(self.session.link.structure_set) if self.session.link is not None else None, tuple(self.levels), rx)
+        if key != self._palette_key:
+            base = [isodose.level_color(lv, rx) for lv in self.levels]
+            palette = isodose_palette(base, [r.color_rgb for r in self.session.rois])
+            self._palette, self._palette_key = dict(zip(self.levels, palette)), key
+        return self._palette
 
     def _show_legend(self) -> None:
         if self.session.link is None:
             self.legend.setText("")
+            self._place_legend()
             return
         if self.session.link.dose is None:
             self.legend.setText("no dose: no isodose lines")
             self.legend.setToolTip("")
+            self._place_legend()
             return
         rx = self.session.rx_gy
-        # without a prescription the wash spans 0-110 % of the dose maximum; isodose lines need Rx
+        # without a prescription the wash spans 0-110 % of the dose maximum; % isodose lines need Rx
         self.threshold.setSuffix(" % Rx" if rx else " % max")
-        if not rx:
-            self.legend.setText("<span style='color: rgb(240,160,60)'>needs Rx: isodose lines are % of the "
-                                "prescription, which is unknown — set it in the plan tree</span>")
-            self.legend.setToolTip("Double-click the plan's prescription row in the plan tree to set it")
-            return
-        ref = f"% of Rx {rx:g} Gy"
-        chips, tips = [], []
-        for pct in self.levels_pct:
-            r, g, b = isodose.isodose_color(pct)
-            chips.append(f"<span style='color: rgb({r},{g},{b})'>■</span>&nbsp;{pct:g}")
-            if rx:
-                tips.append(f"{pct:g} % = {rx * pct / 100:.4g} Gy")
-        self.legend.setText(" &nbsp;".join(chips) + f" &nbsp; ({ref})" if chips else "no isodose lines")
-        self.legend.setToolTip("\n".join(tips))
+        text, tip = legend_text(self.levels, self.isodose_colours(), rx)
+        self.legend.setText(text)
+        self._place_legend()
+        self.legend.setToolTip(tip)
 
     # --- navigation -------------------------------------------------------------------------
     def move_crosshair(self, plane: Plane, u_mm: float, v_mm: float) -> None:
@@ -274,23 +324,25 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(isodose.colorwash_rgba(dose, ref_gy, self.threshold_pct, self.opacity))
         else:
             view.set_dose(None)
-        view.set_isodoses(self._isodose_lines(plane, index, ref_gy)
-                          if self._resampler is not None and self.session.rx_gy else [])
-        view.set_contours(self._contours(plane, ct), self.session.highlighted)
-        view.set_points(self._points(plane, ct))
+        view.set_isodoses(self._isodose_lines(plane, index)
+                          if self._resampler is not None and self.show_isodoses else [])
+        view.set_contours(self._contours(plane, ct) if self.show_contours else {}, self.session.highlighted)
+        view.set_points(self._points(plane, ct) if self.show_contours else [])
         cu, cv, fixed = _UV[plane]
         view.set_crosshair(self.position[cu], self.position[cv])
         view.set_caption(f"{plane.value.capitalize()}\n{fixed} {self.position[fixed]:.1f} mm · "
                          f"{index + 1}/{slicing.slice_count(ct, plane)}")
         self.render_ms[plane] = (time.perf_counter() - t0) * 1000
 
-    def _isodose_lines(self, plane: Plane, index: int, ref_gy: float) -> list:
+    def _isodose_lines(self, plane: Plane, index: int) -> list:
+        """(rgb, xs, ys) per level with a dose (a % level needs the prescription)."""
         native = slicing.native_dose_plane(self.session.link.dose, self.session.link.ct, plane, index)
         if native is None:
             return []
         dose, u, v = native
-        return [(isodose.isodose_color(pct), *contours.isolines_mm(dose, ref_gy * pct / 100.0, u, v))
-                for pct in self.levels_pct]
+        rx, colours = self.session.rx_gy, self.isodose_colours()
+        return [(colours[lv], *contours.isolines_mm(dose, lv.dose_gy(rx), u, v))
+                for lv in self.levels if lv.dose_gy(rx) is not None]
 
     def _contours(self, plane: Plane, ct) -> dict:
         out = {}

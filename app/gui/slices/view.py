@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from rtreview.core.viewing.curve_styles import ISODOSE_DASH
 from rtreview.core.viewing.slicing import Plane
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -111,6 +112,8 @@ class SliceView(pg.GraphicsView):
     def set_ct(self, hu: np.ndarray | None, rect: tuple[float, float, float, float] | None,
                levels: tuple[float, float]) -> None:
         """CT slice image (row-major) covering ``rect`` = (left, top, width, height) mm."""
+        for label in self.orientation:  # directions mean nothing without an image
+            label.setVisible(hu is not None)
         if hu is None:
             self.ct_item.clear()
             self._rect = None
@@ -143,8 +146,9 @@ class SliceView(pg.GraphicsView):
         self.dose_item.setVisible(True)
 
     def set_isodoses(self, lines: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]]) -> None:
-        """One ``(rgb, xs, ys)`` per level; items are reused (setData), extra ones hidden."""
-        self._update_curves(self._isodose_items, lines, width=1.3, z=3)
+        """One ``(rgb, xs, ys)`` per level; items are reused (setData), extra ones hidden. Dashed
+        (``curve_styles.ISODOSE_DASH``): contours are solid, so dose never reads as a structure."""
+        self._update_curves(self._isodose_items, lines, width=1.4, z=3, dash=ISODOSE_DASH)
 
     def set_contours(self, contours: dict[int, tuple[tuple[int, int, int], np.ndarray, np.ndarray]],
                      highlighted: int = -1) -> None:
@@ -185,26 +189,33 @@ class SliceView(pg.GraphicsView):
         """The labels of the points drawn now (for tests and tools)."""
         return [label.textItem.toPlainText() for label in self._point_labels if label.isVisible()]
 
-    def _update_curves(self, items: list, lines: list, width: float, z: float) -> None:
+    def _update_curves(self, items: list, lines: list, width: float, z: float, dash: tuple = ()) -> None:
         while len(items) < len(lines):
             item = pg.PlotCurveItem(connect="finite")
             item.setZValue(z)
             self.view.addItem(item, ignoreBounds=True)
             items.append(item)
         for item, (rgb, xs, ys) in zip(items, lines):
-            self._set_pen(item, rgb, width)
+            self._set_pen(item, rgb, width, dash)
             item.setData(xs, ys, connect="finite")
             item.setVisible(xs.size > 0)
         for item in items[len(lines):]:
             item.setVisible(False)
 
     @staticmethod
-    def _set_pen(item, rgb, width: float) -> None:
+    def _set_pen(item, rgb, width: float, dash: tuple = ()) -> None:
         """Change the pen only when it differs (making pens is a visible share of a render)."""
-        key = (tuple(rgb), width)
+        key = (tuple(rgb), width, tuple(dash))
         if getattr(item, "_pen_key", None) != key:
-            item.setPen(pg.mkPen(key[0], width=width))
+            item.setPen(pg.mkPen(key[0], width=width, dash=list(dash)) if dash else pg.mkPen(key[0], width=width))
             item._pen_key = key
+
+    def isodose_pens(self) -> list:
+        """The pens of the isodose lines drawn now (tests)."""
+        return [item.opts["pen"] for item in self._isodose_items if item.isVisible()]
+
+    def contour_pens(self) -> list:
+        return [item.opts["pen"] for item in self._contour_items.values() if item.isVisible()]
 
     def set_crosshair(self, u_mm: float, v_mm: float) -> None:
         self.v_line.setValue(u_mm)

@@ -12,10 +12,10 @@ from typing import Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from rtreview.core.timeline import CaseTimeline, TimelineWarning
+from rtreview.core.timeline import CaseTimeline, TimelineWarning, lines_of_therapy
 from rtreview.gui.timeline.items import (ArrowItem, BarItem, FadeTailItem, LabelItem, MarkerItem, event_color,
                                     follow_up_line)
-from rtreview.core.timeline.layout import DAY_S, OPEN_END_TAIL_DAYS, date_to_x, layout_case
+from rtreview.core.timeline.layout import DAY_S, LANE_GAP_ROWS, OPEN_END_TAIL_DAYS, date_to_x, layout_case
 
 MIN_ROW_PX = 15
 
@@ -58,6 +58,7 @@ class TimelineLanesPlot(pg.PlotWidget):
         item.invertY(True)
         self.show_dates(False)
         self.event_items: dict[str, BarItem | MarkerItem] = {}
+        self.line_items: list = []  # (LineOfTherapy, bracket, label) drawn in the bottom lane
 
     def show_dates(self, on: bool) -> None:
         """Date labels on this plot's axis (off when the marker plot below carries them)."""
@@ -97,17 +98,50 @@ class TimelineLanesPlot(pg.PlotWidget):
                                            brush=pg.mkBrush(0, 0, 0, 10), pen=pg.mkPen(None))
                 band.setZValue(-10)
                 plot.addItem(band)
-        plot.getAxis("left").setTicks([[(y, title) for y, title in layout.lane_ticks], []])
         for place in layout.placements:
             self._add_event(place, label(place.event), flagged.get(place.event.id, []))
+        ticks = list(layout.lane_ticks)
+        height = self._add_lines_of_therapy(case, layout.height_rows, ticks, horizon)
+        plot.getAxis("left").setTicks([[(y, title) for y, title in ticks], []])
         if case.last_follow_up_date:
             plot.addItem(follow_up_line(case.last_follow_up, label=True))
         # rows below ~15 px make labels collide: ask the dock for at least that much height
-        self.setMinimumHeight(int((layout.height_rows + 0.5) * MIN_ROW_PX) + 8)
-        plot.setYRange(-0.25, layout.height_rows + 0.25, padding=0)
-        plot.getViewBox().setLimits(yMin=-1, yMax=layout.height_rows + 1)
+        self.setMinimumHeight(int((height + 0.5) * MIN_ROW_PX) + 8)
+        plot.setYRange(-0.25, height + 0.25, padding=0)
+        plot.getViewBox().setLimits(yMin=-1, yMax=height + 1)
         if x_range[1] - x_range[0] > 2 * DAY_S:
             plot.setXRange(*x_range, padding=0)
+
+    def _add_lines_of_therapy(self, case: CaseTimeline, top: float, ticks: list, horizon) -> float:
+        """A lane under the others: one bracket per line of therapy ('L1 lenvatinib + camrelizumab'),
+        from its start to the next line's start (or the last follow-up, ongoing); the new height."""
+        try:
+            lines = lines_of_therapy(case)
+        except (ValueError, KeyError):  # an incomplete case being edited: no lines to draw
+            lines = []
+        self.line_items = []
+        if not lines:
+            return top
+        y = top + LANE_GAP_ROWS + 0.5
+        plot = self.getPlotItem()
+        pen = pg.mkPen("#495057", width=1.5)
+        for line in lines:
+            x0 = date_to_x(line.start_date)
+            end = line.end_date or horizon or line.start_date
+            x1 = date_to_x(end) + (DAY_S if not line.ongoing else 0.0)
+            bracket = pg.PlotDataItem([x0, x0, x1, x1], [y - 0.25, y, y, y - 0.25], pen=pen)
+            tip = (f"Line {line.number}: {line.start_date} → {'ongoing' if line.ongoing else line.end_date}"
+                   f" ({line.days if line.days is not None else '?'} days)\n{line.regimen}"
+                   + ("\n(line numbers inferred from progressions)" if line.line_inferred else ""))
+            bracket.setToolTip(tip)
+            plot.addItem(bracket)
+            text = pg.TextItem(f"L{line.number} {line.regimen}", color="#343a40", anchor=(0, 0.05))
+            text.setPos(x0, y)
+            text.setToolTip(tip)
+            plot.addItem(text)
+            self.line_items.append((line, bracket, text))
+        ticks.append((y, "Lines of therapy"))
+        return y + 0.75
 
     def _add_event(self, place, text: str, warnings: list[TimelineWarning]) -> None:
         plot = self.getPlotItem()

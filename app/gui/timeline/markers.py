@@ -1,7 +1,8 @@
 """Tumor markers over time (e.g. AFP ng/mL, PIVKA-II mAU/mL) on a log axis, below the lanes.
 
-One curve per lab series, its unit in the legend; upper limits of normal dotted; hover a
-point for its value, date and source. Curves are in ``curves`` by series id.
+One curve per lab series, its unit in the legend; upper limits of normal dotted and labelled
+("AFP upper normal 20 ng/mL"); hover a point for its value, date and source. Curves are in
+``curves`` by series id; ``uln_lines`` holds the upper-normal lines.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as _dt
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from rtreview.core.timeline.model import FollowUp, LabSeries
 from rtreview.gui.timeline.items import follow_up_line
@@ -23,6 +24,8 @@ def _tip(x: float, y: float, data: str) -> str:
 
 
 class TumorMarkerPlot(pg.PlotWidget):
+    curve_clicked = QtCore.Signal(str)  # id (else analyte) of the lab series clicked: edit it
+
     def __init__(self, left_axis_px: int, parent=None):
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()}, background="w")
         item = self.getPlotItem()
@@ -32,11 +35,16 @@ class TumorMarkerPlot(pg.PlotWidget):
         item.showGrid(x=True, y=False, alpha=0.25)
         item.layout.setContentsMargins(2, 2, 8, 2)
         item.setLogMode(x=False, y=True)
-        # no axis title: at ~70 px it would be clipped; the 10^n ticks and the legend (units) say it
+        # the axis title, level, in the wide left axis beside its tick labels (a rotated title is
+        # clipped at this height); the legend gives each series' unit
+        self.title = QtWidgets.QLabel("Tumor markers\n(log scale)", self)
+        self.title.setStyleSheet("color: #495057; background: transparent; font-size: 8pt;")
+        self.title.move(6, 6)
         item.enableAutoRange(axis="y")
-        self.legend = item.addLegend(offset=(-8, 2), labelTextSize="8pt", verSpacing=-6,
+        self.legend = item.addLegend(offset=(-8, 2), labelTextSize="8pt", verSpacing=-6, colCount=2,
                                      labelTextColor="#343a40", brush=pg.mkBrush(255, 255, 255, 200))
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.uln_lines: list[pg.InfiniteLine] = []
         self.setMinimumHeight(70)
 
     def set_series(self, series_list: list[LabSeries], follow_up: FollowUp | None) -> None:
@@ -45,6 +53,7 @@ class TumorMarkerPlot(pg.PlotWidget):
         plot.clear()
         self.legend.clear()
         self.curves = {}
+        self.uln_lines = []
         for index, series in enumerate(s for s in series_list if s.samples):
             color = MARKER_COLORS[index % len(MARKER_COLORS)]
             samples = sorted(series.samples, key=lambda s: s.date)
@@ -58,13 +67,19 @@ class TumorMarkerPlot(pg.PlotWidget):
             curve.scatter.opts["hoverable"] = True
             curve.scatter.opts["tip"] = _tip
             plot.addItem(curve)
-            self.curves[series.id or series.analyte] = curve
+            key = series.id or series.analyte
+            self.curves[key] = curve
+            curve.sigClicked.connect(lambda _item, *_rest, k=key: self.curve_clicked.emit(k))
             if series.upper_limit_normal:
                 # InfiniteLine knows nothing of log mode: place it at log10 of the value
                 uln = pg.InfiniteLine(math.log10(series.upper_limit_normal), angle=0, movable=False,
-                                      pen=pg.mkPen(color, width=1, style=QtCore.Qt.PenStyle.DotLine))
+                                      pen=pg.mkPen(color, width=1, style=QtCore.Qt.PenStyle.DotLine),
+                                      label=f"{series.analyte} upper normal {series.upper_limit_normal:g}",
+                                      labelOpts={"position": 0.03 + 0.2 * len(self.uln_lines), "color": color,
+                                                 "anchors": [(0, 1), (0, 1)]})  # staggered: close values
                 uln.setToolTip(f"{series.analyte} upper limit of normal: {series.upper_limit_normal:g} {series.unit}")
                 plot.addItem(uln)
+                self.uln_lines.append(uln)
         if follow_up is not None and follow_up.date and self.curves:
             plot.addItem(follow_up_line(follow_up, label=False))
 

@@ -6,6 +6,12 @@ import html
 
 from rtreview.core.timeline import CaseTimeline, lines_of_therapy, progression_free_survival, time_on_therapy
 
+# Always on show under the lanes (the full key is behind the pane's Key button).
+KEY_LINE_HTML = ("<span style='color:#2b8a3e'>◆ CR/PR</span> complete/partial response &nbsp; "
+                 "<span style='color:#0c8599'>◆ SD/DC</span> stable disease/disease control &nbsp; "
+                 "<span style='color:#c92a2a'>◆ PD</span> progression &nbsp; ● imaging &nbsp; ▶ procedure &nbsp; "
+                 "■ diagnosis/note &nbsp; ┃L1┃ line of therapy &nbsp; dashed: illustrative &nbsp; ⚠ warning")
+
 KEY_HTML = ("<b>Timeline key</b><br>Bars: treatments (RT courses, systemic therapy, adverse events)<br>"
             "Fading bar with arrow: ongoing at the last follow-up (dashed vertical line)<br>"
             "◆ response: <span style='color:#2b8a3e'>CR/PR</span>, <span style='color:#0c8599'>SD/DC "
@@ -13,6 +19,8 @@ KEY_HTML = ("<b>Timeline key</b><br>Bars: treatments (RT courses, systemic thera
             "▶ procedure &nbsp; ■ diagnosis/note &nbsp; ✕ death<br>"
             "Systemic: <span style='color:#1971c2'>anti-VEGF</span>, <span style='color:#7048e8'>checkpoint "
             "inhibitor</span>, <span style='color:#1098ad'>other</span><br>"
+            "Lines of therapy: the bottom lane (L1, L2, …: therapies started together form a line)<br>"
+            "Tumor markers: log axis, dotted line = upper limit of normal (labelled)<br>"
             "Dashed outline or curve: illustrative (made-up) values &nbsp; ⚠ consistency warning<br>"
             "Click an RT course to select its plan; double-click to edit; drag to pan, wheel to zoom.")
 

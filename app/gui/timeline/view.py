@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -32,10 +33,14 @@ from rtreview.core.timeline import (CaseFileError, CaseTimeline, RtCourse, Timel
 from rtreview.gui.timeline.event_form import EventFormDialog, FollowUpDialog
 from rtreview.gui.timeline.lanes_plot import TimelineLanesPlot
 from rtreview.gui.timeline.markers import TumorMarkerPlot
-from rtreview.gui.timeline.text import KEY_HTML, facts_html
+from rtreview.gui.timeline.lab_form import DELETE, LabSeriesDialog
+from rtreview.gui.timeline.lanes_plot import case_dates
+from rtreview.gui.timeline.text import KEY_HTML, KEY_LINE_HTML, facts_html
 from rtreview.gui.timeline.warning_badge import WarningsButton
 
 LEFT_AXIS_PX = 128
+EMPTY_TEXT = ("No case timeline.\nDrop a *.case.json file here or use File ▸ Open case timeline — one beside the "
+              "DICOM is opened with it.\nAdd… starts a new one.")
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
 
 
@@ -60,6 +65,7 @@ class TimelineView(QtWidgets.QWidget):
         self._pfs_start = ""  # event id PFS is measured from ('' = start of the latest line)
         self._highlighted: set[str] = set()
         self.warnings: list[TimelineWarning] = []
+        self.start_folder = ""  # where Open / Save as start (the window sets the last folder used)
         self._relayout_timer = QtCore.QTimer(self)
         self._relayout_timer.setSingleShot(True)
         self._relayout_timer.setInterval(120)
@@ -87,6 +93,10 @@ class TimelineView(QtWidgets.QWidget):
         self.delete_action = self.toolbar.addAction("Delete", lambda: self.delete_event())
         self.delete_action.setShortcut(QtGui.QKeySequence.StandardKey.Delete)
         self.follow_up_action = self.toolbar.addAction("Follow-up…", self.edit_follow_up)
+        self.labs_action = self.toolbar.addAction("Labs…")
+        self.labs_action.setToolTip("Add, edit or delete a lab series (tumor markers): analyte, unit, upper normal, "
+                                    "samples")
+        self.labs_action.triggered.connect(lambda: self._labs_menu())
         self.toolbar.addSeparator()
         self.toolbar.addAction("Fit", self.fit)
         self.facts_action = self.toolbar.addAction("Facts")
@@ -100,16 +110,30 @@ class TimelineView(QtWidgets.QWidget):
         self.warnings_button.event_chosen.connect(self._select_from_warning)
         self.toolbar.addWidget(self.warnings_button)
 
+        self.key_line = QtWidgets.QLabel(KEY_LINE_HTML)
+        self.key_line.setStyleSheet("background: white; color: #495057; font-size: 8pt; padding: 1px 6px;")
+        self.key_line.setToolTip(KEY_HTML)
+        self.key_line.setMinimumWidth(10)  # a narrow pane cuts the line, it does not widen the window
+        self.key_line.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         plots = QtWidgets.QVBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
         plots.setSpacing(0)
         plots.addWidget(self.lanes_plot, 3)
         plots.addWidget(self.markers_plot, 2)
+        plots.addWidget(self.key_line)
+        self.plots_area = QtWidgets.QWidget()
+        self.plots_area.setLayout(plots)
+        # nothing to show: say how to get a timeline instead of an empty date axis reading 00.050 …
+        self.empty = QtWidgets.QLabel(EMPTY_TEXT, self.plots_area)
+        self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("background: #f4f5f7; color: #5c636e; font-size: 13px;")
+        self.plots_area.installEventFilter(self)
+        self.markers_plot.curve_clicked.connect(self.edit_lab_series)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.toolbar)
-        layout.addLayout(plots, 1)
+        layout.addWidget(self.plots_area, 1)
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(1400, 300)
@@ -155,7 +179,7 @@ class TimelineView(QtWidgets.QWidget):
         if not self._discard_ok():
             return False
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case timeline", "", CASE_FILTER)
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case timeline", self.start_folder, CASE_FILTER)
             if not path:
                 return False
         try:
@@ -191,7 +215,9 @@ class TimelineView(QtWidgets.QWidget):
         return True
 
     def save_case_as(self) -> bool:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save case timeline", str(self._path or "case.case.json"),
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save case timeline",
+                                                        str(self._path or os.path.join(self.start_folder,
+                                                                                       "case.case.json")),
                                                         CASE_FILTER)
         return self.save_case(path) if path else False
 
@@ -240,6 +266,34 @@ class TimelineView(QtWidgets.QWidget):
         if self._pfs_start == event_id:
             self._pfs_start = ""
         self._changed()
+        return True
+
+    def _labs_menu(self) -> None:
+        menu = QtWidgets.QMenu(self)
+        for series in self._case.lab_series:
+            menu.addAction(f"Edit {series.analyte} ({series.unit})…",
+                           lambda s=series: self.edit_lab_series(s.id or s.analyte))
+        menu.addAction("New lab series…", lambda: self.edit_lab_series(""))
+        self._exec_menu(menu, QtGui.QCursor.pos())
+
+    def edit_lab_series(self, series_id: str = "") -> bool:
+        """Edit the lab series ``series_id`` (its id, else its analyte), or add one ('')."""
+        old = next((s for s in self._case.lab_series if series_id and series_id in (s.id, s.analyte)), None)
+        result = LabSeriesDialog.ask(self, old)
+        if result is None:
+            return False
+        if result == DELETE:
+            self._case.lab_series.remove(old)
+        elif old is not None:
+            self._case.lab_series[self._case.lab_series.index(old)] = result
+        else:
+            if not result.id:
+                used = {s.id for s in self._case.lab_series} | {e.id for e in self._case.events}
+                base = "".join(ch for ch in result.analyte.lower() if ch.isalnum()) or "lab"
+                result.id = next(f"{base}{'' if n == 0 else '-' + str(n)}" for n in range(1000)
+                                 if f"{base}{'' if n == 0 else '-' + str(n)}" not in used)
+            self._case.lab_series.append(result)
+        self._changed(markers=True)
         return True
 
     def fit(self) -> None:
@@ -300,9 +354,21 @@ class TimelineView(QtWidgets.QWidget):
         if abs(event.size().width() - event.oldSize().width()) > 40:
             self._relayout_timer.start()  # label widths in dates change with the width
 
+    def eventFilter(self, obj, event) -> bool:
+        if obj is getattr(self, "plots_area", None) and event.type() == QtCore.QEvent.Type.Resize:
+            self.empty.setGeometry(self.plots_area.rect())
+        return False
+
+    def is_empty(self) -> bool:
+        """Nothing dated to show (no case file, or one without events and lab values)."""
+        return not case_dates(self._case)
+
     def _rebuild(self, markers: bool = False) -> None:
         """Redraw the lanes (their layout depends on every event); the marker curves only
         with ``markers`` (a new case): edits and resizes leave them as they are."""
+        self.empty.setGeometry(self.plots_area.rect())
+        self.empty.setVisible(self.is_empty())
+        self.empty.raise_()
         self._update_warnings()
         self.lanes_plot.show_case(self._case, self.warnings)
         self._annotate_plans()

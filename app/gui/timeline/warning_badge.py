@@ -26,8 +26,12 @@ class WarningsButton(QtWidgets.QToolButton):
             if warning.event_id:
                 action.triggered.connect(functools.partial(self._chosen, warning.event_id))
         n_warn = sum(w.severity == "warning" for w in warnings)
-        self.setText(f"⚠ {n_warn}  ℹ {len(warnings) - n_warn}")
-        self.setToolTip("\n".join(str(w) for w in warnings) or "No consistency warnings")
+        n_note = len(warnings) - n_warn
+        # what it counts, in words: consistency warnings and notes of the case against itself / the plans
+        self.setText(f"⚠ {n_warn} warning{'s' if n_warn != 1 else ''}\nℹ {n_note} note{'s' if n_note != 1 else ''}")
+        head = ("Consistency checks of the case timeline (against itself and the loaded plans): "
+                f"{n_warn} warning(s), {n_note} note(s). Click to list them.")
+        self.setToolTip(head + ("\n\n" + "\n".join(str(w) for w in warnings) if warnings else ""))
         self.setEnabled(bool(warnings))
         self.setStyleSheet("color: #c92a2a; font-weight: bold" if n_warn else "")
 
