@@ -52,3 +52,30 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+def _generate_sample(folder: Path, second_ct: str | None) -> Path:
+    """The sample patient as tools/make_sample_dicom.py writes it, with or without the second CT."""
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    import make_sample_dicom
+    from sample_patient import make_patient
+    make_patient(folder, **dict(make_sample_dicom.SAMPLE, second_ct=second_ct))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def two_ct_sample(tmp_path_factory) -> Path:
+    """The sample with the L ILIUM course on its own CT (frame of reference) and the REG linking
+    the CTs; generated (about 20 s) unless the committed sample is already that variant."""
+    if any(SAMPLE_DICOM.glob("REG_*.dcm")):
+        return SAMPLE_DICOM
+    return _generate_sample(tmp_path_factory.mktemp("two_ct"), "L ILIUM")
+
+
+@pytest.fixture(scope="session")
+def one_ct_sample(tmp_path_factory) -> Path:
+    """The sample with both courses on one CT (generated unless the committed sample is that)."""
+    if not any(SAMPLE_DICOM.glob("REG_*.dcm")):
+        return SAMPLE_DICOM
+    return _generate_sample(tmp_path_factory.mktemp("one_ct"), None)

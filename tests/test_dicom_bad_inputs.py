@@ -164,7 +164,7 @@ def test_mr_image_ignored(tmp_path):
     b.save(b.mr_image(), tmp_path / "mr.dcm")
     case = load(tmp_path)
     assert _issues(case, "ignored")["mr.dcm"] == ("MR Image Storage is not reviewed (not CT, RT Structure Set, "
-                                                 "RT Plan or RT Dose); ignored")
+                                                 "RT Plan, RT Dose or Spatial Registration); ignored")
     assert len(case.links) == 1 and not case.report.errors
 
 

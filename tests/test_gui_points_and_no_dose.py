@@ -109,6 +109,9 @@ def test_ct_and_structures_without_a_dose_are_reviewable(qtbot, tmp_path, sample
     """The sample's CT and RT Structure Set without its RT Plans and RT Doses."""
     from rtreview.core.dicom.loader import load
     from rtreview.core.dvh import compute_dvhs
+    for path in sample_without_dose.glob("*.dcm"):  # the first CT only (CT 2 would be a second such item)
+        if path.name.startswith(("CT2_", "RS_L_ILIUM_CT2", "REG_")):
+            path.unlink()
     w = window_with(qtbot, tmp_path, [sample_without_dose])
     link = w.session.link
     assert link is not None and link.dose is None and link.ct is not None and link.structure_set is not None

@@ -65,6 +65,9 @@ def test_switching_plan_switches_curves_and_hiding_a_structure_hides_its_curve(q
     plan(w, "L ILIUM")
     wait_idle(qtbot, w)
     assert w.session.link.label == "L ILIUM" and w.session.rx_gy == 30.0
+    # the ilium course is planned on CT 2: its own structure set, its own ROI numbers
+    assert w.session.link.structure_set is not ss and w.session.link.structure_set.path.endswith("RS_L_ILIUM_CT2.dcm")
+    ptv_ilium = w.session.link.structure_set.roi("PTV_ILIUM").number
     x, y = w.dvh_plot.visible_curve_data()[ptv_ilium]
     dvh = w.session.dvhs[ptv_ilium]
     assert np.array_equal(x, dvh.dose_gy) and np.array_equal(y, dvh.cumulative_cc)

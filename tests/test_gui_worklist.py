@@ -52,7 +52,7 @@ def test_receive_sample_then_open_a_plan_from_the_worklist(qtbot, tmp_path, samp
         qtbot.waitUntil(lambda: len(panel.patient_items()) == 1 and panel.patient_items()[0].childCount() == 2,
                         timeout=20_000)
         patient = panel.patient_items()[0]
-        assert patient.text(0) == "RTR-SAMPLE-001" and patient.text(3) == "CT 117, RTSTRUCT 1, RTPLAN 2, RTDOSE 2"
+        assert patient.text(0) == "RTR-SAMPLE-001" and patient.text(3) == "CT 184, REG 1, RTSTRUCT 2, RTPLAN 2, RTDOSE 2"
         plans = {patient.child(i).text(0): patient.child(i) for i in range(2)}
         assert set(plans) == {"LIVER", "L ILIUM"}
         assert "association accepted from TPS" in panel.log_view.toPlainText()
@@ -191,9 +191,9 @@ def test_export_anonymised_from_the_window(qtbot, tmp_path, sample_dicom, monkey
     with qtbot.waitSignal(w.anonymized_export.exported, timeout=120_000) as signal:
         w.anonymized_export.ask_and_start()
     result = signal.args[0]
-    assert len(result.written) == 122 and result.key_path == key
+    assert len(result.written) == 191 and result.key_path == key  # 117 + 67 CT, 2 RS, 2 RP, 2 RD, 1 REG
     assert json.loads(key.read_text())["patients"][0]["patient_id"] == "RTR-SAMPLE-001"
-    assert "Anonymised export: 122 DICOM file(s)" in w.statusBar().currentMessage()
+    assert "Anonymised export: 191 DICOM file(s)" in w.statusBar().currentMessage()
 
 
 def test_cancelled_export_leaves_nothing(tmp_path, sample_dicom):

@@ -34,7 +34,7 @@ def _assert_sample_received(sample_dicom, store, calling="TPS"):
     files = _sample_files(sample_dicom)
     (patient,) = read_worklist(store)
     assert patient.patient_id == "RTR-SAMPLE-001"
-    assert patient.counts == {"CT": 117, "RTSTRUCT": 1, "RTPLAN": 2, "RTDOSE": 2}
+    assert patient.counts == {"CT": 117 + 67, "REG": 1, "RTSTRUCT": 2, "RTPLAN": 2, "RTDOSE": 2}  # two CTs, one REG
     assert sorted(p.label for p in patient.plans) == ["L ILIUM", "LIVER"]
     assert all(p.calling_ae == calling for p in patient.plans)
     for src in files:

@@ -45,10 +45,10 @@ def test_one_basis_per_published_limit_across_protocols():
     assert ("Bowel_Small", "V15Gy_cc", 120.0, "cc") in seen
 
 
-def test_composite_shows_one_row_per_structure_metric_and_level():
+def test_composite_shows_one_row_per_structure_metric_and_level(one_ct_sample):
     from rtreview.core.constraints.plan_check import check_composite
 
-    links = sample_links()
+    links = sample_links(one_ct_sample)  # both courses on one CT (the two-CT path: test_composite_two_ct.py)
     ev = check_composite(links, [protocol("HCC liver"), protocol("Bone metastasis")])
     keys = [(r.structure, r.metric, r.level) for r in ev.results]
     assert len(keys) == len(set(keys))

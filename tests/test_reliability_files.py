@@ -94,7 +94,7 @@ def test_dicomdir_is_ignored_and_its_files_are_read(tmp_path):
     assert (tmp_path / "media" / "DICOMDIR").is_file()
     case = load(tmp_path / "media")
     assert _issues(case, "ignored")["DICOMDIR"] == ("Media Storage Directory Storage is not reviewed (not CT, RT "
-                                                    "Structure Set, RT Plan or RT Dose); ignored")
+                                                    "Structure Set, RT Plan, RT Dose or Spatial Registration); ignored")
     assert not case.report.errors and len(case.links) == 1 and case.links[0].ct.hu.shape == (5, 8, 8)
 
 

@@ -31,10 +31,20 @@ def sample_case():
         return load([str(SAMPLE_DICOM)])
 
 
-def sample_links():
-    """The sample's two courses in treatment order (LIVER, then L ILIUM)."""
-    case = sample_case()
+def sample_links(folder=None):
+    """The sample's two courses in treatment order (LIVER, then L ILIUM); ``folder``: another
+    variant of the sample (e.g. the one-CT sample, where both courses share the first CT)."""
+    case = sample_case() if folder is None else _load_cached(str(folder))
     return sorted(case.links, key=lambda link: link.plan.date or "9999")
+
+
+@functools.lru_cache(maxsize=2)
+def _load_cached(folder: str):
+    from rtreview.core.dicom.loader import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load([folder])
 
 
 def protocol(name: str):

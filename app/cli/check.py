@@ -21,7 +21,9 @@ such file or folder, no RT Dose), 2 for usage errors (incl. an unknown protocol)
                 "unmatched_structures": [str], "notes": [str], "prescription_source",
                 "prescription_note", "dose_per_fraction_gy", "fraction_groups": [...],
                 "fraction_group", "protocol_reason"}],
-     "composite": {"plans": [label...], "protocol", "results": [ROW...], "notes": [str]} | null,
+     "composite": {"plans": [label...], "protocol", "results": [ROW...], "notes": [str],
+                   "registrations": [{"plan_label", "frame_of_reference_uid", "type"
+                                      (IDENTITY|RIGID|RIGID_SCALE), "files", "inverted", "matrix"}]} | null,
      "exit_status": int, "failed_count": int, "strict": bool}
 
 with ROW = {"structure", "roi", "metric", "value_gy", "value_eqd2_gy", "alpha_beta_gy", "limit_gy",
@@ -122,17 +124,10 @@ def _check_map(manual: dict[str, str], links, protocols) -> None:
 
 
 def _composite_groups(case, links, protocols):
-    """Per patient and frame of reference, the checked links (>= 2) to sum."""
-    groups = []
-    for patient in case.patients:
-        by_frame: dict[str, list[int]] = {}
-        for i, link in enumerate(links):
-            mine = any(link is other for other in patient.links)  # identity: links hold numpy arrays
-            if mine and protocols[i] is not None and link.structure_set is not None:
-                frame = link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid
-                by_frame.setdefault(frame, []).append(i)
-        groups += [idx for idx in by_frame.values() if len(idx) >= 2]
-    return groups
+    """Per patient, the checked links (>= 2) to sum: on one frame of reference, or on frames joined
+    by the loaded registrations (rtreview.core.compare.composite_frames)."""
+    from rtreview.core.compare.composite_frames import composite_groups
+    return composite_groups(case, links, lambda i: protocols[i] is not None and links[i].structure_set is not None)
 
 
 def _failed(ev, strict: bool) -> int:
@@ -151,7 +146,8 @@ def _with_strict(entry: dict, ev, strict: bool) -> dict:
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
-    from rtreview.core.constraints.plan_check import check_composite, check_plan
+    from rtreview.core.compare.composite_frames import check_across_frames, registrations_json
+    from rtreview.core.constraints.plan_check import check_plan
     from rtreview.core.dicom.loader import load
 
     try:
@@ -203,11 +199,13 @@ def run(args: argparse.Namespace) -> int:
     composite = None
     if not args.no_composite:
         for idx in _composite_groups(case, links, protocols)[:1]:
-            ev = check_composite([links[i] for i in idx], [protocols[i] for i in idx], manual=manual,
-                                 all_structures=args.composite_all)
+            group = [links[i] for i in idx]
+            ev, mappings = check_across_frames(case, group, [protocols[i] for i in idx], manual=manual,
+                                               all_structures=args.composite_all)
             failed += _failed(ev, args.strict)
             composite = _with_strict({"plans": [links[i].label for i in idx], "protocol": ev.protocol,
-                                      "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes)},
+                                      "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes),
+                                      "registrations": registrations_json(group, mappings)},
                                      ev, args.strict)
     status = EXIT_FAILED if failed else EXIT_OK
     report = {"plans": plans, "composite": composite, "exit_status": status, "failed_count": failed,

@@ -1,4 +1,6 @@
-"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY] [--rx PLAN=GY/FRACTIONS]``: DVHs and metrics.
+"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY] [--rx PLAN=GY/FRACTIONS]
+[--relative-dose-gy GY] [--stored]``:
+DVHs and metrics, headless.
 
 Loads the paths (files, folders, .zip) with ``rtreview.core.dicom.loader.load``; every dose grid
 linked to a structure set (one structure set and unlinked doses are paired) gets the DVHs of all
@@ -32,8 +34,12 @@ For a dose with ``dose_units`` RELATIVE the ``*_gy`` values are in the file's re
 the unstated reference), not Gy; ``--relative-dose-gy GY`` converts them.
 ``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
 curve and the statistics describe the covered part. Undefined values (e.g. D2cc of a 1 cc
-structure) are null. CSV: one row per structure with the scalar columns. Exit status 0 when at
-least one DVH was computed, 1 otherwise (message on stderr), 2 for usage errors.
+structure) are null. With ``--stored`` every structure gets the key ``stored``: the planning
+system's DVH from the RT Dose DVH Sequence beside ours (rtreview.core.compare.stored_dvh:
+"volume_cc", "mean_gy", "d95_gy", "d2_gy", "volume_units", "difference" {ours - stored per
+metric}, "flagged" [metric names beyond the tolerance], "tolerance", "notes", "cumulative"
+{"dose_gy", "volume"}), or null when the file stores none for that ROI. CSV: one row per structure
+with the scalar columns. Exit status 0 when at least one DVH was computed, 1 otherwise (message on stderr), 2 for usage errors.
 """
 from __future__ import annotations
 
@@ -64,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DVH bin width in Gy (default 0.01, finer for low doses)")
     add_relative_dose_argument(parser)
     add_rx_argument(parser)
+    parser.add_argument("--stored", action="store_true",
+                        help="add the planning system's own DVH (RT Dose DVH Sequence) and its differences "
+                             "from ours under the key 'stored' of each structure (JSON)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"rtreview dvh: {problem}", file=sys.stderr)
         return 2
-    result = dvh_report(case, DvhOptions(bin_width_gy=args.bin_width))
+    result = dvh_report(case, DvhOptions(bin_width_gy=args.bin_width), stored=args.stored)
     if args.format == "json":
         json.dump(result, sys.stdout, separators=(",", ":"), allow_nan=False)
         sys.stdout.write("\n")
@@ -106,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def dvh_report(case, options=None) -> dict:
-    """The JSON-ready result for every dose link of ``case``."""
+def dvh_report(case, options=None, stored: bool = False) -> dict:
+    """The JSON-ready result for every dose link of ``case`` (``stored``: add the key 'stored')."""
     from rtreview.core.dicom.dose_units import units
     from rtreview.core.dvh import compute_dvhs
     from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
@@ -142,6 +151,10 @@ def dvh_report(case, options=None) -> dict:
                 if not rx:
                     item["notes"].append(NEEDS_RX_INDICES)
                 item["cumulative"] = cumulative
+            if stored:
+                from rtreview.core.compare.stored_dvh import compare_stored
+                row = compare_stored(dvh, link.dose)
+                item["stored"] = row.to_json() if row is not None else None
             entry["structures"].append(item)
         doses.append(entry)
     return {"doses": doses}

@@ -27,7 +27,10 @@ loaded, 1 when nothing usable was found (message on stderr), 2 for usage errors.
                             "rois": [{"number", "name", "type", "planes" (int), "empty" (bool),
                                       "points" (int), "notes": [str]}]}],
         "cts": [{"series_instance_uid", "shape": [slices, rows, columns], "spacing_mm": [dx, dy, dz],
-                 "z_range_mm": [first, last], "warnings": [str]}]}],
+                 "z_range_mm": [first, last], "warnings": [str]}],
+        "registrations": [{"path", "sop_instance_uid", "deformable" (bool), "registered_frame",
+                           "transforms": [{"source_frame", "type" (RIGID|RIGID_SCALE), "matrix": 4x4}],
+                           "unsupported": [{"source_frame", "reason"}], "notes": [str]}]}],
      "report": {"errors": [{"path", "message"}], "warnings": [...], "ignored": [...]}}
 
 Doses are listed in the order of their links (one per dose file, even when UIDs repeat).
@@ -114,6 +117,13 @@ def _patient(p: Patient) -> dict:
                  "spacing_mm": _spacing(c.x_mm, c.y_mm, c.z_mm),
                  "z_range_mm": [_num(c.z_mm[0]), _num(c.z_mm[-1])], "warnings": list(c.warnings)}
                 for c in p.cts],
+        "registrations": [{"path": r.path, "sop_instance_uid": r.sop_instance_uid, "deformable": r.deformable,
+                           "registered_frame": r.frame_of_reference_uid,
+                           "transforms": [{"source_frame": t.source_frame, "type": t.kind,
+                                           "matrix": [[round(float(v), 6) for v in row] for row in t.matrix]}
+                                          for t in r.transforms],
+                           "unsupported": [{"source_frame": u[0], "reason": u[2]} for u in r.unsupported],
+                           "notes": list(r.notes)} for r in p.registrations],
     }
 
 
@@ -189,6 +199,16 @@ def format_text(facts: dict) -> str:
             lines.append(f"    {c['series_instance_uid']}: {shape} (slices x rows x columns), spacing {spacing} mm")
             for w in c["warnings"]:
                 lines.append(f"      warning: {w}")
+        if p.get("registrations"):
+            lines.append(f"  Registrations ({len(p['registrations'])})")
+            for r in p["registrations"]:
+                kind = "deformable" if r["deformable"] else "rigid"
+                lines.append(f"    {os.path.basename(r['path'])} ({kind}): into frame {r['registered_frame']}")
+                for t in r["transforms"]:
+                    shift = ", ".join(f"{row[3]:.1f}" for row in t["matrix"][:3])
+                    lines.append(f"      {t['type']} from frame {t['source_frame']}; translation ({shift}) mm")
+                for u in r["unsupported"]:
+                    lines.append(f"      not used: {u['reason']}")
     report = facts["report"]
     lines.append(f"Load report: {len(report['errors'])} error(s), {len(report['warnings'])} warning(s), "
                  f"{len(report['ignored'])} ignored")

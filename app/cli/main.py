@@ -30,6 +30,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("rtreview.cli.batch", "cohort mode: metrics, constraints and DVH curves of every patient under ROOT"),
     "listen": ("rtreview.cli.listen", "receive plans from the planning system: a DICOM store SCP (C-STORE, C-ECHO)"),
     "anonymize": ("rtreview.cli.anonymize", "write an anonymised copy of DICOM RT files (PS3.15 Basic Profile)"),
+    "compare": ("rtreview.cli.compare", "compare plans: DVH metrics and constraints side by side, dose difference, gamma"),
+    "composite": ("rtreview.cli.composite", "export a composite (physical or EQD2) or a dose difference as an RT Dose file"),
 }
 
 EXIT_OK = 0

@@ -85,6 +85,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.constraints.result_chosen.connect(self._show_constraint)
         self.session.alpha_beta_store = CaseFileAlphaBetaStore(self.timeline_view)  # the user's α/β, with the case
         self.timeline_view.case_loaded.connect(self._on_case_file)  # its mappings and α/β values
+        self.timeline_view.case_loaded.connect(lambda _path: self.attach_registrations())
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # --- layout ---------------------------------------------------------------------------
@@ -104,6 +105,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tables.setDocumentMode(True)
         self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
         self.tables.addTab(self.metrics, "Metrics")
+        from rtreview.gui.dvh.stored import StoredDvhOverlay, StoredDvhTable
+        self.stored_overlay = StoredDvhOverlay(self.dvh_plot, self)
+        self.stored_table = StoredDvhTable(s, self.stored_overlay)
+        self.tables.addTab(self.stored_table, "TPS DVH")
         self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
             self.tables.indexOf(self.constraints), self.constraints.caption()))
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -157,6 +162,9 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("Export &anonymised…", self.anonymized_export.ask_and_start)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.compare_action = tools_menu.addAction("&Compare plans…", self.open_compare)
+        self.registration_action = tools_menu.addAction("Manual &registration…", self.open_registration)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.timeline.dock.toggleViewAction())
         view_menu.addAction(self.report_dock.toggleViewAction())
@@ -223,6 +231,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
         self.prescriptions.apply_to(case)  # the user's prescriptions saved in the case file
         self.session.set_case(case)
+        self.attach_registrations()
         n = len(case.links)
         undosed = len(case.review_links) - n
         more = f", {undosed} without a dose (contours, plan)" if undosed else ""
@@ -337,6 +346,28 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_report(self) -> None:
         self.report_dock.show()
         self.report_dock.raise_()  # tabbed with the timeline
+
+    def attach_registrations(self) -> None:
+        """Manual registrations saved beside the case file (``*.reg.dcm``) join the loaded patient."""
+        from rtreview.gui.registration.store import attach_beside
+        messages = attach_beside(self.session.case, self.timeline_view.case_path())
+        if messages:
+            self.show_message("; ".join(messages))
+
+    def open_compare(self):
+        """The plan comparison window for the loaded case (rtreview.gui.compare)."""
+        from rtreview.gui.compare.window import CompareWindow
+        window = CompareWindow(self.session.case, self)
+        window.show()
+        return window
+
+    def open_registration(self):
+        """The manual rigid registration window (rtreview.gui.registration)."""
+        from rtreview.gui.registration.window import RegistrationWindow
+        window = RegistrationWindow.for_session(self.session, self.timeline_view, self)
+        if window is not None:
+            window.show()
+        return window
 
     def _show_constraint(self, result, dvh, composite: bool) -> None:
         self.dvh_plot.show_constraint(result, dvh, composite)

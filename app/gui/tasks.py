@@ -38,9 +38,13 @@ def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvh
 
 def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None):
     """``check_composite`` of several courses (EQD2 summed at the DVH engine's sample points), as
-    ``rtreview check``."""
+    ``rtreview check``: courses on other CTs are looked up through their registrations when
+    ``links`` is a CourseGroup (it knows the patient)."""
+    from rtreview.core.compare.composite_frames import check_across_frames
     from rtreview.core.constraints import check_composite
 
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
+    if getattr(links, "patient", None) is not None:
+        return check_across_frames(None, links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)[0]
     return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)

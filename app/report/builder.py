@@ -25,6 +25,8 @@ from .dvh_figure import DvhFigure, LimitMark
 from .header import KeyValueBlock, SectionTitle, TextBlock, TitleBlock, footer_painter
 from .review_content import PURPOSE
 from .slice_figure import SliceFigure
+from .registration_table import registration_table
+from .stored_table import DASHED_NOTE, dashed_curves, stored_rows, stored_table
 from .tables import constraints_table, metrics_table
 from .timeline_strip import TimelineStrip
 
@@ -107,6 +109,8 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
                   "kept beside it. Structures dosed by at least two courses are evaluated against the "
                   "absolute-dose limits of the plans' protocols (one row per structure, metric and level: the "
                   "stricter limit); values are Gy EQD2.", 8.5, italic=False)]
+    if comp.mappings is not None and any(not m.is_identity for m in comp.mappings):
+        blocks.append(registration_table(comp.labels, comp.mappings))
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
         blocks.append(DvhFigure(shown, f"Composite DVH — {labels}", None, limit_marks(ev, ev.dvhs, eqd2=True),
@@ -186,10 +190,12 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
     scale, unit = display_scale(dose)
+    stored = stored_rows(section.dvhs, dose) if unit == "Gy" else []  # the TPS DVH is compared in Gy only
     if shown and unit == "Gy":
         blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label}", link.prescription_gy,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height,
-                                subtitle="physical dose; volume in % of each structure inside the dose grid"))
+                                subtitle="physical dose; volume in % of each structure inside the dose grid",
+                                dashed=dashed_curves(stored, ss, shown), dashed_note=DASHED_NOTE))
     elif shown:  # a relative dose: drawn in % of its (unstated) reference, never as Gy
         blocks.append(DvhFigure([scaled(d, scale) for d in shown], f"Cumulative DVH — {link.label}", None, [],
                                 dvh_height, dose_label="Dose (% of the relative reference)",
@@ -197,6 +203,8 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
                                          "volume in % of each structure inside the dose grid"))
     if ss is not None:
         blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy, scale, unit))
+    if stored:
+        blocks.append(stored_table(stored))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:

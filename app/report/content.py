@@ -52,6 +52,8 @@ class PlanSection:
 class CompositeSection:
     labels: list[str]
     evaluation: object  # Evaluation (values in Gy EQD2)
+    # per course: the Mapping from the reference frame (rtreview.core.dicom.frame_links), or None
+    mappings: list | None = None
 
 
 @dataclass
@@ -165,7 +167,8 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     ROI name (the window's structure list). ReportError when no DVH can be computed at all."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
-    from rtreview.core.constraints.plan_check import check_composite, check_plan
+    from rtreview.core.compare.composite_frames import check_across_frames, composite_groups
+    from rtreview.core.constraints.plan_check import check_plan
     from rtreview.core.dvh import compute_dvhs
 
     links = choose_links(case, plan_labels)
@@ -231,14 +234,16 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
                             timeline=timeline, timeline_note=timeline_note)
     checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
-    frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
-    if composite and len(checked) >= 2 and len(frames) == 1:
-        merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
-        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None,
-                             alpha_beta=alpha_beta)
-        content.composite = CompositeSection([link.label for link, _ in checked], ev)
+    groups = composite_groups(case, [link for link, _ in checked], lambda i: True) if composite else []
+    if groups:
+        group = [checked[i] for i in groups[0]]
+        merged = {k: v for link, _ in group for k, v in (hand.get(link.label) or {}).items()}
+        ev, mappings = check_across_frames(case, [link for link, _ in group], [p for _, p in group],
+                                           manual=merged or None, alpha_beta=alpha_beta)
+        content.composite = CompositeSection([link.label for link, _ in group], ev, mappings)
     elif composite and len(checked) >= 2:
-        content.notes.append("the courses lie on different frames of reference: no composite")
+        content.notes.append("the courses lie on different CTs (frames of reference) and no loaded registration "
+                             "joins them: no composite")
     step("composite")
     from rtreview.core.timeline import find_case_file
 

@@ -86,6 +86,10 @@ class DvhFigure:
     fixed_height: float = 300.0
     dose_label: str = "Dose (Gy)"  # "Dose (Gy EQD2)" for a composite
     subtitle: str = ""  # printed after the title on its line, smaller (elided, never wrapped)
+    # other curves drawn dashed in a structure's colour: (rgb, dose_gy, volume_pct), e.g. the
+    # planning system's stored DVHs (rtreview.core.compare.stored_dvh), with their legend note
+    dashed: list = field(default_factory=list)
+    dashed_note: str = ""
 
     def height(self, canvas: Canvas, width: float) -> float:
         return self.fixed_height
@@ -171,6 +175,13 @@ class DvhFigure:
                 p.strokePath(path, styled_pen(QtGui.QColor(110, 110, 110), casing,
                                               tuple(d * width / casing for d in style.dash)))
             p.strokePath(path, styled_pen(color, width, style.dash))
+        for rgb, x, y in self.dashed:  # e.g. the planning system's stored DVHs, thin and dashed
+            if len(x) < 2:
+                continue
+            xs, ys = to_px(np.asarray(x, float), np.asarray(y, float))
+            path = QtGui.QPainterPath()
+            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(a, b) for a, b in zip(xs.tolist(), ys.tolist())]))
+            p.strokePath(path, QtGui.QPen(QtGui.QColor(*rgb), 1.3, QtCore.Qt.PenStyle.DashLine))
         p.restore()
         rx_box = None
         if self.rx_gy:
@@ -255,6 +266,7 @@ class DvhFigure:
         notes = ["▼ ▲ constraint limit (≤ / ≥)"] if any(m.volume_pct is not None for m in self.marks) else []
         notes += ["◆ mean-dose limit"] if any(m.volume_pct is None for m in self.marks) else []
         notes += ["- - - prescription"] if self.rx_gy else []
+        notes += [self.dashed_note] if self.dashed and self.dashed_note else []
         max_rows = int((rect.height() - len(notes) * (lh - 1)) // lh)
         y = rect.top()
         for dvh in entries[:max_rows]:

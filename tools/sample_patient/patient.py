@@ -10,6 +10,7 @@ from .anatomy import Anatomy
 from .hu import hu_volume
 from .plan_writers import rtdose, rtplan
 from .plans import PLANS, PlanSpec, compute_plan
+from .second_ct import write_second_ct
 from .writers import Identity, ct_slices, rtstruct
 
 CT_COLUMNS, CT_ROWS, CT_PIXEL_MM = 256, 192, 1.8
@@ -39,11 +40,15 @@ def ct_axes(scale: float = 1.0):
 
 def make_patient(out_dir, *, patient_id: str = "RTR-SAMPLE-001", seed: int = 20200607,
                  anatomy_scale: float = 1.0, patient_name: str = "SYNTHETIC^SAMPLE",
-                 plans: tuple[PlanSpec, ...] = PLANS, noise_hu: float = CT_NOISE_HU) -> PatientSummary:
+                 plans: tuple[PlanSpec, ...] = PLANS, noise_hu: float = CT_NOISE_HU,
+                 second_ct: str | None = None) -> PatientSummary:
     """Write the patient's DICOM files into ``out_dir`` (created) and return a summary.
 
     Deterministic: the same arguments give byte-identical files. ``anatomy_scale`` scales
     every organ and the body (not the CT grid); ``seed`` drives the CT noise only.
+    ``second_ct``: the label of a course planned on a second CT in its own frame of reference
+    (CT 2, its structure set, that course's plan and dose, and a REG linking the frames: see
+    second_ct.py); None puts every course on the one CT.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -69,6 +74,10 @@ def make_patient(out_dir, *, patient_id: str = "RTR-SAMPLE-001", seed: int = 202
     for n, spec in enumerate(plans):
         result, iso = compute_plan(anat, spec, hu, (xs, ys, zs))
         key = spec.label.replace(" ", "_")
+        if spec.label == second_ct:
+            summary.plans[spec.label] = write_second_ct(save, ident, anat, hu, (xs, ys, zs), spec, result, iso,
+                                                        10 + n)
+            continue
         plan = rtplan(ident, spec, result, iso, struct, names.index(spec.ptv) + 1, 10 + n)
         save(plan, f"RP_{key}.dcm")
         save(rtdose(ident, spec, result, plan), f"RD_{key}.dcm")

@@ -45,7 +45,7 @@ ILIUM_PLAN = PlanSpec(
     (BeamSpec("AP", 0.0, 0.85), BeamSpec("PA", 180.0, 1.25), BeamSpec("LL90", 90.0, 0.45),
      BeamSpec("LPO120", 120.0, 0.4)),
     margin_mm=6.0, grid_below_mm=35.0, grid_above_mm=35.0,
-    description="3-field palliative, left iliac bone metastasis", compensation_iterations=3,
+    description="4-field palliative, left iliac bone metastasis", compensation_iterations=3,
     grid_z_mm=(-315.0, -165.0))
 PLANS = (LIVER_PLAN, ILIUM_PLAN)
 

@@ -52,7 +52,8 @@ def case_sources(case) -> tuple[list[str], set[str]]:
     input of the window's File > Export anonymised… (archives may hold other patients: filter)."""
     paths: list[str] = []
     for patient in case.patients:
-        objects = [*patient.plans, *patient.doses, *patient.structure_sets]
+        objects = [*patient.plans, *patient.doses, *patient.structure_sets,
+                   *getattr(patient, "registrations", [])]  # REGs: a case's CTs stay joined
         names = [o.path for o in objects] + [p for ct in patient.cts for p in ct.paths]
         for name in names:
             path = name

@@ -8,6 +8,7 @@ from .ct_volume import CtVolume
 from .dose_grid import DoseGrid
 from .load_report import LoadReport
 from .plan import FractionGroup, Plan
+from .registration import Registration
 from .structure_set import StructureSet
 
 
@@ -83,6 +84,14 @@ class Patient:
     structure_sets: list[StructureSet] = field(default_factory=list)
     cts: list[CtVolume] = field(default_factory=list)
     links: list[DoseLink] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+
+    @property
+    def frame_links(self):
+        """The patient's registrations as a FrameLinks graph (rtreview.core.dicom.frame_links)."""
+        from .frame_links import FrameLinks
+        return FrameLinks(list(self.registrations))
+
     # What can be reviewed without a dose: plans without one, structure sets no dose or plan
     # uses, CT series nothing uses (``DoseLink`` with dose None; link.undosed_links).
     undosed_links: list[DoseLink] = field(default_factory=list)

@@ -16,6 +16,7 @@ from .errors import DicomReadError
 from .limits import check_voxels
 from .link import link_patient
 from .load_report import LoadReport
+from .registration import read_registration
 from .rtdose import read_dose
 from .rtplan import iso_date, read_plan
 from .rtstruct import read_structure_set
@@ -64,7 +65,7 @@ def load(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
             classify(candidate, scanned, archives)
         for patient_id, entries in _by_patient(scanned.entries).items():
             patient = _load_patient(patient_id, entries, case.report, tick, archives)
-            if patient.plans or patient.doses or patient.structure_sets or patient.cts:
+            if patient.plans or patient.doses or patient.structure_sets or patient.cts or patient.registrations:
                 case.patients.append(patient)  # patients whose every file failed are only in the report
     finally:
         archives.close()
@@ -105,6 +106,13 @@ def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport,
                 patient.plans.append(read_plan(entry.header, entry.path))
             elif entry.kind == "RTDOSE":
                 patient.doses.append(read_dose(entry.read_full(archives), entry.path))
+            elif entry.kind == "REG":
+                reg = read_registration(entry.read_full(archives), entry.path)
+                patient.registrations.append(reg)
+                for _source, _target, reason in reg.unsupported:
+                    report.add(entry.path, f"registration not used: {reason}", "warning")
+                for note in reg.notes:
+                    report.add(entry.path, note, "warning")
         except DicomReadError as exc:
             report.add(exc.path, exc.message)
         except Exception as exc:  # malformed values pydicom could not convert; never abort the load
@@ -121,6 +129,7 @@ def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, ti
         series.setdefault(text(entry.header, "SeriesInstanceUID"), []).append(entry)
     wanted_series = {s.referenced_series_uid for s in patient.structure_sets}
     wanted_frames = {o.frame_of_reference_uid for o in [*patient.structure_sets, *patient.doses, *patient.plans]}
+    wanted_frames |= {f for r in patient.registrations for f in r.frames}
     has_rt = bool(patient.structure_sets or patient.doses or patient.plans)
     for uid, members in series.items():
         frame = text(members[0].header, "FrameOfReferenceUID")

@@ -25,6 +25,8 @@ KINDS = {
     "1.2.840.10008.5.1.4.1.1.481.3": "RTSTRUCT",
     "1.2.840.10008.5.1.4.1.1.481.5": "RTPLAN",
     "1.2.840.10008.5.1.4.1.1.481.2": "RTDOSE",
+    "1.2.840.10008.5.1.4.1.1.66.1": "REG",  # Spatial Registration
+    "1.2.840.10008.5.1.4.1.1.66.3": "REG",  # Deformable Spatial Registration (read, reported, not applied)
 }
 
 
@@ -34,7 +36,7 @@ class ScanEntry:
     pixel data (complete for RTSTRUCT and RTPLAN, which have none)."""
 
     path: str
-    kind: str  # CT, RTSTRUCT, RTPLAN, RTDOSE
+    kind: str  # CT, RTSTRUCT, RTPLAN, RTDOSE, REG
     header: Dataset
     file_path: str = ""  # real file, or the zip archive holding the member
     member: str = ""  # zip member name, '' for plain files
@@ -132,8 +134,8 @@ def classify(candidate: Candidate, result: ScanResult, archives: ArchiveCache | 
     kind = KINDS.get(sop_class)
     if kind is None:
         what = UID(sop_class).name if sop_class else "no SOP Class UID"
-        result.report.add(candidate.path, f"{what} is not reviewed (not CT, RT Structure Set, RT Plan "
-                                          "or RT Dose); ignored", "ignored")
+        result.report.add(candidate.path, f"{what} is not reviewed (not CT, RT Structure Set, RT Plan, "
+                                          "RT Dose or Spatial Registration); ignored", "ignored")
         return
     damaged = [k for k in IDENTITY_KEYWORDS if k in header and _undecodable(header, k)]
     if damaged:

@@ -135,7 +135,7 @@ def merge_cases(current: Case, new: Case) -> Case:
             by_id[patient.patient_id] = Patient(patient.patient_id, patient.name, patient.birth_date)
             merged.patients.append(by_id[patient.patient_id])
         target = by_id[patient.patient_id]
-        for attr in ("plans", "doses", "structure_sets", "cts"):
+        for attr in ("plans", "doses", "structure_sets", "cts", "registrations"):
             have = {getattr(o, "sop_instance_uid", None) or getattr(o, "series_instance_uid", id(o))
                     for o in getattr(target, attr)}
             for obj in getattr(patient, attr):

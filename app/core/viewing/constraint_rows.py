@@ -140,18 +140,18 @@ def treatment_order(links: list) -> list:
 
 
 def composite_links(case, current=None) -> list:
-    """The courses to sum: links of one patient on one frame of reference with a structure set
-    (>= 2), the group of ``current`` if it is in one, else the first group; [] if none."""
+    """The courses to sum: links of one patient with a structure set (>= 2) on one frame of
+    reference or on frames joined by the patient's registrations; the group of ``current`` if it
+    is in one, else the first group; [] if none. A group is a CourseGroup (it knows its patient)."""
+    from rtreview.core.compare.composite_frames import CourseGroup
+    from rtreview.core.compare.selection import frame_groups
+
     if case is None:
         return []
     groups = []
     for patient in case.patients:
-        by_frame: dict[str, list] = {}
-        for link in treatment_order(patient.links):
-            if link.structure_set is not None:
-                frame = link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid
-                by_frame.setdefault(frame, []).append(link)
-        groups += [g for g in by_frame.values() if len(g) >= 2]
+        ordered = [link for link in treatment_order(patient.links) if link.structure_set is not None]
+        groups += [CourseGroup(g, patient) for g in frame_groups(patient, ordered) if len(g) >= 2]
     for group in groups:
         if any(link is current for link in group):
             return group

@@ -243,8 +243,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
                                                                                   **extra))
         else:
             self.tabs.setTabText(1, "Composite")
-            self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one frame "
-                                        "of reference" if self.session.case is not None else "")
+            self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one CT "
+                                        "(frame of reference) or on CTs joined by a registration" if self.session.case is not None else "")
         if self._running is not None and self._running[1] not in [k for _, k, _ in self._pending]:
             self.runner.cancel()  # the running check is no longer wanted
         self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]

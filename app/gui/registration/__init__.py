@@ -1,0 +1,1 @@
+"""Manual rigid registration of a second CT onto the reference CT, saved as DICOM REG."""
