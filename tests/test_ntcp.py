@@ -143,3 +143,16 @@ def test_bad_parameter_file_named():
         ntcp.parse_models(bad)
     with pytest.raises(ValueError, match="format"):
         ntcp.parse_models({"models": []})
+
+
+def test_docs_table_equals_the_shipped_parameters():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ntcp.md").read_text(encoding="utf-8")
+    for m in ntcp.shipped_models():
+        ab_ref = 2.5 if m.id.startswith("rild") else 3.0
+        src_ab = "–" if m.source_alpha_beta_gy is None else f"{m.source_alpha_beta_gy:g}"
+        row = (f"| `{m.id}` | {m.label} | {', '.join(m.structures)} | {m.n.value:g} | {m.m.value:g} | "
+               f"{m.td50_gy.value:g} | {m.reference_dose_per_fraction_gy:g} | {src_ab} | "
+               f"{m.td50_eqd2_gy(ab_ref):.2f} ({ab_ref:g}) |")
+        assert row in text, row
