@@ -212,3 +212,57 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# What rtreview's authors could check of each value (docs/protocols.md, source table):
+# secondary transcriptions of TG-101 Table III found in public repositories, and abstracts.
+SEC_3_5 = "matches a transcription of TG-101 Table III (github DrQTPham/drqtpham.github.io, SBRT_DATA_UPDATE.md)"
+SEC_1 = "matches a clinic's TG-101 tolerances (github dicom/raystation-scripts, settings/tolerance_doses.py)"
+UNVERIFIED = "not verified: the original table was not in the reference corpus"
+VERIFIED = {
+    ("SpinalCord", "D0.35cc", 1): SEC_1, ("SpinalCord", "D1.2cc", 1): UNVERIFIED,
+    ("CaudaEquina", "D0.035cc", 1): SEC_1, ("CaudaEquina", "D5cc", 1): SEC_1,
+    ("SacralPlex", "D0.035cc", 1): UNVERIFIED, ("SacralPlex", "D5cc", 1): UNVERIFIED,
+    ("Esophagus", "D0.035cc", 1): "not verified; the clinic's table (dicom/raystation-scripts) gives 16 Gy, not 15.4 Gy",
+    ("Esophagus", "D5cc", 1): SEC_1, ("Heart", "D0.035cc", 1): SEC_1, ("Heart", "D15cc", 1): SEC_1,
+    ("Stomach", "D0.035cc", 1): UNVERIFIED, ("Stomach", "D10cc", 1): UNVERIFIED,
+    ("Duodenum", "D0.035cc", 1): UNVERIFIED, ("Duodenum", "D5cc", 1): UNVERIFIED, ("Duodenum", "D10cc", 1): UNVERIFIED,
+    ("Bowel_Small", "D0.035cc", 1): SEC_1, ("Bowel_Small", "D5cc", 1): SEC_1,
+    ("Bowel_Large", "D0.035cc", 1): SEC_1, ("Bowel_Large", "D20cc", 1): SEC_1,
+    ("Rectum", "D0.035cc", 1): SEC_1, ("Rectum", "D20cc", 1): SEC_1,
+    ("Bladder", "D0.035cc", 1): SEC_1, ("Bladder", "D15cc", 1): SEC_1,
+    ("Bowel_Large", "D0.035cc", 3): SEC_3_5 + "; the clinic's table gives 28.8 Gy",
+    ("Rectum", "D0.035cc", 3): SEC_3_5 + "; the clinic's table gives 28.8 Gy",
+}
+
+
+def verification(organ_name: str, metric: str, fx: int, source: str) -> str:
+    if source.startswith("HyTEC"):
+        return "verified in the abstract (Sahgal 2021: 12.4-14.0 Gy in 1, 20.3 Gy in 3, 25.3 Gy in 5 fractions)"
+    if source.startswith("QUANTEC"):
+        return "as given in rtreview issue 16 and QUANTEC's summary; not verified against the paper's text"
+    if metric.startswith("CV") and organ_name == "Kidneys":
+        return SEC_3_5 if fx > 1 else SEC_1
+    return VERIFIED.get((organ_name, metric, fx), SEC_3_5 if fx > 1 else UNVERIFIED)
+
+
+def source_table() -> str:
+    """The line-by-line source table of docs/protocols.md (a test keeps it equal)."""
+    lines = ["| protocol | structure | limit | fx of the limit | level | source | verified |",
+             "|---|---|---|---|---|---|---|"]
+    docs = {**{f"liver_sbrt_{fx}fx": liver_protocol(fx) for fx in (3, 5)},
+            **{f"bone_spine_sbrt_{fx}fx": bone_protocol(fx) for fx in (1, 3, 5)}}
+    for doc in docs.values():
+        for s in doc["structures"]:
+            for c in s.get("constraints", []):
+                unit = "% of Rx" if c.get("unit") == "%Rx" else ("cc" if c["metric"].startswith("CV") else "Gy")
+                when = ""
+                if c.get("applies_when"):
+                    when = " (Child-Pugh " + "/".join(c["applies_when"]["child_pugh"]) + ")"
+                fx = c.get("basis_fractions", "–")
+                src = c["source"].split(":")[0] if c["source"].startswith(("AAPM", "HyTEC", "QUANTEC")) else "convention"
+                check = verification(s["name"], c["metric"], c.get("basis_fractions", 0), c["source"]) \
+                    if src != "convention" else "RTOG 0915/0813 coverage convention; level and band are rtreview's choice"
+                lines.append(f"| {doc['name']} | {s['name']} | {c['metric']} {c['comparator']} {c['limit']:g} {unit}"
+                             f"{when} | {fx} | {c['level']} | {src} | {check} |")
+    return "\n".join(lines) + "\n"
