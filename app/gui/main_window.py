@@ -20,6 +20,7 @@ from rtreview.core.viewing import captions
 from rtreview.gui.constraints.panel import ConstraintsPanel
 from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from rtreview.gui.dvh.plot import DvhPlot, has_curve
+from rtreview.gui.export.anonymize import AnonymizeExportController
 from rtreview.gui.export.pdf_task import PdfExportController
 from rtreview.gui.gc_policy import collect_in_gui_thread
 from rtreview.gui.plans.load_report import LoadReportPanel
@@ -35,6 +36,7 @@ from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui.timeline.dock import CaseTimelineDock
 from rtreview.gui.timeline.view import TimelineView
 from rtreview.gui.workers import TaskRunner
+from rtreview.gui.worklist.dock import ReceiveDock
 
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
 
@@ -60,6 +62,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session = ReviewSession(self)
         self.runner = TaskRunner(self)
         self.pdf_export = PdfExportController(self)
+        self.anonymized_export = AnonymizeExportController(self)
         self._dvh_link = None
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -119,6 +122,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.timeline.dock, self.report_dock)  # one bottom strip, not two
         self.report_dock.hide()
         self.timeline.dock.raise_()
+        self.receive = ReceiveDock(self, self.settings)  # File > Receive from planning system…
 
     def _build_status_bar(self) -> None:
         self.progress = QtWidgets.QProgressBar()
@@ -138,6 +142,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("&Open files…", QtGui.QKeySequence.StandardKey.Open, self.ask_open_files)
         file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), self.ask_open_folder)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addAction("Receive from &planning system…", self.receive.show)
         file_menu.addSeparator()
         for action in (self.timeline.open_action, self.timeline.save_action, self.timeline.save_as_action):
             file_menu.addAction(action)
@@ -145,11 +150,13 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction("&Export metrics CSV…", QtGui.QKeySequence("Ctrl+E"), self.metrics.ask_and_export)
         self.export_pdf_action = file_menu.addAction("Export &PDF report…", QtGui.QKeySequence("Ctrl+P"),
                                                      self.pdf_export.ask_and_start)
+        file_menu.addAction("Export &anonymised…", self.anonymized_export.ask_and_start)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.timeline.dock.toggleViewAction())
         view_menu.addAction(self.report_dock.toggleViewAction())
+        view_menu.addAction(self.receive.dock.toggleViewAction())
         self.recent = RecentPaths(self.settings, self.recent_menu, self.open_paths)
 
     # --- opening ----------------------------------------------------------------------------
@@ -363,5 +370,7 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.instance().removeEventFilter(self)
         self.runner.shutdown()
         self.pdf_export.runner.shutdown()
+        self.anonymized_export.runner.shutdown()
+        self.receive.shutdown()  # the listener stops with the window
         self.constraints.shutdown()
         super().closeEvent(ev)
