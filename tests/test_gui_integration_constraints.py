@@ -67,7 +67,7 @@ def _click_row(w, table, structure, metric):
 def test_clicking_a_row_draws_its_limit_on_the_dvh(window):
     w = window
     plot_items = w.dvh_plot.plot.items
-    result = _click_row(w, w.constraints.plan_table, "PTV", "D95%")  # a point: D95% >= 47.5 Gy
+    result = _click_row(w, w.constraints.plan_table, "PTV", "D95%")  # a point: D95% >= 50 Gy
     limit = w.dvh_plot.limit
     assert limit.result is result and limit.point_item in limit.items and limit.point_item in plot_items
     x, y = limit.point_item.getData()
@@ -260,7 +260,7 @@ def test_the_limit_follows_a_change_of_units(window):
     limit = w.dvh_plot.limit
     w.dvh_plot.dose_unit.setCurrentText("% Rx")
     x, y = limit.point_item.getData()
-    assert limit.result is result and x[0] == pytest.approx(95.0)
+    assert limit.result is result and x[0] == pytest.approx(100.0)  # D95% >= 100 % of Rx (issue 14)
     w.dvh_plot.kind.setCurrentText("Differential")  # a limit on a differential DVH means nothing
     assert limit.items == [] and limit.result is None
     w.dvh_plot.kind.setCurrentText("Cumulative")

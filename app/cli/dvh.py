@@ -5,12 +5,13 @@ linked to a structure set (one structure set and unlinked doses are paired) gets
 its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
 
     {"doses": [{"sop_instance_uid", "path", "plan_label", "fractions", "prescription_gy",
-                "prescription_source", "prescription_note", "dose_per_fraction_gy",
+                "dose_units" ("GY" | "RELATIVE"), "prescription_source", "prescription_note", "dose_per_fraction_gy",
                 "fraction_groups": [{"number", "fractions", "prescription_gy", "dose_per_fraction_gy"}],
                 "fraction_group", "structure_set_path", "notes": [str],
                 "structures": [{"name", "roi_number", "type", "volume_cc", "covered_volume_cc",
                                 "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy",
-                                "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi",
+                                "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy",
+                                "hi" (ICRU 83 homogeneity index; null for non-targets),
                                 ["paddick_ci", "gradient_index" for targets: null with a
                                  "needs Rx" note when the prescription is unknown],
                                 "bin_width_gy", "notes": [str],
@@ -27,6 +28,8 @@ null) is reviewed against that group's prescription. Values relative to the pres
 area). ``points``: POINT ROIs (calculation, reference and prescription points, isocentres), one
 entry per point, with the trilinear dose at the point (``dose_gy`` null and a ``note`` when the
 point is outside the dose grid); they are not listed under ``skipped``.
+For a dose with ``dose_units`` RELATIVE the ``*_gy`` values are in the file's relative units (1.0 =
+the unstated reference), not Gy; ``--relative-dose-gy GY`` converts them.
 ``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
 curve and the statistics describe the covered part. Undefined values (e.g. D2cc of a 1 cc
 structure) are null. CSV: one row per structure with the scalar columns. Exit status 0 when at
@@ -41,6 +44,7 @@ import math
 import sys
 import warnings
 
+from rtreview.cli.inputs import add_relative_dose_argument, apply_relative_dose, missing_paths
 from rtreview.cli.plan_json import link_prescription
 from rtreview.cli.rx_option import add_rx_argument, apply_rx_to_case, parse_rx
 
@@ -58,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
     parser.add_argument("--bin-width", type=float, metavar="GY", default=None,
                         help="DVH bin width in Gy (default 0.01, finer for low doses)")
+    add_relative_dose_argument(parser)
     add_rx_argument(parser)
 
 
@@ -75,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
     from rtreview.core.dvh import DvhOptions
 
     case = load(args.paths)
+    for message in missing_paths(case):
+        print(f"rtreview dvh: {message}", file=sys.stderr)
+    try:
+        apply_relative_dose(case, args, "rtreview dvh")
+    except ValueError as exc:
+        print(f"rtreview dvh: {exc}", file=sys.stderr)
+        return 2
     problem = apply_rx_to_case(case, overrides)
     if problem:
         print(f"rtreview dvh: {problem}", file=sys.stderr)
@@ -96,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 def dvh_report(case, options=None) -> dict:
     """The JSON-ready result for every dose link of ``case``."""
+    from rtreview.core.dicom.dose_units import units
     from rtreview.core.dvh import compute_dvhs
     from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
 
@@ -103,7 +116,7 @@ def dvh_report(case, options=None) -> dict:
     for link in case.links:
         rx = link.prescription_gy
         entry = {"sop_instance_uid": link.dose.sop_instance_uid, "path": link.dose.path,
-                 "plan_label": link.label, **link_prescription(link),
+                 "plan_label": link.label, **link_prescription(link), "dose_units": units(link.dose),
                  "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
                  "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": [],
                  "points": []}
@@ -120,6 +133,8 @@ def dvh_report(case, options=None) -> dict:
             entry["points"].extend(p.to_json() for p in points)
         for dvh in dvhs.values():
             item = dvh.to_json()
+            if not _is_target(dvh):
+                item["hi"] = None  # ICRU 83 homogeneity is a target index (key kept: contract)
             if _is_target(dvh):
                 cumulative = item.pop("cumulative")
                 item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose)) if rx else None
@@ -143,7 +158,9 @@ def write_csv(result: dict, stream) -> None:
 
 
 def _is_target(dvh) -> bool:
-    return dvh.type.upper() in ("PTV", "CTV", "GTV", "ITV") or dvh.name.upper().startswith(("PTV", "CTV", "GTV", "ITV"))
+    from rtreview.core.dvh.alpha_beta import looks_like_target
+
+    return looks_like_target(dvh.name, dvh.type)
 
 
 def _finite(value: float) -> float | None:

@@ -8,8 +8,10 @@ written to a temporary file and renamed, so a failure leaves no partial report a
 destroys an existing one. Prescriptions: the DICOM's, then those saved in the case file
 (``plan_prescriptions``, set in the window), then ``--rx`` (which wins).
 
-Exit status: 0 written; 1 nothing to report or the file cannot be written; 2 usage errors (incl. an
-unknown plan label or protocol, an unreadable --case file).
+Exit status: 0 written; 1 nothing to report (a path that does not exist: "no such file or folder";
+no RT Dose; no DVH could be computed, as ``rtreview dvh``) or the file cannot be written, and then
+nothing is written; 2 usage errors (incl. an unknown plan label or protocol, an unreadable --case
+file, a bad --relative-dose-gy).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import argparse
 import os
 import sys
 
+from rtreview.cli.inputs import add_relative_dose_argument
 from rtreview.cli.rx_option import add_rx_argument, parse_rx
 
 PROG = "rtreview report"
@@ -37,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-size", default="A4", type=lambda s: s.upper() if s.upper() == "A4" else s.capitalize(),
                         choices=("A4", "Letter"), help="page size (default A4)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    add_relative_dose_argument(parser)
     add_rx_argument(parser)
 
 
@@ -54,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from rtreview.report.builder import export
     from rtreview.report.content import ReportError, ReportUsageError
 
+    if args.relative_dose_gy is not None and not args.relative_dose_gy > 0:
+        print(f"{PROG}: --relative-dose-gy must be a positive dose in Gy, not {args.relative_dose_gy:g}",
+              file=sys.stderr)
+        return EXIT_USAGE
     app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([PROG])  # fonts need a Gui application
     last = [""]
 
@@ -68,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = export(args.paths, args.output, plan_labels=args.plan or None, protocol=args.protocol,
                         case_file=args.case, deidentify=args.deidentify, page_size=args.page_size,
-                        progress=progress, prescriptions=prescriptions)
+                        progress=progress, prescriptions=prescriptions, relative_dose_gy=args.relative_dose_gy)
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED

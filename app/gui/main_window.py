@@ -32,6 +32,7 @@ from rtreview.gui.session import ReviewSession
 from rtreview.gui.slices.panel import SlicePanel
 from rtreview.gui.plans.structure_list import StructureList
 from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
+from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui.timeline.dock import CaseTimelineDock
 from rtreview.gui.timeline.view import TimelineView
@@ -80,7 +81,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
         self.constraints.result_chosen.connect(self._show_constraint)
-        self.timeline_view.case_loaded.connect(lambda _path: self.constraints.refresh())  # its mappings
+        self.session.alpha_beta_store = CaseFileAlphaBetaStore(self.timeline_view)  # the user's α/β, with the case
+        self.timeline_view.case_loaded.connect(self._on_case_file)  # its mappings and α/β values
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # --- layout ---------------------------------------------------------------------------
@@ -165,6 +167,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def ask_open_folder(self) -> None:
         self.open_paths(OpenDialog.ask_folder(self))
+
+    def _on_case_file(self, _path) -> None:
+        """A case timeline file was opened: its hand mappings and α/β values apply."""
+        if not self.session.reload_alpha_beta():
+            self.constraints.refresh()
 
     def open_case_file(self, path: str) -> bool:
         """Open a case timeline file (``--case``, a drop) in the timeline pane."""

@@ -18,7 +18,6 @@ from PySide6 import QtCore
 from rtreview.core.dicom.case import Case, DoseLink
 from rtreview.core.dicom.prescription import clear_user_prescription, set_user_prescription
 from rtreview.core.viewing.captions import prescription_gy
-from rtreview.core.viewing.dvh_curves import default_alpha_beta_gy
 
 
 class ReviewSession(QtCore.QObject):
@@ -39,7 +38,14 @@ class ReviewSession(QtCore.QObject):
         self._partial: dict[int, tuple[object, dict]] = {}  # DVHs of a computation still running
         self.visible: set[int] = set()
         self.highlighted = -1
+        # α/β per ROI number, one value each, from rtreview.core.constraints.alpha_beta (the user's
+        # value, else the protocol's, else the TG-263 default table, else 10/3 Gy); the user's
+        # values (by ROI name) live in ``alpha_beta_store`` (the case file in the window).
         self.alpha_beta_gy: dict[int, float] = {}
+        self.alpha_beta_info: dict[int, object] = {}
+        self.alpha_beta_overrides: dict[str, float] = {}
+        self.alpha_beta_store = None
+        self._alpha_beta_protocol = (None, None)  # (Protocol, StructureMatch) of the selected plan
 
     # --- case and selection -------------------------------------------------------------
     def set_case(self, case: Case | None) -> None:
@@ -63,7 +69,8 @@ class ReviewSession(QtCore.QObject):
         if ss is not old_ss:
             rois = ss.rois if ss is not None else []
             self.visible = {r.number for r in rois if (not r.is_empty or r.points_mm) and r.type.upper() != "EXTERNAL"}
-            self.alpha_beta_gy = {r.number: default_alpha_beta_gy(r.is_target) for r in rois}
+            self._alpha_beta_protocol = (None, None)
+            self.reload_alpha_beta()
             self.highlighted = -1
         self.link_changed.emit()
         self.dvhs_changed.emit()
@@ -157,10 +164,48 @@ class ReviewSession(QtCore.QObject):
             self.highlighted = number
             self.highlight_changed.emit(number)
 
-    def set_alpha_beta(self, number: int, value_gy: float) -> None:
-        if value_gy > 0 and self.alpha_beta_gy.get(number) != value_gy:
-            self.alpha_beta_gy[number] = value_gy
+    # --- α/β ---------------------------------------------------------------------------
+    def reload_alpha_beta(self) -> bool:
+        """Resolve every ROI's α/β again (after the user's values or the protocol changed); True and
+        ``alpha_beta_changed`` when a value changed."""
+        from rtreview.core.constraints.alpha_beta import roi_alpha_betas
+
+        ss = self.link.structure_set if self.link is not None else None
+        stored = self.alpha_beta_store.load(ss.sop_instance_uid) if ss is not None and self.alpha_beta_store else None
+        if stored is not None:
+            self.alpha_beta_overrides = stored
+        elif ss is None:
+            self.alpha_beta_overrides = {}
+        protocol, match = self._alpha_beta_protocol
+        info = roi_alpha_betas(self.rois, protocol, match, self.alpha_beta_overrides)
+        changed = {n: a.value_gy for n, a in info.items()} != self.alpha_beta_gy
+        self.alpha_beta_info = info
+        self.alpha_beta_gy = {n: a.value_gy for n, a in info.items()}
+        if changed:
             self.alpha_beta_changed.emit()
+        return changed
+
+    def set_alpha_beta_protocol(self, protocol, match) -> bool:
+        """The selected plan's protocol and its structure match (the Constraints panel's choice);
+        True when an α/β changed."""
+        if (protocol, match) != self._alpha_beta_protocol:
+            self._alpha_beta_protocol = (protocol, match)
+            return self.reload_alpha_beta()
+        return False
+
+    def set_alpha_beta(self, number: int, value_gy: float | None) -> None:
+        """The user's α/β for ROI ``number`` (None: back to the protocol / table value)."""
+        roi = next((r for r in self.rois if r.number == number), None)
+        if roi is None or (value_gy is not None and not value_gy > 0):
+            return
+        if value_gy is None:
+            self.alpha_beta_overrides.pop(roi.name, None)
+        else:
+            self.alpha_beta_overrides[roi.name] = float(value_gy)
+        ss = self.link.structure_set
+        if self.alpha_beta_store is not None:
+            self.alpha_beta_store.save(ss.sop_instance_uid, dict(self.alpha_beta_overrides))
+        self.reload_alpha_beta()
 
 
 def _with_rx(dvh, rx_gy):

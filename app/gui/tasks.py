@@ -25,21 +25,22 @@ def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, ca
     return results
 
 
-def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None):
+def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None):
     """``check_plan`` of one dose link, exactly as ``rtreview check``. ``dvhs``: the window's
     finished DVHs of this dose (default options, as the check's), reused instead of recomputed;
-    derived structures (e.g. Liver-GTV) are always computed."""
+    derived structures (e.g. Liver-GTV) are always computed. ``alpha_beta``: the user's α/β."""
     from rtreview.core.constraints import check_plan
 
     if progress is not None:
         progress(0, 1, f"Checking {link.label} against {protocol.name}")
-    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None)
+    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None, alpha_beta=alpha_beta or None)
 
 
-def check_composite_task(links, protocols, manual=None, progress=None, cancel=None):
-    """``check_composite`` of several courses (voxel-wise EQD2 sum), as ``rtreview check``."""
+def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None):
+    """``check_composite`` of several courses (EQD2 summed at the DVH engine's sample points), as
+    ``rtreview check``."""
     from rtreview.core.constraints import check_composite
 
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
-    return check_composite(links, protocols, manual=manual or None)
+    return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)

@@ -149,6 +149,7 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None,
            case_file: str | None = None, composite: bool = True, case_prescriptions: bool = True,
+           alpha_beta: dict | None = None,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
     polled between structures (DvhCancelled / ReportCancelled propagate).
@@ -158,7 +159,8 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     get ``protocol`` or the suggested one. ``manual`` maps plan labels to hand structure
     mappings ({protocol structure: ROI name}) as made in the panel. ``case_prescriptions``: apply
     the case file's saved plan prescriptions (``plan_prescriptions``) to plans the user has not
-    set otherwise (the window's case has them applied already)."""
+    set otherwise (the window's case has them applied already). ``alpha_beta``: the user's α/β per
+    ROI name (the window's structure list). ReportError when no DVH can be computed at all."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
     from rtreview.core.constraints.plan_check import check_composite, check_plan
@@ -217,16 +219,21 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
         else:
             # the DVHs just computed (same dose, options and Rx): check_plan reuses them
             section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,
-                                            dvhs=section.dvhs or None)
+                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta)
         step(f"{link.label}: done")
         sections.append(section)
+    if not any(section.dvhs for section in sections):
+        why = "; ".join(dict.fromkeys(n for section in sections for n in section.notes)) \
+            or "no RT Dose with a structure set was found"
+        raise ReportError(f"no DVH computed from {', '.join(map(str, paths))} ({why}); nothing written")
     content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
                             timeline=timeline, timeline_note=timeline_note)
     checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
     frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
     if composite and len(checked) >= 2 and len(frames) == 1:
         merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
-        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None)
+        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None,
+                             alpha_beta=alpha_beta)
         content.composite = CompositeSection([link.label for link, _ in checked], ev)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")

@@ -48,10 +48,13 @@ def mark_unknowns(ev: Evaluation, protocol: Protocol, *, rx_known: bool, fractio
             res.value_eqd2_gy = None
         elif not fractions_known:
             res.value_eqd2_gy = res.limit_eqd2_gy = res.threshold_eqd2_gy = None
+            res.limit_converted, res.converted_from_fractions = False, None
             res.note = "; ".join(x for x in (res.note, "EQD2 needs the plan's fractions (unknown)") if x)
 
 
 def _clear(res, note: str, keep_value: bool) -> None:
+    if res.unit == "Gy EQD2" and res.value_gy is not None:  # a mean judged in EQD2: keep the physical value
+        res.unit, res.value = "Gy", res.value_gy
     res.status = Status.NOT_EVALUABLE
     res.limit = res.limit_gy = res.limit_eqd2_gy = res.marginal_limit = None
     res.threshold_gy = res.threshold_eqd2_gy = None

@@ -243,6 +243,19 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions, bin_wi
     return np.concatenate(dose_parts), np.concatenate(volume_parts), covered, uncovered
 
 
+def vertex_points(planes, slabs: Slabs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every contour vertex on its own plane (a plane outside a slab the dose grid cuts moved onto
+    the cut): ``(x_mm, y_mm, z_mm)``, where ``vertex_doses`` looks for extremes between samples."""
+    polys = [poly for plane in planes for poly in plane]
+    if not polys:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
+    xy = np.concatenate(polys)
+    own = np.clip(slabs.z_mm, slabs.lo_mm, slabs.hi_mm)
+    return xy[:, 0], xy[:, 1], np.repeat(own, counts)
+
+
 def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     """Dose at every contour vertex on its own plane (covered only; a plane outside a slab the
     dose grid cuts is moved onto the cut): the extremes on the drawn outline that fall between
@@ -251,13 +264,10 @@ def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
     gradient along z such corners set Dmin / Dmax from outside the structure (Pinnacle H&N PTV:
     40.6 Gy on a curve that leaves 100 % at 43.1 Gy). The end caps' outer faces are covered by
     the samples' columns there (``tally.sample_cells``)."""
-    polys = [poly for plane in planes for poly in plane]
-    if not polys:
+    x, y, z = vertex_points(planes, slabs)
+    if x.size == 0:
         return np.zeros(0)
-    counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
-    xy = np.concatenate(polys)
-    own = np.clip(slabs.z_mm, slabs.lo_mm, slabs.hi_mm)
-    values, inside = trilinear(dose, xy[:, 0], xy[:, 1], np.repeat(own, counts))
+    values, inside = trilinear(dose, x, y, z)
     return values[inside]
 
 

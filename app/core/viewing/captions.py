@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from rtreview.core.dicom.case import Case, DoseLink, Patient
+from rtreview.core.dicom.dose_units import describe_max
 from rtreview.core.dicom.plan import SOURCE_LABELS
 
 
@@ -49,10 +50,11 @@ def patient_caption(patient: Patient) -> str:
 
 
 def dose_caption(link: DoseLink) -> str:
+    """'Dose RD.dcm — max 52.96 Gy (plan)'; a relative dose in % (never labelled Gy)."""
     d = link.dose
     if d is None:
         return "No dose in the load"
-    return f"Dose {os.path.basename(d.path)} — max {d.max_gy:.2f} Gy ({d.summation_type.lower()})"
+    return f"Dose {os.path.basename(d.path)} — {describe_max(d)} ({d.summation_type.lower()})"
 
 
 def structure_set_caption(link: DoseLink) -> str:
@@ -94,12 +96,15 @@ def prescription_tooltip(plan) -> str:
 
 
 def readout(x_mm: float, y_mm: float, z_mm: float, hu: float | None, dose_gy: float | None,
-            rx_gy: float | None) -> str:
-    """'x 12.0  y -40.5  z 101.2 mm │ 42 HU │ 48.31 Gy (96.6 % Rx)'."""
+            rx_gy: float | None, relative: bool = False) -> str:
+    """'x 12.0  y -40.5  z 101.2 mm │ 42 HU │ 48.31 Gy (96.6 % Rx)'; ``relative``: the dose grid is
+    DoseUnits RELATIVE, shown in % (1.0 = 100 %), never in Gy."""
     text = f"x {x_mm:.1f}  y {y_mm:.1f}  z {z_mm:.1f} mm"
     text += "  │  " + ("– HU" if hu is None else f"{hu:.0f} HU")
     if dose_gy is None:
         text += "  │  no dose"
+    elif relative:
+        text += f"  │  {100.0 * dose_gy:.1f} % (relative dose)"
     else:
         text += f"  │  {dose_gy:.2f} Gy"
         if rx_gy:

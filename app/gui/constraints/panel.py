@@ -96,6 +96,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         session.case_changed.connect(self._on_case)
         session.link_changed.connect(self.refresh)
+        session.alpha_beta_changed.connect(self.refresh)  # a changed α/β changes EQD2 values and verdicts
         session.prescription_changed.connect(lambda _plan: self.refresh())
 
     def _build(self, problem: str) -> None:
@@ -197,13 +198,24 @@ class ConstraintsPanel(QtWidgets.QWidget):
         key_manual = tuple(sorted(manual.items()))
         if link is not None:
             proto = self.protocol_for(link)
+            if self._tell_alpha_beta(link, proto, manual):
+                return  # the α/β changed: alpha_beta_changed has refreshed with the new values
+        elif self.session.set_alpha_beta_protocol(None, None):
+            return  # no plan to check (e.g. no dose): the table's α/β, refreshed already
+
+        # the user's α/β (structure list): every check uses them; only passed when there are some
+        alpha_beta = dict(self.session.alpha_beta_overrides)
+        extra = {"alpha_beta": alpha_beta} if alpha_beta else {}
+        key_manual = (key_manual, tuple(sorted(alpha_beta.items())))
+        if link is not None:
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
                 key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions)
                 # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
-                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs))
+                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs,
+                                                                             **extra))
             else:
                 from rtreview.core.constraints.plan_check import suggestion_for_link
 
@@ -218,7 +230,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
             key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
                    tuple((g.prescription_gy, g.fractions) for g in group))
-            self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
+            self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
+                                                                                  **extra))
         else:
             self.tabs.setTabText(1, "Composite")
             self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one frame "
@@ -227,6 +240,16 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.runner.cancel()  # the running check is no longer wanted
         self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]
         self._run_next()
+
+    def _tell_alpha_beta(self, link, proto, manual: dict) -> bool:
+        """The structure list shows the α/β of the protocol this plan is checked against; True when a
+        value changed."""
+        match = None
+        if proto is not None and link.structure_set is not None:
+            from rtreview.core.constraints import match_structures
+
+            match = match_structures(proto, [r.name for r in link.structure_set.rois], manual or None)
+        return self.session.set_alpha_beta_protocol(proto, match)
 
     def _want(self, kind: str, key: tuple, fn: Callable) -> None:
         self._wanted[kind] = key
@@ -298,7 +321,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def caption(self) -> str:
         """'Constraints', with ✖ when a constraint of the selected plan fails (for a tab)."""
         ev = self.evaluations.get(PLAN)
-        failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
+        failed = ev is not None and any(r.status.value == "fail" or r.counts_as_failed() for r in ev.results)
         return "Constraints ✖" if failed else "Constraints"
 
     @property

@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
@@ -106,8 +107,8 @@ class DvhPlot(QtWidgets.QWidget):
         else:
             self._constraint = None
 
-    def _apply_labels(self) -> None:
-        dose, volume = self.settings.axis_labels()
+    def _apply_labels(self, relative: bool = False) -> None:
+        dose, volume = self.settings.axis_labels(relative)
         self.plot.setLabel("bottom", dose)
         self.plot.setLabel("left", volume)
 
@@ -131,7 +132,9 @@ class DvhPlot(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
         s = self.session
-        why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions)
+        relative = s.link is not None and s.link.dose is not None and not is_gy(s.link.dose)
+        self._apply_labels(relative)
+        why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions, relative)
         dvhs = s.dvhs if not why else {}
         if s.link is not None and s.link.dose is None:
             self._say(captions.no_dose_text(s.link))
@@ -152,7 +155,8 @@ class DvhPlot(QtWidgets.QWidget):
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
             x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
-                                    s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY))
+                                    s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY),
+                                    100.0 if relative else 1.0)
             item = self.curves.get(number)
             if item is None:
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
@@ -195,7 +199,9 @@ class DvhPlot(QtWidgets.QWidget):
 
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
-        if not rx or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
+        link = self.session.link
+        relative = link is not None and link.dose is not None and not is_gy(link.dose)
+        if not rx or relative or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
             self.rx_line.setVisible(False)
             return
         at = 100.0 if self.settings.dose_unit is DoseUnit.PCT_RX else rx
@@ -238,9 +244,7 @@ class DvhPlot(QtWidgets.QWidget):
         curve_xy, name = None, ""
         if number is not None and number in s.dvhs and not composite:
             s.set_roi_visible(number, True)
-            s.set_highlighted(number)
-            if self.settings.dose_unit is DoseUnit.EQD2:  # the limit's α/β, so curve and limit agree
-                s.set_alpha_beta(number, result.alpha_beta_gy)
+            s.set_highlighted(number)  # curve and limit share the structure's one α/β
         elif dvh is not None:
             plain = CurveSettings(CurveKind.CUMULATIVE, DoseUnit.GY, self.settings.volume_unit)
             curve_xy = dvh_curves.curve(dvh, plain if composite else self.settings, s.rx_gy, s.fractions,

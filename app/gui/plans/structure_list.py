@@ -39,7 +39,9 @@ class StructureList(QtWidgets.QWidget):
         header.setSectionResizeMode(COL_NAME, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for col in (COL_TYPE, COL_VOLUME, COL_AB):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.headerItem().setToolTip(COL_AB, "α/β (Gy) used for EQD2 — double-click to edit")
+        self.tree.headerItem().setToolTip(COL_AB, "α/β (Gy), one per structure: yours (italics), else the "
+                                                  "protocol's, else the TG-263 default table, else 10 (targets) / "
+                                                  "3 (organs); used for every EQD2 — double-click to edit")
         buttons = QtWidgets.QHBoxLayout()
         buttons.setSpacing(2)
         self.buttons = {}
@@ -65,6 +67,7 @@ class StructureList(QtWidgets.QWidget):
         session.dvhs_changed.connect(self._show_volumes)
         session.visibility_changed.connect(self._show_visibility)
         session.highlight_changed.connect(self.highlight)
+        session.alpha_beta_changed.connect(self._show_alpha_beta)
 
     def _rebuild(self) -> None:
         self._updating = True
@@ -119,8 +122,23 @@ class StructureList(QtWidgets.QWidget):
             self._set_text(item, COL_VOLUME, text)
 
     def _show_alpha_beta(self) -> None:
-        for number, item in self._items.items():
-            self._set_text(item, COL_AB, f"{self.session.alpha_beta_gy.get(number, 3.0):g}")
+        """Each ROI's one α/β (rtreview.core.constraints.alpha_beta), where it comes from in the tooltip;
+        the user's values in italics."""
+        was, self._updating = self._updating, True  # text, font and tooltip changes are no user edit
+        try:
+            for number, item in self._items.items():
+                info = self.session.alpha_beta_info.get(number)
+                value = self.session.alpha_beta_gy.get(number)
+                item.setText(COL_AB, "" if value is None else f"{value:g}")
+                font = item.font(COL_AB)
+                font.setItalic(info is not None and info.origin == "user")
+                item.setFont(COL_AB, font)
+                if info is not None:
+                    item.setToolTip(COL_AB, f"{info.describe()}\n{info.source}\n"
+                                            "Double-click to edit (empty: back to the default); used by the EQD2 DVH, "
+                                            "the constraints, the composite and the report")
+        finally:
+            self._updating = was
 
     def _show_visibility(self) -> None:
         for number, item in self._items.items():
@@ -142,11 +160,12 @@ class StructureList(QtWidgets.QWidget):
         if column == COL_NAME:
             self.session.set_roi_visible(number, item.checkState(COL_NAME) == QtCore.Qt.CheckState.Checked)
         elif column == COL_AB:
+            text = item.text(COL_AB).strip().replace(",", ".")
             try:
-                value = float(item.text(COL_AB).replace(",", "."))
+                value = float(text) if text else None
             except ValueError:
                 value = -1.0
-            if value > 0:
+            if value is None or value > 0:
                 self.session.set_alpha_beta(number, value)
             self._show_alpha_beta()
 

@@ -11,6 +11,7 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, contours, isodose, slicing
 from rtreview.core.viewing.slicing import Plane
 from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
@@ -349,7 +350,8 @@ class SlicePanel(QtWidgets.QWidget):
         hu = slicing.ct_at(link.ct, p["x"], p["y"], p["z"])
         dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"]) if link.dose is not None else None
         self.last_readout = {"x": p["x"], "y": p["y"], "z": p["z"], "hu": hu, "dose_gy": dose}
-        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy)
+        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy,
+                                relative=link.dose is not None and not is_gy(link.dose))
         self.readout.setText(text)
         self.readout_changed.emit(text)
 
