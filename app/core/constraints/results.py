@@ -71,6 +71,11 @@ class ConstraintResult:
     converted_from_fractions: int | None = None
     # The limit was converted to a fractionation other than the protocol's (the note says how).
     limit_converted: bool = False
+    # Spared-volume limits (CVxGy, DCxcc): the volume (in the marker's unit) the cumulative DVH
+    # must stay at or below at the limit's dose: covered volume minus the volume to spare.
+    marker_volume: float | None = None
+    # The Child-Pugh classes the limit applies to (a protocol variant); () for every patient.
+    child_pugh: tuple[str, ...] = ()
 
     @property
     def is_mandatory(self) -> bool:
@@ -96,6 +101,12 @@ class ConstraintResult:
         # a composite row is in EQD2 only (no physical limit); a plan's mean-dose row is judged in
         # EQD2 but has its physical limit too, drawn on the physical DVH
         eqd2 = self.unit == "Gy EQD2" and self.limit_gy is None
+        if m.kind == "DCcc":
+            dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
+            return LimitMarker(dose, self.marker_volume, "cc")
+        if m.kind == "CVGy":
+            dose = self.threshold_gy if self.threshold_gy is not None else self.threshold_eqd2_gy
+            return LimitMarker(dose, self.marker_volume, self.unit)
         if m.is_dose:
             dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
             if m.kind in ("D%", "Dcc"):
@@ -122,6 +133,7 @@ class ConstraintResult:
             "variation_allowed": self.variation_allowed, "alpha_beta_origin": self.alpha_beta_origin,
             "alpha_beta_source": self.alpha_beta_source, "converted_from_fractions": self.converted_from_fractions,
             "limit_converted": self.limit_converted,
+            "applies_when": {"child_pugh": list(self.child_pugh)} if self.child_pugh else None,
             "counts_as_failed": self.counts_as_failed(),
         }
 
