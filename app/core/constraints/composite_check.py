@@ -20,7 +20,7 @@ from rtreview.core.dvh.sample_points import roi_points
 from .accumulate import Course, accumulate, composite_dvhs, course_samples
 from .alpha_beta import protocol_alpha_betas
 from .derived import derived_points
-from .evaluation import evaluate_constraint_composite
+from .evaluation import child_pugh_gate, evaluate_constraint_composite
 from .matching import StructureMatch, match_structures, normalize_name, roi_labels
 from .model import Protocol, StructureSpec
 from .results import Evaluation
@@ -92,11 +92,11 @@ def _strictness(res) -> tuple:
 
 
 def _merge(results: list) -> list:
-    """One row per (metric, comparator, level) of a structure: the strictest limit, naming every
+    """One row per (metric, comparator, level, Child-Pugh variant) of a structure: the strictest limit, naming every
     protocol giving that same limit (and the others, whose limits it covers)."""
     groups: dict[tuple, list] = {}
     for res, proto_name in results:
-        groups.setdefault((res.metric, res.comparator, res.level), []).append((res, proto_name))
+        groups.setdefault((res.metric, res.comparator, res.level, res.child_pugh), []).append((res, proto_name))
     out = []
     for rows in groups.values():
         best = min(rows, key=lambda r: _strictness(r[0]))
@@ -114,7 +114,8 @@ def _merge(results: list) -> list:
 def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str, str] | None = None,
                     options: DvhOptions | None = None, all_structures: bool = False,
                     min_dose_gy: float = RECEIVES_DOSE_GY, alpha_beta: dict[str, float] | None = None,
-                    transforms: list | None = None) -> Evaluation:
+                    transforms: list | None = None, child_pugh: str | None = None,
+                    child_pugh_text: str = "") -> Evaluation:
     """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
 
     ``alpha_beta``: the user's α/β per ROI name. ``transforms``: per link a 4×4 matrix from the
@@ -167,7 +168,8 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
         ev.course_dvhs[s.name] = dict(zip(labels, alone))
         roi_label = roi_labels(proto, match).get(s.name)
         rows = [(evaluate_constraint_composite(item_proto, s, c, eqd2_dvh, physical_dvh, roi_name=roi_label,
-                                               alpha_beta=ab), item_proto.name)
-                for item_proto, _spec, c in cand.items]
+                                               alpha_beta=ab, child_pugh=child_pugh,
+                                               child_pugh_text=child_pugh_text), item_proto.name)
+                for item_proto, _spec, c in cand.items if child_pugh_gate(c, child_pugh)[0]]
         ev.results += _merge(rows)
     return ev

@@ -312,10 +312,16 @@ def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int |
 
 def evaluate_constraint_composite(protocol: Protocol, structure: StructureSpec, c: Constraint, dvh_eqd2,
                                   dvh_physical=None, *, roi_name: str | None = None,
-                                  missing_reason: str = "", alpha_beta: AlphaBeta | None = None) -> ConstraintResult:
+                                  missing_reason: str = "", alpha_beta: AlphaBeta | None = None,
+                                  child_pugh: str | None = None, child_pugh_text: str = "") -> ConstraintResult:
     """One absolute-dose constraint on a composite: ``dvh_eqd2`` is the voxel-wise EQD2 sum's DVH
-    (with this structure's alpha/beta), ``dvh_physical`` the physical plan sum's (optional)."""
+    (with this structure's alpha/beta), ``dvh_physical`` the physical plan sum's (optional).
+    A Child-Pugh variant with the class unknown is "needs Child-Pugh" (the caller leaves out the
+    variants of other classes, ``child_pugh_gate``)."""
     ab = alpha_beta or structure_alpha_beta(structure, roi_name)
+    _, gate_note = child_pugh_gate(c, child_pugh, child_pugh_text)
+    if gate_note.startswith(NEEDS_CHILD_PUGH):
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, gate_note)
     if c.unit == "%Rx" or c.metric.kind == "V%Rx":
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
                      "relative to a prescription; a composite of several courses has none")
@@ -323,7 +329,7 @@ def evaluate_constraint_composite(protocol: Protocol, structure: StructureSpec, 
     if dvh_eqd2 is None or reason:
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, reason or "structure not found")
     conv = _Conversions(protocol, ab.value_gy, c, protocol.fractions, protocol.prescription_gy)
-    res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh_eqd2), c.note))
+    res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh_eqd2), c.note, gate_note))
     band = _band_pct(protocol, structure)
     if c.metric.is_dose:
         res.unit = "Gy EQD2"
