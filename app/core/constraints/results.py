@@ -95,7 +95,7 @@ class ConstraintResult:
 
     def limit_marker(self) -> LimitMarker | None:
         """The limit as a point (or line) to draw on this structure's DVH; None if not evaluable."""
-        if self.limit is None:
+        if self.limit is None or self.metric == "NTCP":
             return None
         m = parse_metric(self.metric)
         # a composite row is in EQD2 only (no physical limit); a plan's mean-dose row is judged in
@@ -154,6 +154,11 @@ class Evaluation:
     dvhs: dict[str, object] = field(default_factory=dict, repr=False)
     # Composite only: per structure, each course's EQD2 DVH alone at the composite's sample points.
     course_dvhs: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
+    # Issue 16: NTCP risks (rtreview.core.dvh.ntcp.NtcpResult), target BEDs (TargetBed) and the
+    # liver-function facts the Child-Pugh variants were selected with (LiverStatus.to_json + text).
+    ntcp: list = field(default_factory=list)
+    target_bed: list = field(default_factory=list)
+    child_pugh: dict | None = None
 
     @property
     def mandatory_failed(self) -> list[ConstraintResult]:
@@ -174,4 +179,6 @@ class Evaluation:
         return {"plan_label": self.plan_label, "fractions": self.fractions,
                 "prescription_gy": self.prescription_gy, "protocol": self.protocol,
                 "results": [r.to_dict() for r in self.results],
-                "unmatched_structures": list(self.unmatched), "notes": list(self.notes)}
+                "unmatched_structures": list(self.unmatched), "notes": list(self.notes),
+                "ntcp": [n.to_json() for n in self.ntcp], "target_bed": [t.to_json() for t in self.target_bed],
+                "child_pugh": self.child_pugh}

@@ -152,3 +152,38 @@ def liver_function_warnings(case: CaseTimeline) -> list[tuple[str, str, str]]:
                             f"liver function {event.date}: ALBI grade {event.albi_grade} does not match score "
                             f"{event.albi_score:g} (grade {expected}; cut-offs -2.60 and -1.39)"))
     return out
+
+
+def course_day(case: CaseTimeline | None, label: str = "", sop_instance_uid: str = "",
+               plan_date: str = "") -> tuple[_dt.date | None, str]:
+    """(day, how) of a plan's course for the liver facts "before this course": the start of the RT
+    course of the case file linked to the plan (label or SOP Instance UID), else the plan's date
+    (RTPlanDate, ISO), else None (then the latest facts are used, and ``how`` says so)."""
+    from .events import RtCourse
+
+    if case is not None:
+        for course in case.of_kind(RtCourse):
+            if course.links_plan(label, sop_instance_uid) and course.start_date is not None:
+                return course.start_date, f"course start {course.start_date.isoformat()}"
+    if plan_date:
+        try:
+            day = _dt.date.fromisoformat(plan_date[:10])
+            return day, f"plan date {day.isoformat()}"
+        except ValueError:
+            pass
+    return None, "course date unknown: the latest assessment"
+
+
+def child_pugh_for_plan(case: CaseTimeline | None, label: str = "", sop_instance_uid: str = "",
+                        plan_date: str = "") -> tuple[str | None, str, LiverStatus]:
+    """(class or None, text for the report/JSON, status) of the patient before a plan's course.
+
+    The text names the assessment and the day it was taken for, e.g. 'Child-Pugh B7 (2020-06-20),
+    latest before course start 2020-06-25', or 'needs Child-Pugh (not in the case file)'."""
+    day, how = course_day(case, label, sop_instance_uid, plan_date)
+    status = liver_status_at(case, day)
+    if case is None:
+        return None, "needs Child-Pugh (no case file)", status
+    if status.child_pugh is None:
+        return None, f"needs Child-Pugh (no assessment in the case file before the course; {how})", status
+    return status.child_pugh, f"{status.child_pugh_text()}, latest on or before the {how}", status
