@@ -126,6 +126,16 @@ def _as_protocol(value, shipped: list):
     return find_protocol(value, shipped) if isinstance(value, str) else value
 
 
+def child_pugh_of(timeline, link) -> tuple[str | None, str]:
+    """The patient's Child-Pugh class before ``link``'s course (case file facts) and where it comes from."""
+    from rtreview.core.timeline import child_pugh_for_plan
+
+    plan = link.plan
+    cp, text, _ = child_pugh_for_plan(timeline, link.label, plan.sop_instance_uid if plan is not None else "",
+                                      plan.date if plan is not None else "")
+    return cp, text
+
+
 def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
     """``(CaseTimeline or None, note)``: the named case file, else the one found beside the DICOM."""
     from rtreview.core.timeline import CaseFileError, find_case_file, load_case
@@ -149,7 +159,7 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None,
            case_file: str | None = None, composite: bool = True, case_prescriptions: bool = True,
-           alpha_beta: dict | None = None,
+           alpha_beta: dict | None = None, target_alpha_beta_gy: float | None = None,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
     polled between structures (DvhCancelled / ReportCancelled propagate).
@@ -218,8 +228,11 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
             section.notes.append(suggestion_for_link(shipped, link).reason + "; choose one with --protocol")
         else:
             # the DVHs just computed (same dose, options and Rx): check_plan reuses them
+            cp, cp_text = child_pugh_of(timeline, link)
             section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,
-                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta)
+                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta,
+                                            child_pugh=cp, child_pugh_text=cp_text,
+                                            target_alpha_beta_gy=target_alpha_beta_gy)
         step(f"{link.label}: done")
         sections.append(section)
     if not any(section.dvhs for section in sections):
@@ -232,8 +245,9 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
     if composite and len(checked) >= 2 and len(frames) == 1:
         merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
+        cp, cp_text = child_pugh_of(timeline, checked[-1][0])  # before the latest course
         ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None,
-                             alpha_beta=alpha_beta)
+                             alpha_beta=alpha_beta, child_pugh=cp, child_pugh_text=cp_text)
         content.composite = CompositeSection([link.label for link, _ in checked], ev)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")

@@ -222,7 +222,7 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None,
 
 
 CONSTRAINT_COLUMNS = [Column("Result", 1.4, CENTER), Column("Level", 1.25, LEFT),
-                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.0, LEFT),
+                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.0, LEFT, wrap=True),
                       Column("Value", 1.4), Column("Limit", 1.65), Column("EQD2 (Gy)\nvalue / limit", 2.15, wrap=True),
                       Column("α/β\n(Gy)", 0.5)]
 
@@ -262,7 +262,8 @@ def constraint_row(r, sources: list[str] | None = None, composite: bool = False)
         structure += f" [{sources.index(source) + 1}]"
     level = (d["level"] + ("*" if d["status"] == "marginal" and d["variation_allowed"] else "")
              + ("†" if d["limit_converted"] else ""))
-    return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(d["metric"]), Cell(value),
+    metric = d["metric"] + (" [CP " + "/".join(r.child_pugh) + "]" if getattr(r, "child_pugh", ()) else "")
+    return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(metric), Cell(value),
             Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}")]
 
 
