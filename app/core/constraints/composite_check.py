@@ -115,12 +115,14 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
                     options: DvhOptions | None = None, all_structures: bool = False,
                     min_dose_gy: float = RECEIVES_DOSE_GY, alpha_beta: dict[str, float] | None = None,
                     transforms: list | None = None, child_pugh: str | None = None,
-                    child_pugh_text: str = "") -> Evaluation:
+                    child_pugh_text: str = "", course_weights: dict | None = None) -> Evaluation:
     """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
 
     ``alpha_beta``: the user's α/β per ROI name. ``transforms``: per link a 4×4 matrix from the
     structure set's frame to that dose's frame (None: same frame); courses on different frames
-    without a transform are refused ("a composite needs a registration")."""
+    without a transform are refused ("a composite needs a registration"). ``course_weights``: per
+    link label ``(weight, note)`` of the user's re-irradiation time factor (off by default:
+    ``rtreview.core.timeline.reirradiation.weights_for_plans``); a course's EQD2 counts with its weight."""
     options = options or DvhOptions()
     labels = [link.label for link in links]
     ev = Evaluation(protocol=" + ".join(dict.fromkeys(p.name for p in protocols)), plan_label=" + ".join(labels))
@@ -135,7 +137,10 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
         if not link.fractions:
             ev.notes.append(f"{link.label}: the plan's number of fractions is unknown; its EQD2 uses the "
                             f"protocol's {n} (set the plan's fractions to remove this assumption)")
-        courses.append(Course(link.label, link.dose, n, m))
+        weight, why = (course_weights or {}).get(link.label, (1.0, ""))
+        if why:
+            ev.notes.append(why)
+        courses.append(Course(link.label, link.dose, n, m, float(weight)))
     relative = [c.label for c in courses if (getattr(c.dose, "units", "GY") or "GY").upper() != "GY"]
     if relative:
         ev.notes.append(f"{', '.join(relative)}: the dose is not in Gy (DoseUnits RELATIVE): no composite")
