@@ -41,3 +41,57 @@ def test_stored_in_the_case_file_and_validated():
     assert any("reirradiation_time_factor.recovery_pct" in str(i) for i in issues)
     store_time_factor(raw, None)
     assert "reirradiation_time_factor" not in raw
+
+
+def _sample_links():
+    from conftest import SAMPLE_DICOM
+    from rtreview.core.constraints.plan_check import suggest_for_link
+    from rtreview.core.constraints import shipped_protocols
+    from rtreview.core.dicom.loader import load
+
+    case = load([str(SAMPLE_DICOM)])
+    links = sorted(case.links, key=lambda link: link.plan.date)
+    return links, [suggest_for_link(shipped_protocols(), link) for link in links]
+
+
+def test_the_weight_scales_the_earlier_courses_eqd2_in_the_composite():
+    """Mean EQD2 is linear over the composite's sample points: with LIVER at weight 0.5 the
+    composite mean is 0.5 x LIVER's mean + L ILIUM's mean, per structure dosed by both."""
+    from rtreview.core.constraints.plan_check import check_composite
+
+    links, protocols = _sample_links()
+    plain = check_composite(links, protocols)
+    half = check_composite(links, protocols, course_weights={"LIVER": (0.5, "LIVER: counted at 50 %")})
+    assert "LIVER: counted at 50 %" in half.notes
+    assert plain.dvhs and set(half.dvhs) == set(plain.dvhs)
+    for name, dvh in plain.dvhs.items():
+        each = plain.course_dvhs[name]
+        assert dvh.mean_gy == pytest.approx(each["LIVER"].mean_gy + each["L ILIUM"].mean_gy, rel=1e-6, abs=1e-9)
+        assert half.dvhs[name].mean_gy == pytest.approx(0.5 * each["LIVER"].mean_gy + each["L ILIUM"].mean_gy,
+                                                        rel=1e-6, abs=1e-9)
+
+
+def test_check_reads_the_factor_from_the_case_file_and_says_so(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import SAMPLE_DICOM
+    from rtreview.core.timeline import bundled_example_path
+
+    data = json.loads(bundled_example_path().read_text(encoding="utf-8"))
+    args = [sys.executable, "-m", "rtreview", "check", str(SAMPLE_DICOM), "--format", "json"]
+    off = json.loads(subprocess.run(args, capture_output=True, text=True, timeout=300).stdout)
+    assert not any("time factor" in n for n in off["composite"]["notes"])  # off by default
+    data["reirradiation_time_factor"] = {"enabled": True, "recovery_pct": 50, "min_interval_days": 90,
+                                         "source": "test"}
+    path = tmp_path / "tf.case.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    on = json.loads(subprocess.run(args + ["--case", str(path)], capture_output=True, text=True, timeout=300).stdout)
+    notes = " ".join(on["composite"]["notes"])
+    # LIVER ended 2020-07-07, L ILIUM started 2020-10-14 (the case file's dates): 99 days >= 90
+    assert "count 50 % of their EQD2" in notes and "LIVER: ended 99 days before L ILIUM started" in notes
+    before = {(r["structure"], r["metric"], r["level"]): r for r in off["composite"]["results"]}
+    after = {(r["structure"], r["metric"], r["level"]): r for r in on["composite"]["results"]}
+    doses = [k for k in before if before[k]["unit"] == "Gy EQD2" and before[k]["value"] is not None]
+    assert doses and all(after[k]["value"] <= before[k]["value"] + 1e-9 for k in doses)
+    assert any(after[k]["value"] < before[k]["value"] - 0.01 for k in doses)

@@ -156,6 +156,14 @@ def _timeline(args, case):
         return None
 
 
+def _time_factor(timeline, links) -> dict:
+    """The user's re-irradiation time factor per course (case file; off by default)."""
+    from rtreview.core.timeline.reirradiation import weights_for_plans
+
+    return weights_for_plans(timeline, [(link.label, link.plan.sop_instance_uid if link.plan is not None else "")
+                                        for link in links])
+
+
 def _child_pugh(timeline, link) -> tuple[str | None, str]:
     from rtreview.core.timeline import child_pugh_for_plan
 
@@ -230,8 +238,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_composite:
         for idx in _composite_groups(case, links, protocols)[:1]:
             cp, cp_text = _child_pugh(timeline, links[idx[-1]])  # before the latest course
+            weights = _time_factor(timeline, [links[i] for i in idx])
             ev = check_composite([links[i] for i in idx], [protocols[i] for i in idx], manual=manual,
-                                 all_structures=args.composite_all, child_pugh=cp, child_pugh_text=cp_text)
+                                 all_structures=args.composite_all, child_pugh=cp, child_pugh_text=cp_text,
+                                 course_weights=weights)
             failed += _failed(ev, args.strict)
             composite = _with_strict({"plans": [links[i].label for i in idx], "protocol": ev.protocol,
                                       "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes)},

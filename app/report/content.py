@@ -246,8 +246,12 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     if composite and len(checked) >= 2 and len(frames) == 1:
         merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
         cp, cp_text = child_pugh_of(timeline, checked[-1][0])  # before the latest course
+        from rtreview.core.timeline.reirradiation import weights_for_plans
+
+        weights = weights_for_plans(timeline, [(link.label, link.plan.sop_instance_uid if link.plan is not None
+                                                else "") for link, _ in checked])
         ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None,
-                             alpha_beta=alpha_beta, child_pugh=cp, child_pugh_text=cp_text)
+                             alpha_beta=alpha_beta, child_pugh=cp, child_pugh_text=cp_text, course_weights=weights)
         content.composite = CompositeSection([link.label for link, _ in checked], ev)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")

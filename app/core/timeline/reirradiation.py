@@ -87,3 +87,25 @@ def course_weights(spans: dict[str, tuple[_dt.date | None, _dt.date | None]],
         if key not in dated:
             out[key] = (1.0, f"{key}: no course dates in the case file, no time factor applied")
     return out
+
+
+def weights_for_plans(case, plans: list[tuple[str, str]]) -> dict[str, tuple[float, str]]:
+    """``{plan label: (weight, note)}`` for the composite of ``plans`` (``(label, SOP Instance UID)``),
+    from the case timeline's time factor and the dates of the RT courses linked to the plans; {} when
+    the factor is off (the default) or there is no case file. A plan without a linked, dated course
+    keeps weight 1 (its note says so)."""
+    if case is None:
+        return {}
+    factor = time_factor_from(case.raw)
+    if factor is None:
+        return {}
+    from .events import RtCourse
+
+    spans = {}
+    for label, uid in plans:
+        course = next((c for c in case.of_kind(RtCourse) if c.links_plan(label, uid)), None)
+        spans[label] = (course.start_date, course.end_date) if course is not None else (None, None)
+    out = course_weights(spans, factor)
+    first = next(iter(out))
+    out[first] = (out[first][0], "; ".join(x for x in (factor.describe(), out[first][1]) if x))
+    return out
