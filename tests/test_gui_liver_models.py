@@ -91,3 +91,10 @@ def test_a_spared_volume_limit_is_drawn_on_the_dvh(window):
     assert limit.point_item.opts["symbol"] == "t"  # upper: the curve must pass below it
     c.set_protocol("HCC liver 50 Gy / 25 fx")
     wait_all(w)
+
+
+def test_the_metrics_tab_shows_the_plans_ntcp_and_bed(window):
+    w = window
+    ev = w.constraints.evaluations["plan"]
+    lines = [x for x in constraint_rows.risk_lines(ev) if x.startswith(("NTCP ", "BED "))]
+    assert lines and w.metrics.risks.text().splitlines() == lines
