@@ -166,9 +166,11 @@ def test_checks_run_off_the_gui_thread_and_cancel(qtbot):
         timer = QtCore.QTimer()
         timer.timeout.connect(lambda: ticks.append(1))
         timer.start(10)
-        qtbot.wait(300)
+        # the event loop keeps running while the check blocks its thread (waited for, not timed:
+        # on a loaded machine 300 ms gave only 2 ticks of 10 ms)
+        qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=10000)
         timer.stop()
-        assert len(ticks) >= 3  # the event loop keeps running while the check blocks its thread
+        assert threads[0].is_alive() and panel.busy  # the check was still blocking all along
         panel.cancel_button.click()
         assert not panel.busy and not panel.cancel_button.isVisible() and "cancelled" in panel.summary.text()
     finally:
