@@ -98,3 +98,25 @@ def test_the_metrics_tab_shows_the_plans_ntcp_and_bed(window):
     ev = w.constraints.evaluations["plan"]
     lines = [x for x in constraint_rows.risk_lines(ev) if x.startswith(("NTCP ", "BED "))]
     assert lines and w.metrics.risks.text().splitlines() == lines
+
+
+def test_the_composite_tab_applies_the_time_factor_of_the_case_file(window):
+    w = window
+    view = w.timeline_view
+    before = {(r.structure, r.metric, r.level): r.value for r in w.constraints.composite_table.results}
+    view.case().raw["reirradiation_time_factor"] = {"enabled": True, "recovery_pct": 50, "min_interval_days": 90,
+                                                    "source": "test"}
+    try:
+        view._changed()
+        wait_all(w)
+        ev = w.constraints.evaluations["composite"]
+        assert any("LIVER: ended 99 days before L ILIUM started" in n for n in ev.notes)
+        after = {(r.structure, r.metric, r.level): r.value for r in ev.results}
+        doses = [k for k, v in before.items() if v is not None and k[1].startswith("D")]
+        assert doses and all(after[k] <= before[k] + 1e-9 for k in doses)
+        assert any(after[k] < before[k] - 0.01 for k in doses)
+    finally:
+        del view.case().raw["reirradiation_time_factor"]
+        view._changed()
+        wait_all(w)
+    assert not any("time factor" in n for n in w.constraints.evaluations["composite"].notes)

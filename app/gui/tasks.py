@@ -39,7 +39,7 @@ def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvh
 
 
 def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None,
-                         child_pugh=None, child_pugh_text=""):
+                         child_pugh=None, child_pugh_text="", course_weights=None):
     """``check_composite`` of several courses (EQD2 summed at the DVH engine's sample points), as
     ``rtreview check``."""
     from rtreview.core.constraints import check_composite
@@ -47,4 +47,4 @@ def check_composite_task(links, protocols, manual=None, progress=None, cancel=No
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
     return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None,
-                           child_pugh=child_pugh, child_pugh_text=child_pugh_text)
+                           child_pugh=child_pugh, child_pugh_text=child_pugh_text, course_weights=course_weights)

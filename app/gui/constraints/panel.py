@@ -252,9 +252,13 @@ class ConstraintsPanel(QtWidgets.QWidget):
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
             composite_extra.update(self._child_pugh(group[-1:], protocols))
+            weights = self._time_factor(group)
+            if weights:  # the user's re-irradiation time factor (case file; off by default)
+                composite_extra["course_weights"] = weights
             key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
                    tuple((g.prescription_gy, g.fractions) for g in group),
-                   (composite_extra.get("child_pugh"), composite_extra.get("child_pugh_text")))
+                   (composite_extra.get("child_pugh"), composite_extra.get("child_pugh_text")),
+                   tuple(sorted((k, w) for k, (w, _note) in weights.items())))
             self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
                                                                                   **composite_extra))
         else:
@@ -265,6 +269,16 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.runner.cancel()  # the running check is no longer wanted
         self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]
         self._run_next()
+
+    def _timeline(self):
+        view = getattr(self.mapping_store, "view", None)
+        return view.case() if view is not None else None
+
+    def _time_factor(self, links: list) -> dict:
+        from rtreview.core.timeline.reirradiation import weights_for_plans
+
+        return weights_for_plans(self._timeline(), [(g.label, g.plan.sop_instance_uid if g.plan is not None else "")
+                                                    for g in links])
 
     def _child_pugh(self, links: list, protocols: list) -> dict:
         """``{child_pugh, child_pugh_text}`` for a check whose protocols have Child-Pugh variants: the
