@@ -208,10 +208,12 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
     ab = alpha_beta or structure_alpha_beta(structure, roi_name)
     reason = missing_reason if dvh is None else _not_evaluable_reason(dvh)
     _, gate_note = child_pugh_gate(c, child_pugh, child_pugh_text)
-    if gate_note.startswith(NEEDS_CHILD_PUGH):
-        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, gate_note)
-    if dvh is None or reason:
-        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, reason or "structure not found")
+    needs_cp = gate_note if gate_note.startswith(NEEDS_CHILD_PUGH) else ""
+    if dvh is None or reason:  # the structure's own reason first (missing, outside the grid, RELATIVE dose)
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
+                     _join(reason or "structure not found", needs_cp))
+    if needs_cp:
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, needs_cp)
     if is_absolute(c) and below_sbrt(protocol, dose_per_fraction_gy):
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
                      f"{NEEDS_CONVENTIONAL}: the plan gives {dose_per_fraction_gy:.2f} Gy per fraction; this SBRT "
