@@ -3,6 +3,8 @@ data-set bytes of a file (what C-STORE carries)."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,3 +62,16 @@ def scu(paths, ae_title="TPS", extra_classes=()):
         ae.add_requested_context(sop_class, syntax)
     ae.add_requested_context(Verification)
     return ae
+
+
+def make_certificate(folder: Path, name: str = "node") -> tuple[Path, Path]:
+    """A self-signed certificate for localhost / 127.0.0.1 and its key (PEM), made with openssl;
+    skips the test when openssl is not installed."""
+    import pytest
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make a self-signed certificate for the TLS test")
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key

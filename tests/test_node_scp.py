@@ -4,8 +4,10 @@ concurrent associations, and the `rtreview listen` command."""
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from pydicom.uid import generate_uid
 
 import dicom_builders as b
 from conftest import REPO
-from node_support import chunked_send, dataset_bytes, listening, scu
+from node_support import chunked_send, dataset_bytes, listening, make_certificate, scu
 from rtreview.core.node.scp import ListenerError, ListenerSettings, StoreListener
 from rtreview.core.node.worklist import read_worklist
 
@@ -215,14 +217,7 @@ def test_concurrent_associations_lose_nothing(sample_dicom, tmp_path, count, ass
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: cannot make a self-signed certificate for the TLS test")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "node.pem", folder / "node.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_association(sample_dicom, tmp_path, certificate):
@@ -230,15 +225,55 @@ def test_tls_association(sample_dicom, tmp_path, certificate):
     plan = sample_dicom / "RP_LIVER.dcm"
     with listening(tmp_path / "store", tls_cert=cert, tls_key=key) as (listener, messages), chunked_send():
         host, port = listener.address
+        # A connection that never starts TLS (a port scan, a half-open link) must not hold up the others:
+        # pynetdicom's accept loop would wait in its handshake (the listener defers it to the association).
+        idle = socket.create_connection((host, port))
         client = ssl.create_default_context(cafile=str(cert))
-        assoc = scu([plan]).associate(host, port, ae_title="RTREVIEW", tls_args=(client, "localhost"))
-        assert assoc.is_established
+        sender = scu([plan])
+        sender.acse_timeout = sender.network_timeout = 10
+        started = time.monotonic()
+        assoc = sender.associate(host, port, ae_title="RTREVIEW", tls_args=(client, "localhost"))
+        assert assoc.is_established and time.monotonic() - started < 10
         assert assoc.send_c_store(plan).Status == 0x0000
         assoc.release()
+        idle.close()
         plain = scu([plan]).associate(host, port, ae_title="RTREVIEW")  # no TLS: no association
         assert not plain.is_established
     assert any("(TLS)" in text for _, text in messages)
+    assert any(level == logging.WARNING and "TLS handshake with 127.0.0.1:" in text and "did not speak TLS" in text
+               for level, text in messages), messages
     assert len(list((tmp_path / "store").rglob("*.dcm"))) == 1
+
+
+def test_bad_tls_files_are_named(tmp_path, certificate):
+    """Each bad TLS file is refused before listening, with a message naming the file and the problem."""
+    cert, key = certificate
+    _, other_key = make_certificate(tmp_path, "other")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a certificate\n")
+    encrypted = tmp_path / "encrypted.key"
+    subprocess.run(["openssl", "pkey", "-in", str(key), "-aes256", "-passout", "pass:secret", "-out", str(encrypted)],
+                   check=True, capture_output=True)
+    lines = cert.read_text().splitlines()
+    damaged = tmp_path / "damaged.pem"
+    damaged.write_text("\n".join(lines[:3] + ["!!not base64!!"] + lines[-2:]) + "\n")
+    missing = tmp_path / "missing.pem"
+    cases = [
+        ({"tls_cert": missing, "tls_key": key}, f"TLS certificate {missing}: No such file"),
+        ({"tls_cert": text, "tls_key": key}, f"TLS certificate {text}: not a PEM file"),
+        ({"tls_cert": key, "tls_key": key}, f"TLS certificate {key}: no certificate in it"),
+        ({"tls_cert": cert, "tls_key": cert}, f"TLS private key {cert}: no private key in it"),
+        ({"tls_cert": cert, "tls_key": encrypted}, f"TLS private key {encrypted}: encrypted with a passphrase"),
+        ({"tls_cert": cert, "tls_key": other_key}, "the private key does not belong to the certificate"),
+        ({"tls_cert": damaged, "tls_key": key}, f"TLS certificate {damaged} .*cannot be decoded"),
+        ({"tls_cert": cert, "tls_key": key, "tls_ca": text}, f"TLS client CA {text}: not a PEM file"),
+        ({"tls_cert": cert, "tls_key": key, "tls_ca": tmp_path}, f"TLS client CA {tmp_path}: Is a directory"),
+    ]
+    for kw, words in cases:
+        listener = StoreListener(ListenerSettings(tmp_path / "store", port=0, **kw))
+        with pytest.raises(ListenerError, match=re.escape(words).replace(r"\.\*", ".*")):
+            listener.start()
+        assert not listener.running
 
 
 def test_settings_refused_before_listening(tmp_path):

@@ -4,7 +4,7 @@
 # target). Usage: tools/build_bundle.sh [DIST_DIR]   (default: dist/)
 # The build runs in its own virtualenv (build/bundle-venv) with rtreview installed from this
 # checkout as a normal (non-editable) package, so the bundle holds exactly what a wheel holds.
-# Details, sizes and the Windows / macOS notes: docs/bundle.md.
+# Details, sizes, licences and the Windows / macOS notes: docs/clinic.md ("The desktop bundle").
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIST="$(mkdir -p "${1:-$ROOT/dist}" && cd "${1:-$ROOT/dist}" && pwd)"
@@ -19,7 +19,8 @@ fi
 "$VENV/bin/python" -m pip install -q "pyinstaller==$PYINSTALLER_VERSION" pyinstaller-hooks-contrib
 # Not editable: the bundle must not point back into this checkout.
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$ROOT"
-"$VENV/bin/python" -m pip install -q "$ROOT"
+# With the codecs extra (compressed CT decoders: Pillow, GDCM, CharLS, OpenJPEG), as ./run.sh installs.
+"$VENV/bin/python" -m pip install -q "$ROOT[codecs]"
 
 # Fonts the window and the report ask for (app/report/document.py FONT_FAMILIES), shipped with
 # their licences; Debian: fonts-dejavu-core, fonts-noto-cjk (tools/bootstrap.sh installs both).
@@ -57,4 +58,6 @@ RTREVIEW_BUNDLE_FONTS="$(IFS=:; echo "${fonts[*]}")"
 cd "$ROOT"
 "$VENV/bin/pyinstaller" --noconfirm --clean --log-level WARN --distpath "$DIST" --workpath "$BUILD/pyinstaller" \
   tools/bundle/rtreview.spec
+# The licences of the third-party code inside (tools/bundle/licences.py), also beside the executable.
+cp "$DIST/rtreview/_internal/licences/THIRD-PARTY-NOTICES.txt" "$DIST/rtreview/THIRD-PARTY-NOTICES.txt"
 echo "bundle: $DIST/rtreview/rtreview ($(du -sh "$DIST/rtreview" | cut -f1))"

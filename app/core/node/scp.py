@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,17 +90,123 @@ def _is_loopback(host: str) -> bool:
 
 
 def server_ssl_context(cert: Path, key: Path, ca: Path | None) -> ssl.SSLContext:
-    """TLS 1.2+ server context; client certificates required when ``ca`` is given."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    """TLS 1.2+ server context; client certificates required when ``ca`` is given. A missing or
+    unreadable file, a file that is not PEM or lacks the expected block, an encrypted or damaged
+    key, or a key that does not match the certificate is a :class:`ListenerError` naming the file
+    and the problem (tests/test_node_scp.py::test_bad_tls_files_are_named)."""
+    for what, path in (("certificate", cert), ("private key", key), ("client CA", ca)):
+        if path is None:
+            continue
+        try:
+            with open(path, "rb") as f:
+                head = f.read(1 << 16)
+        except OSError as exc:
+            raise ListenerError(f"TLS {what} {path}: {exc.strerror or exc}") from exc
+        if b"-----BEGIN " not in head:
+            raise ListenerError(f"TLS {what} {path}: not a PEM file (expected a '-----BEGIN ...' block)")
+        if what == "private key":
+            if b"ENCRYPTED" in head:
+                raise ListenerError(f"TLS private key {path}: encrypted with a passphrase, which the listener "
+                                    "cannot ask for; use an unencrypted key readable only by this user")
+            if not _PEM_KEY.search(head):
+                raise ListenerError(f"TLS private key {path}: no private key in it (a '-----BEGIN PRIVATE KEY-----' "
+                                    "block)")
+        elif b"-----BEGIN CERTIFICATE-----" not in head:
+            raise ListenerError(f"TLS {what} {path}: no certificate in it (a '-----BEGIN CERTIFICATE-----' block)")
+    context = _ServerContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
-        context.load_cert_chain(str(cert), str(key))
-        if ca is not None:
-            context.load_verify_locations(str(ca))
-            context.verify_mode = ssl.CERT_REQUIRED
+        context.load_cert_chain(str(cert), str(key), password=lambda: b"")  # never prompt on a terminal
     except (OSError, ssl.SSLError) as exc:
-        raise ListenerError(f"TLS certificate/key {cert} / {key}: {exc}") from exc
+        raise ListenerError(f"TLS certificate {cert} with key {key}: {_ssl_reason(exc)}") from exc
+    if ca is not None:
+        try:
+            context.load_verify_locations(str(ca))
+        except (OSError, ssl.SSLError) as exc:
+            raise ListenerError(f"TLS client CA {ca}: {_ssl_reason(exc)}") from exc
+        context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+HANDSHAKE_TIMEOUT_S = 30.0  # a sender that connects and then says nothing is dropped after this
+
+
+class _DeferredHandshakeSocket(ssl.SSLSocket):
+    """A server-side TLS socket whose handshake runs on first use, i.e. in the association's own
+    thread. pynetdicom's server wraps each accepted socket in its single accept loop; with the
+    handshake there, one connection that never sends a ClientHello (a port scan, a half-open
+    link) would stall every later association (measured: an idle TCP connection blocked TLS
+    associations until it closed). A failed handshake is reported with the peer's address."""
+
+    _rtreview_pending = False
+    _rtreview_peer = "?"
+    _rtreview_report: Callable[[str, Exception], None] | None = None
+
+    def _rtreview_handshake(self) -> None:
+        if not self._rtreview_pending:
+            return
+        self._rtreview_pending = False
+        timeout = self.gettimeout()
+        self.settimeout(HANDSHAKE_TIMEOUT_S)
+        try:
+            self.do_handshake()
+        except OSError as exc:
+            if self._rtreview_report is not None:
+                self._rtreview_report(self._rtreview_peer, exc)
+            raise
+        finally:
+            self.settimeout(timeout)
+
+    def recv(self, *args, **kwargs):
+        self._rtreview_handshake()
+        return super().recv(*args, **kwargs)
+
+    def recv_into(self, *args, **kwargs):
+        self._rtreview_handshake()
+        return super().recv_into(*args, **kwargs)
+
+    def send(self, *args, **kwargs):
+        self._rtreview_handshake()
+        return super().send(*args, **kwargs)
+
+    def sendall(self, *args, **kwargs):
+        self._rtreview_handshake()
+        return super().sendall(*args, **kwargs)
+
+
+class _ServerContext(ssl.SSLContext):
+    """The listener's SSL context: server sockets get the deferred handshake above, and failed
+    handshakes are reported to ``on_handshake_failure(peer, error)`` (socketserver would drop
+    them silently: a sender without TLS or with an untrusted certificate left no trace)."""
+
+    sslsocket_class = _DeferredHandshakeSocket
+    on_handshake_failure: Callable[[str, Exception], None] | None = None
+
+    def wrap_socket(self, sock, server_side=False, do_handshake_on_connect=True, *args, **kwargs):
+        if not server_side:
+            return super().wrap_socket(sock, server_side, do_handshake_on_connect, *args, **kwargs)
+        try:
+            peer = "%s:%s" % sock.getpeername()[:2]
+        except OSError:
+            peer = "?"
+        wrapped = super().wrap_socket(sock, True, False, *args, **kwargs)
+        wrapped._rtreview_pending, wrapped._rtreview_peer = True, peer
+        wrapped._rtreview_report = self.on_handshake_failure
+        return wrapped
+
+
+_PEM_KEY = re.compile(rb"-----BEGIN (RSA |EC |DSA )?PRIVATE KEY-----")
+
+
+def _ssl_reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None)
+    if reason == "KEY_VALUES_MISMATCH":
+        return "the private key does not belong to the certificate"
+    if reason in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "UNSUPPORTED_PROTOCOL"):
+        return "the sender did not speak TLS 1.2 or later (a plain DICOM association?)"
+    if isinstance(exc, ssl.SSLError) and reason is None and "PEM lib" in str(exc):
+        return "the PEM data cannot be decoded (a damaged or truncated certificate or key)"
+    return str(reason).replace("_", " ").lower() if reason else str(exc)
 
 
 class StoreListener:
@@ -139,6 +246,9 @@ class StoreListener:
         for name in STORAGE_CLASSES:
             ae.add_supported_context(getattr(sop_class, name), ALL_TRANSFER_SYNTAXES)
         context = server_ssl_context(s.tls_cert, s.tls_key, s.tls_ca) if s.tls_cert is not None else None
+        if context is not None:
+            context.on_handshake_failure = lambda peer, exc: self._say(
+                logging.WARNING, f"TLS handshake with {peer} failed, connection closed: {_ssl_reason(exc)}")
         handlers = [(evt.EVT_C_ECHO, lambda event: 0x0000), (evt.EVT_C_STORE, self._handle_store),
                     (evt.EVT_REJECTED, self._handle_rejected), (evt.EVT_ACCEPTED, self._handle_accepted),
                     (evt.EVT_ABORTED, self._handle_aborted)]

@@ -22,6 +22,9 @@ class ReceiveSettings:
     ae_title: str = DEFAULT_AE_TITLE
     allowed_aes: str = ""  # comma-separated
     host: str = LOOPBACK
+    tls_cert: str = ""  # PEM file paths; empty certificate and key: no TLS
+    tls_key: str = ""
+    tls_ca: str = ""  # optional: require client certificates signed by this CA
 
     @classmethod
     def load(cls, settings: QtCore.QSettings) -> "ReceiveSettings":
@@ -34,17 +37,22 @@ class ReceiveSettings:
             port = DEFAULT_PORT
         return cls(store_dir=str(value("store_dir", str(default_store_dir()))), port=port,
                    ae_title=str(value("ae_title", DEFAULT_AE_TITLE)), allowed_aes=str(value("allowed_aes", "")),
-                   host=str(value("host", LOOPBACK)))
+                   host=str(value("host", LOOPBACK)), tls_cert=str(value("tls_cert", "")),
+                   tls_key=str(value("tls_key", "")), tls_ca=str(value("tls_ca", "")))
 
     def save(self, settings: QtCore.QSettings) -> None:
-        for name in ("store_dir", "port", "ae_title", "allowed_aes", "host"):
+        for name in ("store_dir", "port", "ae_title", "allowed_aes", "host", "tls_cert", "tls_key", "tls_ca"):
             settings.setValue(KEY + name, getattr(self, name))
         settings.sync()
 
     def listener_settings(self) -> ListenerSettings:
         allowed = tuple(a.strip() for a in self.allowed_aes.split(",") if a.strip())
+
+        def path(text: str) -> Path | None:
+            return Path(text.strip()).expanduser() if text.strip() else None
         return ListenerSettings(store_dir=Path(self.store_dir), port=int(self.port), ae_title=self.ae_title,
-                                host=self.host.strip() or LOOPBACK, allowed_aes=allowed)
+                                host=self.host.strip() or LOOPBACK, allowed_aes=allowed, tls_cert=path(self.tls_cert),
+                                tls_key=path(self.tls_key), tls_ca=path(self.tls_ca))
 
 
 class ListenerController(QtCore.QObject):
@@ -62,6 +70,14 @@ class ListenerController(QtCore.QObject):
     @property
     def running(self) -> bool:
         return self._listener is not None
+
+    @property
+    def tls(self) -> str:
+        """'' (plain TCP), 'server' (TLS) or 'client' (TLS, client certificates required)."""
+        s = self._listener.settings if self._listener is not None else None
+        if s is None or s.tls_cert is None:
+            return ""
+        return "client" if s.tls_ca is not None else "server"
 
     @property
     def address(self) -> tuple[str, int] | None:

@@ -51,6 +51,7 @@ class WorklistPanel(QtWidgets.QWidget):
     def _build(self, s: ReceiveSettings) -> None:
         self.store_edit = QtWidgets.QLineEdit(s.store_dir)
         browse = QtWidgets.QPushButton("…")
+        self._file_buttons = [browse]  # disabled with the fields while listening
         browse.setToolTip("Choose the folder received plans are kept in")
         browse.clicked.connect(self._browse)
         store_row = QtWidgets.QHBoxLayout()
@@ -65,12 +66,22 @@ class WorklistPanel(QtWidgets.QWidget):
         self.allowed_edit.setPlaceholderText("calling AE titles, comma-separated (empty: any, this machine only)")
         self.host_edit = QtWidgets.QLineEdit(s.host)
         self.host_edit.setToolTip("127.0.0.1: only this machine. Another address needs allowed AE titles.")
+        # TLS (PS3.15 Annex B.1): the station's certificate and key; a CA makes client certificates required.
+        self.tls_cert_edit, cert_row = self._file_row(s.tls_cert, "PEM certificate (empty: no TLS)",
+                                                      "This station's TLS certificate (PEM)")
+        self.tls_key_edit, key_row = self._file_row(s.tls_key, "its private key (PEM, unencrypted)",
+                                                    "The certificate's private key (PEM)")
+        self.tls_ca_edit, ca_row = self._file_row(s.tls_ca, "optional: require client certificates signed by this CA",
+                                                  "CA certificate(s) the senders' client certificates must be signed by")
         form = QtWidgets.QFormLayout()
         form.addRow("Store folder", store_row)
         form.addRow("Port", self.port_spin)
         form.addRow("AE title", self.ae_edit)
         form.addRow("Allowed callers", self.allowed_edit)
         form.addRow("Listen on", self.host_edit)
+        form.addRow("TLS certificate", cert_row)
+        form.addRow("TLS key", key_row)
+        form.addRow("TLS client CA", ca_row)
         self.start_button = QtWidgets.QPushButton("Start listening")
         self.start_button.clicked.connect(self.toggle)
         self.status = QtWidgets.QLabel()
@@ -96,10 +107,30 @@ class WorklistPanel(QtWidgets.QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.log_view)
 
+    def _file_row(self, text: str, placeholder: str, title: str) -> tuple[QtWidgets.QLineEdit, QtWidgets.QHBoxLayout]:
+        edit = QtWidgets.QLineEdit(text)
+        edit.setPlaceholderText(placeholder)
+        browse = QtWidgets.QPushButton("…")
+        browse.setFixedWidth(32)
+        browse.setToolTip(title)
+
+        def choose() -> None:
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, title, edit.text() or str(Path.home()),
+                                                            "PEM files (*.pem *.crt *.cer *.key);;All files (*)")
+            if path:
+                edit.setText(path)
+        browse.clicked.connect(choose)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(edit, 1)
+        row.addWidget(browse)
+        self._file_buttons.append(browse)
+        return edit, row
+
     def current_settings(self) -> ReceiveSettings:
         return ReceiveSettings(store_dir=self.store_edit.text().strip(), port=self.port_spin.value(),
                                ae_title=self.ae_edit.text(), allowed_aes=self.allowed_edit.text(),
-                               host=self.host_edit.text().strip())
+                               host=self.host_edit.text().strip(), tls_cert=self.tls_cert_edit.text().strip(),
+                               tls_key=self.tls_key_edit.text().strip(), tls_ca=self.tls_ca_edit.text().strip())
 
     def _browse(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Store folder for received plans",
@@ -124,11 +155,15 @@ class WorklistPanel(QtWidgets.QWidget):
 
     def _show_running(self, running: bool) -> None:
         self.start_button.setText("Stop listening" if running else "Start listening")
-        for w in (self.store_edit, self.port_spin, self.ae_edit, self.allowed_edit, self.host_edit):
+        for w in (self.store_edit, self.port_spin, self.ae_edit, self.allowed_edit, self.host_edit,
+                  self.tls_cert_edit, self.tls_key_edit, self.tls_ca_edit, *self._file_buttons):
             w.setEnabled(not running)
         if running:
             host, port = self.controller.address
-            self.status.setText(f"Listening as {self.ae_edit.text().strip()} on {host}:{port}")
+            tls = self.controller.tls
+            self.status.setText(f"Listening as {self.ae_edit.text().strip()} on {host}:{port}"
+                                + (" (TLS, client certificates required)" if tls == "client" else
+                                   " (TLS)" if tls else ""))
         elif not self.status.text().startswith("Not listening:"):
             self.status.setText("Not listening")
 
@@ -178,8 +213,9 @@ class WorklistPanel(QtWidgets.QWidget):
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             item.setExpanded(True)
-            if selected in ((str(patient.folder), ""),):
-                self.tree.setCurrentItem(item)
+            for candidate in (item, *(item.child(i) for i in range(item.childCount()))):
+                if selected == (candidate.data(0, FOLDER_ROLE), candidate.data(0, PLAN_ROLE)):
+                    self.tree.setCurrentItem(candidate)
         for column in range(4):
             self.tree.resizeColumnToContents(column)
 
