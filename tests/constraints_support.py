@@ -38,6 +38,17 @@ class LinearDvh:
     def d_pct(self, percent: float) -> float:
         return self.d_cc(percent / 100.0 * self.covered_volume_cc)
 
+    def cv_gy(self, dose_gy: float, relative: bool = False) -> float:
+        """Volume below ``dose_gy`` (the complement of v_gy over the covered volume)."""
+        f = 1.0 - self._fraction_above(dose_gy)
+        return 100.0 * f if relative else f * self.covered_volume_cc
+
+    def dc_cc(self, volume_cc: float) -> float:
+        """The dose under which the coldest ``volume_cc`` lie."""
+        if volume_cc > self.covered_volume_cc:
+            return float("nan")
+        return self.lo + volume_cc / self.covered_volume_cc * (self.hi - self.lo)
+
 
 def protocol_dict() -> dict:
     """A small valid protocol document (a fresh copy each call, for mutation in tests)."""

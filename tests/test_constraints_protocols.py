@@ -27,8 +27,13 @@ def test_shipped_protocols_cover_the_issue():
     assert (hcc.prescription_gy, hcc.fractions) == (50.0, 25)
     normal_liver = hcc.structure("Liver-GTV")
     assert normal_liver.derived.operation == "subtraction"
-    assert [c.metric.name for c in normal_liver.constraints] == ["Dmean"]
-    for name in ("Stomach", "Duodenum", "Bowel_Small", "Kidney_L", "Kidney_R", "SpinalCord", "PTV"):
+    # QUANTEC's 28 Gy for every patient, the stricter Child-Pugh B variant (issue 16)
+    assert [(c.metric.name, c.limit, c.child_pugh) for c in normal_liver.constraints] == [
+        ("Dmean", 28.0, ()), ("Dmean", 15.1, ("B",))]
+    assert [n.model for n in normal_liver.ntcp] == ["rild_primary_liver_dawson2002"]
+    assert hcc.population_child_pugh == ("A", "B")
+    for name in ("Stomach", "Duodenum", "Bowel_Small", "Kidney_L", "Kidney_R", "SpinalCord", "PTV",
+                 "Esophagus", "Heart", "Bowel_Large"):
         assert hcc.structure(name).constraints
     bone = find_protocol("bone metastasis")
     assert (bone.prescription_gy, bone.fractions) == (30.0, 10)

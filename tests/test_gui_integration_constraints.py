@@ -282,9 +282,9 @@ def test_the_check_reuses_the_windows_finished_dvhs(window):
     seen = []
     real = w.constraints.check_plan_fn
 
-    def spy(link_, proto, manual, progress, cancel, dvhs=None):
+    def spy(link_, proto, manual, progress, cancel, dvhs=None, **kw):  # kw: the Child-Pugh basis (issue 16)
         seen.append(dvhs)
-        return real(link_, proto, manual, progress, cancel, dvhs=dvhs)
+        return real(link_, proto, manual, progress, cancel, dvhs=dvhs, **kw)
 
     w.constraints.check_plan_fn = spy
     try:

@@ -18,7 +18,10 @@ def test_every_shipped_protocol_declares_its_site():
     for p in shipped_protocols():
         assert p.site is not None and p.site.name and p.site.targets and len(p.site.organs) >= 2, p.name
     sites = {p.name: p.site.name for p in shipped_protocols()}
-    assert sites == {"HCC liver 50 Gy / 25 fx": "liver", "Bone metastasis 30 Gy / 10 fx, pelvis": "pelvis"}
+    assert sites == {"HCC liver 50 Gy / 25 fx": "liver", "Bone metastasis 30 Gy / 10 fx, pelvis": "pelvis",
+                     "Liver SBRT 3 fx (HCC)": "liver", "Liver SBRT 5 fx (HCC)": "liver",
+                     "Bone/spine SBRT 1 fx": "bone/spine", "Bone/spine SBRT 3 fx": "bone/spine",
+                     "Bone/spine SBRT 5 fx": "bone/spine"}
 
 
 @pytest.mark.parametrize("site, field, words", [

@@ -57,8 +57,11 @@ def _rows_in_order(section_text: str, rows: list[dict]) -> None:
         limit = "–" if r["limit"] is None else f"{r['limit']:.2f}{unit}"
         for i in range(at, len(lines)):
             line = lines[i]
-            if (f" {r['metric']} " in line and SYMBOL[r["status"]] in line.split() and value in line
-                    and limit in line and r["structure"] in " ".join(lines[max(i - 1, 0):i + 2])):
+            # a Child-Pugh variant's metric cell wraps ("Dmean [CP B]"): its name and structure sit higher
+            near = " ".join(lines[max(i - (2 if r.get("applies_when") else 1), 0):i + 2]) + " "
+            if (f" {r['metric']} " in (line if not r.get("applies_when") else near)
+                    and SYMBOL[r["status"]] in line.split() and value in line
+                    and limit in line and r["structure"] in near):
                 at = i + 1
                 break
         else:

@@ -103,9 +103,9 @@ def test_strict_summary_agrees_with_the_exit_status(tmp_path):
 
     data = json.loads((protocols_dir() / "hcc_liver_50gy_25fx.json").read_text(encoding="utf-8"))
     data["name"] = "HCC strict test"
-    data["structures"].append({"name": "Esophagus", "aliases": ["ESOPHAGUS"], "constraints": [
-        {"metric": "Dmean", "comparator": "<=", "limit": 34, "dose_basis": "physical", "level": "mandatory",
-         "source": "QUANTEC (Werner-Wasik et al. 2010)"}]})
+    data["structures"].append({"name": "Brainstem", "aliases": ["BRAINSTEM"], "constraints": [
+        {"metric": "D0.03cc", "comparator": "<=", "limit": 54, "dose_basis": "eqd2", "level": "mandatory",
+         "source": "QUANTEC (Mayo et al. 2010)"}]})
     path = tmp_path / "strict.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     args = ("--protocol", f"LIVER={path}", "--protocol", "L ILIUM=Bone metastasis", "--no-composite")
@@ -113,12 +113,22 @@ def test_strict_summary_agrees_with_the_exit_status(tmp_path):
     assert plain.returncode == 0, plain.stdout[-500:]
     assert strict.returncode == 3
     last = strict.stdout.strip().splitlines()[-1]
-    assert last.startswith("1 mandatory constraint(s) failed") and "exit status 3" in last
+    # not evaluable and mandatory: the Brainstem (not contoured), the large bowel of both protocols
+    # (not contoured in the sample) and the Child-Pugh B normal-liver variant (the sample's case
+    # file states no Child-Pugh class: "needs Child-Pugh")
+    assert last.startswith("4 mandatory constraint(s) failed") and "exit status 3" in last
     assert "not evaluable" in last and "--strict" in last
     assert plain.stdout.strip().splitlines()[-1].startswith("0 mandatory constraint(s) failed")
     strict_json = json.loads(_check(*args, "--strict", "--format", "json").stdout)
     assert strict_json["exit_status"] == 3
-    assert strict_json["failed_count"] == 1
+    assert strict_json["failed_count"] == 4
+    failing = sorted((p["plan_label"], r["structure"], r["limit_as_written"]) for p in strict_json["plans"]
+                     for r in p["results"] if r["counts_as_failed"] or (r["status"] == "not_evaluable"
+                                                                         and r["level"] == "mandatory"))
+    assert failing == [("L ILIUM", "Bowel_Large", "D0.03cc <= 55 Gy (EQD2)"),
+                       ("LIVER", "Bowel_Large", "D0.03cc <= 55 Gy (EQD2)"),
+                       ("LIVER", "Brainstem", "D0.03cc <= 54 Gy (EQD2)"),
+                       ("LIVER", "Liver-GTV", "Dmean <= 15.1 Gy (in 25 fx) [Child-Pugh B]")]
 
 
 def test_sample_statuses_as_a_physicist_reads_them():

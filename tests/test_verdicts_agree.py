@@ -75,9 +75,10 @@ def _pdf_shows(section_text: str, rows: list[dict]) -> None:
                 and r["status"] != "not_evaluable" else "")
         for i in range(at, len(lines)):
             line = lines[i]
-            if (f" {r['metric']} " in line and SYMBOL[r["status"]] in line.split() and value + unit in line
-                    and limit + unit in line and eqd2 in line
-                    and r["structure"] in " ".join(lines[max(i - 2, 0):i + 3])):
+            near = " ".join(lines[max(i - 2, 0):i + 3]) + " "  # a Child-Pugh variant's metric cell wraps
+            if (f" {r['metric']} " in (near if r.get("applies_when") else line) and SYMBOL[r["status"]] in line.split()
+                    and value + unit in line and limit + unit in line and eqd2 in line
+                    and r["structure"] in near):
                 at = i + 1
                 break
         else:

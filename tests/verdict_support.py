@@ -53,8 +53,10 @@ def protocol(name: str):
     return find_protocol(name)
 
 
-def row(evaluation, structure: str, metric: str, level: str | None = None):
+def row(evaluation, structure: str, metric: str, level: str | None = None, child_pugh: tuple[str, ...] = ()):
+    """The one result row of a structure and metric (and level); Child-Pugh variants (issue 16) only
+    when ``child_pugh`` names their classes."""
     hits = [r for r in evaluation.results if r.structure == structure and r.metric == metric
-            and (level is None or r.level == level)]
+            and (level is None or r.level == level) and tuple(r.child_pugh) == tuple(child_pugh)]
     assert len(hits) == 1, f"{structure} {metric} {level}: {len(hits)} rows"
     return hits[0]

@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true",
                         help="a mandatory constraint that is not evaluable counts as failed too (exit 3)")
     add_rx_argument(parser)
+    parser.add_argument("--case", metavar="FILE",
+                        help="case timeline file (*.case.json) with the liver-function facts (Child-Pugh) that select "
+                             "a protocol's Child-Pugh variants; default: found beside the DICOM")
+    parser.add_argument("--target-alpha-beta", type=float, metavar="GY",
+                        help="alpha/beta (Gy) for the targets' BED (default: each target's own, 10 Gy; "
+                             "15 Gy is used for HCC in the literature)")
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:
@@ -143,6 +149,43 @@ def _with_strict(entry: dict, ev, strict: bool) -> dict:
     return entry
 
 
+def _timeline(args, case):
+    """The case timeline named by --case (a bad one is a usage error) or found beside the DICOM
+    (a bad one is ignored: no liver facts), or None."""
+    from rtreview.core.timeline import CaseFileError, find_case_file, load_case
+
+    if args.case:
+        try:
+            return load_case(args.case)
+        except (CaseFileError, OSError) as exc:
+            raise ValueError(f"case file {args.case}: {exc}") from None
+    patient_id = case.patients[0].patient_id if case.patients else ""
+    path = find_case_file([str(p) for p in args.paths], patient_id)
+    if path is None:
+        return None
+    try:
+        return load_case(path)
+    except (CaseFileError, OSError):
+        return None
+
+
+def _time_factor(timeline, links) -> dict:
+    """The user's re-irradiation time factor per course (case file; off by default)."""
+    from rtreview.core.timeline.reirradiation import weights_for_plans
+
+    return weights_for_plans(timeline, [(link.label, link.plan.sop_instance_uid if link.plan is not None else "")
+                                        for link in links])
+
+
+def _child_pugh(timeline, link) -> tuple[str | None, str]:
+    from rtreview.core.timeline import child_pugh_for_plan
+
+    plan = link.plan
+    cp, text, _ = child_pugh_for_plan(timeline, link.label, plan.sop_instance_uid if plan is not None else "",
+                                      plan.date if plan is not None else "")
+    return cp, text
+
+
 def run(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
@@ -184,6 +227,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return EXIT_USAGE
     protocols = [proto for proto, _ in chosen]
+    if args.target_alpha_beta is not None and not args.target_alpha_beta > 0:
+        print(f"{PROG}: --target-alpha-beta must be a positive number of Gy", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        timeline = _timeline(args, case)
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     plans, failed = [], 0
     for link, (proto, reason) in zip(links, chosen):
         if proto is None:
@@ -191,7 +242,9 @@ def run(args: argparse.Namespace) -> int:
                           "notes": [f"{reason}; choose one with --protocol"], **link_prescription(link),
                           "protocol_reason": reason})
             continue
-        ev = check_plan(link, proto, manual=manual)
+        cp, cp_text = _child_pugh(timeline, link)
+        ev = check_plan(link, proto, manual=manual, child_pugh=cp, child_pugh_text=cp_text,
+                        target_alpha_beta_gy=args.target_alpha_beta)
         ev.notes += [n for n in unit_notes if n.startswith(link.dose.path or "\0")]
         failed += _failed(ev, args.strict)
         plans.append({**_with_strict(ev.to_dict(), ev, args.strict), **link_prescription(link),
@@ -200,8 +253,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_composite:
         for idx in _composite_groups(case, links, protocols)[:1]:
             group = [links[i] for i in idx]
+            cp, cp_text = _child_pugh(timeline, links[idx[-1]])  # before the latest course
+            weights = _time_factor(timeline, group)
             ev, mappings = check_across_frames(case, group, [protocols[i] for i in idx], manual=manual,
-                                               all_structures=args.composite_all)
+                                               all_structures=args.composite_all, child_pugh=cp,
+                                               child_pugh_text=cp_text, course_weights=weights)
             failed += _failed(ev, args.strict)
             composite = _with_strict({"plans": [links[i].label for i in idx], "protocol": ev.protocol,
                                       "results": [r.to_dict() for r in ev.results], "notes": list(ev.notes),

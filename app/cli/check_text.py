@@ -23,7 +23,9 @@ def _row(r: dict) -> list[str]:
         eqd2 = f"{_num(r['value_eqd2_gy'])} / {_num(r['limit_eqd2_gy'])}"
     else:
         value, limit = _num(r["value"], " " + unit), f"{r['comparator']} {_num(r['limit'], ' ' + unit)}"
-        if r["threshold_gy"] is None:  # composite: the dose level is an EQD2
+        if r["metric"] == "NTCP":  # a protocol's limit on an NTCP (issue 16): no dose level
+            eqd2 = "-"
+        elif r["threshold_gy"] is None:  # composite: the dose level is an EQD2
             eqd2 = f"at {_num(r['threshold_eqd2_gy'], ' Gy EQD2')}"
         else:
             eqd2 = f"at {_num(r['threshold_gy'], ' Gy')} (EQD2 {_num(r['threshold_eqd2_gy'], ' Gy')})"
@@ -55,6 +57,24 @@ def _section(title: str, results: list[dict], unmatched: list[str], notes: list[
     return lines
 
 
+def _risks(p: dict) -> list[str]:
+    """Child-Pugh basis, NTCP risks (with their model) and target BEDs of one plan (issue 16)."""
+    lines = []
+    if p.get("child_pugh"):
+        lines.append(f"  liver function: {p['child_pugh']['basis']}")
+    for n in p.get("ntcp", []):
+        pr = n["parameters"]
+        value = "-" if n["value_pct"] is None else ("< 0.01 %" if n["value_pct"] < 0.01 else f"{n['value_pct']:.2f} %")
+        lines.append(f"  NTCP {n['structure']} {n['endpoint']}: {value} (LKB {n['label']}: n {pr['n']:g}, m {pr['m']:g}, "
+                     f"TD50 {pr['td50_gy']:g} Gy = {_num(n['td50_eqd2_gy'])} Gy EQD2; gEUD {_num(n['geud_eqd2_gy'])} "
+                     f"Gy EQD2, a/b {n['alpha_beta_gy']:g}); a risk estimate, not a verdict")
+    for t in p.get("target_bed", []):
+        lines.append(f"  BED {t['structure']} (a/b {t['alpha_beta_gy']:g} Gy, {t['alpha_beta_origin']}): "
+                     f"D98% {_num(t['d98_bed_gy'])}, D95% {_num(t['d95_bed_gy'])}, D50% {_num(t['d50_bed_gy'])}, "
+                     f"mean {_num(t['mean_bed_gy'])}, Rx {_num(t['prescription_bed_gy'])} Gy")
+    return lines
+
+
 def format_report(report: dict) -> str:
     lines: list[str] = []
     for p in report["plans"]:
@@ -63,7 +83,8 @@ def format_report(report: dict) -> str:
         rx = f", {p['prescription_gy']:g} Gy" + (f" ({source})" if source else "") if p.get("prescription_gy") \
             else ", Rx unknown"
         title = f"{p['plan_label']} ({fx}{rx}): protocol {p['protocol'] or '(none)'}"
-        lines += _section(title, p["results"], p.get("unmatched_structures", []), p.get("notes", [])) + [""]
+        lines += _section(title, p["results"], p.get("unmatched_structures", []), p.get("notes", []))
+        lines += _risks(p) + [""]
     c = report.get("composite")
     if c:
         title = f"Composite {' + '.join(c['plans'])} (voxel-wise EQD2 sum; values in Gy EQD2)"

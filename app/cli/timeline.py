@@ -34,6 +34,10 @@ JSON keys (``--format json``; dates ISO ``YYYY-MM-DD``, null when unknown):
 - ``plans_checked`` (bool), ``plan_check_error`` (only when the DICOM could not be read).
 - ``plan_links[]`` (null without PATH): per RT course ``event_id``, ``plan_label``, ``found``,
   and the plan's ``sop_instance_uid``, ``plan_date``, ``prescription_gy`` (Gy), ``fractions``.
+- RT courses also give ``dose_per_fraction_gy``, ``schedule``, ``interval_hours``,
+  ``fractions_delivered``, ``technique``, ``overall_treatment_days`` (first to last day, both
+  counted), ``interruptions[]``; ``liver_function`` events give the Child-Pugh/ALBI/HBV/HCV fields.
+- ``liver_status[]``: per RT course, the liver facts at its start (docs/timeline.md).
 - ``warnings[]``: ``code`` (see ``rtreview.core.timeline.checks``), ``severity`` (warning or
   note), ``event_id``, ``message``.
 """
@@ -134,6 +138,16 @@ def format_text(summary: dict) -> str:
         if link["found"]:
             out.append(f"  RT course {link['event_id']} -> plan {link['plan_label']} dated {link['plan_date']}, "
                        f"{link['prescription_gy']} Gy / {link['fractions']} fx")
+    if summary.get("liver_status"):
+        out.append("\nLiver function at each RT course's start")
+        for row in summary["liver_status"]:
+            cp = row["child_pugh"]
+            score = row["child_pugh_score"]["value"] if row["child_pugh_score"] else ""
+            facts = [f"Child-Pugh {cp}{score}" if cp else "needs Child-Pugh"]
+            for key, label in (("albi_grade", "ALBI"), ("hbv_status", "HBV"), ("hcv_status", "HCV")):
+                facts.append(f"{label} {row[key]['value']}" if row[key] else f"{label} unknown")
+            prior = ", ".join(f"{p['name']} {p['date']}" for p in row["prior_liver_directed"]) or "none recorded"
+            out.append(f"  {row['plan_label'] or row['event_id']}: {'; '.join(facts)}; prior liver-directed: {prior}")
     checked = "with" if summary["plans_checked"] else "without"
     out.append(f"\nWarnings ({checked} DICOM plan checks)")
     for w in summary["warnings"] or [{"severity": "", "message": "none"}]:

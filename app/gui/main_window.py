@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from rtreview import APP_NAME
 from rtreview.core.viewing import captions
 
+from rtreview.core.viewing import constraint_rows
 from rtreview.gui.constraints.panel import ConstraintsPanel
 from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from rtreview.gui.dvh.plot import DvhPlot, has_curve
@@ -111,6 +112,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tables.addTab(self.stored_table, "TPS DVH")
         self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
             self.tables.indexOf(self.constraints), self.constraints.caption()))
+        self.constraints.evaluated.connect(lambda _kind: self.metrics.show_risks(  # NTCP, BED (issue 16)
+            constraint_rows.risk_lines(self.constraints.evaluations.get("plan"))))
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(self.dvh_plot)
         right.addWidget(self.tables)

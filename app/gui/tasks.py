@@ -25,7 +25,8 @@ def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, ca
     return results
 
 
-def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None):
+def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None,
+                    child_pugh=None, child_pugh_text=""):
     """``check_plan`` of one dose link, exactly as ``rtreview check``. ``dvhs``: the window's
     finished DVHs of this dose (default options, as the check's), reused instead of recomputed;
     derived structures (e.g. Liver-GTV) are always computed. ``alpha_beta``: the user's α/β."""
@@ -33,10 +34,12 @@ def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvh
 
     if progress is not None:
         progress(0, 1, f"Checking {link.label} against {protocol.name}")
-    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None, alpha_beta=alpha_beta or None)
+    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None, alpha_beta=alpha_beta or None,
+                      child_pugh=child_pugh, child_pugh_text=child_pugh_text)
 
 
-def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None):
+def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None,
+                         child_pugh=None, child_pugh_text="", course_weights=None):
     """``check_composite`` of several courses (EQD2 summed at the DVH engine's sample points), as
     ``rtreview check``: courses on other CTs are looked up through their registrations when
     ``links`` is a CourseGroup (it knows the patient)."""
@@ -46,5 +49,8 @@ def check_composite_task(links, protocols, manual=None, progress=None, cancel=No
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
     if getattr(links, "patient", None) is not None:
-        return check_across_frames(None, links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)[0]
-    return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)
+        return check_across_frames(None, links, protocols, manual=manual or None, alpha_beta=alpha_beta or None,
+                                   child_pugh=child_pugh, child_pugh_text=child_pugh_text,
+                                   course_weights=course_weights)[0]
+    return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None,
+                           child_pugh=child_pugh, child_pugh_text=child_pugh_text, course_weights=course_weights)

@@ -27,6 +27,7 @@ from .review_content import PURPOSE
 from .slice_figure import SliceFigure
 from .registration_table import registration_table
 from .stored_table import DASHED_NOTE, dashed_curves, stored_rows, stored_table
+from .risk_tables import bed_table, liver_function_text, ntcp_table
 from .tables import constraints_table, metrics_table
 from .timeline_strip import TimelineStrip
 
@@ -63,6 +64,14 @@ def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
             continue
         upper = r.comparator == "<="
         status = r.status.value
+        if metric.kind in ("CVGy", "DCcc"):  # spared volume: "at most covered - X at or above Y" (issue 16)
+            marker = r.limit_marker()
+            if marker is None or marker.dose_gy is None or marker.volume is None or eqd2 and marker.volume_unit == "%":
+                continue
+            volume = marker.volume if marker.volume_unit == "%" else 100.0 * marker.volume / dvh.covered_volume_cc
+            if 0.0 <= volume <= 100.0:
+                marks.append(LimitMark(dvh.roi_number, marker.dose_gy, volume, True, status))
+            continue
         limit_gy = r.limit_eqd2_gy if eqd2 else r.limit_gy
         threshold_gy = r.threshold_eqd2_gy if eqd2 else r.threshold_gy
         if metric.is_dose:
@@ -206,7 +215,11 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     if stored:
         blocks.append(stored_table(stored))
     if section.evaluation is not None:
+        liver = liver_function_text(section.evaluation)
+        if liver:
+            blocks.append(TextBlock(liver, 8.5))
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
+        blocks += [t for t in (ntcp_table(section.evaluation), bed_table(section.evaluation)) if t is not None]
     elif proto is None:
         blocks.append(TextBlock("Constraints: no shipped protocol fits this plan; choose one with --protocol.", 8.5))
     if ct is not None:
@@ -253,7 +266,8 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
            deidentify: bool = False, page_size: str = "A4",
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
            prescriptions: dict | None = None, relative_dose_gy: float | None = None,
-           alpha_beta: dict | None = None, sign_off: dict | None = None) -> ExportResult:
+           alpha_beta: dict | None = None, sign_off: dict | None = None,
+           target_alpha_beta_gy: float | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
     (the window's Constraints panel choices); see ``content.gather``. ``prescriptions``: the
@@ -309,7 +323,7 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
             case_file = None  # created when the sign-off is recorded; no timeline to show yet
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
                      case_file=case_file, case_prescriptions=not from_window, alpha_beta=alpha_beta,
-                     progress=progress, cancel=cancel)
+                     target_alpha_beta_gy=target_alpha_beta_gy, progress=progress, cancel=cancel)
     content.notes += unit_notes
     content.review = _review(content, paths, case_file, signing_path, sign_off)
     if progress is not None:

@@ -130,6 +130,16 @@ def _as_protocol(value, shipped: list):
     return find_protocol(value, shipped) if isinstance(value, str) else value
 
 
+def child_pugh_of(timeline, link) -> tuple[str | None, str]:
+    """The patient's Child-Pugh class before ``link``'s course (case file facts) and where it comes from."""
+    from rtreview.core.timeline import child_pugh_for_plan
+
+    plan = link.plan
+    cp, text, _ = child_pugh_for_plan(timeline, link.label, plan.sop_instance_uid if plan is not None else "",
+                                      plan.date if plan is not None else "")
+    return cp, text
+
+
 def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
     """``(CaseTimeline or None, note)``: the named case file, else the one found beside the DICOM."""
     from rtreview.core.timeline import CaseFileError, find_case_file, load_case
@@ -153,7 +163,7 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None,
            case_file: str | None = None, composite: bool = True, case_prescriptions: bool = True,
-           alpha_beta: dict | None = None,
+           alpha_beta: dict | None = None, target_alpha_beta_gy: float | None = None,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
     polled between structures (DvhCancelled / ReportCancelled propagate).
@@ -223,8 +233,11 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
             section.notes.append(suggestion_for_link(shipped, link).reason + "; choose one with --protocol")
         else:
             # the DVHs just computed (same dose, options and Rx): check_plan reuses them
+            cp, cp_text = child_pugh_of(timeline, link)
             section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,
-                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta)
+                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta,
+                                            child_pugh=cp, child_pugh_text=cp_text,
+                                            target_alpha_beta_gy=target_alpha_beta_gy)
         step(f"{link.label}: done")
         sections.append(section)
     if not any(section.dvhs for section in sections):
@@ -238,8 +251,14 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     if groups:
         group = [checked[i] for i in groups[0]]
         merged = {k: v for link, _ in group for k, v in (hand.get(link.label) or {}).items()}
+        cp, cp_text = child_pugh_of(timeline, group[-1][0])  # before the latest course
+        from rtreview.core.timeline.reirradiation import weights_for_plans
+
+        weights = weights_for_plans(timeline, [(link.label, link.plan.sop_instance_uid if link.plan is not None
+                                                else "") for link, _ in group])
         ev, mappings = check_across_frames(case, [link for link, _ in group], [p for _, p in group],
-                                           manual=merged or None, alpha_beta=alpha_beta)
+                                           manual=merged or None, alpha_beta=alpha_beta,
+                                           child_pugh=cp, child_pugh_text=cp_text, course_weights=weights)
         content.composite = CompositeSection([link.label for link, _ in group], ev, mappings)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different CTs (frames of reference) and no loaded registration "

@@ -222,7 +222,7 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None,
 
 
 CONSTRAINT_COLUMNS = [Column("Result", 1.2, CENTER), Column("Level", 1.25, LEFT),
-                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.05, LEFT),
+                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.05, LEFT, wrap=True),
                       Column("Value\n(Gy/%/cc)", 1.3), Column("Limit\n(Gy/%/cc)", 1.55),
                       Column("EQD2 (Gy)\nvalue / limit", 1.7, wrap=True), Column("α/β\n(Gy)", 0.4),
                       Column("Src", 0.6, CENTER)]
@@ -267,7 +267,8 @@ def constraint_row(r, sources: list[str] | None = None, composite: bool = False,
              + ("†" if d["limit_converted"] else ""))
     ref = (r.source or "").strip()
     src = f"[{references.index(ref) + 1}]" if references is not None and ref in references else "–"
-    return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(d["metric"]), Cell(value),
+    metric = d["metric"] + (" [CP " + "/".join(r.child_pugh) + "]" if getattr(r, "child_pugh", ()) else "")
+    return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(metric), Cell(value),
             Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}"), Cell(src)]
 
 

@@ -47,6 +47,9 @@ class Course:
     dose: object  # rtreview.core.dicom.dose_grid.DoseGrid
     fractions: int
     transform: np.ndarray | None = None
+    # The course's EQD2 counts with this weight in the sum: 1 unless the user enabled a
+    # re-irradiation time factor (rtreview.core.timeline.reirradiation; issue 16, off by default).
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.transform is not None:
@@ -174,11 +177,11 @@ def accumulate(sets: list, courses: list[Course], alpha_beta_gy: float) -> Accum
         each = vdoses = [np.zeros(0) for _ in courses]
         insides = vinsides = [np.zeros(0, bool) for _ in courses]
         volumes = np.zeros(0, np.float32)
-    each_eqd2 = [np.asarray(eqd2_gy(d, c.fractions, alpha_beta_gy), dtype=float) if d.size else d
+    each_eqd2 = [c.weight * np.asarray(eqd2_gy(d, c.fractions, alpha_beta_gy), dtype=float) if d.size else d
                  for d, c in zip(each, courses)]
     vcovered = np.any(vinsides, axis=0) if n and vdoses[0].size else np.zeros(0, bool)
-    v_each = [np.asarray(eqd2_gy(d[vcovered], c.fractions, alpha_beta_gy), dtype=float) if vcovered.size
-              else np.zeros(0) for d, c in zip(vdoses, courses)]
+    v_each = [c.weight * np.asarray(eqd2_gy(d[vcovered], c.fractions, alpha_beta_gy), dtype=float)
+              if vcovered.size else np.zeros(0) for d, c in zip(vdoses, courses)]
     covered_mm3 = float(np.sum(volumes, dtype=np.float64))
     zero = np.zeros(0)
     return Accumulated(np.sum(each_eqd2, axis=0) if n else zero, np.sum(each, axis=0) if n else zero,

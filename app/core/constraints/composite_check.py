@@ -20,7 +20,7 @@ from rtreview.core.dvh.sample_points import roi_points
 from .accumulate import Course, accumulate, composite_dvhs, course_samples
 from .alpha_beta import protocol_alpha_betas
 from .derived import derived_points
-from .evaluation import evaluate_constraint_composite
+from .evaluation import child_pugh_gate, evaluate_constraint_composite
 from .matching import StructureMatch, match_structures, normalize_name, roi_labels
 from .model import Protocol, StructureSpec
 from .results import Evaluation
@@ -92,11 +92,11 @@ def _strictness(res) -> tuple:
 
 
 def _merge(results: list) -> list:
-    """One row per (metric, comparator, level) of a structure: the strictest limit, naming every
+    """One row per (metric, comparator, level, Child-Pugh variant) of a structure: the strictest limit, naming every
     protocol giving that same limit (and the others, whose limits it covers)."""
     groups: dict[tuple, list] = {}
     for res, proto_name in results:
-        groups.setdefault((res.metric, res.comparator, res.level), []).append((res, proto_name))
+        groups.setdefault((res.metric, res.comparator, res.level, res.child_pugh), []).append((res, proto_name))
     out = []
     for rows in groups.values():
         best = min(rows, key=lambda r: _strictness(r[0]))
@@ -114,12 +114,15 @@ def _merge(results: list) -> list:
 def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str, str] | None = None,
                     options: DvhOptions | None = None, all_structures: bool = False,
                     min_dose_gy: float = RECEIVES_DOSE_GY, alpha_beta: dict[str, float] | None = None,
-                    transforms: list | None = None) -> Evaluation:
+                    transforms: list | None = None, child_pugh: str | None = None,
+                    child_pugh_text: str = "", course_weights: dict | None = None) -> Evaluation:
     """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
 
     ``alpha_beta``: the user's α/β per ROI name. ``transforms``: per link a 4×4 matrix from the
     structure set's frame to that dose's frame (None: same frame); courses on different frames
-    without a transform are refused ("a composite needs a registration")."""
+    without a transform are refused ("a composite needs a registration"). ``course_weights``: per
+    link label ``(weight, note)`` of the user's re-irradiation time factor (off by default:
+    ``rtreview.core.timeline.reirradiation.weights_for_plans``); a course's EQD2 counts with its weight."""
     options = options or DvhOptions()
     labels = [link.label for link in links]
     ev = Evaluation(protocol=" + ".join(dict.fromkeys(p.name for p in protocols)), plan_label=" + ".join(labels))
@@ -134,7 +137,10 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
         if not link.fractions:
             ev.notes.append(f"{link.label}: the plan's number of fractions is unknown; its EQD2 uses the "
                             f"protocol's {n} (set the plan's fractions to remove this assumption)")
-        courses.append(Course(link.label, link.dose, n, m))
+        weight, why = (course_weights or {}).get(link.label, (1.0, ""))
+        if why:
+            ev.notes.append(why)
+        courses.append(Course(link.label, link.dose, n, m, float(weight)))
     relative = [c.label for c in courses if (getattr(c.dose, "units", "GY") or "GY").upper() != "GY"]
     if relative:
         ev.notes.append(f"{', '.join(relative)}: the dose is not in Gy (DoseUnits RELATIVE): no composite")
@@ -167,7 +173,8 @@ def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str,
         ev.course_dvhs[s.name] = dict(zip(labels, alone))
         roi_label = roi_labels(proto, match).get(s.name)
         rows = [(evaluate_constraint_composite(item_proto, s, c, eqd2_dvh, physical_dvh, roi_name=roi_label,
-                                               alpha_beta=ab), item_proto.name)
-                for item_proto, _spec, c in cand.items]
+                                               alpha_beta=ab, child_pugh=child_pugh,
+                                               child_pugh_text=child_pugh_text), item_proto.name)
+                for item_proto, _spec, c in cand.items if child_pugh_gate(c, child_pugh)[0]]
         ev.results += _merge(rows)
     return ev

@@ -37,6 +37,8 @@ _EPS = 1e-6
 # fractionated limits is not trusted (docs/protocols.md, "Fractionation").
 CONVENTIONAL_MAX_GY_PER_FRACTION = 4.0
 NEEDS_SBRT = "needs an SBRT protocol"
+NEEDS_CONVENTIONAL = "needs a conventionally fractionated protocol"
+NEEDS_CHILD_PUGH = "needs Child-Pugh"
 
 
 def _judge(value: float, limit: float, marginal: float | None, upper: bool) -> Status:
@@ -47,7 +49,14 @@ def _judge(value: float, limit: float, marginal: float | None, upper: bool) -> S
     return Status.FAIL
 
 
-def _finish(res: ConstraintResult, c: Constraint) -> ConstraintResult:
+def _finish(res: ConstraintResult, c: Constraint, dvh=None) -> ConstraintResult:
+    if c.metric.kind == "DCcc" and dvh is not None and (res.value is None or not math.isfinite(res.value)) \
+            and float(dvh.covered_volume_cc) < c.metric.parameter:
+        # the structure is smaller than the volume to spare: the limit cannot be met
+        res.status = Status.FAIL
+        res.note = _join(res.note, f"the structure ({float(dvh.covered_volume_cc):.1f} cc in the dose grid) is smaller "
+                                   f"than the {c.metric.parameter:g} cc that must stay below the limit")
+        return res
     if res.value is None or not math.isfinite(res.value):
         res.status = Status.NOT_EVALUABLE
         res.note = f"{c.metric.name} is undefined for this structure (volume larger than the structure?)"
@@ -68,19 +77,20 @@ def _band_pct(protocol: Protocol, structure: StructureSpec) -> float:
 
 
 def _written(c: Constraint) -> str:
-    absolute = c.unit == "Gy" or c.metric.kind == "VGy"
+    absolute = c.unit == "Gy" or c.metric.kind in ("VGy", "CVGy")
     basis = ""
     if absolute and c.dose_basis == "eqd2":
         basis = " (EQD2)"
     elif absolute and c.basis_fractions:
         basis = f" (in {c.basis_fractions} fx)"
     unit = {"%Rx": "% of Rx", "Gy": "Gy"}.get(c.unit, c.unit)
-    return f"{c.metric.name} {c.comparator} {c.limit:g} {unit}{basis}"
+    when = f" [Child-Pugh {'/'.join(c.child_pugh)}]" if c.child_pugh else ""
+    return f"{c.metric.name} {c.comparator} {c.limit:g} {unit}{basis}{when}"
 
 
 def is_absolute(c: Constraint) -> bool:
-    """A limit in absolute dose (Gy limit or VxGy level), converted with the fractionation."""
-    return (c.metric.is_dose and c.unit == "Gy") or c.metric.kind == "VGy"
+    """A limit in absolute dose (Gy limit, VxGy or CVxGy level), converted with the fractionation."""
+    return (c.metric.is_dose and c.unit == "Gy") or c.metric.kind in ("VGy", "CVGy")
 
 
 class _Conversions:
@@ -138,7 +148,8 @@ def _base(protocol, s: StructureSpec, c: Constraint, roi_name, status, ab: Alpha
     return ConstraintResult(structure=s.name, metric=c.metric.name, level=c.level, source=c.source,
                             alpha_beta_gy=ab.value_gy, comparator=c.comparator, status=status,
                             roi_name=roi_name, limit_as_written=_written(c), note=note or c.note,
-                            variation_allowed=allowed, alpha_beta_origin=ab.origin, alpha_beta_source=ab.source)
+                            variation_allowed=allowed, alpha_beta_origin=ab.origin, alpha_beta_source=ab.source,
+                            child_pugh=tuple(c.child_pugh))
 
 
 def _coverage_note(dvh) -> str:
@@ -155,15 +166,39 @@ def _join(*notes: str) -> str:
 def beyond_conventional(protocol: Protocol, dose_per_fraction_gy: float | None) -> bool:
     """A conventionally fractionated protocol (≤ 4 Gy per fraction) applied to a plan above 4 Gy
     per fraction: its absolute limits are not extrapolated."""
-    return (dose_per_fraction_gy is not None and dose_per_fraction_gy > CONVENTIONAL_MAX_GY_PER_FRACTION + 1e-9
+    return (not protocol.sbrt and dose_per_fraction_gy is not None
+            and dose_per_fraction_gy > CONVENTIONAL_MAX_GY_PER_FRACTION + 1e-9
             and protocol.dose_per_fraction_gy <= CONVENTIONAL_MAX_GY_PER_FRACTION + 1e-9)
+
+
+def below_sbrt(protocol: Protocol, dose_per_fraction_gy: float | None) -> bool:
+    """An SBRT protocol applied to a plan of at most 4 Gy per fraction: its limits (physical doses for a
+    few large fractions) are not converted down to a conventional course either."""
+    return (protocol.sbrt and dose_per_fraction_gy is not None
+            and dose_per_fraction_gy <= CONVENTIONAL_MAX_GY_PER_FRACTION + 1e-9)
+
+
+def child_pugh_gate(c: Constraint, child_pugh: str | None, child_pugh_text: str = "") -> tuple[bool, str]:
+    """(evaluate it?, note) for a constraint that applies only to some Child-Pugh classes. A limit of
+    another class than the patient's is skipped (False, ''); an unknown class makes it not
+    evaluable (True, reason) so the reader sees which fact is missing."""
+    if not c.child_pugh:
+        return True, ""
+    classes = "/".join(c.child_pugh)
+    if child_pugh is None:
+        return True, (f"{NEEDS_CHILD_PUGH}: this limit applies to Child-Pugh {classes}, and the case file states "
+                      "no Child-Pugh class before this course")
+    if child_pugh not in c.child_pugh:
+        return False, ""
+    return True, f"applies to Child-Pugh {classes}; {child_pugh_text or f'patient Child-Pugh {child_pugh}'}"
 
 
 def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constraint, dvh, *,
                         fractions: int | None = None, prescription_gy: float | None = None,
                         roi_name: str | None = None, missing_reason: str = "",
                         alpha_beta: AlphaBeta | None = None,
-                        dose_per_fraction_gy: float | None = None, per_fraction_from: str = "") -> ConstraintResult:
+                        dose_per_fraction_gy: float | None = None, per_fraction_from: str = "",
+                        child_pugh: str | None = None, child_pugh_text: str = "") -> ConstraintResult:
     """One constraint on one plan's DVH (``dvh`` None: not evaluable, ``missing_reason`` says why).
 
     ``alpha_beta``: the structure's resolved α/β (default: ``structure_alpha_beta(structure)``).
@@ -172,8 +207,18 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
     rx = prescription_gy or protocol.prescription_gy
     ab = alpha_beta or structure_alpha_beta(structure, roi_name)
     reason = missing_reason if dvh is None else _not_evaluable_reason(dvh)
-    if dvh is None or reason:
-        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, reason or "structure not found")
+    _, gate_note = child_pugh_gate(c, child_pugh, child_pugh_text)
+    needs_cp = gate_note if gate_note.startswith(NEEDS_CHILD_PUGH) else ""
+    if dvh is None or reason:  # the structure's own reason first (missing, outside the grid, RELATIVE dose)
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
+                     _join(reason or "structure not found", needs_cp))
+    if needs_cp:
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, needs_cp)
+    if is_absolute(c) and below_sbrt(protocol, dose_per_fraction_gy):
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
+                     f"{NEEDS_CONVENTIONAL}: the plan gives {dose_per_fraction_gy:.2f} Gy per fraction; this SBRT "
+                     f"protocol's limits are not converted to fractions of {CONVENTIONAL_MAX_GY_PER_FRACTION:g} Gy "
+                     "or less")
     if is_absolute(c) and beyond_conventional(protocol, dose_per_fraction_gy):
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
                      f"{NEEDS_SBRT}: the plan gives {dose_per_fraction_gy:.2f} Gy per fraction"
@@ -182,7 +227,8 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
                      f"{CONVENTIONAL_MAX_GY_PER_FRACTION:g} Gy per fraction")
     conv = _Conversions(protocol, ab.value_gy, c, n, rx)
     converted, res_from = conv.note()
-    res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh), c.note, converted))
+    res = _base(protocol, structure, c, roi_name, Status.PASS, ab,
+                _join(_coverage_note(dvh), c.note, converted, gate_note))
     res.converted_from_fractions = res_from
     res.limit_converted = bool(converted)
     band = _band_pct(protocol, structure)
@@ -204,7 +250,7 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
             res.marginal_limit = conv.plan_gy(c.marginal_limit) if c.marginal_limit is not None \
                 else _band(res.limit_gy, c.is_upper, band)
     else:
-        if c.metric.kind == "VGy":
+        if c.metric.kind in ("VGy", "CVGy"):
             res.threshold_gy, res.threshold_eqd2_gy = conv.plan_gy(c.metric.parameter), conv.eqd2(c.metric.parameter)
         else:  # V%Rx: the dose level is a fraction of this plan's prescription
             res.threshold_gy = c.metric.parameter * rx / 100.0
@@ -214,7 +260,18 @@ def evaluate_constraint(protocol: Protocol, structure: StructureSpec, c: Constra
         res.limit = c.limit
         res.marginal_limit = c.marginal_limit if c.marginal_limit is not None \
             else _band(c.limit, c.is_upper, band)
-    return _finish(res, c)
+    _spared_marker(res, c, dvh)
+    return _finish(res, c, dvh)
+
+
+def _spared_marker(res: ConstraintResult, c: Constraint, dvh) -> None:
+    """Where a spared-volume limit sits on the cumulative DVH: "at least X below Y" is "at most
+    (covered - X) at or above Y", a point at (Y, covered - X)."""
+    covered = float(dvh.covered_volume_cc)
+    if c.metric.kind == "CVGy" and res.limit is not None:
+        res.marker_volume = (covered - res.limit) if res.unit == "cc" else (100.0 - res.limit)
+    elif c.metric.kind == "DCcc":
+        res.marker_volume = covered - c.metric.parameter
 
 
 def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int | None = None,
@@ -222,12 +279,16 @@ def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int |
              roi_names: Mapping[str, str] | None = None,
              missing_reasons: Mapping[str, str] | None = None,
              alpha_betas: Mapping[str, AlphaBeta] | None = None,
-             dose_per_fraction_gy: float | None = None, per_fraction_from: str = "") -> Evaluation:
+             dose_per_fraction_gy: float | None = None, per_fraction_from: str = "",
+             child_pugh: str | None = None, child_pugh_text: str = "") -> Evaluation:
     """Evaluate every constraint of ``protocol``.
 
     ``dvhs`` maps protocol structure names to DVHs (absent or None: not evaluable, with the
     reason from ``missing_reasons``). ``roi_names`` maps structure names to the ROI used;
     ``alpha_betas`` structure names to their resolved α/β (``protocol_alpha_betas``).
+    ``child_pugh``: the patient's class (A/B/C, None = unknown) for the protocol's Child-Pugh
+    variants (``applies_when``): a limit for another class is left out, an unknown class makes
+    the variants not evaluable ("needs Child-Pugh"); ``child_pugh_text`` says where it comes from.
     """
     roi_names = roi_names or {}
     missing_reasons = missing_reasons or {}
@@ -237,20 +298,32 @@ def evaluate(protocol: Protocol, dvhs: Mapping[str, object], *, fractions: int |
     for s in protocol.structures:
         dvh = dvhs.get(s.name)
         for c in s.constraints:
+            if not child_pugh_gate(c, child_pugh)[0]:
+                continue  # a variant for another Child-Pugh class
             ev.results.append(evaluate_constraint(
                 protocol, s, c, dvh, fractions=fractions, prescription_gy=prescription_gy,
                 roi_name=roi_names.get(s.name), missing_reason=missing_reasons.get(s.name, "structure not found"),
                 alpha_beta=alpha_betas.get(s.name), dose_per_fraction_gy=dose_per_fraction_gy,
-                per_fraction_from=per_fraction_from))
+                per_fraction_from=per_fraction_from, child_pugh=child_pugh, child_pugh_text=child_pugh_text))
+    if protocol.population_child_pugh and child_pugh is not None and child_pugh not in protocol.population_child_pugh:
+        ev.notes.append(f"this protocol's sources studied Child-Pugh {'/'.join(protocol.population_child_pugh)} "
+                        f"patients; this patient is Child-Pugh {child_pugh}: its limits for them are not shipped "
+                        "(set them in a local protocol)")
     return ev
 
 
 def evaluate_constraint_composite(protocol: Protocol, structure: StructureSpec, c: Constraint, dvh_eqd2,
                                   dvh_physical=None, *, roi_name: str | None = None,
-                                  missing_reason: str = "", alpha_beta: AlphaBeta | None = None) -> ConstraintResult:
+                                  missing_reason: str = "", alpha_beta: AlphaBeta | None = None,
+                                  child_pugh: str | None = None, child_pugh_text: str = "") -> ConstraintResult:
     """One absolute-dose constraint on a composite: ``dvh_eqd2`` is the voxel-wise EQD2 sum's DVH
-    (with this structure's alpha/beta), ``dvh_physical`` the physical plan sum's (optional)."""
+    (with this structure's alpha/beta), ``dvh_physical`` the physical plan sum's (optional).
+    A Child-Pugh variant with the class unknown is "needs Child-Pugh" (the caller leaves out the
+    variants of other classes, ``child_pugh_gate``)."""
     ab = alpha_beta or structure_alpha_beta(structure, roi_name)
+    _, gate_note = child_pugh_gate(c, child_pugh, child_pugh_text)
+    if gate_note.startswith(NEEDS_CHILD_PUGH):
+        return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, gate_note)
     if c.unit == "%Rx" or c.metric.kind == "V%Rx":
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab,
                      "relative to a prescription; a composite of several courses has none")
@@ -258,7 +331,7 @@ def evaluate_constraint_composite(protocol: Protocol, structure: StructureSpec, 
     if dvh_eqd2 is None or reason:
         return _base(protocol, structure, c, roi_name, Status.NOT_EVALUABLE, ab, reason or "structure not found")
     conv = _Conversions(protocol, ab.value_gy, c, protocol.fractions, protocol.prescription_gy)
-    res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh_eqd2), c.note))
+    res = _base(protocol, structure, c, roi_name, Status.PASS, ab, _join(_coverage_note(dvh_eqd2), c.note, gate_note))
     band = _band_pct(protocol, structure)
     if c.metric.is_dose:
         res.unit = "Gy EQD2"
@@ -274,4 +347,5 @@ def evaluate_constraint_composite(protocol: Protocol, structure: StructureSpec, 
         res.limit = c.limit
         res.marginal_limit = c.marginal_limit if c.marginal_limit is not None \
             else _band(c.limit, c.is_upper, band)
-    return _finish(res, c)
+    _spared_marker(res, c, dvh_eqd2)
+    return _finish(res, c, dvh_eqd2)

@@ -40,6 +40,11 @@ def find_protocol(name_or_path: str, protocols: list[Protocol] | None = None) ->
     for proto in candidates:
         if wanted in (normalize_name(proto.name), normalize_name(Path(proto.path).stem)):
             return proto
+    # a unique prefix of a name or file stem first ('hcc' is the HCC protocol, not 'Liver SBRT 3 fx (HCC)')
+    prefix = [proto for proto in candidates if wanted and (normalize_name(proto.name).startswith(wanted)
+                                                          or normalize_name(Path(proto.path).stem).startswith(wanted))]
+    if len(prefix) == 1:
+        return prefix[0]
     hits = [proto for proto in candidates if wanted and wanted in normalize_name(proto.name)]
     if len(hits) == 1:
         return hits[0]

@@ -41,10 +41,24 @@ class Constraint:
     # constraint (an RTOG/NRG-style "variation acceptable"): it is then shown as marginal but
     # does not make ``rtreview check`` exit 3. Never for serial organs.
     variation_allowed: bool = False
+    # The limit applies only to patients of these Child-Pugh classes (a protocol variant; the file's
+    # ``applies_when.child_pugh``); empty: to every patient. Unknown class: not evaluable.
+    child_pugh: tuple[str, ...] = ()
 
     @property
     def is_upper(self) -> bool:
         return self.comparator == "<="
+
+
+@dataclass(frozen=True)
+class NtcpSpec:
+    """An NTCP model to evaluate on a structure (``rtreview.core.dvh.ntcp``): shown as a risk; with
+    ``limit_pct`` also judged like a constraint (NTCP <= limit, at ``level``)."""
+
+    model: str
+    limit_pct: float | None = None
+    level: str = "optimal"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class StructureSpec:
     serial: bool | None = None
     all_matches: bool = False
     alpha_beta_source: str = ""  # where the protocol's alpha/beta comes from
+    ntcp: tuple[NtcpSpec, ...] = ()
 
     @property
     def is_serial(self) -> bool:
@@ -119,6 +134,12 @@ class Protocol:
     path: str = ""
     references: tuple[str, ...] = field(default_factory=tuple)
     site: SiteSpec | None = None
+    # An SBRT protocol: its limits are physical doses for its few fractions; it fits any
+    # prescription of its fraction count above 4 Gy per fraction, and is not applied to
+    # conventionally fractionated plans.
+    sbrt: bool = False
+    # The Child-Pugh classes the protocol's sources studied (a patient outside them gets a note).
+    population_child_pugh: tuple[str, ...] = ()
 
     @property
     def dose_per_fraction_gy(self) -> float:

@@ -21,20 +21,24 @@ def is_relative_to_rx(c: Constraint) -> bool:
     return c.unit == "%Rx" or c.metric.kind == "V%Rx"
 
 
-def _constraints_in_order(protocol: Protocol) -> list[Constraint]:
-    return [c for s in protocol.structures for c in s.constraints]
+def _constraints_in_order(protocol: Protocol, child_pugh: str | None = None) -> list[Constraint]:
+    from .evaluation import child_pugh_gate
+
+    return [c for s in protocol.structures for c in s.constraints if child_pugh_gate(c, child_pugh)[0]]
 
 
-def mark_unknowns(ev: Evaluation, protocol: Protocol, *, rx_known: bool, fractions_known: bool) -> None:
+def mark_unknowns(ev: Evaluation, protocol: Protocol, *, rx_known: bool, fractions_known: bool,
+                  child_pugh: str | None = None) -> None:
     """Mark the rows of ``ev`` (evaluated from ``protocol``, one row per constraint in the
-    protocol's order) that need the unknown prescription or fractions."""
+    protocol's order, less the Child-Pugh variants of other classes than ``child_pugh``) that need
+    the unknown prescription or fractions."""
     if rx_known and fractions_known:
         return
     if not rx_known:
         ev.prescription_gy = None
     if not fractions_known:
         ev.fractions = None
-    constraints = _constraints_in_order(protocol)
+    constraints = _constraints_in_order(protocol, child_pugh)
     if len(constraints) != len(ev.results):  # not one row per constraint: nothing safe to pair
         return
     for c, res in zip(constraints, ev.results):

@@ -20,6 +20,7 @@ from .matching import StructureMatch, match_structures, roi_labels
 from .model import Protocol
 from .needs_rx import mark_unknowns
 from .results import Evaluation
+from .risk import ntcp_for_plan, target_beds_for_plan
 from .suggestion import Suggestion, suggest
 
 
@@ -123,15 +124,29 @@ def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
     return suggestion_for_link(protocols, link).protocol
 
 
+def child_pugh_basis(protocol: Protocol, child_pugh: str | None, text: str) -> dict | None:
+    """The JSON ``child_pugh`` of an evaluation whose protocol has Child-Pugh variants: the class used
+    (None: unknown, the variants are "needs Child-Pugh") and where it comes from."""
+    if not protocol.population_child_pugh and not any(c.child_pugh for s in protocol.structures for c in s.constraints):
+        return None
+    return {"class": child_pugh, "basis": text or ("needs Child-Pugh (not in the case file)" if child_pugh is None
+                                                   else f"Child-Pugh {child_pugh}")}
+
+
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
                options: DvhOptions | None = None, dvhs: dict[int, object] | None = None,
-               alpha_beta: dict[str, float] | None = None) -> Evaluation:
+               alpha_beta: dict[str, float] | None = None, child_pugh: str | None = None,
+               child_pugh_text: str = "", target_alpha_beta_gy: float | None = None) -> Evaluation:
     """Evaluate ``protocol`` on one dose link (rtreview.core.dicom.case.DoseLink).
 
     ``dvhs``: the link's DVHs if the caller has them already (``compute_dvhs(link.structure_set,
     link.dose, options)``, keyed by ROI number, computed with the same ``options``): the plan's
     own ROIs are then not recomputed (derived structures still are). Results are identical.
     ``alpha_beta``: the user's α/β per ROI name (``rtreview.core.constraints.alpha_beta``).
+    ``child_pugh``: the patient's Child-Pugh class before this course (None = unknown: the
+    protocol's Child-Pugh variants are "needs Child-Pugh"); ``child_pugh_text`` where it comes from.
+    ``target_alpha_beta_gy``: the α/β for every target's BED (default: each target's own, 10 Gy).
+    The evaluation also carries the NTCP risks and target BEDs (``rtreview.core.constraints.risk``).
     """
     fractions = link.fractions or None
     rx = link.prescription_gy or None
@@ -152,21 +167,31 @@ def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None
     if ss is None:
         ev = evaluate(protocol, {}, fractions=fractions, prescription_gy=rx, plan_label=link.label,
                       missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures},
-                      alpha_betas=protocol_alpha_betas(protocol, None, alpha_beta))
+                      alpha_betas=protocol_alpha_betas(protocol, None, alpha_beta),
+                      child_pugh=child_pugh, child_pugh_text=child_pugh_text)
         ev.notes = notes + ["no structure set is linked to this dose"]
-        mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
+        mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None,
+                      child_pugh=child_pugh)
         return ev
     match = match_structures(protocol, [r.name for r in ss.rois], manual)
     if relative:
         sd = StructureDvhs(reasons={s.name: relative for s in protocol.structures})
     else:
         sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx, dvhs=dvhs)
+    alpha_betas = protocol_alpha_betas(protocol, match, alpha_beta)
+    labels = roi_labels(protocol, match)
     ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
-                  roi_names=roi_labels(protocol, match), missing_reasons=sd.reasons,
-                  alpha_betas=protocol_alpha_betas(protocol, match, alpha_beta), dose_per_fraction_gy=per_fraction,
-                  per_fraction_from="" if rx else "its maximum dose / fractions: the prescription is unknown")
-    mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
+                  roi_names=labels, missing_reasons=sd.reasons,
+                  alpha_betas=alpha_betas, dose_per_fraction_gy=per_fraction,
+                  per_fraction_from="" if rx else "its maximum dose / fractions: the prescription is unknown",
+                  child_pugh=child_pugh, child_pugh_text=child_pugh_text)
+    mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None,
+                  child_pugh=child_pugh)
+    ev.ntcp, ntcp_rows, ntcp_notes = ntcp_for_plan(protocol, sd.dvhs, alpha_betas, fractions, labels)
+    ev.results += ntcp_rows
+    ev.target_bed = target_beds_for_plan(protocol, sd.dvhs, alpha_betas, fractions, rx, target_alpha_beta_gy)
     ev.unmatched = list(match.unmatched)
-    ev.notes = notes + match.notes
+    ev.notes = notes + match.notes + ev.notes + ntcp_notes
+    ev.child_pugh = child_pugh_basis(protocol, child_pugh, child_pugh_text)
     ev.dvhs = dict(sd.dvhs)
     return ev

@@ -11,18 +11,20 @@ import json
 from pathlib import Path
 
 from .metrics import parse_metric
-from .model import (COMPARATORS, DERIVED_OPERATIONS, DOSE_BASES, LEVELS, Constraint, DerivedSpec, Protocol,
-                    SiteSpec, StructureSpec)
+from .model import (COMPARATORS, DERIVED_OPERATIONS, DOSE_BASES, LEVELS, Constraint, DerivedSpec, NtcpSpec,
+                    Protocol, SiteSpec, StructureSpec)
 
 FORMAT = "rtreview-protocol"
 FORMAT_VERSION = 1
 _TOP = {"format", "format_version", "name", "description", "fractionation", "target_keywords",
-        "marginal_band_pct", "references", "structures", "site"}
+        "marginal_band_pct", "references", "structures", "site", "sbrt", "population"}
 _SITE = {"name", "targets", "organs"}
 _STRUCT = {"name", "aliases", "alpha_beta_gy", "alpha_beta_source", "target", "derived", "constraints", "note",
-           "serial", "all_matches"}
+           "serial", "all_matches", "ntcp"}
 _CONSTRAINT = {"metric", "comparator", "limit", "unit", "dose_basis", "level", "marginal_limit", "source", "note",
-               "basis_fractions", "variation_allowed"}
+               "basis_fractions", "variation_allowed", "applies_when"}
+_NTCP = {"model", "limit_pct", "level", "note"}
+CHILD_PUGH = ("A", "B", "C")
 
 
 class ProtocolError(ValueError):
@@ -117,7 +119,7 @@ def _constraint(raw, f: str) -> Constraint:
         unit = _choice(c, "unit", f, (metric.volume_unit,), required=False, default=metric.volume_unit)
         if unit == "%" and limit > 100:
             _fail(f"{f}.limit", f"a volume in % must be within 0..100, got {limit:g}")
-    needs_basis = (metric.is_dose and unit == "Gy") or metric.kind == "VGy"
+    needs_basis = (metric.is_dose and unit == "Gy") or metric.kind in ("VGy", "CVGy")
     basis = _choice(c, "dose_basis", f, DOSE_BASES, required=needs_basis, default="physical")
     basis_fractions = c.get("basis_fractions")
     if basis_fractions is not None:
@@ -132,10 +134,40 @@ def _constraint(raw, f: str) -> Constraint:
     allowed = _bool(c, "variation_allowed", f)
     if allowed and marginal is None:
         _fail(f"{f}.variation_allowed", "needs a marginal_limit (the variation band it allows)")
+    child_pugh = ()
+    if "applies_when" in c:
+        when = _obj(c["applies_when"], f"{f}.applies_when", {"child_pugh"})
+        child_pugh = _classes(when, "child_pugh", f"{f}.applies_when")
     return Constraint(metric=metric, comparator=comparator, limit=limit, unit=unit,
                       level=_choice(c, "level", f, LEVELS), source=_str(c, "source", f),
                       dose_basis=basis, marginal_limit=marginal, note=_str(c, "note", f, required=False),
-                      basis_fractions=basis_fractions, variation_allowed=allowed)
+                      basis_fractions=basis_fractions, variation_allowed=allowed, child_pugh=child_pugh)
+
+
+def _classes(obj: dict, key: str, parent: str) -> tuple[str, ...]:
+    """A non-empty list of Child-Pugh classes (A, B, C)."""
+    values = obj.get(key)
+    if not isinstance(values, list) or not values or any(v not in CHILD_PUGH for v in values):
+        _fail(_key(obj, key, parent), f"expected a non-empty list of Child-Pugh classes (A, B, C), got {values!r}")
+    return tuple(values)
+
+
+def _ntcp(raw, f: str) -> NtcpSpec:
+    from rtreview.core.dvh.ntcp import model_by_id
+
+    n = _obj(raw, f, _NTCP)
+    model = _str(n, "model", f)
+    try:
+        model_by_id(model)
+    except KeyError as exc:
+        _fail(f"{f}.model", str(exc.args[0]))
+    limit = _num(n, "limit_pct", f, required=False)
+    if limit is not None and limit > 100:
+        _fail(f"{f}.limit_pct", f"an NTCP limit is a percentage (0..100), got {limit:g}")
+    level = _choice(n, "level", f, LEVELS, required=False, default="optimal")
+    if "level" in n and limit is None:
+        _fail(f"{f}.level", "a level needs a limit_pct (without one the NTCP is a risk, not a verdict)")
+    return NtcpSpec(model=model, limit_pct=limit, level=level, note=_str(n, "note", f, required=False))
 
 
 def _bool(obj: dict, key: str, parent: str, default: bool | None = False) -> bool | None:
@@ -167,7 +199,8 @@ def _structure(raw, f: str) -> StructureSpec:
         constraints=tuple(_constraint(c, f"{f}.constraints[{i}]") for i, c in enumerate(raw_constraints)),
         derived=derived, is_target=target, serial=_bool(s, "serial", f, default=None),
         all_matches=_bool(s, "all_matches", f),
-        alpha_beta_source=_str(s, "alpha_beta_source", f, required=False))
+        alpha_beta_source=_str(s, "alpha_beta_source", f, required=False),
+        ntcp=tuple(_ntcp(n, f"{f}.ntcp[{i}]") for i, n in enumerate(_list(s, "ntcp", f))))
     if spec.alpha_beta_source and spec.alpha_beta_gy is None:
         _fail(f"{f}.alpha_beta_source", "given without alpha_beta_gy")
     if spec.is_serial:
@@ -178,6 +211,13 @@ def _structure(raw, f: str) -> StructureSpec:
     if spec.all_matches and derived is not None:
         _fail(f"{f}.all_matches", "a derived structure cannot also be the union of its matches")
     return spec
+
+
+def _list(obj: dict, key: str, parent: str) -> list:
+    value = obj.get(key, [])
+    if not isinstance(value, list):
+        _fail(_key(obj, key, parent), "expected a list")
+    return value
 
 
 def _cross_check(structures: list[StructureSpec]) -> None:
@@ -206,6 +246,13 @@ def _site(raw) -> SiteSpec | None:
     return SiteSpec(name=_str(site, "name", "site"), targets=targets, organs=organs)
 
 
+def _population(raw) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    pop = _obj(raw, "population", {"child_pugh"})
+    return _classes(pop, "child_pugh", "population")
+
+
 def protocol_from_dict(data, source: str = "") -> Protocol:
     """Validate a parsed protocol document and build the model; ProtocolError names the field."""
     try:
@@ -229,7 +276,8 @@ def protocol_from_dict(data, source: str = "") -> Protocol:
             description=_str(top, "description", "", required=False),
             target_keywords=_str_list(top, "target_keywords", ""),
             marginal_band_pct=_num(top, "marginal_band_pct", "", required=False, default=0.0),
-            path=source, references=_str_list(top, "references", ""), site=_site(top.get("site")))
+            path=source, references=_str_list(top, "references", ""), site=_site(top.get("site")),
+            sbrt=bool(_bool(top, "sbrt", "")), population_child_pugh=_population(top.get("population")))
     except ProtocolError as exc:
         if source and not exc.source:
             raise ProtocolError(exc.field, exc.detail, source) from None

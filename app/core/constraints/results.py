@@ -71,6 +71,11 @@ class ConstraintResult:
     converted_from_fractions: int | None = None
     # The limit was converted to a fractionation other than the protocol's (the note says how).
     limit_converted: bool = False
+    # Spared-volume limits (CVxGy, DCxcc): the volume (in the marker's unit) the cumulative DVH
+    # must stay at or below at the limit's dose: covered volume minus the volume to spare.
+    marker_volume: float | None = None
+    # The Child-Pugh classes the limit applies to (a protocol variant); () for every patient.
+    child_pugh: tuple[str, ...] = ()
 
     @property
     def is_mandatory(self) -> bool:
@@ -90,12 +95,18 @@ class ConstraintResult:
 
     def limit_marker(self) -> LimitMarker | None:
         """The limit as a point (or line) to draw on this structure's DVH; None if not evaluable."""
-        if self.limit is None:
+        if self.limit is None or self.metric == "NTCP":
             return None
         m = parse_metric(self.metric)
         # a composite row is in EQD2 only (no physical limit); a plan's mean-dose row is judged in
         # EQD2 but has its physical limit too, drawn on the physical DVH
         eqd2 = self.unit == "Gy EQD2" and self.limit_gy is None
+        if m.kind == "DCcc":
+            dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
+            return LimitMarker(dose, self.marker_volume, "cc")
+        if m.kind == "CVGy":
+            dose = self.threshold_gy if self.threshold_gy is not None else self.threshold_eqd2_gy
+            return LimitMarker(dose, self.marker_volume, self.unit)
         if m.is_dose:
             dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
             if m.kind in ("D%", "Dcc"):
@@ -122,6 +133,7 @@ class ConstraintResult:
             "variation_allowed": self.variation_allowed, "alpha_beta_origin": self.alpha_beta_origin,
             "alpha_beta_source": self.alpha_beta_source, "converted_from_fractions": self.converted_from_fractions,
             "limit_converted": self.limit_converted,
+            "applies_when": {"child_pugh": list(self.child_pugh)} if self.child_pugh else None,
             "counts_as_failed": self.counts_as_failed(),
         }
 
@@ -142,6 +154,11 @@ class Evaluation:
     dvhs: dict[str, object] = field(default_factory=dict, repr=False)
     # Composite only: per structure, each course's EQD2 DVH alone at the composite's sample points.
     course_dvhs: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
+    # Issue 16: NTCP risks (rtreview.core.dvh.ntcp.NtcpResult), target BEDs (TargetBed) and the
+    # liver-function facts the Child-Pugh variants were selected with (LiverStatus.to_json + text).
+    ntcp: list = field(default_factory=list)
+    target_bed: list = field(default_factory=list)
+    child_pugh: dict | None = None
 
     @property
     def mandatory_failed(self) -> list[ConstraintResult]:
@@ -162,4 +179,6 @@ class Evaluation:
         return {"plan_label": self.plan_label, "fractions": self.fractions,
                 "prescription_gy": self.prescription_gy, "protocol": self.protocol,
                 "results": [r.to_dict() for r in self.results],
-                "unmatched_structures": list(self.unmatched), "notes": list(self.notes)}
+                "unmatched_structures": list(self.unmatched), "notes": list(self.notes),
+                "ntcp": [n.to_json() for n in self.ntcp], "target_bed": [t.to_json() for t in self.target_bed],
+                "child_pugh": self.child_pugh}

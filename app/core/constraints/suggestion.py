@@ -9,7 +9,10 @@ A protocol fits a plan when both hold:
   fractionation alone. Every shipped protocol declares its site (a test checks).
 - **fractionation**: the plan's total fractions equal the protocol's, and its prescription is
   within ``RX_TOLERANCE`` of the protocol's. With the prescription unknown the fractions alone
-  decide (the reason says so); with the fractions unknown nothing fits.
+  decide (the reason says so); with the fractions unknown nothing fits. An **SBRT protocol**
+  (``sbrt``; issue 16) fits any prescription of its fraction count above
+  ``SBRT_MIN_GY_PER_FRACTION`` Gy per fraction (the conventional/SBRT boundary the evaluation uses:
+  conventional limits are not extrapolated above it, SBRT limits not converted below it).
 
 Among fitting protocols the one with the most site evidence wins (the first on a tie). When
 none fits, ``Suggestion.reason`` starts "no shipped protocol fits:" and says, per protocol,
@@ -25,6 +28,7 @@ from .model import Protocol
 
 MIN_SITE_ORGANS = 2
 RX_TOLERANCE = 0.005  # relative: 50 Gy fits 49.75-50.25 Gy
+SBRT_MIN_GY_PER_FRACTION = 4.0  # = evaluation.CONVENTIONAL_MAX_GY_PER_FRACTION
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,17 @@ def _site_evidence(protocol: Protocol, target_names: list[str], roi_names: list[
 def _fractionation(protocol: Protocol, fractions: int | None, prescription_gy: float | None) -> str:
     """'' when the fractionation fits, else why not."""
     wanted = f"{protocol.prescription_gy:g} Gy / {protocol.fractions} fx"
+    if protocol.sbrt:
+        wanted = f"SBRT in {protocol.fractions} fx above {SBRT_MIN_GY_PER_FRACTION:g} Gy per fraction"
     if not fractions:
         return f"for {wanted}, the plan's fractions are unknown"
+    if protocol.sbrt:
+        rx = f"{prescription_gy:g} Gy / " if prescription_gy else ""
+        if fractions != protocol.fractions:
+            return f"for {wanted}, the plan is {rx}{fractions} fx"
+        if prescription_gy and prescription_gy / fractions <= SBRT_MIN_GY_PER_FRACTION + 1e-9:
+            return f"for {wanted}, the plan is {rx}{fractions} fx ({prescription_gy / fractions:.2f} Gy per fraction)"
+        return ""
     if fractions != protocol.fractions:
         rx = f"{prescription_gy:g} Gy / " if prescription_gy else ""
         return f"for {wanted}, the plan is {rx}{fractions} fx"

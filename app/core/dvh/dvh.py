@@ -116,6 +116,26 @@ class Dvh:
             return cc
         return 100.0 * cc / self.covered_volume_cc if self.covered_volume_cc > 0 else float("nan")
 
+    def cv_gy(self, dose_gy: float, relative: bool = False) -> float:
+        """Complement volume (TG-263 CV): the covered volume receiving LESS than ``dose_gy`` (cc, or %
+        of the covered volume): the spared volume of a critical-volume limit ("at least 700 cc of
+        normal liver below 15 Gy"). Only the covered part counts: volume outside the dose grid has an
+        unknown dose and is never counted as spared."""
+        if not self.covered_volume_cc > 0:
+            return float("nan")
+        cc = max(self.covered_volume_cc - self.v_gy(dose_gy), 0.0)
+        return 100.0 * cc / self.covered_volume_cc if relative else cc
+
+    def dc_cc(self, volume_cc: float) -> float:
+        """Dose complement (TG-263 DC): the maximum dose (Gy) received by the coldest ``volume_cc`` of
+        the covered volume, i.e. D at (covered - volume_cc); NaN when the structure is smaller."""
+        covered = self.covered_volume_cc
+        if not covered > 0 or volume_cc > covered * (1 + 1e-12) or volume_cc < 0:
+            return float("nan")
+        if volume_cc >= covered:
+            return self.max_gy
+        return self.d_cc(covered - volume_cc)
+
     def v_pct_rx(self, percent_of_prescription: float, relative: bool = False) -> float:
         """Volume receiving at least ``percent_of_prescription`` % of the prescription dose."""
         if not self.prescription_gy:

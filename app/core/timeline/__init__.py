@@ -15,9 +15,11 @@ from .case_file import (CaseFileError, bundled_example_path, case_from_dict, cas
 from .checks import TimelineWarning, check_against_plans, check_case, find_plan, weekdays_between
 from .derived import (LineOfTherapy, ProgressionFreeSurvival, TherapyDuration, lines_of_therapy,
                       progression_free_survival, time_on_therapy)
+from .liver import (LiverStatus, albi_grade_for_score, child_pugh_class_for_score, child_pugh_for_plan,
+                    liver_status_at)
 from .model import (EVENT_CLASSES, AdverseEvent, CaseTimeline, Death, Diagnosis, Event, FollowUp,
-                    ImagingStudy, LabSample, LabSeries, Note, PatientLink, Procedure, ResponseAssessment,
-                    RtCourse, SystemicTherapy, new_event_id)
+                    ImagingStudy, LabSample, LabSeries, LiverFunction, Note, PatientLink, Procedure,
+                    ResponseAssessment, RtCourse, SystemicTherapy, new_event_id)
 from .schema import SchemaIssue, case_schema_path, validate
 from .summary import summarize
 

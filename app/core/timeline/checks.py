@@ -6,7 +6,10 @@ Codes (stable, for scripts): ``rt_fractions_exceed_weekdays``, ``rt_end_before_s
 ``plan_not_found``, ``plan_date_after_course_start``, ``plan_date_long_before_course``,
 ``plan_prescription_differs``, ``plan_fractions_differ``, ``patient_id_differs``,
 ``event_after_last_follow_up``, ``systemic_concurrent_with_rt`` and ``systemic_near_rt``
-(anti-VEGF or checkpoint inhibitor within 30 days before or after a course; both severity ``note``).
+(anti-VEGF or checkpoint inhibitor within 30 days before or after a course; both severity ``note``),
+``rt_dose_per_fraction_differs`` (a stated dose per fraction that is not dose / fractions),
+``rt_fractions_not_all_delivered`` (note: fewer delivered than planned), ``rt_interruption_outside_course``,
+``child_pugh_class_mismatch`` and ``albi_grade_mismatch`` (a class that disagrees with its own score).
 """
 from __future__ import annotations
 
@@ -70,7 +73,8 @@ def nth_weekday(start: _dt.date, n: int) -> _dt.date:
 
 def check_case(case: CaseTimeline, plans: Iterable[PlanLike] | None = None) -> list[TimelineWarning]:
     """All warnings for ``case``; with ``plans`` (e.g. from the DICOM loader) the plan checks too."""
-    out = _rt_course_checks(case) + _therapy_checks(case) + _follow_up_checks(case) + _concurrency_checks(case)
+    out = (_rt_course_checks(case) + _rt_course_detail_checks(case) + _therapy_checks(case)
+           + _follow_up_checks(case) + _concurrency_checks(case) + _liver_checks(case))
     if plans is not None:
         out += check_against_plans(case, list(plans))
     return out
@@ -86,15 +90,53 @@ def _rt_course_checks(case: CaseTimeline) -> list[TimelineWarning]:
                                 f"{course.end_date} before it starts {course.start_date}", course.id))
             continue
         weekdays = weekdays_between(course.start_date, course.end_date)
-        if course.fractions > weekdays:
-            expected = nth_weekday(course.start_date, course.fractions)
+        per_day = 2 if course.schedule == "twice_daily" else 1
+        if course.fractions > per_day * weekdays and course.schedule != "other":
+            expected = nth_weekday(course.start_date, -(-course.fractions // per_day))
+            pace = "two fractions" if per_day == 2 else "one fraction"
+            hint = "" if per_day == 2 else ", or whether it was given twice daily"
             out.append(TimelineWarning(
                 "rt_fractions_exceed_weekdays",
                 f"RT course {course.title}: {course.fractions} fractions cannot fit "
-                f"{course.start_date}..{course.end_date} ({weekdays} weekdays) at one fraction per "
+                f"{course.start_date}..{course.end_date} ({weekdays} weekdays) at {pace} per "
                 f"weekday; at that pace it would end about {expected}. Check the dates, the fraction "
-                f"count, or whether it was given twice daily.", course.id))
+                f"count{hint}.", course.id))
     return out
+
+
+def _rt_course_detail_checks(case: CaseTimeline) -> list[TimelineWarning]:
+    out = []
+    for course in case.of_kind(RtCourse):
+        if course.dose_per_fraction_gy is not None and course.dose_gy is not None and course.fractions:
+            computed = course.dose_gy / course.fractions
+            if abs(computed - course.dose_per_fraction_gy) > DOSE_TOLERANCE_GY:
+                out.append(TimelineWarning(
+                    "rt_dose_per_fraction_differs",
+                    f"RT course {course.title}: {course.dose_per_fraction_gy:g} Gy per fraction is stated, but "
+                    f"{course.dose_gy:g} Gy / {course.fractions} fx is {computed:.4g} Gy per fraction", course.id))
+        if course.fractions_delivered is not None and course.fractions and course.fractions_delivered < course.fractions:
+            delivered = course.delivered_dose_gy
+            dose = f" ({delivered:g} Gy of {course.dose_gy:g} Gy)" if delivered is not None and course.dose_gy else ""
+            out.append(TimelineWarning(
+                "rt_fractions_not_all_delivered",
+                f"RT course {course.title}: {course.fractions_delivered} of {course.fractions} planned fractions "
+                f"delivered{dose}; the plan's dose is the planned dose", course.id, "note"))
+        for start, end, reason in course.interruption_spans():
+            outside = start is not None and (start < course.start_date
+                                             or (course.end_date is not None and start > course.end_date))
+            if outside or (start is not None and end is not None and end < start):
+                out.append(TimelineWarning(
+                    "rt_interruption_outside_course",
+                    f"RT course {course.title}: interruption {start}{'..' + str(end) if end else ''} "
+                    f"{reason} is not within the course {course.start_date}..{course.end_date or ''}".replace("  ", " "),
+                    course.id))
+    return out
+
+
+def _liver_checks(case: CaseTimeline) -> list[TimelineWarning]:
+    from .liver import liver_function_warnings
+
+    return [TimelineWarning(code, message, event_id) for code, event_id, message in liver_function_warnings(case)]
 
 
 def _therapy_checks(case: CaseTimeline) -> list[TimelineWarning]:

@@ -9,8 +9,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .events import (EVENT_CLASSES, AdverseEvent, Death, Diagnosis, Event, ImagingStudy, Note,  # noqa: F401
-                     Procedure, ResponseAssessment, RtCourse, SystemicTherapy)
+from .events import (EVENT_CLASSES, AdverseEvent, Death, Diagnosis, Event, ImagingStudy, LiverFunction,  # noqa: F401
+                     Note, Procedure, ResponseAssessment, RtCourse, SystemicTherapy)
 from .record import Record, new_event_id  # noqa: F401
 
 @dataclass(eq=False)

@@ -58,7 +58,8 @@ class Record:
         out = dict(self.raw)
         for f in self._known_fields():
             value = getattr(self, f.name)
-            default = f.default if f.default is not dataclasses.MISSING else None
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
             if f.name in out or (value is not None and value != default and value != ""):
                 new = _to_json(value)
                 if not (f.name in self.raw and self.raw[f.name] == new and type(new) is not bool):

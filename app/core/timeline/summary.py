@@ -10,7 +10,8 @@ import datetime as _dt
 
 from .checks import PlanLike, check_case, find_plan
 from .derived import lines_of_therapy, progression_free_survival, time_on_therapy
-from .model import CaseTimeline, Event, RtCourse
+from .liver import liver_status_at
+from .model import CaseTimeline, Event, LiverFunction, RtCourse
 
 SUMMARY_VERSION = 1
 
@@ -28,6 +29,15 @@ def event_summary(event: Event) -> dict:
     for name in ("dose_gy", "fractions", "plan_label", "drug", "line", "result"):
         if hasattr(event, name):
             out[name] = getattr(event, name)
+    if isinstance(event, RtCourse):
+        out.update({"dose_per_fraction_gy": event.per_fraction_gy, "schedule": event.schedule or None,
+                    "interval_hours": event.interval_hours, "fractions_delivered": event.fractions_delivered,
+                    "technique": event.technique or None, "overall_treatment_days": event.overall_treatment_days,
+                    "interruptions": [{"start_date": _iso(a), "end_date": _iso(b), "reason": r}
+                                      for a, b, r in event.interruption_spans()]})
+    if isinstance(event, LiverFunction):
+        out.update({name: (None if getattr(event, name) in (None, "") else getattr(event, name)) for name in (
+            "child_pugh_class", "child_pugh_score", "albi_grade", "albi_score", "hbv_status", "hcv_status")})
     return out
 
 
@@ -69,6 +79,8 @@ def summarize(case: CaseTimeline, plans: list[PlanLike] | None = None,
             "event_id": pfs.event_id or None, "rule": pfs.censor_rule},
         "plans_checked": plans is not None,
         "plan_links": None if plans is None else [_plan_link(c, find_plan(c, plans)) for c in case.of_kind(RtCourse)],
+        "liver_status": [{"event_id": c.id, "plan_label": c.plan_label or None,
+                          **liver_status_at(case, c.start_date).to_json()} for c in case.of_kind(RtCourse)],
         "warnings": [{"code": w.code, "severity": w.severity, "event_id": w.event_id or None,
                       "message": w.message} for w in check_case(case, plans)],
     }

@@ -64,7 +64,8 @@ def cells(result: ConstraintResult) -> list[str]:
         limit = f"{cmp} {_num(r.limit, r.unit)}" if r.limit is not None else "–"
         limit_eqd2 = (f"at {_num(r.threshold_eqd2_gy, 'Gy')}" if r.threshold_eqd2_gy is not None else "–")
     level = r.level + (" †" if result.limit_converted else "")  # converted to the plan's fractions
-    return [r.structure, r.metric, value, value_eqd2, limit, limit_eqd2, level, status_text(result), r.source]
+    metric = r.metric + (f" [Child-Pugh {'/'.join(result.child_pugh)}]" if result.child_pugh else "")
+    return [r.structure, metric, value, value_eqd2, limit, limit_eqd2, level, status_text(result), r.source]
 
 
 def status_text(r: ConstraintResult) -> str:
@@ -131,7 +132,10 @@ def limit_point(r: ConstraintResult, settings: CurveSettings, rx_gy: float | Non
         if not covered_volume_cc:
             return None
         volume = volume * covered_volume_cc / 100.0 if marker.volume_unit == "%" else volume * 100.0 / covered_volume_cc
-    return LimitPoint(dose, None if volume is None else float(volume), r.comparator == "<=")
+    # a spared-volume limit ("at least X cc below Y Gy", CVxGy >= X) is drawn as the upper point
+    # (Y, covered - X) the cumulative curve must stay below
+    upper = r.comparator == "<=" or r.metric.startswith("CV")
+    return LimitPoint(dose, None if volume is None else float(volume), upper)
 
 
 def treatment_order(links: list) -> list:
@@ -156,3 +160,27 @@ def composite_links(case, current=None) -> list:
         if any(link is current for link in group):
             return group
     return groups[0] if groups else []
+
+
+def risk_lines(evaluation) -> list[str]:
+    """The issue-16 figures shown under a plan's constraint table: the liver-function basis of the
+    protocol's Child-Pugh variants, each NTCP (a risk with its model, not a verdict) and each
+    target's BED with the α/β used."""
+    if evaluation is None:
+        return []
+    lines = []
+    basis = getattr(evaluation, "child_pugh", None)
+    if basis:
+        lines.append(f"Liver function: {basis['basis']}")
+    for n in getattr(evaluation, "ntcp", []):
+        m = n.model
+        pct = n.percent
+        value = "–" if pct != pct else ("< 0.01 %" if pct < 0.01 else f"{pct:.2f} %")
+        lines.append(f"NTCP {n.structure}: {value} — {n.label} (LKB n {m.n.value:g}, m {m.m.value:g}, TD50 "
+                     f"{m.td50_gy.value:g} Gy = {n.td50_eqd2_gy:.2f} Gy EQD2; gEUD {n.geud_eqd2_gy:.2f} Gy EQD2, "
+                     f"α/β {n.alpha_beta_gy:g}); a risk estimate, not a verdict")
+    for t in getattr(evaluation, "target_bed", []):
+        rx = "" if t.prescription_bed_gy is None else f", Rx {t.prescription_bed_gy:.2f}"
+        lines.append(f"BED {t.name} (α/β {t.alpha_beta_gy:g} Gy, {t.alpha_beta_origin}): D98% {t.d98_bed_gy:.2f}, "
+                     f"D95% {t.d95_bed_gy:.2f}, mean {t.mean_bed_gy:.2f}{rx} Gy")
+    return lines

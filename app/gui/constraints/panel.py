@@ -57,6 +57,22 @@ class _Tab(QtWidgets.QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes)
+        # issue 16: liver function, NTCP risks and target BED (not verdicts), one line each
+        self.risks = QtWidgets.QLabel("")
+        self.risks.setStyleSheet("color: #dde;")
+        self.risks.setMinimumWidth(10)
+        self.risks.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.risks.setVisible(False)
+        layout.addWidget(self.risks)
+
+    def show_risks(self, lines: list[str]) -> None:
+        """Two lines at most (the table keeps its room): liver function and NTCP, then the BEDs; the
+        tooltip holds every line in full."""
+        first = [x for x in lines if not x.startswith("BED ")]
+        beds = [x for x in lines if x.startswith("BED ")]
+        self.risks.setText("\n".join(" · ".join(group) for group in (first, beds) if group))
+        self.risks.setToolTip("\n".join(lines))
+        self.risks.setVisible(bool(lines))
 
     def show_notes(self, notes: list[str], prefix: str = "") -> None:
         text = prefix + (notes[0] if notes else "")
@@ -98,6 +114,10 @@ class ConstraintsPanel(QtWidgets.QWidget):
         session.link_changed.connect(self.refresh)
         session.alpha_beta_changed.connect(self.refresh)  # a changed α/β changes EQD2 values and verdicts
         session.prescription_changed.connect(lambda _plan: self.refresh())
+        view = getattr(self.mapping_store, "view", None)
+        if view is not None and hasattr(view, "case_changed"):  # a liver-function fact edited in the timeline
+            view.case_changed.connect(self.refresh)
+            view.case_loaded.connect(lambda _path: self.refresh())
 
     def _build(self, problem: str) -> None:
         self.protocol_combo = QtWidgets.QComboBox()
@@ -216,15 +236,18 @@ class ConstraintsPanel(QtWidgets.QWidget):
         alpha_beta = dict(self.session.alpha_beta_overrides)
         extra = {"alpha_beta": alpha_beta} if alpha_beta else {}
         key_manual = (key_manual, tuple(sorted(alpha_beta.items())))
+        plan_extra, composite_extra = dict(extra), dict(extra)
         if link is not None:
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
-                key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions)
+                plan_extra.update(self._child_pugh([link], [proto]))
+                key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions,
+                       (plan_extra.get("child_pugh"), plan_extra.get("child_pugh_text")))
                 # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
                 self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs,
-                                                                             **extra))
+                                                                             **plan_extra))
             else:
                 from rtreview.core.constraints.plan_check import suggestion_for_link
 
@@ -237,10 +260,16 @@ class ConstraintsPanel(QtWidgets.QWidget):
         protocols = [self.protocol_for(g) for g in group]
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
+            composite_extra.update(self._child_pugh(group[-1:], protocols))
+            weights = self._time_factor(group)
+            if weights:  # the user's re-irradiation time factor (case file; off by default)
+                composite_extra["course_weights"] = weights
             key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
-                   tuple((g.prescription_gy, g.fractions) for g in group))
+                   tuple((g.prescription_gy, g.fractions) for g in group),
+                   (composite_extra.get("child_pugh"), composite_extra.get("child_pugh_text")),
+                   tuple(sorted((k, w) for k, (w, _note) in weights.items())))
             self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
-                                                                                  **extra))
+                                                                                  **composite_extra))
         else:
             self.tabs.setTabText(1, "Composite")
             self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one CT "
@@ -249,6 +278,32 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.runner.cancel()  # the running check is no longer wanted
         self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]
         self._run_next()
+
+    def _timeline(self):
+        view = getattr(self.mapping_store, "view", None)
+        return view.case() if view is not None else None
+
+    def _time_factor(self, links: list) -> dict:
+        from rtreview.core.timeline.reirradiation import weights_for_plans
+
+        return weights_for_plans(self._timeline(), [(g.label, g.plan.sop_instance_uid if g.plan is not None else "")
+                                                    for g in links])
+
+    def _child_pugh(self, links: list, protocols: list) -> dict:
+        """``{child_pugh, child_pugh_text}`` for a check whose protocols have Child-Pugh variants: the
+        class before the (latest) course from the case timeline shown in the window; {} otherwise."""
+        from rtreview.core.constraints.plan_check import child_pugh_basis
+        from rtreview.core.timeline import child_pugh_for_plan
+
+        if not any(p is not None and child_pugh_basis(p, None, "") for p in protocols) or not links:
+            return {}
+        view = getattr(self.mapping_store, "view", None)
+        timeline = view.case() if view is not None else None
+        link = links[-1]
+        plan = link.plan
+        cp, text, _ = child_pugh_for_plan(timeline, link.label, plan.sop_instance_uid if plan is not None else "",
+                                          plan.date if plan is not None else "")
+        return {"child_pugh": cp, "child_pugh_text": text}
 
     def _tell_alpha_beta(self, link, proto, manual: dict) -> bool:
         """The structure list shows the α/β of the protocol this plan is checked against; True when a
@@ -307,6 +362,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
             tab.show_notes([message] if message else [])
         else:
             tab.show_notes(list(evaluation.notes), prefix="Notes: " if evaluation.notes else "")
+        tab.show_risks(rows_text.risk_lines(evaluation))
         if kind == PLAN:
             self.summary.setText(f"  {rows_text.summary(evaluation.results)}" if evaluation is not None else "")
             self.summary.setToolTip(evaluation.protocol if evaluation is not None else "")

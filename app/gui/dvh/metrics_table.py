@@ -68,12 +68,26 @@ class MetricsTable(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+        # issue 16: the plan's NTCP risks and target BEDs (from its constraint check), under the table
+        self.risks = QtWidgets.QLabel("")
+        self.risks.setStyleSheet("color: #dde;")
+        self.risks.setMinimumWidth(10)
+        self.risks.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.risks.setVisible(False)
+        layout.addWidget(self.risks)
         self.table.currentCellChanged.connect(self._on_current_cell)
         session.dvhs_changed.connect(self.refresh)
         session.visibility_changed.connect(self.refresh)
         session.link_changed.connect(self._default_levels)
         session.prescription_changed.connect(lambda _plan: self._default_levels())
         session.highlight_changed.connect(self._show_highlight)
+
+    def show_risks(self, lines: list[str]) -> None:
+        """NTCP and BED lines of the selected plan's check (``constraint_rows.risk_lines``), one each."""
+        shown = [x for x in lines if x.startswith(("NTCP ", "BED "))]
+        self.risks.setText("\n".join(shown))
+        self.risks.setToolTip("\n".join(lines))
+        self.risks.setVisible(bool(shown))
 
     def _default_levels(self) -> None:
         """Default V levels: 95 % and 100 % of the prescription when known."""

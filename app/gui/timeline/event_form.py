@@ -18,7 +18,13 @@ from rtreview.core.timeline.schema import load_case_schema, validate
 FIELDS: dict[str, list[tuple[str, str, object]]] = {
     "diagnosis": [("date", "Date", "date"), ("disease", "Disease", "text"), ("stage", "Stage", "text")],
     "rt_course": [("site", "Site", "text"), ("start_date", "Start", "date"), ("end_date", "End", "date"),
-                  ("dose_gy", "Total dose (Gy)", "float"), ("fractions", "Fractions", "int"),
+                  ("dose_gy", "Total dose (Gy)", "float"), ("fractions", "Fractions (planned)", "int"),
+                  ("dose_per_fraction_gy", "Dose per fraction (Gy)", "float"),
+                  ("fractions_delivered", "Fractions delivered", "int"),
+                  ("schedule", "Schedule", ("daily", "twice_daily", "other")),
+                  ("interval_hours", "Interval between fractions (h, twice daily)", "float"),
+                  ("technique", "Technique", "text"),
+                  ("interruptions", "Interruptions", "interruptions"),
                   ("plan_label", "Plan label (DICOM)", "text"),
                   ("plan_sop_instance_uid", "Plan SOP Instance UID", "text")],
     "systemic_therapy": [("drug", "Drug", "text"), ("drug_class", "Drug class", "text"),
@@ -26,7 +32,7 @@ FIELDS: dict[str, list[tuple[str, str, object]]] = {
                          ("start_date", "Start", "date"), ("end_date", "End", "date"),
                          ("ongoing", "Ongoing", "bool"), ("line", "Line of therapy", "int")],
     "procedure": [("name", "Procedure", "text"), ("regimen", "Regimen", "text"), ("date", "Date", "date"),
-                  ("end_date", "End", "date")],
+                  ("end_date", "End", "date"), ("liver_directed", "Liver-directed (TACE, HAIC, ablation...)", "bool")],
     "response": [("date", "Date", "date"), ("modality", "Modality", "text"),
                  ("result", "Result", ("CR", "PR", "SD", "PD", "NE", "DC")),
                  ("criterion", "Criterion", "text"), ("finding", "Finding", "text")],
@@ -35,12 +41,19 @@ FIELDS: dict[str, list[tuple[str, str, object]]] = {
                       ("attribution", "Attribution", "text")],
     "imaging": [("date", "Date", "date"), ("modality", "Modality", "text"), ("finding", "Finding", "text"),
                 ("study_instance_uid", "Study Instance UID", "text")],
+    "liver_function": [("date", "Date", "date"), ("child_pugh_class", "Child-Pugh class", ("A", "B", "C")),
+                       ("child_pugh_score", "Child-Pugh score (5-15)", "int"),
+                       ("albi_grade", "ALBI grade (1-3)", "int"), ("albi_score", "ALBI score", "float"),
+                       ("hbv_status", "HBV", ("negative", "positive", "resolved", "unknown")),
+                       ("hcv_status", "HCV", ("negative", "positive", "resolved", "unknown")),
+                       ("antiviral", "Antiviral therapy", "text")],
     "death": [("date", "Date", "date"), ("cause", "Cause", "text")],
     "note": [("date", "Date", "date"), ("title", "Title", "text")],
 }
 KIND_TITLES = {"diagnosis": "Diagnosis", "rt_course": "Radiotherapy course", "systemic_therapy": "Systemic therapy",
                "procedure": "Procedure (e.g. HAIC, TACE, surgery)", "response": "Response assessment",
-               "adverse_event": "Adverse event (CTCAE)", "imaging": "Imaging study", "death": "Death",
+               "adverse_event": "Adverse event (CTCAE)", "imaging": "Imaging study",
+               "liver_function": "Liver function (Child-Pugh, ALBI, HBV/HCV)", "death": "Death",
                "note": "Note"}
 COMMON = [("source", "Source", "text"), ("illustrative", "Illustrative (made-up values)", "bool"),
           ("notes", "Notes", "text")]
@@ -108,6 +121,10 @@ class EventFormDialog(QtWidgets.QDialog):
             if value in kind_of:
                 combo.setCurrentText(str(value))
             return combo
+        if kind_of == "interruptions":
+            edit = QtWidgets.QLineEdit(interruptions_text(value))
+            edit.setPlaceholderText("YYYY-MM-DD..YYYY-MM-DD reason; YYYY-MM-DD reason")
+            return edit
         edit = QtWidgets.QLineEdit("" if value is None else str(value))
         if kind_of == "date":
             edit.setPlaceholderText("YYYY-MM-DD")
@@ -155,9 +172,41 @@ class EventFormDialog(QtWidgets.QDialog):
         return dialog.result_event if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted else None
 
 
+def interruptions_text(value: object) -> str:
+    """The file's interruption list as one line: 'start..end reason; start reason'."""
+    if not isinstance(value, list):
+        return ""
+    parts = []
+    for item in value:
+        if isinstance(item, dict):
+            span = str(item.get("start_date", "")) + (f"..{item['end_date']}" if item.get("end_date") else "")
+            parts.append(f"{span} {item.get('reason', '')}".strip())
+    return "; ".join(parts)
+
+
+def parse_interruptions(text: str) -> list:
+    """'2020-06-29..2020-07-01 neutropenia; 2020-07-03' -> the file's list of dicts (dates left as
+    typed so the schema check names a bad one)."""
+    out = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        span, _, reason = part.partition(" ")
+        start, _, end = span.partition("..")
+        item = {"start_date": start}
+        if end:
+            item["end_date"] = end
+        if reason.strip():
+            item["reason"] = reason.strip()
+        out.append(item)
+    return out
+
+
 def _convert(text: str, kind_of: object) -> object:
     """Text from the form to a JSON value; left as text when it does not parse, so the schema
     check reports it with the field's name."""
+    if kind_of == "interruptions":
+        return parse_interruptions(text)
     try:
         if kind_of == "int":
             return int(text)
