@@ -205,10 +205,10 @@ def test_a_dose_without_ct_or_structures_degrades_gracefully(qtbot, make_window)
     w.plan_tree.setCurrentItem(w.plan_tree.plan_items()[1])
     wait_idle(qtbot, w)
     assert w.dvh_plot.visible_curve_data() == {}
-    assert "No structure set" in w.dvh_plot.message.text()
+    assert "No structure set" in w.dvh_plot.message_text()
     assert "no Rx" in w.slices.legend.text()  # isodoses fall back to % of the maximum
     w.dvh_plot.dose_unit.setCurrentText("% Rx")
-    assert "no prescription" in w.dvh_plot.message.text()
+    assert "no prescription" in w.dvh_plot.message_text()
     assert w.plan_tree.plan_items()[1].text(0).startswith("PLAN B — Rx unknown")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from rtreview.core.viewing import dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
@@ -18,6 +18,7 @@ from rtreview.gui.dvh.limit import LimitOverlay
 from rtreview.gui.session import ReviewSession
 
 HOVER_PX = 6.0
+LEGEND_SAMPLE_PX = 52.0  # a legend entry's line sample, spacing and margins beside its text
 LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)
 
 
@@ -63,9 +64,11 @@ class DvhPlot(QtWidgets.QWidget):
         self.limit = LimitOverlay(self.plot)  # a constraint's limit, shown from the constraints panel
         self._constraint = None  # (result, dvh, composite) of the limit on show
         self._placing = False  # show_constraint is switching the units itself
+        # one line under the plot, always there (so the plot never changes height as the DVHs come
+        # in), elided to the width; the whole text is its tooltip
         self.message = QtWidgets.QLabel("")
-        self.message.setWordWrap(True)
-        self.message.hide()  # shown only when it says something: the curves get the height
+        self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._message_text = ""
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
@@ -89,6 +92,7 @@ class DvhPlot(QtWidgets.QWidget):
         session.alpha_beta_changed.connect(self.refresh)
         session.highlight_changed.connect(self._show_highlight)
         self._apply_labels()
+        self._frame()
 
     # --- updates -------------------------------------------------------------------------
     def _on_settings(self) -> None:
@@ -98,7 +102,7 @@ class DvhPlot(QtWidgets.QWidget):
                                       VolumeUnit(self.volume_unit.currentText()))
         self._apply_labels()
         self.refresh()
-        self.plot.enableAutoRange()
+        self._frame()
         # redraw the limit in the new units where it still means something (cumulative; EQD2 for a composite)
         if shown is not None and not self._placing and self.settings.kind is CurveKind.CUMULATIVE \
                 and (not shown[2] or self.settings.dose_unit is DoseUnit.EQD2):
@@ -116,17 +120,52 @@ class DvhPlot(QtWidgets.QWidget):
         self.limit.clear()
         self._constraint = None
         structure_set = link.structure_set if link is not None else None
+        self._frame()
         if structure_set is self._structure_set:  # same structures (e.g. two plans on one RS): setData only
             self.refresh()
-            self.plot.enableAutoRange()
             return
         self._structure_set = structure_set
         # another structure set may use the same ROI numbers for other organs: start afresh
         self._set_legend([])
         for number in list(self.curves):
             self.plot.removeItem(self.curves.pop(number))
+        self._reserve_legend()
         self.refresh()
-        self.plot.enableAutoRange()
+
+    def _frame(self) -> None:
+        """Set the axes for the selected dose before its curves arrive, so they do not jump while
+        the DVHs come in one by one: dose from 0 to the grid's maximum (Gy or % Rx), volume 0-100 %
+        (cumulative); what cannot be known beforehand (cc, differential, EQD2) fits the curves."""
+        link, box = self.session.link, self.plot.getViewBox()
+        for axis in ("left", "bottom"):  # no dose yet: an empty panel, not axes of nothing (0-1 "Gy")
+            self.plot.showAxis(axis, link is not None)
+        if link is None:
+            return
+        top = link.dose.max_gy
+        rx = self.session.rx_gy
+        unit = self.settings.dose_unit
+        x_max = top if unit is DoseUnit.GY else 100.0 * top / rx if unit is DoseUnit.PCT_RX and rx else None
+        if x_max:
+            box.setXRange(0.0, x_max)  # (the padding autorange would add)
+        else:
+            box.enableAutoRange(x=True)
+        if self.settings.kind is CurveKind.CUMULATIVE and self.settings.volume_unit is VolumeUnit.PCT:
+            box.setYRange(0.0, 100.0)
+        else:
+            box.enableAutoRange(y=True)
+
+    def _reserve_legend(self) -> None:
+        """Give the legend column, from the start, the width its entries will need (the visible
+        structures' names): the plot does not shrink as curves arrive."""
+        names = [r.name for r in self.session.rois if r.number in self.session.visible and not r.is_empty]
+        if not names:
+            self.legend.setMinimumWidth(0)
+            return
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(8.0)
+        text_px = max(QtGui.QFontMetrics(font).horizontalAdvance(n) for n in names)
+        columns = self._legend_columns(len(names))
+        self.legend.setMinimumWidth(columns * (text_px + LEGEND_SAMPLE_PX))
 
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
@@ -164,11 +203,20 @@ class DvhPlot(QtWidgets.QWidget):
         self._set_legend(legend)
 
     def _say(self, text: str, note: bool = False) -> None:
-        """A warning under the plot, or (``note``) a small muted remark; hidden when empty."""
+        """A warning under the plot, or (``note``) a small muted remark; empty: nothing to say."""
         self.message.setStyleSheet("color: #9aa0ad; font-size: 8pt;" if note else "")
-        self.message.setText(text)
+        self._message_text = text
         self.message.setToolTip(text)
-        self.message.setVisible(bool(text))
+        self._elide_message()
+
+    def _elide_message(self) -> None:
+        width = max(self.message.width() - 4, 40)
+        self.message.setText(self.message.fontMetrics().elidedText(
+            self._message_text, QtCore.Qt.TextElideMode.ElideRight, width))
+
+    def message_text(self) -> str:
+        """The whole message under the plot (the label may show it elided)."""
+        return self._message_text
 
     def legend_names(self) -> list[str]:
         """The legend's entries, top to bottom then left to right (tests)."""
@@ -187,6 +235,7 @@ class DvhPlot(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_legend()
+        self._elide_message()
 
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
