@@ -4,9 +4,10 @@ multi-course composite (voxel-wise EQD2 sum), as coloured tables.
 The protocol chooser defaults to ``suggest_for_link`` (fractionation and target names); a choice
 is remembered per plan. The checks (``check_plan`` / ``check_composite`` of rtreview.core.constraints,
 the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
-busy bar and Cancel; results are cached per dose, protocol and hand mapping. ``check_plan``
-computes the protocol structures' DVHs itself (derived ones such as Liver-GTV included), so the
-window's DVHs are not reused; it takes about 0.2 s per plan on the sample.
+busy bar and Cancel; results are cached per dose, protocol and hand mapping. The plan's check
+waits until the window's DVHs of that plan are all in and reuses them (only derived structures
+such as Liver-GTV are computed); composite checks wait while the window is still showing a load
+(``hold_composite``). ``shown(kind)`` says a table shows its final state (``plan_settled``).
 
 Clicking a row emits ``result_chosen(result, dvh, composite)``: the ConstraintResult, the DVH it
 was evaluated on (``Evaluation.dvhs``; EQD2 on the composite) and whether it is a composite row.
@@ -28,6 +29,7 @@ from rtreview.gui.tasks import check_composite_task, check_plan_task
 from rtreview.gui.workers import TaskRunner
 
 PLAN, COMPOSITE = "plan", "composite"
+CHECKING = "Checking…"
 
 
 def _load_protocols() -> tuple[list, str]:
@@ -64,12 +66,16 @@ class _Tab(QtWidgets.QWidget):
 class ConstraintsPanel(QtWidgets.QWidget):
     result_chosen = QtCore.Signal(object, object, bool)  # ConstraintResult, Dvh or None, composite
     evaluated = QtCore.Signal(str)  # PLAN or COMPOSITE: that table now shows an evaluation
+    shown = QtCore.Signal(str)  # PLAN or COMPOSITE: that table shows its final state (results or why none)
 
     def __init__(self, session: ReviewSession, mapping_store=None, check_plan_fn: Callable = check_plan_task,
                  check_composite_fn: Callable = check_composite_task, protocols: list | None = None,
-                 parent: QtWidgets.QWidget | None = None):
+                 parent: QtWidgets.QWidget | None = None, dvhs_coming: Callable[[object], bool] | None = None):
         super().__init__(parent)
         self.session = session
+        # dvhs_coming(link): the window is computing (or about to compute) that plan's DVHs: its
+        # check waits for them instead of computing them a second time at once
+        self.dvhs_coming = dvhs_coming or (lambda link: False)
         self.mapping_store = mapping_store if mapping_store is not None else MemoryMappingStore()
         self.check_plan_fn, self.check_composite_fn = check_plan_fn, check_composite_fn
         problem = ""
@@ -83,6 +89,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self._wanted: dict[str, tuple | None] = {PLAN: None, COMPOSITE: None}
         self._pending: list[tuple[str, tuple, Callable]] = []
         self._running: tuple[str, tuple] | None = None
+        self._settled = {PLAN: False, COMPOSITE: False}  # the table shows results or why there are none
+        self._composite_held = False  # hold_composite(): the window is still showing a load
         self.runner = TaskRunner(self)
         self._build(problem)
         self.runner.finished.connect(self._on_finished)
@@ -91,6 +99,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         session.case_changed.connect(self._on_case)
         session.link_changed.connect(self.refresh)
+        session.dvhs_changed.connect(self._on_dvhs)
 
     def _build(self, problem: str) -> None:
         self.protocol_combo = QtWidgets.QComboBox()
@@ -191,9 +200,12 @@ class ConstraintsPanel(QtWidgets.QWidget):
             proto = self.protocol_for(link)
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
-            if proto is not None:
+            if proto is not None and not self.session.has_dvhs(link) and self.dvhs_coming(link):
+                # checked with the window's DVHs once they are all in (not computed twice at once)
+                self._show(PLAN, None, CHECKING)
+            elif proto is not None:
                 key = (PLAN, id(link.dose), proto.name, key_manual)
-                # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
+                # a copy of this dose's finished DVHs, taken on the GUI thread
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
                 self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs))
             else:
@@ -206,7 +218,11 @@ class ConstraintsPanel(QtWidgets.QWidget):
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
             key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual)
-            self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
+            if self._composite_held and key not in self._cache:
+                self._show(COMPOSITE, None, CHECKING)
+            else:
+                self._want(COMPOSITE, key,
+                           lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
         else:
             self.tabs.setTabText(1, "Composite")
             self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one frame "
@@ -216,12 +232,32 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self._pending = [p for p in self._pending if self._running is None or p[1] != self._running[1]]
         self._run_next()
 
+    def _on_dvhs(self) -> None:
+        """The selected plan's DVHs are all in: the check that waited for them starts."""
+        link = self.session.link
+        if not self._settled[PLAN] and link is not None and self._wanted[PLAN] is None \
+                and self.session.has_dvhs(link):
+            self.refresh()
+
+    def hold_composite(self, hold: bool) -> None:
+        """While ``hold``, composite checks wait (the window is still showing a load: the plan's
+        own DVHs and check come first); released, the waiting one starts."""
+        if hold != self._composite_held:
+            self._composite_held = hold
+            if not hold and not self._settled[COMPOSITE]:
+                self.refresh()
+
+    @property
+    def plan_settled(self) -> bool:
+        """The Plan table shows its final state for the selected plan (results, or why none)."""
+        return self._settled[PLAN]
+
     def _want(self, kind: str, key: tuple, fn: Callable) -> None:
         self._wanted[kind] = key
         if key in self._cache:
             self._show(kind, self._cache[key])
         else:
-            self._show(kind, None, "Checking…")
+            self._show(kind, None, CHECKING)
             self._pending.append((kind, key, fn))
 
     def _run_next(self) -> None:
@@ -248,6 +284,9 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def cancel(self) -> None:
         self._pending = []
         self.runner.cancel()
+        for kind in (PLAN, COMPOSITE):
+            if not self._settled[kind]:
+                self._show(kind, None, "Check cancelled")
         self.summary.setText("Check cancelled: choose a protocol (or plan) to check again")
 
     def _on_busy(self, busy: bool) -> None:
@@ -258,6 +297,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def _show(self, kind: str, evaluation, message: str = "") -> None:
         tab = self.plan_tab if kind == PLAN else self.composite_tab
         self.evaluations[kind] = evaluation
+        self._settled[kind] = evaluation is not None or message != CHECKING
         tab.table.set_results(evaluation.results if evaluation is not None else [])
         if evaluation is None:
             tab.show_notes([message] if message else [])
@@ -269,6 +309,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self._show_mapping(evaluation)
         if evaluation is not None:
             self.evaluated.emit(kind)
+        if self._settled[kind]:
+            self.shown.emit(kind)
 
     def _show_mapping(self, evaluation) -> None:
         link = self.session.link
