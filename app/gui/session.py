@@ -98,9 +98,13 @@ class ReviewSession(QtCore.QObject):
 
     def add_partial_dvh(self, link: DoseLink, number: int, dvh) -> None:
         """One structure's DVH of a computation still running (shown until the whole set arrives)."""
-        if self.has_dvhs(link):
+        self.add_partial_dvhs(link, {number: dvh})
+
+    def add_partial_dvhs(self, link: DoseLink, dvhs: dict) -> None:
+        """Some structures' DVHs of a computation still running (one ``dvhs_changed`` for all)."""
+        if self.has_dvhs(link) or not dvhs:
             return
-        self._partial.setdefault(id(link.dose), (link.dose, {}))[1][number] = dvh
+        self._partial.setdefault(id(link.dose), (link.dose, {}))[1].update(dvhs)
         if link is self.link:
             self.dvhs_changed.emit()
 
