@@ -66,10 +66,16 @@ class Observer(QtCore.QObject):
         return False
     def attach(self, win):
         self.window = win
-        if hasattr(win, "first_painted"):
+        if hasattr(win, "all_shown"):  # the window's own events
             win.first_painted.connect(lambda: mark("first_paint"))
-        if hasattr(win, "all_shown"):
             win.all_shown.connect(lambda: self.finish("all_shown"))
+            win.stage_shown.connect(lambda name: mark("stage_" + name))
+        if hasattr(win, "constraints"):
+            self.attach_panels()
+        else:  # panels built after the first paint (connected before this: runs first)
+            win.first_painted.connect(self.attach_panels)
+    def attach_panels(self):
+        win = self.window
         win.case_loaded.connect(lambda: (mark("case_loaded"), self.check()))
         win.session.dvhs_changed.connect(self.on_dvhs)
         win.constraints.evaluated.connect(lambda kind: (mark("constraints" if kind == "plan" else "composite"), self.check()))
@@ -126,8 +132,9 @@ observer.write()
 sys.exit(status)
 '''
 
-STAGES = ("first_paint", "observed_first_paint", "case_loaded", "first_curve", "dvhs_done", "constraints",
-          "timeline", "observed_all_ready", "observed_all_shown", "all_shown", "composite")
+STAGES = ("first_paint", "observed_first_paint", "case_loaded", "stage_case", "first_curve", "dvhs_done",
+          "stage_dvhs", "constraints", "stage_constraints", "timeline", "stage_timeline", "observed_all_ready",
+          "observed_all_shown", "all_shown", "composite")
 
 
 def code_dirs(revs: list[str], tmp: Path) -> list[tuple[str, Path]]:
