@@ -27,10 +27,10 @@ from rtreview.core.viewing import captions
 
 from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from rtreview.gui.gc_policy import collect_in_gui_thread
-from rtreview.gui.recent_paths import RecentPaths
-from rtreview.gui.session import ReviewSession
+from rtreview.gui.session import PartialDvhBatches, ReviewSession
 from rtreview.gui.show_stages import ShowStages
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
+from rtreview.gui import window_layout
 from rtreview.gui.workers import TaskRunner
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
@@ -73,19 +73,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stage_shown = self.stages.stage_shown
         self._dvh_link = None
         self._panels = False
-        self._partial: list[tuple] = []  # (link, number, dvh) not yet handed to the session
-        self._partial_timer = QtCore.QTimer(self, singleShot=True, interval=PARTIAL_DVH_INTERVAL_MS)
-        self._partial_timer.timeout.connect(self._flush_partial)
+        self.partial_dvhs = PartialDvhBatches(self.session, PARTIAL_DVH_INTERVAL_MS, self)
         self._progress_at = 0.0
         self._pending_case_file: str | None = None  # --case given before the panels exist
         self._dvhs_stopped: set[int] = set()  # doses whose DVH computation was cancelled
         self._timeline_drawn = True
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self._build_status_bar()
-        self._build_menus()
+        window_layout.build_status_bar(self)
+        window_layout.build_menus(self)
         self.runner.progressed.connect(self._on_progress)
-        self.runner.partial_result.connect(lambda _name, item: self._take_partial(*item))
+        self.runner.partial_result.connect(lambda _name, item: self.partial_dvhs.add(*item))
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -106,8 +104,8 @@ class MainWindow(QtWidgets.QMainWindow):
         from rtreview.gui.export.pdf_task import PdfExportController
 
         self.pdf_export = PdfExportController(self)
-        self._build_views()
-        self._add_panel_actions()
+        window_layout.build_views(self)
+        window_layout.add_panel_actions(self)
         self.session.link_changed.connect(self._on_link)
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
@@ -117,99 +115,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.constraints.hold_composite(self.stages.loading)
         if self._pending_case_file is not None:
             self.open_case_file(self._pending_case_file)
-
-    # --- layout ---------------------------------------------------------------------------
-    def _build_views(self) -> None:
-        from rtreview.gui.constraints.panel import ConstraintsPanel
-        from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
-        from rtreview.gui.dvh.metrics_table import MetricsTable
-        from rtreview.gui.dvh.plot import DvhPlot
-        from rtreview.gui.plans.load_report import LoadReportPanel
-        from rtreview.gui.plans.structure_list import StructureList
-        from rtreview.gui.plans.tree import PlanTree
-        from rtreview.gui.slices.panel import SlicePanel
-        from rtreview.gui.timeline.dock import DOCK_HEIGHT_PX, CaseTimelineDock
-
-        s = self.session
-        self.plan_tree, self.structures = PlanTree(s), StructureList(s)
-        self.slices, self.dvh_plot, self.metrics = SlicePanel(s), DvhPlot(s), MetricsTable(s)
-        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        left.addWidget(self.plan_tree)
-        left.addWidget(self.structures)
-        left.setSizes([190, 640])
-        self.timeline = CaseTimelineDock(self, s, self._report_error)
-        self.timeline_view = self.timeline.view
-        self.constraints = ConstraintsPanel(s, CaseFileMappingStore(self.timeline_view), dvhs_coming=self._dvhs_coming)
-        self.tables = QtWidgets.QTabWidget()
-        self.tables.setDocumentMode(True)
-        self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
-        self.tables.addTab(self.metrics, "Metrics")
-        self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
-            self.tables.indexOf(self.constraints), self.constraints.caption()))
-        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        right.addWidget(self.dvh_plot)
-        right.addWidget(self.tables)
-        right.setSizes([380, 330])
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        for w in (left, self.slices, right):
-            self.splitter.addWidget(w)
-        self.splitter.setSizes([280, 660, 660])
-        self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
-        self.report = LoadReportPanel()
-        self.report_dock = QtWidgets.QDockWidget("Load report", self)
-        self.report_dock.setObjectName("load_report")
-        self.report_dock.setWidget(self.report)
-        self.report_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                     | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.report_dock)
-        self.tabifyDockWidget(self.timeline.dock, self.report_dock)  # one bottom strip, not two
-        self.report_dock.hide()
-        self.timeline.dock.raise_()
-        # (again: on a window already shown, the docks' first layout ignores the dock's own call)
-        QtCore.QTimer.singleShot(0, lambda: self.resizeDocks([self.timeline.dock], [DOCK_HEIGHT_PX],
-                                                             QtCore.Qt.Orientation.Vertical))
-
-    def _build_status_bar(self) -> None:
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setFixedWidth(220)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop loading / computing")
-        self.cancel_button.clicked.connect(self.cancel)
-        bar = self.statusBar()
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Open files…", QtGui.QKeySequence.StandardKey.Open, self.ask_open_files)
-        file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), self.ask_open_folder)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self._timeline_place = file_menu.addSeparator()  # the case timeline's actions go here
-        self._export_place = file_menu.addSeparator()  # the exports go here
-        file_menu.addSeparator()
-        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
-        self.file_menu = file_menu
-        self.view_menu = self.menuBar().addMenu("&View")
-        self.recent = RecentPaths(self.settings, self.recent_menu, self.open_paths)
-
-    def _add_panel_actions(self) -> None:
-        menu = self.file_menu
-        menu.insertActions(self._export_place, [self.timeline.open_action, self.timeline.save_action,
-                                                self.timeline.save_as_action])
-        export_metrics = QtGui.QAction("&Export metrics CSV…", self)
-        export_metrics.setShortcut(QtGui.QKeySequence("Ctrl+E"))
-        export_metrics.triggered.connect(lambda _checked=False: self.metrics.ask_and_export())
-        self.export_pdf_action = QtGui.QAction("Export &PDF report…", self)
-        self.export_pdf_action.setShortcut(QtGui.QKeySequence("Ctrl+P"))
-        self.export_pdf_action.triggered.connect(lambda _checked=False: self.pdf_export.ask_and_start())
-        after_exports = menu.actions()[menu.actions().index(self._export_place) + 1]
-        menu.insertActions(after_exports, [export_metrics, self.export_pdf_action])
-        self.view_menu.addAction(self.timeline.dock.toggleViewAction())
-        self.view_menu.addAction(self.report_dock.toggleViewAction())
 
     # --- opening ----------------------------------------------------------------------------
     def ask_open_files(self) -> None:
@@ -362,22 +267,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.setFormat(f"{what} %p%")
         self.progress.setToolTip(message)
 
-    def _take_partial(self, link, number: int, dvh) -> None:
-        """A DVH of a computation still running: handed to the session in batches (each batch
-        redraws the plot once), the first one at once."""
-        self._partial.append((link, number, dvh))
-        if not self._partial_timer.isActive():
-            self._flush_partial()
-            self._partial_timer.start()
-
-    def _flush_partial(self) -> None:
-        batch, self._partial = self._partial, []
-        by_link: dict[int, tuple] = {}
-        for link, number, dvh in batch:
-            by_link.setdefault(id(link), (link, {}))[1][number] = dvh
-        for link, dvhs in by_link.values():
-            self.session.add_partial_dvhs(link, dvhs)
-
     def _on_finished(self, name: str, result: object) -> None:
         if not self._panels:  # a load done before the first paint: the panels first
             self.build_panels()
@@ -385,8 +274,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._take_case(result)
         elif name == "dvh":
             link, dvhs = result
-            self._partial_timer.stop()
-            self._partial = []
+            self.partial_dvhs.drop()
             self.session.set_dvhs(link, dvhs)
             if link is self.session.link:
                 self.show_message(f"DVHs of {link.label}: {len(dvhs)} structures")
@@ -450,7 +338,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def is_idle(self) -> bool:
         """Nothing loading, computing, checking or waiting to be shown (e.g. before a screenshot)."""
-        return (not self.runner.busy and self.stages.done and not self._partial
+        return (not self.runner.busy and self.stages.done and not self.partial_dvhs.pending
                 and (not self._panels or not self.constraints.busy))
 
     # --- messages -----------------------------------------------------------------------------

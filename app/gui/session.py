@@ -127,3 +127,38 @@ class ReviewSession(QtCore.QObject):
         if value_gy > 0 and self.alpha_beta_gy.get(number) != value_gy:
             self.alpha_beta_gy[number] = value_gy
             self.alpha_beta_changed.emit()
+
+
+class PartialDvhBatches(QtCore.QObject):
+    """DVHs of computations still running, handed to the session in batches: the first at once,
+    then at most one batch per ``interval_ms`` (each batch redraws the plot and tables once)."""
+
+    def __init__(self, session: ReviewSession, interval_ms: int, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.session = session
+        self._waiting: list[tuple] = []  # (link, roi number, Dvh)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=interval_ms)
+        self._timer.timeout.connect(self.flush)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._waiting)
+
+    def add(self, link: DoseLink, number: int, dvh) -> None:
+        self._waiting.append((link, number, dvh))
+        if not self._timer.isActive():
+            self.flush()
+            self._timer.start()
+
+    def flush(self) -> None:
+        batch, self._waiting = self._waiting, []
+        by_dose: dict[int, tuple] = {}
+        for link, number, dvh in batch:
+            by_dose.setdefault(id(link.dose), (link, {}))[1][number] = dvh
+        for link, dvhs in by_dose.values():
+            self.session.add_partial_dvhs(link, dvhs)
+
+    def drop(self) -> None:
+        """The computation ended: its whole result replaces the partial ones."""
+        self._timer.stop()
+        self._waiting = []

@@ -1,0 +1,106 @@
+"""The review window's layout, built in two steps so the window can be painted before the panels
+exist (``MainWindow(defer_panels=True)``): the frame (status bar, menus) needs QtWidgets only;
+the views and docks import the panels (pyqtgraph). Functions of the window they fill in."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from rtreview.gui.recent_paths import RecentPaths
+
+
+def build_views(window) -> None:
+    """The panels and docks (they import pyqtgraph): plan tree over structure list, the slice views,
+    DVH plot over the constraints / metrics tabs; case timeline and load report docked below."""
+    from rtreview.gui.constraints.panel import ConstraintsPanel
+    from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
+    from rtreview.gui.dvh.metrics_table import MetricsTable
+    from rtreview.gui.dvh.plot import DvhPlot
+    from rtreview.gui.plans.load_report import LoadReportPanel
+    from rtreview.gui.plans.structure_list import StructureList
+    from rtreview.gui.plans.tree import PlanTree
+    from rtreview.gui.slices.panel import SlicePanel
+    from rtreview.gui.timeline.dock import DOCK_HEIGHT_PX, CaseTimelineDock
+
+    s = window.session
+    window.plan_tree, window.structures = PlanTree(s), StructureList(s)
+    window.slices, window.dvh_plot, window.metrics = SlicePanel(s), DvhPlot(s), MetricsTable(s)
+    left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+    left.addWidget(window.plan_tree)
+    left.addWidget(window.structures)
+    left.setSizes([190, 640])
+    window.timeline = CaseTimelineDock(window, s, window._report_error)
+    window.timeline_view = window.timeline.view
+    window.constraints = ConstraintsPanel(s, CaseFileMappingStore(window.timeline_view), dvhs_coming=window._dvhs_coming)
+    window.tables = QtWidgets.QTabWidget()
+    window.tables.setDocumentMode(True)
+    window.tables.addTab(window.constraints, "Constraints")  # first: plan review is checking the limits
+    window.tables.addTab(window.metrics, "Metrics")
+    window.constraints.evaluated.connect(lambda _kind: window.tables.setTabText(
+        window.tables.indexOf(window.constraints), window.constraints.caption()))
+    right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+    right.addWidget(window.dvh_plot)
+    right.addWidget(window.tables)
+    right.setSizes([380, 330])
+    window.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+    for w in (left, window.slices, right):
+        window.splitter.addWidget(w)
+    window.splitter.setSizes([280, 660, 660])
+    window.splitter.setStretchFactor(1, 1)
+    window.setCentralWidget(window.splitter)
+    window.report = LoadReportPanel()
+    window.report_dock = QtWidgets.QDockWidget("Load report", window)
+    window.report_dock.setObjectName("load_report")
+    window.report_dock.setWidget(window.report)
+    window.report_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, window.report_dock)
+    window.tabifyDockWidget(window.timeline.dock, window.report_dock)  # one bottom strip, not two
+    window.report_dock.hide()
+    window.timeline.dock.raise_()
+    # (again: on a window already shown, the docks' first layout ignores the dock's own call)
+    QtCore.QTimer.singleShot(0, lambda: window.resizeDocks([window.timeline.dock], [DOCK_HEIGHT_PX],
+                                                         QtCore.Qt.Orientation.Vertical))
+
+def build_status_bar(window) -> None:
+    """Status bar: message, progress, Cancel."""
+    window.progress = QtWidgets.QProgressBar()
+    window.progress.setFixedWidth(220)
+    window.progress.setTextVisible(True)
+    window.cancel_button = QtWidgets.QPushButton("Cancel")
+    window.cancel_button.setToolTip("Stop loading / computing")
+    window.cancel_button.clicked.connect(window.cancel)
+    bar = window.statusBar()
+    bar.addPermanentWidget(window.progress)
+    bar.addPermanentWidget(window.cancel_button)
+    window.progress.hide()
+    window.cancel_button.hide()
+
+def build_menus(window) -> None:
+    """File (open, recent, quit; places for the panels' actions) and View menus."""
+    file_menu = window.menuBar().addMenu("&File")
+    file_menu.addAction("&Open files…", QtGui.QKeySequence.StandardKey.Open, window.ask_open_files)
+    file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), window.ask_open_folder)
+    window.recent_menu = file_menu.addMenu("Open &recent")
+    window._timeline_place = file_menu.addSeparator()  # the case timeline's actions go here
+    window._export_place = file_menu.addSeparator()  # the exports go here
+    file_menu.addSeparator()
+    file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, window.close)
+    window.file_menu = file_menu
+    window.view_menu = window.menuBar().addMenu("&View")
+    window.recent = RecentPaths(window.settings, window.recent_menu, window.open_paths)
+
+def add_panel_actions(window) -> None:
+    """The panels' menu actions: case timeline open / save, metrics and PDF export, dock toggles."""
+    menu = window.file_menu
+    menu.insertActions(window._export_place, [window.timeline.open_action, window.timeline.save_action,
+                                            window.timeline.save_as_action])
+    export_metrics = QtGui.QAction("&Export metrics CSV…", window)
+    export_metrics.setShortcut(QtGui.QKeySequence("Ctrl+E"))
+    export_metrics.triggered.connect(lambda _checked=False: window.metrics.ask_and_export())
+    window.export_pdf_action = QtGui.QAction("Export &PDF report…", window)
+    window.export_pdf_action.setShortcut(QtGui.QKeySequence("Ctrl+P"))
+    window.export_pdf_action.triggered.connect(lambda _checked=False: window.pdf_export.ask_and_start())
+    after_exports = menu.actions()[menu.actions().index(window._export_place) + 1]
+    menu.insertActions(after_exports, [export_metrics, window.export_pdf_action])
+    window.view_menu.addAction(window.timeline.dock.toggleViewAction())
+    window.view_menu.addAction(window.report_dock.toggleViewAction())
