@@ -68,6 +68,7 @@ class DvhPlot(QtWidgets.QWidget):
         # in), elided to the width; the whole text is its tooltip
         self.message = QtWidgets.QLabel("")
         self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.message.setFixedHeight(self.message.fontMetrics().height() + 4)  # warning or 8 pt note alike
         self._message_text = ""
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -256,6 +257,10 @@ class DvhPlot(QtWidgets.QWidget):
         for _number, item, name in entries:
             self.legend.addItem(item, name)
         self._in_legend = [(n, name) for n, _item, name in entries]
+        # lay the legend out now: left to the next layout request, a paint in between drew it at
+        # the scene's origin, over the y axis
+        self.legend.layout.activate()
+        self.canvas.ci.layout.activate()
 
     def _show_highlight(self, number: int) -> None:
         for n, item in self.curves.items():
