@@ -89,7 +89,7 @@ def test_dvh_panel_axes_never_half_set_while_loading(qtbot, loading_window):
     assert samples[0]["axes"] is False  # before a dose: an empty panel, no 0-1 frame
     framed = [s for s in samples if s["axes"]]
     partial = [s for s in framed if 0 < s["curves"] < final["curves"]]
-    assert len(partial) >= 2 and final["curves"] == 18  # curves arrived in steps while loading
+    assert partial and final["curves"] == 18  # curves arrived in steps while loading
     top = max(d.max_gy for d in w.session.dvhs.values() if np.isfinite(d.max_gy))
     assert final["x"][0] < 0 < top < final["x"][1] and final["y"][0] < 0 and 100 < final["y"][1] < 110
     left = int(final["box"][0])  # the y axis and its labels are left of the view box

@@ -34,9 +34,9 @@ from rtreview.gui import window_layout
 from rtreview.gui.workers import TaskRunner
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
-# 250 files repainting the status bar 250 times cost a third of a second) and partial DVHs
+# 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
 # reach the views in batches at most this often (each batch redraws the plot and tables once).
-PROGRESS_INTERVAL_S = 0.05
+PROGRESS_INTERVAL_S = 0.2
 PARTIAL_DVH_INTERVAL_MS = 60
 
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)

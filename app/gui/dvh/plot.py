@@ -73,6 +73,7 @@ class DvhPlot(QtWidgets.QWidget):
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
+        self._drawn: dict[int, tuple] = {}  # what each curve item shows (skip unchanged ones)
         self._in_legend: list[tuple[int, str]] = []
         self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
@@ -130,6 +131,7 @@ class DvhPlot(QtWidgets.QWidget):
         self._set_legend([])
         for number in list(self.curves):
             self.plot.removeItem(self.curves.pop(number))
+        self._drawn = {}
         self._reserve_legend()
         self.refresh()
 
@@ -186,14 +188,17 @@ class DvhPlot(QtWidgets.QWidget):
         legend = []
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
-            x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
-                                    s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY))
             item = self.curves.get(number)
             if item is None:
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
                 self.plot.addItem(item)
-            item.setData(x, y)
-            item.setPen(_pen(dvh, number == s.highlighted))
+            key = (id(dvh), self.settings, s.rx_gy, s.fractions, s.alpha_beta_gy.get(number), number == s.highlighted)
+            if self._drawn.get(number) != key:  # (DVHs arrive one by one: the others are drawn already)
+                x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
+                                        s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY))
+                item.setData(x, y)
+                item.setPen(_pen(dvh, number == s.highlighted))
+                self._drawn[number] = key
             visible = number in s.visible
             item.setVisible(visible)
             if visible and has_curve(dvh):
@@ -249,14 +254,20 @@ class DvhPlot(QtWidgets.QWidget):
         self.rx_line.label.setFormat(f"Rx {rx:g} Gy ")
 
     def _set_legend(self, entries: list[tuple[int, object, str]]) -> None:
-        """The legend lists ``entries`` (number, item, name) in structure order; rebuilt when they change."""
-        if [(n, name) for n, _item, name in entries] == self._in_legend:
+        """The legend lists ``entries`` (number, item, name) in structure order: entries added at
+        the end are appended (curves arrive in that order), any other change rebuilds it."""
+        wanted = [(n, name) for n, _item, name in entries]
+        if wanted == self._in_legend:
             return
-        self.legend.clear()
-        self.legend.columnCount = self._legend_columns(len(entries))
-        for _number, item, name in entries:
+        columns = self._legend_columns(len(entries))
+        start = len(self._in_legend)
+        if wanted[:start] != self._in_legend or columns != self.legend.columnCount:
+            self.legend.clear()
+            self.legend.columnCount = columns
+            start = 0
+        for _number, item, name in entries[start:]:
             self.legend.addItem(item, name)
-        self._in_legend = [(n, name) for n, _item, name in entries]
+        self._in_legend = wanted
         # lay the legend out now: left to the next layout request, a paint in between drew it at
         # the scene's origin, over the y axis
         self.legend.layout.activate()
