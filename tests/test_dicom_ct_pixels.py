@@ -106,3 +106,28 @@ def test_zip_members_and_the_header_is_not_changed(tmp_path):
     full = with_pixel_data(path, header)
     assert "PixelData" in full and "PixelData" not in header
     assert full["PixelData"].value == pydicom.dcmread(path).PixelData
+
+
+@pytest.mark.parametrize("where", ["sample", "uneven"])
+def test_headers_only_ct_links_and_geometry_as_with_pixels(tmp_path, where):
+    """load(ct_pixels=False) (rtreview dvh): the same CT series, axes, order, warnings, links and
+    notes as the full load; only the image is not read."""
+    path = SAMPLE_DICOM
+    if where == "uneven":
+        path = tmp_path
+        for k, ds in enumerate(b.ct_series([0.0, 2.0, 2.0, 6.0, 8.5], rows=6, cols=5)):
+            b.save(ds, tmp_path / f"ct{k}.dcm")
+    full, headers = load(str(path)), load(str(path), ct_pixels=False)
+    assert [str(i) for i in full.report.issues] == [str(i) for i in headers.report.issues]
+    for a, b_ in zip(full.patients, headers.patients):
+        assert len(a.cts) == len(b_.cts) == 1
+        x, y = a.cts[0], b_.cts[0]
+        assert y.hu is None and x.hu is not None
+        for axis in ("x_mm", "y_mm", "z_mm"):
+            assert np.array_equal(getattr(x, axis), getattr(y, axis))
+        assert (x.warnings, x.paths, x.series_instance_uid, x.frame_of_reference_uid) == \
+            (y.warnings, y.paths, y.series_instance_uid, y.frame_of_reference_uid)
+        assert [link.notes for link in a.links] == [link.notes for link in b_.links]
+        assert [link.ct is not None for link in a.links] == [link.ct is not None for link in b_.links]
+    if where == "uneven":
+        assert any("duplicates" in w for w in y.warnings) and any("uneven" in w or "missing" in w for w in y.warnings)

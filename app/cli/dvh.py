@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from rtreview.core.dicom.loader import load
     from rtreview.core.dvh import DvhOptions
 
-    case = load(args.paths)
+    case = load(args.paths, ct_pixels=False)  # links need the CT's headers, DVHs not its images
     options = DvhOptions(bin_width_gy=args.bin_width)
     if args.format == "json" and args.indent is None:
         computed = write_json(iter_dose_entries(case, options), sys.stdout)
