@@ -79,8 +79,8 @@ class Observer(QtCore.QObject):
             win.stage_shown.connect(lambda name: mark("stage_" + name))
         if hasattr(win, "constraints"):
             self.attach_panels()
-        else:  # panels built after the first paint (connected before this: runs first)
-            win.first_painted.connect(self.attach_panels)
+        else:  # panels built right after the first paint (queued then): attach after them
+            win.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, self.attach_panels))
     def attach_panels(self):
         win = self.window
         win.case_loaded.connect(lambda: (mark("case_loaded"), self.check()))
@@ -100,7 +100,10 @@ class Observer(QtCore.QObject):
         if self.ready or w is None:
             return
         s = w.session
-        constraints = w.constraints.evaluations.get("plan") is not None or not w.constraints.busy
+        if hasattr(w.constraints, "plan_settled"):  # the table shows its final state
+            constraints = w.constraints.plan_settled
+        else:  # older code: an evaluation, or no check running or queued (no protocol fits)
+            constraints = w.constraints.evaluations.get("plan") is not None or not w.constraints.busy
         if ("case_loaded" in events and s.link is not None and s.has_dvhs(s.link) and constraints
                 and (w.timeline_view.case_path() is not None or not EXPECT_TIMELINE)):
             self.ready = True
