@@ -31,3 +31,14 @@ def nelms() -> Path:
 @pytest.fixture(scope="session")
 def sample_dicom() -> Path:
     return SAMPLE_DICOM
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (the receive load test, the desktop bundle build) run only with
+    RTREVIEW_SLOW=1; otherwise they are deselected (reported as such, not as skips)."""
+    if os.environ.get("RTREVIEW_SLOW") == "1":
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

@@ -37,6 +37,7 @@ def window_with(qtbot, tmp_path, paths) -> "QtWidgets.QMainWindow":
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
+    w.timeline_view._confirm = lambda text: True  # never a modal question at teardown
     w.resize(1600, 1000)
     w.show()
     drop_paths(w, paths)

@@ -36,8 +36,14 @@ GRAD = LinearDvh(10.0, 30.0, volume_cc=200.0)
 
 def test_dmean_dmax_dmin():
     assert _eval(_c("Dmean", "<=", 20.0), GRAD).value_gy == pytest.approx(20.0)
-    assert _eval(_c("Dmean", "<=", 20.0), GRAD).status is Status.PASS
-    assert _eval(_c("Dmean", "<=", 19.9), GRAD).status is Status.FAIL
+    # a mean limit is judged on the voxel-wise mean EQD2: for doses uniform on [10, 30] Gy in
+    # 25 fx at α/β 3, E[d (d/25 + 3) / 5] = (433.33/25 + 60) / 5 = 15.467 Gy, above EQD2(20 Gy) = 15.2
+    mean_eqd2 = ((20.0 ** 2 / 12 + 400.0) / 25 + 3 * 20.0) / 5
+    r = _eval(_c("Dmean", "<=", 20.0), GRAD)
+    assert r.value_eqd2_gy == pytest.approx(mean_eqd2, rel=1e-4) and r.unit == "Gy EQD2"
+    assert r.status is Status.FAIL
+    assert _eval(_c("Dmean", "<=", 20.3), GRAD).status is Status.PASS  # EQD2(20.3 Gy) = 15.48
+    assert _eval(_c("Dmean", "<=", 20.28), GRAD).status is Status.FAIL  # EQD2(20.28 Gy) = 15.46
     assert _eval(_c("Dmax", "<=", 30.0), GRAD).value_gy == pytest.approx(30.0)
     assert _eval(_c("Dmin", ">=", 10.0), GRAD).value_gy == pytest.approx(10.0)
 

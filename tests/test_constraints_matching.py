@@ -20,11 +20,14 @@ def test_hcc_protocol_on_sample_names():
     assert m.roi_by_structure == {"PTV": "PTV_LIVER", "GTV": "GTV_LIVER", "Liver": "LIVER", "Stomach": "STOMACH",
                                   "Duodenum": "DUODENUM", "Bowel_Small": "BOWEL_SMALL", "Kidney_L": "KIDNEY_L",
                                   "Kidney_R": "KIDNEY_R", "SpinalCord": "SPINAL_CORD"}
-    assert m.unmatched == [] and m.notes == []
+    # every GTV of the case: normal liver is the liver minus all of them
+    assert m.rois_for("GTV") == ["GTV_LIVER", "GTV_ILIUM"]
+    assert m.unmatched == ["Bag_Bowel"] and m.notes == []  # the sample contours no bowel bag
 
 
 def test_bone_protocol_on_tg263_names():
-    rois = ["Bladder", "Rectum", "Bowel_Small", "Femur_Head_L", "Femur_Head_R", "CaudaEquina", "PTV_Ilium_3000"]
+    rois = ["Bladder", "Rectum", "Bowel_Small", "Bag_Bowel", "Femur_Head_L", "Femur_Head_R", "CaudaEquina",
+            "SacralPlex", "PTV_Ilium_3000"]
     m = match_structures(find_protocol("bone metastasis"), rois)
     assert m.roi_by_structure["CaudaEquina"] == "CaudaEquina"
     assert m.roi_by_structure["PTV"] == "PTV_Ilium_3000"  # by the PTV*Ilium* pattern
@@ -52,7 +55,8 @@ def test_exact_alias_beats_pattern_and_ambiguity_is_noted():
 
 def test_tg263_names_match_both_protocols():
     tg263 = ["Liver", "GTV_Liver", "PTV_Liver", "Stomach", "Duodenum", "Bowel_Small", "Kidney_L", "Kidney_R",
-             "SpinalCord", "Bladder", "Rectum", "Femur_Head_L", "Femur_Head_R", "CaudaEquina", "PTV_Ilium"]
+             "SpinalCord", "Bladder", "Rectum", "Femur_Head_L", "Femur_Head_R", "CaudaEquina", "PTV_Ilium",
+             "Bag_Bowel", "SacralPlex"]
     for name in ("HCC liver", "bone metastasis"):
         m = match_structures(find_protocol(name), tg263)
         assert m.unmatched == [] and m.notes == []

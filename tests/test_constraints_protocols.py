@@ -49,7 +49,8 @@ def test_suggestion_from_fractionation_and_names():
     ps = shipped_protocols()
     assert suggest_protocol(ps, fractions=25, prescription_gy=50.0, names=["LIVER"]).name.startswith("HCC")
     assert suggest_protocol(ps, fractions=10, prescription_gy=30.0, names=["L ILIUM"]).name.startswith("Bone")
-    assert suggest_protocol(ps, fractions=None, prescription_gy=None, names=["PTV_ILIUM"]).name.startswith("Bone")
+    # the site alone is not enough: with the fractionation unknown nothing fits (tests/test_protocol_site.py)
+    assert suggest_protocol(ps, fractions=None, prescription_gy=None, names=["PTV_ILIUM"]) is None
     assert suggest_protocol(ps, fractions=33, prescription_gy=66.0, names=["Prostate"]) is None
 
 

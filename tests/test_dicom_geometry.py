@@ -117,12 +117,13 @@ def test_ct_rescale_float_and_duplicates(tmp_path):
 
 
 def test_plan_fallbacks(tmp_path):
+    # beam doses are the dose at each beam's specification point: a hint, never the prescription
     plan = read_plan(b.rtplan(rx_gy=None, fractions=10, beam_doses_gy=[1.2, 1.8]))
-    assert plan.prescription_gy == pytest.approx(30.0) and plan.dose_per_fraction_gy == pytest.approx(3.0)
-    assert "sum of beam doses" in plan.notes[0]
+    assert plan.prescription_gy is None and plan.prescription_source is None and plan.dose_per_fraction_gy is None
+    assert plan.beam_dose_sum_gy == pytest.approx(30.0) and plan.fractions == 10
     plan = read_plan(b.rtplan(rx_gy=None, fractions=None))
     assert plan.prescription_gy is None and plan.fractions is None and plan.dose_per_fraction_gy is None
-    assert any("no prescription dose" in n for n in plan.notes)
+    assert any("number of fractions not stated" in n for n in plan.notes)
     plan = read_plan(b.save(b.rtplan(label="LIVER", rx_gy=50.0, fractions=25), tmp_path / "p.dcm"))
     assert (plan.label, plan.prescription_gy, plan.fractions, plan.dose_per_fraction_gy, plan.date, plan.intent) == \
         ("LIVER", 50.0, 25, 2.0, "2024-01-02", "CURATIVE")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rtreview.core.dicom.structure_set import Roi
-from rtreview.core.dvh import DvhCancelled, DvhError, compute_dvh, compute_dvhs, iter_dvhs
+from rtreview.core.dvh import DvhCancelled, DvhError, compute_dvh, compute_dvhs, iter_dvhs, skip_reason
 from rtreview.core.dvh.metrics import find_body, gradient_index, grid_isodose_volume_cc, paddick_ci, rtog_ci
 from rtreview.core.dvh.radiobiology import (bed_gy, converted_dvh, default_alpha_beta, eqd2_gy,
                                        physical_from_eqd2_gy)
@@ -30,7 +30,9 @@ def test_compute_dvhs_progress_and_skipped():
     calls = []
     dvhs = compute_dvhs(ss, dose, progress=lambda done, total, name: calls.append((done, total, name)))
     assert sorted(dvhs) == [1, 2, 3]
-    assert dvhs.skipped == {4: "POINT ROI: no volume", 5: "no contours"}
+    assert dvhs.skipped == {5: "no contours"}  # the POINT ROI is no failure: its dose is in .points
+    # LinearDose(30, gz=0.2) at the origin: 30 Gy, exactly (trilinear reproduces a linear dose).
+    assert [(p.position_mm, p.dose_gy) for p in dvhs.points[4]] == [((0.0, 0.0, 0.0), pytest.approx(30.0))]
     assert calls == [(1, 5, "BODY"), (2, 5, "PTV"), (3, 5, "Cord"), (4, 5, "POI"), (5, 5, "Empty")]
     assert dvhs[2].name == "PTV" and dvhs[2].type == "PTV" and dvhs[2].roi_number == 2
     with pytest.raises(DvhError):
@@ -139,8 +141,10 @@ def test_degenerate_contours():
     ignored; a closing point repeating the first changes nothing."""
     dose = LinearDose(10.0).grid(1.0, (-20.0, 20.0), (-10.0, 10.0))
     line = np.array([[0.0, 0.0], [5.0, 0.0], [10.0, 0.0]])
-    flat = compute_dvh(Roi(number=1, name="line", planes={0.0: [line], 1.0: [line]}), dose)
-    assert flat.volume_cc == 0.0 and math.isnan(flat.d_pct(50)) and flat.notes
+    flat = Roi(number=1, name="line", planes={0.0: [line], 1.0: [line]})
+    assert skip_reason(flat) == "the contours enclose no area (each is a line or a point): no volume"
+    with pytest.raises(DvhError, match="enclose no area"):
+        compute_dvh(flat, dose)
     bowtie = np.array([[0.0, 0.0], [10.0, 10.0], [10.0, 0.0], [0.0, 10.0]])
     eight = compute_dvh(Roi(number=2, name="eight", planes={0.0: [bowtie], 1.0: [bowtie]}), dose)
     assert eight.volume_cc == pytest.approx(50.0 * 2.0 / 1000, rel=0.01)  # two 25 mm² lobes x 2 mm of slabs

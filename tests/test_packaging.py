@@ -1,4 +1,5 @@
 """An installed, non-editable copy of rtreview finds its resources and the sample case."""
+import re
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,49 @@ def test_installed_copy_finds_resources(wheel, tmp_path):
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert int(res.stdout) == len(list((REPO / "sample_dicom").glob("*.dcm")))
+
+
+BUILD_EDITABLE = r"""
+import sys
+from setuptools import build_meta
+print("WHEEL", build_meta.build_editable(sys.argv[1]))
+"""
+
+
+def _build_editable(src, out):
+    return subprocess.run([sys.executable, "-W", "default", "-c", BUILD_EDITABLE, str(out)], cwd=src,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def source_copy(tmp_path_factory):
+    src = tmp_path_factory.mktemp("editable") / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".venv-*", "build", "dist", "*.egg-info", "__pycache__", "out", ".pytest_cache", ".unpacked",
+        "sample_dicom", "tests", "bench", "docs"))
+    (src / "sample_dicom").mkdir()
+    shutil.copy(REPO / "sample_dicom" / "__init__.py", src / "sample_dicom")
+    return src
+
+
+def test_editable_build_is_warning_free(source_copy, tmp_path):
+    """What `pip install -e .` runs (PEP 660 build_editable) prints no warning, and the editable
+    wheel maps the import package rtreview onto the source folder app/."""
+    res = _build_editable(source_copy, tmp_path)
+    assert res.returncode == 0, res.stderr
+    output = res.stdout + res.stderr
+    assert not re.search(r"\w*Warning\b|InformationOnly|^!!$", output, re.M), output
+    (wheel,) = tmp_path.glob("rtreview-*.whl")
+    finder = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("_finder.py"))
+    text = zipfile.ZipFile(wheel).read(finder).decode()
+    assert f"'rtreview': '{source_copy / 'app'}'" in text
+
+
+def test_editable_build_still_warns_when_a_rtreview_folder_could_shadow(source_copy, tmp_path):
+    (source_copy / "rtreview").mkdir()
+    try:
+        res = _build_editable(source_copy, tmp_path)
+    finally:
+        (source_copy / "rtreview").rmdir()
+    assert res.returncode == 0, res.stderr
+    assert "Editable installation" in res.stdout + res.stderr

@@ -92,7 +92,7 @@ def test_plan_nan_prescription_and_absurd_fractions(tmp_path):
     _raw(plan.FractionGroupSequence[0], 0x300A0078, "IS", b"1000000")
     read = read_plan(b.save(plan, tmp_path / "rp.dcm"))
     assert read.prescription_gy is None and read.fractions == 1_000_000
-    assert any("no prescription dose" in n for n in read.notes)
+    assert read.prescription_source is None and "no prescription dose" in read.prescription_note
     assert any("NumberOfFractionsPlanned 1000000 is implausible" in n for n in read.notes)
 
 

@@ -1,11 +1,13 @@
 """Structure set variants: contour quirks, holes and islands, non-volume ROI types, empty ROIs,
 non-ASCII names, a structure set whose CT is missing."""
+import dataclasses
+
 import numpy as np
 import pytest
 
 import dicom_builders as b
 from rtreview.core.dicom.loader import load
-from rtreview.core.dvh import DvhOptions, compute_dvhs, skip_reason, stack_volume_cc
+from rtreview.core.dvh import DvhOptions, compute_dvh, compute_dvhs, skip_reason, stack_volume_cc
 
 OPTIONS = DvhOptions(samples_across=32, end_caps="none")
 
@@ -59,7 +61,7 @@ def test_holes_and_islands_combine_even_odd(tmp_path):
     assert dvh.covered_volume_cc == pytest.approx(dvh.volume_cc, rel=1e-6) and dvh.mean_gy == pytest.approx(2.0)
 
 
-def test_point_open_and_empty_rois_are_skipped_for_dvh_with_reasons(tmp_path):
+def test_open_and_empty_rois_are_skipped_for_dvh_with_reasons_points_get_their_dose(tmp_path):
     rois = [{"number": 1, "name": "Iso", "type": "ISOCENTER", "contours": [("POINT", [[1.0, 2.0, 3.0]])]},
             {"number": 2, "name": "Line", "type": "MARKER",
              "contours": [("OPEN_PLANAR", [[0, 0, 2.0], [5, 5, 2.0], [9, 0, 2.0]])]},
@@ -67,12 +69,14 @@ def test_point_open_and_empty_rois_are_skipped_for_dvh_with_reasons(tmp_path):
             {"number": 4, "name": "PTV", "type": "PTV", "contours": [("CLOSED_PLANAR", _square(z, 3.0))
                                                                    for z in (0.0, 2.0)]}]
     _, ss = _load_rois(tmp_path, rois)
-    dose = b.rtdose(np.full((3, 8, 8), 1.0), origin=(-8.0, -8.0, -2.0))
+    dose = b.rtdose(np.full((4, 8, 8), 1.0), origin=(-8.0, -8.0, -2.0))
     b.save(dose, tmp_path / "rd.dcm")
     link = load(tmp_path).links[0]
     results = compute_dvhs(link.structure_set, link.dose, OPTIONS)
     assert sorted(results) == [4]
-    assert results.skipped == {1: "POINT ROI: no volume", 2: "only open contours: no volume", 3: "no contours"}
+    assert results.skipped == {2: "only open contours: no volume", 3: "no contours"}
+    # The POINT ROI is no failure: the dose at the point (1 Gy everywhere; 1, 2, 3 mm is inside).
+    assert [(p.position_mm, p.dose_gy) for p in results.points[1]] == [((1.0, 2.0, 3.0), pytest.approx(1.0))]
     assert [skip_reason(r) for r in ss.rois] == ["POINT ROI: no volume", "only open contours: no volume",
                                                 "no contours", None]
     assert ss.roi("Iso").points_mm == [(1.0, 2.0, 3.0)] and ss.roi("Line").open_contours[0].shape == (3, 3)
@@ -122,8 +126,9 @@ def test_damaged_roi_items_skipped_one_by_one(tmp_path):
 
 
 def test_sparse_roi_uses_the_structure_sets_contour_spacing(tmp_path):
-    """A ROI contoured on two planes 30 mm apart (CT every 2 mm): with the structure set's
-    spacing each contour is a 2 mm slab; without it the engine can only use the 30 mm gap."""
+    """A ROI contoured on two planes 30 mm apart (slices every 2 mm): each contour is the 2 mm slab
+    of its slice (the structure set's slices, by default); a ROI on its own, whose slices are not
+    known, can only use the 30 mm gap."""
     rois = [{"number": 1, "name": "Dense", "contours": [("CLOSED_PLANAR", _square(z, 5.0)) for z in
                                                           np.arange(0.0, 20.1, 2.0)]},
             {"number": 2, "name": "Sparse", "contours": [("CLOSED_PLANAR", _square(z, 5.0)) for z in (2.0, 32.0)]}]
@@ -136,4 +141,9 @@ def test_sparse_roi_uses_the_structure_sets_contour_spacing(tmp_path):
     dvhs = compute_dvhs(link.structure_set, link.dose, options)
     assert dvhs[2].volume_cc == pytest.approx(2 * 100 * 2.0 / 1000)  # two 10 x 10 mm contours, 2 mm each
     assert dvhs[1].volume_cc == pytest.approx(11 * 100 * 2.0 / 1000)  # regular ROIs unchanged
-    assert compute_dvhs(link.structure_set, link.dose)[2].volume_cc == pytest.approx(2 * 100 * 30.0 / 1000)
+    default = compute_dvhs(link.structure_set, link.dose)
+    assert default[2].volume_cc == pytest.approx(2 * 100 * 2.0 / 1000)
+    assert any("2 pieces along z" in n for n in default[2].notes)
+    assert default[1].volume_cc == pytest.approx(11 * 100 * 2.0 / 1000) and not default[1].notes
+    alone = dataclasses.replace(link.structure_set.roi(2), slices=None)
+    assert compute_dvh(alone, link.dose).volume_cc == pytest.approx(2 * 100 * 30.0 / 1000)

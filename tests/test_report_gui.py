@@ -133,6 +133,8 @@ def test_wiring_into_the_real_main_window(qtbot, tmp_path, monkeypatch):
     window = MainWindow(settings=settings, load_fn=lambda paths, progress=None, cancel=None: make_case())
     qtbot.addWidget(window)
     window.session.set_case(make_case())
+    # the window's own DVH task would otherwise race the export for the status bar (seen under load)
+    qtbot.waitUntil(window.is_idle, timeout=60_000)
     target = tmp_path / "synthetic.pdf"
     monkeypatch.setattr(ExportPdfDialog, "ask", classmethod(
         lambda cls, parent, labels, path, selected=None: ExportPdfOptions(str(target), labels)))

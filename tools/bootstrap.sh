@@ -13,8 +13,9 @@ RTREVIEW_VENV="${RTREVIEW_VENV:-$RTREVIEW_ROOT/.venv}"
 RUNTIME_DEBS=(libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
   fonts-noto-cjk libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-cursor0
   libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-xkb1 libx11-xcb1)
-# Tests also render PDFs to PNG (poppler) and run a real window on a virtual screen (Xvfb).
-TEST_DEBS=(poppler-utils xvfb xauth)
+# Tests also render PDFs to PNG (poppler), run a real window on a virtual screen (Xvfb), send the
+# sample to the store SCP with dcmtk's storescu, and make a self-signed TLS certificate (openssl).
+TEST_DEBS=(poppler-utils xvfb xauth dcmtk openssl)
 
 _missing_debs() {
   local p
@@ -55,7 +56,7 @@ _ensure_venv() {
     if [ "$extras" = test ]; then
       "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT[test]"
     else
-      "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT"
+      "$RTREVIEW_VENV/bin/python" -m pip install -q -e "$RTREVIEW_ROOT[codecs]"  # compressed CT decoders
     fi
     touch "$stamp"
   fi

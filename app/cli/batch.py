@@ -1,10 +1,12 @@
-"""``rtreview batch ROOT [--out FILE] [--protocol NAME] [--workers N] [--scheduler ADDRESS] [--recompute]``.
+"""``rtreview batch ROOT [--out FILE] [--protocol NAME] [--workers N] [--scheduler ADDRESS] [--recompute]
+[--rx PLAN=GY/FRACTIONS]``.
 
 Cohort mode: every patient under ROOT (one folder or zip per patient, or any mix; patients are
 recognised by DICOM Patient ID) gets the DVHs, metrics and constraint results of each of its
 plans, written per patient into FILE (SQLite by default; ``.csv`` / ``.parquet`` names export
 the same tables as files beside FILE when the run ends). Patients already done in FILE are
-skipped unless ``--recompute``. Tables: see app/core/cohort/schema.py and the README.
+skipped unless ``--recompute``. ``--rx`` sets the prescription of every plan with that label
+(the ``plans`` table's notes say so; the summary counts the patients each label was applied to). Tables: see app/core/cohort/schema.py and the README.
 
 Progress goes to stderr (a bar on a terminal, one line per patient otherwise); the summary
 (done / skipped / failed with reasons) to stdout.
@@ -42,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recompute", action="store_true", help="recompute patients already in the output")
     parser.add_argument("--bin-width", type=float, metavar="GY", default=None,
                         help="DVH bin width in Gy (default 0.01, finer for low doses)")
+    parser.add_argument("--rx", action="append", default=[], metavar="PLAN=GY/FRACTIONS",
+                        help="the prescription of every plan labelled PLAN in the cohort: GY total in FRACTIONS "
+                             "fractions, e.g. ANON=70/35; overrides what the files say (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,10 +69,17 @@ def run(args: argparse.Namespace) -> int:
     if args.bin_width is not None and not args.bin_width > 0:
         print(f"{PROG}: --bin-width must be positive, not {args.bin_width}", file=sys.stderr)
         return EXIT_USAGE
+    from rtreview.cli.rx_option import parse_rx
+
+    try:
+        prescriptions = tuple(parse_rx(args.rx).values())
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         summary = run_batch(args.root, args.out, protocol=args.protocol, workers=args.workers,
                             scheduler=args.scheduler, recompute=args.recompute, bin_width_gy=args.bin_width,
-                            version=__version__)
+                            version=__version__, prescriptions=prescriptions)
     except (StoreError, SchedulerError, ProtocolError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE

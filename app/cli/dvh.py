@@ -1,19 +1,36 @@
-"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY] [--indent N]``: DVHs and metrics, headless.
+"""``rtreview dvh PATH... [--format json|csv] [--bin-width GY] [--rx PLAN=GY/FRACTIONS] [--indent N]``:
+DVHs and metrics, headless.
 
 Loads the paths (files, folders, .zip) with ``rtreview.core.dicom.loader.load``; every dose grid
 linked to a structure set (one structure set and unlinked doses are paired) gets the DVHs of all
 its ROIs. JSON (the contract of ARCHITECTURE.md, plus metrics)::
 
     {"doses": [{"sop_instance_uid", "path", "plan_label", "fractions", "prescription_gy",
-                "structure_set_path", "notes": [str],
+                "dose_units" ("GY" | "RELATIVE"), "prescription_source", "prescription_note", "dose_per_fraction_gy",
+                "fraction_groups": [{"number", "fractions", "prescription_gy", "dose_per_fraction_gy"}],
+                "fraction_group", "structure_set_path", "notes": [str],
                 "structures": [{"name", "roi_number", "type", "volume_cc", "covered_volume_cc",
                                 "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy",
-                                "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi",
-                                ["paddick_ci", "gradient_index" for targets with a prescription],
+                                "d50_gy", "d5_gy", "d2_gy", "d1_gy", "d2cc_gy", "d0_03cc_gy",
+                                "hi" (ICRU 83 homogeneity index; null for non-targets),
+                                ["paddick_ci", "gradient_index" for targets: null with a
+                                 "needs Rx" note when the prescription is unknown],
                                 "bin_width_gy", "notes": [str],
                                 "cumulative": {"dose_gy": [...], "volume_cc": [...]}}],
-                "skipped": [{"roi_number", "name", "reason"}]}]}
+                "skipped": [{"roi_number", "name", "reason"}],
+                "points": [{"roi_number", "name", "type", "position_mm": [x, y, z], "dose_gy", "note"}]}]}
 
+``prescription_gy`` / ``fractions`` are the plan's total prescription and planned fractions
+(null when unknown; ``--rx`` sets them, source "user"); the prescription keys are described in
+``rtreview.cli.plan_json``. A dose covering one fraction group alone (``fraction_group`` not
+null) is reviewed against that group's prescription. Values relative to the prescription
+(Paddick CI, gradient index) are null when it is unknown, with a note starting "needs Rx".
+``skipped``: ROIs without a DVH and why (no contours, only open contours, contours enclosing no
+area). ``points``: POINT ROIs (calculation, reference and prescription points, isocentres), one
+entry per point, with the trilinear dose at the point (``dose_gy`` null and a ``note`` when the
+point is outside the dose grid); they are not listed under ``skipped``.
+For a dose with ``dose_units`` RELATIVE the ``*_gy`` values are in the file's relative units (1.0 =
+the unstated reference), not Gy; ``--relative-dose-gy GY`` converts them.
 ``volume_cc`` is the whole structure, ``covered_volume_cc`` the part inside the dose grid; the
 curve and the statistics describe the covered part. Undefined values (e.g. D2cc of a 1 cc
 structure) are null. CSV: one row per structure with the scalar columns. Exit status 0 when at
@@ -33,7 +50,13 @@ import math
 import sys
 import warnings
 
+from rtreview.cli.inputs import add_relative_dose_argument, apply_relative_dose, missing_paths
+from rtreview.cli.plan_json import link_prescription
+from rtreview.cli.rx_option import add_rx_argument, apply_rx_to_case, parse_rx
+
 EXIT_OK, EXIT_NOTHING = 0, 1
+NEEDS_RX_INDICES = ("needs Rx: the Paddick conformity and gradient indices are relative to the prescription, "
+                    "which is unknown (set it with --rx PLAN=GY/FRACTIONS)")
 CSV_COLUMNS = ("dose_path", "plan_label", "roi_number", "name", "type", "volume_cc", "covered_volume_cc",
                "min_gy", "mean_gy", "max_gy", "d99_gy", "d98_gy", "d95_gy", "d50_gy", "d5_gy", "d2_gy",
                "d1_gy", "d2cc_gy", "d0_03cc_gy", "hi", "paddick_ci", "gradient_index", "notes")
@@ -47,6 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DVH bin width in Gy (default 0.01, finer for low doses)")
     parser.add_argument("--indent", type=int, metavar="N", default=None,
                         help="pretty-print the JSON with N spaces of indentation (default: compact)")
+    add_relative_dose_argument(parser)
+    add_rx_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,11 +81,27 @@ def run(args: argparse.Namespace) -> int:
     if args.indent is not None and not 0 <= args.indent <= 16:
         print(f"rtreview dvh: --indent must be 0..16, not {args.indent}", file=sys.stderr)
         return 2
+    try:
+        overrides = parse_rx(args.rx)
+    except ValueError as exc:
+        print(f"rtreview dvh: {exc}", file=sys.stderr)
+        return 2
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.dicom.loader import load
     from rtreview.core.dvh import DvhOptions
 
     case = load(args.paths, ct_pixels=False)  # links need the CT's headers, DVHs not its images
+    for message in missing_paths(case):
+        print(f"rtreview dvh: {message}", file=sys.stderr)
+    try:
+        apply_relative_dose(case, args, "rtreview dvh")
+    except ValueError as exc:
+        print(f"rtreview dvh: {exc}", file=sys.stderr)
+        return 2
+    problem = apply_rx_to_case(case, overrides)
+    if problem:
+        print(f"rtreview dvh: {problem}", file=sys.stderr)
+        return 2
     options = DvhOptions(bin_width_gy=args.bin_width)
     if args.format == "json" and args.indent is None:
         computed = write_json(iter_dose_entries(case, options), sys.stdout)
@@ -100,17 +141,17 @@ def dvh_report(case, options=None) -> dict:
 
 def iter_dose_entries(case, options=None):
     """The JSON-ready entry of each dose link of ``case``, computed one after the other."""
+    from rtreview.core.dicom.dose_units import units
     from rtreview.core.dvh import compute_dvhs
     from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
 
     for link in case.links:
-        plan = link.plan
-        rx = plan.prescription_gy if plan is not None else None
+        rx = link.prescription_gy
         entry = {"sop_instance_uid": link.dose.sop_instance_uid, "path": link.dose.path,
-                 "plan_label": link.label, "fractions": plan.fractions if plan is not None else None,
-                 "prescription_gy": rx,
+                 "plan_label": link.label, **link_prescription(link), "dose_units": units(link.dose),
                  "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
-                 "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": []}
+                 "notes": list(link.notes) + list(link.dose.notes), "structures": [], "skipped": [],
+                 "points": []}
         if link.structure_set is None:
             entry["notes"].append("no structure set linked to this dose: no DVHs")
             yield entry
@@ -120,12 +161,18 @@ def iter_dose_entries(case, options=None):
         names = {r.number: r.name for r in link.structure_set.rois}
         for roi_number, reason in dvhs.skipped.items():
             entry["skipped"].append({"roi_number": roi_number, "name": names.get(roi_number, ""), "reason": reason})
+        for points in getattr(dvhs, "points", {}).values():
+            entry["points"].extend(p.to_json() for p in points)
         for dvh in dvhs.values():
             item = dvh.to_json()
-            if rx and _is_target(dvh):
+            if not _is_target(dvh):
+                item["hi"] = None  # ICRU 83 homogeneity is a target index (key kept: contract)
+            if _is_target(dvh):
                 cumulative = item.pop("cumulative")
-                item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose))
-                item["gradient_index"] = _finite(gradient_index(rx, body, link.dose))
+                item["paddick_ci"] = _finite(paddick_ci(dvh, rx, body, link.dose)) if rx else None
+                item["gradient_index"] = _finite(gradient_index(rx, body, link.dose)) if rx else None
+                if not rx:
+                    item["notes"].append(NEEDS_RX_INDICES)
                 item["cumulative"] = cumulative
             entry["structures"].append(item)
         yield entry
@@ -142,7 +189,9 @@ def write_csv(result: dict, stream) -> None:
 
 
 def _is_target(dvh) -> bool:
-    return dvh.type.upper() in ("PTV", "CTV", "GTV", "ITV") or dvh.name.upper().startswith(("PTV", "CTV", "GTV", "ITV"))
+    from rtreview.core.dvh.alpha_beta import looks_like_target
+
+    return looks_like_target(dvh.name, dvh.type)
 
 
 def _finite(value: float) -> float | None:

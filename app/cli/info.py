@@ -9,11 +9,19 @@ loaded, 1 when nothing usable was found (message on stderr), 2 for usage errors.
         "patient_id": str,
         "plans": [{"label", "name", "intent", "prescription_gy" (float|null), "fractions" (int|null),
                    "dose_per_fraction_gy" (float|null), "date" (YYYY-MM-DD|""), "path",
-                   "sop_instance_uid", "notes": [str]}],
+                   "sop_instance_uid", "notes": [str],
+                   "prescription_source" ("dose_reference"|"rx_roi"|"target_name"|"user"|null),
+                   "prescription_note" (str), "fraction_groups": [{"number", "fractions",
+                   "prescription_gy", "dose_per_fraction_gy"}],
+                   "beams": [{"number", "name", "type", "technique" (arc|dynamic|static),
+                              "radiation_type", "nominal_energy_mev", "meterset", "meterset_unit",
+                              "control_points", "delivery_type", "fraction_group"}],
+                   "beam_dose_sum_gy" (float|null: a hint, never a prescription)}],
         "doses": [{"path", "sop_instance_uid", "shape": [frames, rows, columns],
                    "spacing_mm": [dx, dy, dz] (each null for an axis of one sample),
                    "max_gy" (rounded to 1e-4), "units" (GY|RELATIVE), "summation_type",
-                   "dose_type", "plan_label" (str|null), "structure_set_path" (str|null),
+                   "dose_type", "plan_label" (str|null), "fraction_group" (int|null: the plan's fraction
+                   group this dose covers alone; null = the whole plan), "structure_set_path" (str|null),
                    "ct_series_instance_uid" (str|null), "stored_dvh_rois": [int], "notes": [str]}],
         "structure_sets": [{"path", "label", "sop_instance_uid", "frame_of_reference_uid",
                             "rois": [{"number", "name", "type", "planes" (int), "empty" (bool),
@@ -23,6 +31,9 @@ loaded, 1 when nothing usable was found (message on stderr), 2 for usage errors.
      "report": {"errors": [{"path", "message"}], "warnings": [...], "ignored": [...]}}
 
 Doses are listed in the order of their links (one per dose file, even when UIDs repeat).
+``prescription_gy`` is the plan's total prescription and ``fractions`` its total planned
+fractions (sum over ``fraction_groups``); the prescription keys are described in
+``rtreview.cli.plan_json`` and docs/prescription.md.
 """
 from __future__ import annotations
 
@@ -34,8 +45,10 @@ import warnings
 
 import numpy as np
 
+from rtreview.cli.plan_json import plan_prescription
 from rtreview.core.dicom.case import Case, DoseLink, Patient
 from rtreview.core.dicom.loader import load
+from rtreview.core.dicom.plan import SOURCE_LABELS
 
 EXIT_OK, EXIT_NOTHING = 0, 1
 
@@ -85,10 +98,10 @@ def _spacing(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> list[float | None]:
 def _patient(p: Patient) -> dict:
     return {
         "patient_id": p.patient_id,
-        "plans": [{"label": pl.label, "name": pl.name, "intent": pl.intent,
-                   "prescription_gy": _num(pl.prescription_gy), "fractions": pl.fractions,
-                   "dose_per_fraction_gy": _num(pl.dose_per_fraction_gy), "date": pl.date,
-                   "path": pl.path, "sop_instance_uid": pl.sop_instance_uid, "notes": list(pl.notes)}
+        "plans": [{"label": pl.label, "name": pl.name, "intent": pl.intent, **plan_prescription(pl),
+                   "date": pl.date, "path": pl.path, "sop_instance_uid": pl.sop_instance_uid,
+                   "notes": list(pl.notes), "beams": [b.to_json() for b in pl.beams],
+                   "beam_dose_sum_gy": _num(pl.beam_dose_sum_gy)}
                   for pl in p.plans],
         "doses": [_dose(link) for link in p.links],
         "structure_sets": [{"path": s.path, "label": s.label, "sop_instance_uid": s.sop_instance_uid,
@@ -110,9 +123,23 @@ def _dose(link: DoseLink) -> dict:
             "spacing_mm": _spacing(d.x_mm, d.y_mm, d.z_mm), "max_gy": _num(d.max_gy),
             "units": d.units, "summation_type": d.summation_type, "dose_type": d.dose_type,
             "plan_label": link.plan.label if link.plan is not None else None,
+            "fraction_group": link.fraction_group.number if link.fraction_group is not None else None,
             "structure_set_path": link.structure_set.path if link.structure_set is not None else None,
             "ct_series_instance_uid": link.ct.series_instance_uid if link.ct is not None else None,
             "stored_dvh_rois": sorted(d.stored_dvhs), "notes": list(d.notes) + list(link.notes)}
+
+
+def beams_summary(beams: list[dict]) -> str:
+    """'2 (PHOTON 6 MV arc x2), 477.7 MU per fraction' from the JSON beams."""
+    kinds: dict[str, int] = {}
+    for b in beams:
+        energy = f" {b['nominal_energy_mev']:g} {'MV' if b['radiation_type'] == 'PHOTON' else 'MeV'}" \
+            if b["nominal_energy_mev"] is not None else ""
+        key = f"{b['radiation_type'] or '?'}{energy} {b['technique']}"
+        kinds[key] = kinds.get(key, 0) + 1
+    mu = [b["meterset"] for b in beams if b["meterset"] is not None and b["meterset_unit"] in ("MU", "")]
+    total = f", {sum(mu):.1f} MU per fraction" if mu else ""
+    return f"{len(beams)} ({', '.join(f'{k} x{n}' for k, n in kinds.items())}){total}"
 
 
 def _g(value: float | None, unit: str = "") -> str:
@@ -126,9 +153,18 @@ def format_text(facts: dict) -> str:
         lines.append(f"Patient {p['patient_id'] or '(no ID)'}")
         lines.append(f"  Plans ({len(p['plans'])})")
         for pl in p["plans"]:
-            lines.append(f"    {pl['label'] or '(no label)'}: Rx {_g(pl['prescription_gy'], ' Gy')}, "
+            rx = f"Rx {_g(pl['prescription_gy'], ' Gy')} ({SOURCE_LABELS.get(pl['prescription_source'], '')})" \
+                if pl["prescription_gy"] is not None else "Rx unknown"
+            lines.append(f"    {pl['label'] or '(no label)'}: {rx}, "
                          f"{_g(pl['fractions'])} fx, {_g(pl['dose_per_fraction_gy'], ' Gy')}/fx"
                          f"{', ' + pl['date'] if pl['date'] else ''}  [{os.path.basename(pl['path'])}]")
+            if len(pl["fraction_groups"]) > 1:
+                for g in pl["fraction_groups"]:
+                    lines.append(f"      fraction group {_g(g['number'])}: {_g(g['fractions'])} fx, "
+                                 f"Rx {_g(g['prescription_gy'], ' Gy')}, {_g(g['dose_per_fraction_gy'], ' Gy')}/fx")
+            lines.append(f"      prescription: {pl['prescription_note']}")
+            if pl["beams"]:
+                lines.append(f"      beams: {beams_summary(pl['beams'])}")
         lines.append(f"  Dose grids ({len(p['doses'])})")
         for d in p["doses"]:
             shape = "x".join(str(n) for n in d["shape"])

@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "report": ("rtreview.cli.report", "write the DVH PDF report (DVHs, metrics, constraints, slice, timeline)"),
     "timeline": ("rtreview.cli.timeline", "print a case timeline: events, lines of therapy, PFS, consistency warnings"),
     "batch": ("rtreview.cli.batch", "cohort mode: metrics, constraints and DVH curves of every patient under ROOT"),
+    "listen": ("rtreview.cli.listen", "receive plans from the planning system: a DICOM store SCP (C-STORE, C-ECHO)"),
+    "anonymize": ("rtreview.cli.anonymize", "write an anonymised copy of DICOM RT files (PS3.15 Basic Profile)"),
 }
 
 EXIT_OK = 0

@@ -1,20 +1,26 @@
 """``rtreview report PATH... -o FILE.pdf [--case FILE] [--protocol NAME] [--plan LABEL]
-[--deidentify] [--page-size A4|Letter]``: write the DVH PDF report, headless.
+[--deidentify] [--page-size A4|Letter] [--rx PLAN=GY/FRACTIONS]``: write the DVH PDF report, headless.
 
 One section per plan (all plans of the input, or those named with ``--plan``), and a composite
 section when several courses were checked together. The case timeline is the ``--case`` file,
 else the one found beside the DICOM (for the bundled sample: the worked example). The PDF is
 written to a temporary file and renamed, so a failure leaves no partial report and never
-destroys an existing one.
+destroys an existing one. Prescriptions: the DICOM's, then those saved in the case file
+(``plan_prescriptions``, set in the window), then ``--rx`` (which wins).
 
-Exit status: 0 written; 1 nothing to report or the file cannot be written; 2 usage errors (incl. an
-unknown plan label or protocol, an unreadable --case file).
+Exit status: 0 written; 1 nothing to report (a path that does not exist: "no such file or folder";
+no RT Dose; no DVH could be computed, as ``rtreview dvh``) or the file cannot be written, and then
+nothing is written; 2 usage errors (incl. an unknown plan label or protocol, an unreadable --case
+file, a bad --relative-dose-gy).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+
+from rtreview.cli.inputs import add_relative_dose_argument
+from rtreview.cli.rx_option import add_rx_argument, parse_rx
 
 PROG = "rtreview report"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -34,9 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-size", default="A4", type=lambda s: s.upper() if s.upper() == "A4" else s.capitalize(),
                         choices=("A4", "Letter"), help="page size (default A4)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    add_relative_dose_argument(parser)
+    add_rx_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        prescriptions = parse_rx(args.rx)
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no display needed
     from PySide6 import QtGui
 
@@ -45,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from rtreview.report.builder import export
     from rtreview.report.content import ReportError, ReportUsageError
 
+    if args.relative_dose_gy is not None and not args.relative_dose_gy > 0:
+        print(f"{PROG}: --relative-dose-gy must be a positive dose in Gy, not {args.relative_dose_gy:g}",
+              file=sys.stderr)
+        return EXIT_USAGE
     app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([PROG])  # fonts need a Gui application
     last = [""]
 
@@ -59,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = export(args.paths, args.output, plan_labels=args.plan or None, protocol=args.protocol,
                         case_file=args.case, deidentify=args.deidentify, page_size=args.page_size,
-                        progress=progress)
+                        progress=progress, prescriptions=prescriptions, relative_dose_gy=args.relative_dose_gy)
     except OutputError as exc:
         print(f"{PROG}: {exc}; nothing written", file=sys.stderr)
         return EXIT_FAILED

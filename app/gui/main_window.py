@@ -32,6 +32,7 @@ from rtreview.gui.show_stages import ShowStages
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
 from rtreview.gui.workers import TaskRunner
+from rtreview.gui.worklist.dock import ReceiveDock
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
 # 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
@@ -101,17 +102,22 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._panels:
             return
         self._panels = True
+        from rtreview.gui.export.anonymize import AnonymizeExportController
         from rtreview.gui.export.pdf_task import PdfExportController
+        from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
 
         self.pdf_export = PdfExportController(self)
+        self.anonymized_export = AnonymizeExportController(self)
         window_layout.build_views(self)
         window_layout.add_panel_actions(self)
         self.session.link_changed.connect(self._on_link)
+        self.session.prescription_changed.connect(lambda _plan: self._update_title())
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
         self.constraints.result_chosen.connect(self._show_constraint)
         self.constraints.shown.connect(self._on_constraints_shown)
-        self.timeline_view.case_loaded.connect(lambda _path: self.constraints.refresh())  # its mappings
+        self.session.alpha_beta_store = CaseFileAlphaBetaStore(self.timeline_view)  # the user's α/β, with the case
+        self.timeline_view.case_loaded.connect(self._on_case_file)  # its mappings and α/β values
         self.constraints.hold_composite(self.stages.loading)
         if self._pending_case_file is not None:
             self.open_case_file(self._pending_case_file)
@@ -122,6 +128,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def ask_open_folder(self) -> None:
         self.open_paths(OpenDialog.ask_folder(self))
+
+    def _on_case_file(self, _path) -> None:
+        """A case timeline file was opened: its hand mappings and α/β values apply."""
+        if not self.session.reload_alpha_beta():
+            self.constraints.refresh()
 
     def open_case_file(self, path: str) -> bool:
         """Open a case timeline file (``--case``, a drop) in the timeline pane (once the panels
@@ -181,9 +192,12 @@ class MainWindow(QtWidgets.QMainWindow):
         # timeline is drawn last, once the plan's DVHs and constraints are on screen
         self.timeline.dicom_loaded(getattr(self, "_loading", []), case, draw=False)
         self._timeline_drawn = False
+        self.prescriptions.apply_to(case)  # the user's prescriptions saved in the case file
         self.session.set_case(case)
         n = len(case.links)
-        self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review")
+        undosed = len(case.review_links) - n
+        more = f", {undosed} without a dose (contours, plan)" if undosed else ""
+        self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review{more}")
         self.case_loaded.emit()
         self._check_stages()
         if n == 0:
@@ -227,6 +241,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_link(self) -> None:
         link = self.session.link
         self._update_title()
+        if link is not None and link.dose is None:
+            self.show_message(f"{captions.plan_caption(link)}: {captions.no_dose_text(link)}")
+            return
         if link is not None and link.structure_set is not None and not self.session.has_dvhs(link):
             self._start_dvhs(link)
         elif link is not None and self.session.has_dvhs(link):
@@ -404,5 +421,7 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.instance().removeEventFilter(self)
         self.runner.shutdown()
         self.pdf_export.runner.shutdown()
+        self.anonymized_export.runner.shutdown()
+        self.receive.shutdown()  # the listener stops with the window
         self.constraints.shutdown()
         super().closeEvent(ev)

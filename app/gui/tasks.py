@@ -13,36 +13,34 @@ def load_case(paths, progress=None, cancel=None):
 def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
     """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
     as soon as it is done so curves appear one by one."""
-    from rtreview.core.dvh import DvhResults, iter_dvhs, skip_reason
+    from rtreview.core.dvh import DvhResults, iter_dvhs
 
     results = DvhResults()
     for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
-        if dvh is None:
-            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
-        else:
-            results[roi.number] = dvh
-            if partial is not None:
-                partial(roi.number, dvh)
+        results.add(roi, dvh, dose)  # POINT ROIs: the dose at the point (results.points)
+        if dvh is not None and partial is not None:
+            partial(roi.number, dvh)
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results
 
 
-def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None):
+def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None):
     """``check_plan`` of one dose link, exactly as ``rtreview check``. ``dvhs``: the window's
     finished DVHs of this dose (default options, as the check's), reused instead of recomputed;
-    derived structures (e.g. Liver-GTV) are always computed."""
+    derived structures (e.g. Liver-GTV) are always computed. ``alpha_beta``: the user's α/β."""
     from rtreview.core.constraints import check_plan
 
     if progress is not None:
         progress(0, 1, f"Checking {link.label} against {protocol.name}")
-    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None)
+    return check_plan(link, protocol, manual=manual or None, dvhs=dvhs or None, alpha_beta=alpha_beta or None)
 
 
-def check_composite_task(links, protocols, manual=None, progress=None, cancel=None):
-    """``check_composite`` of several courses (voxel-wise EQD2 sum), as ``rtreview check``."""
+def check_composite_task(links, protocols, manual=None, progress=None, cancel=None, alpha_beta=None):
+    """``check_composite`` of several courses (EQD2 summed at the DVH engine's sample points), as
+    ``rtreview check``."""
     from rtreview.core.constraints import check_composite
 
     if progress is not None:
         progress(0, 1, "Summing " + " + ".join(link.label for link in links) + " (EQD2)")
-    return check_composite(links, protocols, manual=manual or None)
+    return check_composite(links, protocols, manual=manual or None, alpha_beta=alpha_beta or None)

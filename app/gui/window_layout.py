@@ -16,10 +16,12 @@ def build_views(window) -> None:
     from rtreview.gui.dvh.metrics_table import MetricsTable
     from rtreview.gui.dvh.plot import DvhPlot
     from rtreview.gui.plans.load_report import LoadReportPanel
+    from rtreview.gui.plans.prescription_store import CaseFilePrescriptions
     from rtreview.gui.plans.structure_list import StructureList
     from rtreview.gui.plans.tree import PlanTree
     from rtreview.gui.slices.panel import SlicePanel
     from rtreview.gui.timeline.dock import DOCK_HEIGHT_PX, CaseTimelineDock
+    from rtreview.gui.worklist.dock import ReceiveDock
 
     s = window.session
     window.plan_tree, window.structures = PlanTree(s), StructureList(s)
@@ -31,6 +33,7 @@ def build_views(window) -> None:
     window.timeline = CaseTimelineDock(window, s, window._report_error)
     window.timeline_view = window.timeline.view
     window.constraints = ConstraintsPanel(s, CaseFileMappingStore(window.timeline_view), dvhs_coming=window._dvhs_coming)
+    window.prescriptions = CaseFilePrescriptions(s, window.timeline_view, window)
     window.tables = QtWidgets.QTabWidget()
     window.tables.setDocumentMode(True)
     window.tables.addTab(window.constraints, "Constraints")  # first: plan review is checking the limits
@@ -57,6 +60,7 @@ def build_views(window) -> None:
     window.tabifyDockWidget(window.timeline.dock, window.report_dock)  # one bottom strip, not two
     window.report_dock.hide()
     window.timeline.dock.raise_()
+    window.receive = ReceiveDock(window, window.settings)  # File > Receive from planning system…
     # (again: on a window already shown, the docks' first layout ignores the dock's own call)
     QtCore.QTimer.singleShot(0, lambda: window.resizeDocks([window.timeline.dock], [DOCK_HEIGHT_PX],
                                                          QtCore.Qt.Orientation.Vertical))
@@ -90,8 +94,12 @@ def build_menus(window) -> None:
     window.recent = RecentPaths(window.settings, window.recent_menu, window.open_paths)
 
 def add_panel_actions(window) -> None:
-    """The panels' menu actions: case timeline open / save, metrics and PDF export, dock toggles."""
+    """The panels' menu actions: receive, case timeline open / save, metrics, PDF and anonymised
+    export, dock toggles."""
     menu = window.file_menu
+    receive = QtGui.QAction("Receive from &planning system…", window)
+    receive.triggered.connect(lambda _checked=False: window.receive.show())
+    menu.insertAction(window._timeline_place, receive)
     menu.insertActions(window._export_place, [window.timeline.open_action, window.timeline.save_action,
                                             window.timeline.save_as_action])
     export_metrics = QtGui.QAction("&Export metrics CSV…", window)
@@ -101,6 +109,9 @@ def add_panel_actions(window) -> None:
     window.export_pdf_action.setShortcut(QtGui.QKeySequence("Ctrl+P"))
     window.export_pdf_action.triggered.connect(lambda _checked=False: window.pdf_export.ask_and_start())
     after_exports = menu.actions()[menu.actions().index(window._export_place) + 1]
-    menu.insertActions(after_exports, [export_metrics, window.export_pdf_action])
+    export_anonymized = QtGui.QAction("Export &anonymised…", window)
+    export_anonymized.triggered.connect(lambda _checked=False: window.anonymized_export.ask_and_start())
+    menu.insertActions(after_exports, [export_metrics, window.export_pdf_action, export_anonymized])
     window.view_menu.addAction(window.timeline.dock.toggleViewAction())
     window.view_menu.addAction(window.report_dock.toggleViewAction())
+    window.view_menu.addAction(window.receive.dock.toggleViewAction())

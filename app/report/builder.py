@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rtreview.core.constraints import parse_metric
+from rtreview.core.dicom.dose_units import describe_max, display_scale
+from rtreview.core.dicom.plan import SOURCE_DESCRIPTIONS
 
 from .content import Progress, ReportContent, gather
 from .deidentify import Redactor
@@ -76,6 +78,15 @@ def limit_marks(evaluation, dvhs: dict, eqd2: bool = False) -> list[LimitMark]:
     return marks
 
 
+def scaled(dvh, factor: float):
+    """``dvh`` with its dose axis and statistics multiplied by ``factor`` (a relative dose in %)."""
+    import dataclasses
+
+    return dataclasses.replace(dvh, dose_gy=dvh.dose_gy * factor, min_gy=dvh.min_gy * factor,
+                               mean_gy=dvh.mean_gy * factor, max_gy=dvh.max_gy * factor,
+                               bin_width_gy=dvh.bin_width_gy * factor, sample_dose_gy=dvh.sample_dose_gy * factor)
+
+
 def plotted(dvhs) -> list:
     """The DVHs drawn on a figure: with dose in the grid, not the EXTERNAL."""
     return [d for d in dvhs if d.covered_volume_cc > 0 and d.type.upper() != "EXTERNAL" and math.isfinite(d.max_gy)]
@@ -87,10 +98,12 @@ def composite_blocks(content: ReportContent, dvh_height: float = 300.0) -> list:
     labels = " + ".join(comp.labels)
     blocks: list = [
         SectionTitle("Composite " + labels, "voxel-wise EQD2 sum"),
-        TextBlock("The courses' dose grids are resampled onto one grid and summed voxel by voxel in EQD2 "
-                  "(each course with its own number of fractions and the structure's α/β), and "
-                  "physically. Structures dosed by at least two courses are evaluated against the "
-                  "absolute-dose limits of the plans' protocols; values are Gy EQD2.", 8.5, italic=False)]
+        TextBlock("Each course's dose is looked up at the DVH engine's own sample points of each structure "
+                  "(no dose grid is resampled, so no peak is smoothed), converted to EQD2 with that course's "
+                  "number of fractions and the structure's α/β, and summed point by point; the physical sum is "
+                  "kept beside it. Structures dosed by at least two courses are evaluated against the "
+                  "absolute-dose limits of the plans' protocols (one row per structure, metric and level: the "
+                  "stricter limit); values are Gy EQD2.", 8.5, italic=False)]
     shown = plotted((getattr(ev, "dvhs", None) or {}).values())
     if shown:
         blocks.append(DvhFigure(shown, f"Composite DVH — {labels} (Gy EQD2, each structure's α/β; volume in % "
@@ -133,21 +146,31 @@ def _patient_lines(content: ReportContent, deidentify: bool) -> tuple[str, str]:
 DVH_HEIGHT_PX = {"A4": 300.0, "LETTER": 240.0}
 
 
+def fraction_groups_text(plan) -> str:
+    """'25 fx (50 Gy) + 7 fx (14 Gy) + 3 fx (6 Gy)'; '?' where unknown."""
+    return " + ".join(f"{g.fractions or '?'} fx ({_gy(g.prescription_gy) if g.prescription_gy else 'Rx ?'})"
+                      for g in plan.fraction_groups)
+
+
 def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height: float = 300.0) -> list:
     link, plan = section.link, section.plan
     rx = plan.prescription_gy if plan is not None else None
     n = plan.fractions if plan is not None else None
     fx = f" in {n} fx" if n else ""
     per = f" ({plan.dose_per_fraction_gy:g} Gy/fx)" if plan is not None and plan.dose_per_fraction_gy else ""
-    caption = f"{_gy(rx)}{fx}{per}" if rx else "prescription unknown"
+    source = f" — {SOURCE_DESCRIPTIONS[plan.prescription_source]}" \
+        if rx and plan.prescription_source in SOURCE_DESCRIPTIONS else ""
+    caption = f"{_gy(rx)}{fx}{per}{source}" if rx else "prescription unknown: values relative to it need Rx"
     ss, ct, dose = link.structure_set, link.ct, link.dose
     proto = section.protocol
     pairs = [
         ("Plan label", link.label), ("Plan name", plan.name if plan is not None and plan.name else "–"),
         ("Prescription", caption), ("Intent", (plan.intent or "–") if plan is not None else "–"),
+        *([("Fraction groups", fraction_groups_text(plan))] if plan is not None and len(plan.fraction_groups) > 1
+          else []),
         ("Plan date", (plan.date or "–") if plan is not None else "–"), ("Dose date", section.dose_date or "–"),
         ("Protocol", proto.name if proto is not None else "none fits (choose one with --protocol)"),
-        ("Dose grid", f"max {dose.max_gy:.2f} Gy; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
+        ("Dose grid", f"{describe_max(dose)}; " + " × ".join(f"{s:g}" for s in dose.spacing_mm) + " mm"),
         ("Structure set", (ss.label or "–") if ss is not None else "not linked"),
         ("CT", f"{ct.hu.shape[0]} slices" if ct is not None else "not linked"),
     ]
@@ -159,11 +182,17 @@ def plan_blocks(content: ReportContent, section, redactor: Redactor, dvh_height:
     for note in section.notes + list(link.notes):
         blocks.append(TextBlock("Note: " + note))
     shown = plotted(section.dvhs.values())
-    if shown:
-        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", rx,
+    scale, unit = display_scale(dose)
+    if shown and unit == "Gy":
+        blocks.append(DvhFigure(shown, f"Cumulative DVH — {link.label} (physical dose; volume in % of each structure inside the dose grid)", link.prescription_gy,
                                 limit_marks(section.evaluation, section.dvhs), dvh_height))
+    elif shown:  # a relative dose: drawn in % of its (unstated) reference, never as Gy
+        blocks.append(DvhFigure([scaled(d, scale) for d in shown],
+                                f"Cumulative DVH — {link.label} (relative dose, DoseUnits RELATIVE: 1.0 = 100 %; "
+                                "volume in % of each structure inside the dose grid)", None, [], dvh_height,
+                                dose_label="Dose (% of the relative reference)"))
     if ss is not None:
-        blocks.append(metrics_table(section.dvhs, section.skipped, ss, rx))
+        blocks.append(metrics_table(section.dvhs, section.skipped, ss, link.prescription_gy, scale, unit))
     if section.evaluation is not None:
         blocks.append(constraints_table(section.evaluation, f"Constraints — {proto.name}"))
     elif proto is None:
@@ -205,10 +234,17 @@ def render(content: ReportContent, path: str, *, deidentify: bool = False, page_
 def export(paths: list[str], output: str, *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None, case_file: str | None = None,
            deidentify: bool = False, page_size: str = "A4",
-           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None) -> ExportResult:
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None, case=None,
+           prescriptions: dict | None = None, relative_dose_gy: float | None = None,
+           alpha_beta: dict | None = None) -> ExportResult:
     """Load ``paths`` (unless ``case`` is given), compute and write the report to ``output``.
     ``protocols`` / ``manual``: per plan label, the protocol and hand structure mapping to use
-    (the window's Constraints panel choices); see ``content.gather``."""
+    (the window's Constraints panel choices); see ``content.gather``. ``prescriptions``: the
+    user's prescriptions by plan label (``{label casefolded: (label, Gy, fractions)}``, as
+    ``--rx``), overriding the files and the case file; an unknown label is a ReportUsageError.
+    ``alpha_beta``: the user's α/β per ROI name; ``relative_dose_gy``: Gy of a relative 1.0 for
+    DoseUnits RELATIVE doses (else shown in %). ReportError when nothing can be reported (no RT
+    Dose, no DVH)."""
     from rtreview.core.dicom.loader import load
 
     from .atomic import check_writable_folder
@@ -218,12 +254,32 @@ def export(paths: list[str], output: str, *, plan_labels: list[str] | None = Non
         from .content import ReportUsageError
 
         raise ReportUsageError(f"case file {case_file}: no such file")
+    from_window = case is not None
     if case is None:
         case = load(paths, cancel=cancel,
                     progress=(lambda d, t, m: progress(0, 1, f"loading: {m}")) if progress else None)
+    from rtreview.core.dicom.dose_units import normalise_case
+
+    unit_notes = normalise_case(case, relative_dose_gy)
+    if not case.links:
+        from .content import ReportError
+
+        problems = "; ".join(f"{i.path}: {i.message}" for i in case.report.errors)
+        raise ReportError(f"no RT Dose found in {', '.join(map(str, paths))}"
+                          f"{f' ({problems})' if problems else ''}; nothing to report")
+    if prescriptions:
+        from rtreview.core.dicom.prescription import apply_user_prescriptions
+
+        from .content import ReportUsageError
+
+        plans = [plan for patient in case.patients for plan in patient.plans]
+        missing = apply_user_prescriptions(plans, prescriptions, "set with --rx on the command line")
+        if missing:
+            raise ReportUsageError(f"--rx names plan(s) not found: {', '.join(missing)}")
     content = gather(case, paths, plan_labels=plan_labels, protocol=protocol, protocols=protocols, manual=manual,
-                     case_file=case_file,
+                     case_file=case_file, case_prescriptions=not from_window, alpha_beta=alpha_beta,
                      progress=progress, cancel=cancel)
+    content.notes += unit_notes
     if progress is not None:
         progress(1, 1, "writing the PDF")
     pages = render(content, output, deidentify=deidentify, page_size=page_size)

@@ -148,7 +148,8 @@ def find_timeline(paths: list[str], patient_id: str, case_file: str | None):
 
 def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, protocol: str | None = None,
            protocols: dict | None = None, manual: dict | None = None,
-           case_file: str | None = None, composite: bool = True,
+           case_file: str | None = None, composite: bool = True, case_prescriptions: bool = True,
+           alpha_beta: dict | None = None,
            progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> ReportContent:
     """Compute everything the report shows. ``progress(done, total, message)``; ``cancel()`` is
     polled between structures (DvhCancelled / ReportCancelled propagate).
@@ -156,7 +157,10 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     ``protocols`` maps plan labels to the protocol chosen for that plan (a Protocol, or a name
     or file as for ``--protocol``), e.g. the window's Constraints panel choice; the other plans
     get ``protocol`` or the suggested one. ``manual`` maps plan labels to hand structure
-    mappings ({protocol structure: ROI name}) as made in the panel."""
+    mappings ({protocol structure: ROI name}) as made in the panel. ``case_prescriptions``: apply
+    the case file's saved plan prescriptions (``plan_prescriptions``) to plans the user has not
+    set otherwise (the window's case has them applied already). ``alpha_beta``: the user's α/β per
+    ROI name (the window's structure list). ReportError when no DVH can be computed at all."""
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\.|$)")
     from rtreview.core.constraints import ProtocolError, shipped_protocols
     from rtreview.core.constraints.plan_check import check_composite, check_plan
@@ -164,6 +168,12 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
 
     links = choose_links(case, plan_labels)
     patient = next(p for p in case.patients if links[0] in p.links)
+    timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
+    if timeline is not None and case_prescriptions:
+        # the case file's prescriptions (set in the window), unless --rx set the plan's already
+        from rtreview.core.timeline.prescriptions import apply_saved_prescriptions
+
+        apply_saved_prescriptions(patient.plans, timeline.raw, skip_user=True)
     try:
         shipped = shipped_protocols()
         chosen = protocols or {}
@@ -171,7 +181,6 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
                      else choose_protocol(link, protocol, shipped) for link in links]
     except (KeyError, ProtocolError) as exc:
         raise ReportUsageError(exc.args[0] if isinstance(exc, KeyError) else str(exc)) from exc
-    timeline, timeline_note = find_timeline(paths, patient.patient_id, case_file)  # before minutes of work
     sizes = [len(link.structure_set.rois) if link.structure_set is not None else 0 for link in links]
     total = sum(sizes) + 2 * len(links) + 1
     done = 0
@@ -187,7 +196,7 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
     hand = manual or {}
     sections = []
     for link, proto, size in zip(links, protocols, sizes):
-        rx = link.plan.prescription_gy if link.plan is not None and link.plan.prescription_gy else None
+        rx = link.prescription_gy or None
         section = PlanSection(link=link, dvhs={}, protocol=proto, dose_date=dose_date(link.dose.path))
         if link.structure_set is None:
             section.notes.append("no structure set is linked to this dose: no DVHs")
@@ -198,22 +207,33 @@ def gather(case, paths: list[str], *, plan_labels: list[str] | None = None, prot
                                        b + i, total, f"{link.label}: DVH of {name}"))
             done = base + size
             section.dvhs, section.skipped = dict(results), dict(results.skipped)
+            for number, points in getattr(results, "points", {}).items():  # POINT ROIs: the dose there
+                doses = [p.dose_gy for p in points]
+                section.skipped[number] = "a point; " + ", ".join(
+                    "outside the dose grid" if d is None else f"{d:.2f} Gy there" for d in doses)
         step(f"{link.label}: checking constraints")
         if proto is None:
-            section.notes.append("no shipped protocol fits this plan; choose one with --protocol")
+            from rtreview.core.constraints.plan_check import suggestion_for_link
+
+            section.notes.append(suggestion_for_link(shipped, link).reason + "; choose one with --protocol")
         else:
             # the DVHs just computed (same dose, options and Rx): check_plan reuses them
             section.evaluation = check_plan(link, proto, manual=hand.get(link.label) or None,
-                                            dvhs=section.dvhs or None)
+                                            dvhs=section.dvhs or None, alpha_beta=alpha_beta)
         step(f"{link.label}: done")
         sections.append(section)
+    if not any(section.dvhs for section in sections):
+        why = "; ".join(dict.fromkeys(n for section in sections for n in section.notes)) \
+            or "no RT Dose with a structure set was found"
+        raise ReportError(f"no DVH computed from {', '.join(map(str, paths))} ({why}); nothing written")
     content = ReportContent(patient.name, patient.patient_id, patient.birth_date, sections,
                             timeline=timeline, timeline_note=timeline_note)
     checked = [(link, p) for link, p in zip(links, protocols) if p is not None and link.structure_set is not None]
     frames = {link.dose.frame_of_reference_uid or link.structure_set.frame_of_reference_uid for link, _ in checked}
     if composite and len(checked) >= 2 and len(frames) == 1:
         merged = {k: v for link, _ in checked for k, v in (hand.get(link.label) or {}).items()}
-        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None)
+        ev = check_composite([link for link, _ in checked], [p for _, p in checked], manual=merged or None,
+                             alpha_beta=alpha_beta)
         content.composite = CompositeSection([link.label for link, _ in checked], ev)
     elif composite and len(checked) >= 2:
         content.notes.append("the courses lie on different frames of reference: no composite")

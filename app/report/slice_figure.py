@@ -136,8 +136,8 @@ class SliceFigure:
         p.fillRect(img_rect, QtGui.QColor(0, 0, 0))
         p.drawImage(QtCore.QRectF(float(px0), float(py0), grey.shape[1] * dx * scale, grey.shape[0] * dy * scale),
                     image)
-        rx = self.link.plan.prescription_gy if self.link.plan is not None and self.link.plan.prescription_gy else None
-        ref = rx or dose.max_gy
+        rx = self.link.prescription_gy or None  # isodose levels are % of Rx: none drawn without it
+        ref = rx or 0.0
         iso = []
         native = native_dose_plane(dose, ct, Plane.AXIAL, index)
         if native is not None and ref > 0:
@@ -186,11 +186,14 @@ class SliceFigure:
         for pct in levels:
             p.setPen(QtGui.QPen(QtGui.QColor(*isodose_color(pct)), 2.4))
             p.drawLine(QtCore.QPointF(r.left(), y + lh / 2), QtCore.QPointF(r.left() + 16, y + lh / 2))
-            what = "Rx" if is_rx else "max"
             canvas.text(QtCore.QRectF(r.left() + 21, y, r.width() - 21, lh),
-                        f"{pct:g}% {what} = {pct * ref_gy / 100:.1f} Gy", 8)
+                        f"{pct:g}% Rx = {pct * ref_gy / 100:.1f} Gy", 8)
             y += lh
-        if not levels:
+        if not is_rx:
+            canvas.text(QtCore.QRectF(r.left(), y, r.width(), 2 * lh), "needs Rx: the prescription is unknown",
+                        8, color=MUTED)
+            y += lh
+        elif not levels:
             canvas.text(QtCore.QRectF(r.left(), y, r.width(), lh), "none on this slice", 8, color=MUTED)
             y += lh
         y += 6

@@ -177,8 +177,10 @@ METRIC_COLUMNS = [Column("Structure", 2.45, LEFT, wrap=True), Column("Volume\n(c
                   Column("D0.03cc\n(Gy)", 1.05)]
 
 
-def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None) -> Table:
-    """One row per ROI of the structure set (order of the file), doses in Gy."""
+def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None, dose_scale: float = 1.0,
+                  dose_unit: str = "Gy") -> Table:
+    """One row per ROI of the structure set (order of the file), doses in Gy (a relative dose:
+    ``dose_scale`` 100, ``dose_unit`` '%')."""
     rows, partial, outside = [], False, False
     for roi in (structure_set.rois if structure_set is not None else []):
         swatch = QtGui.QColor(*roi.color_rgb)
@@ -198,12 +200,14 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None)
         if covered <= 0:
             doses = [None] * 9
         else:
-            doses = [dvh.min_gy, dvh.mean_gy, dvh.max_gy, dvh.d_pct(98), dvh.d_pct(95), dvh.d_pct(50),
-                     dvh.d_pct(2), dvh.d_cc(2.0), dvh.d_cc(0.03)]
+            doses = [dose_scale * d for d in (dvh.min_gy, dvh.mean_gy, dvh.max_gy, dvh.d_pct(98), dvh.d_pct(95),
+                                              dvh.d_pct(50), dvh.d_pct(2), dvh.d_cc(2.0), dvh.d_cc(0.03))]
         rows.append([Cell(roi.name, bold=roi.is_target, swatch=swatch), Cell(num(dvh.volume_cc, 1)),
                      Cell(num(cover_pct, 1) + mark)]
                     + [Cell(num(d), bold=(k == 1)) for k, d in enumerate(doses)])
-    notes = ["Doses in Gy (physical, this plan). Dx% = minimum dose to the hottest x % of the structure's volume "
+    first = ("Doses in Gy (physical, this plan)." if dose_unit == "Gy" else
+             "Doses in % of the file's relative dose (DoseUnits RELATIVE, 1.0 = 100 %): not Gy.")
+    notes = [first + " Dx% = minimum dose to the hottest x % of the structure's volume "
              "inside the dose grid; Dxcc likewise for x cc; '–' = undefined (e.g. D2cc of a structure under 2 cc)."]
     if rx_gy:
         notes[0] += f" Prescription {rx_gy:g} Gy."
@@ -212,13 +216,15 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None)
                      "part only (in grid = volume inside the dose grid / total volume).")
     if outside:
         notes.append("† The structure lies entirely outside this plan's dose grid: no dose statistics.")
-    return Table(METRIC_COLUMNS, rows, "DVH metrics", notes)
+    columns = METRIC_COLUMNS if dose_unit == "Gy" else [
+        Column(c.title.replace("(Gy)", f"({dose_unit})"), c.weight, c.align, c.wrap) for c in METRIC_COLUMNS]
+    return Table(columns, rows, "DVH metrics", notes)
 
 
-CONSTRAINT_COLUMNS = [Column("Result", 1.1, CENTER), Column("Level", 1.2, LEFT),
-                      Column("Structure (ROI)", 2.1, LEFT, wrap=True), Column("Metric", 1.0, LEFT),
-                      Column("Value", 1.0), Column("Limit", 1.25), Column("EQD2 (Gy)\nvalue / limit", 2.6, wrap=True),
-                      Column("α/β\n(Gy)", 0.55)]
+CONSTRAINT_COLUMNS = [Column("Result", 1.4, CENTER), Column("Level", 1.25, LEFT),
+                      Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.0, LEFT),
+                      Column("Value", 1.4), Column("Limit", 1.65), Column("EQD2 (Gy)\nvalue / limit", 2.15, wrap=True),
+                      Column("α/β\n(Gy)", 0.5)]
 
 
 def status_cell(status: str) -> Cell:
@@ -231,15 +237,19 @@ def limit_source(r) -> str:
     return next((part[len("limit from "):] for part in (r.note or "").split("; ") if part.startswith("limit from ")), "")
 
 
-def constraint_row(r, sources: list[str] | None = None) -> list[Cell]:
+def constraint_row(r, sources: list[str] | None = None, composite: bool = False) -> list[Cell]:
     """One ConstraintResult as the table's cells (value and limit in the result's unit). On a
     composite the protocol a limit comes from is named (two protocols may limit one metric)."""
     d = r.to_dict()
     unit = "" if d["unit"].startswith("Gy") else " " + d["unit"]  # doses: the unit is in the caption
+    if d["unit"] == "Gy EQD2" and not composite:
+        unit = " EQD2"  # a plan's mean dose, judged as the voxel-wise mean EQD2
     value = "–" if d["value"] is None else f"{d['value']:.2f}{unit}"
     cmp = {"<=": "≤", ">=": "≥"}.get(d["comparator"], d["comparator"])
     limit = "–" if d["limit"] is None else f"{cmp} {d['limit']:.2f}{unit}"
-    if r.metric and r.metric[0] == "D":
+    if d["status"] == "not_evaluable" and d["limit"] is None:
+        eqd2 = "–"
+    elif r.metric and r.metric[0] == "D":
         eqd2 = f"{num(d['value_eqd2_gy'])} / {num(d['limit_eqd2_gy'])}"
     elif d["threshold_gy"] is not None:
         eqd2 = f"at {num(d['threshold_gy'])} Gy (EQD2 {num(d['threshold_eqd2_gy'])})"
@@ -250,27 +260,37 @@ def constraint_row(r, sources: list[str] | None = None) -> list[Cell]:
     source = limit_source(r)
     if sources is not None and source in sources:
         structure += f" [{sources.index(source) + 1}]"
-    return [status_cell(d["status"]), Cell(d["level"]), Cell(structure), Cell(d["metric"]), Cell(value),
+    level = (d["level"] + ("*" if d["status"] == "marginal" and d["variation_allowed"] else "")
+             + ("†" if d["limit_converted"] else ""))
+    return [status_cell(d["status"]), Cell(level), Cell(structure), Cell(d["metric"]), Cell(value),
             Cell(limit), Cell(eqd2), Cell(f"{d['alpha_beta_gy']:g}")]
 
 
 def constraints_table(evaluation, caption: str, extra_notes: list[str] | None = None,
                       composite: bool = False) -> Table:
     sources = list(dict.fromkeys(limit_source(r) for r in evaluation.results if limit_source(r))) if composite else None
-    rows = [constraint_row(r, sources) for r in evaluation.results]
+    rows = [constraint_row(r, sources, composite) for r in evaluation.results]
     counts = evaluation.counts()
     summary = (f"{counts['pass']} pass, {counts['marginal']} marginal, {counts['fail']} fail, "
                f"{counts['not_evaluable']} not evaluable")
     mandatory_failed = len(evaluation.mandatory_failed)
-    summary += f"; {mandatory_failed} mandatory constraint(s) failed."
+    summary += (f"; {mandatory_failed} mandatory constraint(s) failed (fail, or marginal outside a variation the "
+                "protocol allows).")
     if composite:
         how = ("Doses (value, limit) in Gy EQD2 of the voxel-wise composite; volume metrics are evaluated at the "
                "EQD2 dose level shown.")
     else:
         how = ("Doses (value, limit) in physical Gy of this plan: limits are converted to its fractionation with "
-               "the structure's α/β; the EQD2 column gives value and limit in 2-Gy fractions. Volume metrics are "
+               "the structure's α/β; the EQD2 column gives value and limit in 2-Gy fractions. Mean doses (marked "
+               "EQD2) are judged as the voxel-wise mean EQD2 against the limit's EQD2. Volume metrics are "
                "evaluated at the dose level shown.")
     notes = [summary, how] + [f"[{i}] limit of {name}" for i, name in enumerate(sources or [], start=1)]
+    if any(r.limit_converted for r in evaluation.results):
+        notes.append("† the plan's fractions differ from the protocol's: the limit was converted to the plan's "
+                     "fractionation (linear-quadratic, the structure's α/β).")
+    if any(r.status.value == "marginal" and r.variation_allowed for r in evaluation.results):
+        notes.append("* marginal within a variation band the protocol allows for this constraint (amber; it does "
+                     "not fail the check).")
     for r in evaluation.results:
         if r.status.value == "not_evaluable" and r.note:
             notes.append(f"N/A {r.structure} {r.metric}: {r.note}")

@@ -29,6 +29,7 @@ class BatchSummary:
     plans: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
+    rx_applied: dict[str, int] = field(default_factory=dict)  # --rx label -> plans it was applied to
 
     @property
     def ok(self) -> bool:
@@ -36,8 +37,12 @@ class BatchSummary:
         return not (self.failed or self.failed_inputs or self.interrupted)
 
     def lines(self) -> list[str]:
-        return summary_lines(self.done, self.skipped, self.failed, self.failed_inputs, self.elapsed_s,
-                             self.plans, self.out, self.interrupted)
+        lines = summary_lines(self.done, self.skipped, self.failed, self.failed_inputs, self.elapsed_s,
+                              self.plans, self.out, self.interrupted)
+        for label, count in self.rx_applied.items():
+            lines.append(f"--rx {label}: applied to {count} patient(s)" if count else
+                         f"--rx {label}: no plan with this label in the patients computed")
+        return lines
 
 
 def choose_runner(workers: int | None, scheduler: str | None) -> tuple[str, int]:
@@ -51,7 +56,8 @@ def choose_runner(workers: int | None, scheduler: str | None) -> tuple[str, int]
 def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, protocol: str | None = None,
               workers: int | None = None, scheduler: str | None = None, recompute: bool = False,
               bin_width_gy: float | None = None, stream: TextIO | None = None, tty: bool | None = None,
-              version: str = "", runner: str | None = None) -> BatchSummary:
+              version: str = "", runner: str | None = None,
+              prescriptions: tuple[tuple[str, float, int], ...] = ()) -> BatchSummary:
     """Run the cohort under ``root`` into ``out`` (see the module docstring).
 
     The runner follows ``choose_runner(workers, scheduler)`` unless ``runner`` names one
@@ -64,7 +70,7 @@ def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, prot
     root, out = os.path.abspath(os.fspath(root)), os.fspath(out)
     if protocol and os.path.isfile(protocol):
         protocol = os.path.abspath(protocol)  # workers may run in another folder
-    options = JobOptions(protocol=protocol, bin_width_gy=bin_width_gy)
+    options = JobOptions(protocol=protocol, bin_width_gy=bin_width_gy, prescriptions=tuple(prescriptions))
     if protocol:
         load_protocols(protocol)  # an unknown name fails here, not once per patient
     chosen, n_workers = choose_runner(workers, scheduler)
@@ -72,7 +78,7 @@ def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, prot
         runner = chosen
     elif runner == "pool":
         n_workers = workers or os.cpu_count() or 1
-    summary = BatchSummary(out, runner)
+    summary = BatchSummary(out, runner, rx_applied={label: 0 for label, _, _ in prescriptions})
     store = open_store(out)
     try:
         with open_runner(runner, n_workers, scheduler) as engine:
@@ -93,6 +99,8 @@ def run_batch(root: str | os.PathLike[str], out: str | os.PathLike[str], *, prot
                     store.write_patient(result, run_id)
                     progress.finished(result)
                     summary.plans += result.n_plans
+                    for label in result.rx_applied:
+                        summary.rx_applied[label] = summary.rx_applied.get(label, 0) + 1
                     if result.status == DONE:
                         summary.done.append(result.patient_id)
                     else:

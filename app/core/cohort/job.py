@@ -32,6 +32,8 @@ class JobOptions:
 
     protocol: str | None = None
     bin_width_gy: float | None = None
+    # The user's prescriptions by plan label (``--rx``): ((label, Gy, fractions), ...).
+    prescriptions: tuple[tuple[str, float, int], ...] = ()
 
 
 @dataclass
@@ -43,6 +45,7 @@ class PatientResult:
     elapsed_s: float = 0.0
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {
         "plans": [], "metrics": [], "constraints": [], "dvh_curves": [], "issues": []})
+    rx_applied: list[str] = field(default_factory=list)  # labels of --rx overrides that named a plan here
 
     @property
     def reason(self) -> str:
@@ -106,6 +109,12 @@ def _run(job: PatientJob, options: JobOptions, result: PatientResult) -> None:
     if not patient.links:
         result.fail(f"no RT Dose for this patient ({len(patient.plans)} plan(s), "
                     f"{len(patient.structure_sets)} structure set(s) found)")
+    if options.prescriptions:
+        from rtreview.core.dicom.prescription import apply_user_prescriptions
+
+        overrides = {label.casefold(): (label, gy, n) for label, gy, n in options.prescriptions}
+        missing = apply_user_prescriptions(patient.plans, overrides, "set with --rx on the command line")
+        result.rx_applied = [label for label, _, _ in options.prescriptions if label not in missing]
     dosed = {link.plan.sop_instance_uid for link in patient.links if link.plan is not None}
     for plan in patient.plans:
         if plan.sop_instance_uid not in dosed:
@@ -157,18 +166,21 @@ def _uids(link) -> tuple[str, str, str]:
 
 def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, result: PatientResult):
     """Rows of one dose link; returns the protocol it was checked against (None: none fits)."""
-    from rtreview.core.constraints.plan_check import check_plan, suggest_for_link
+    from rtreview.core.constraints.plan_check import check_plan, suggestion_for_link
     from rtreview.core.dvh import DvhOptions, compute_dvhs
     from rtreview.core.dvh.metrics import find_body, gradient_index, paddick_ci
 
     pid, label, uids = job.patient_id, link.label, _uids(link)
     plan = link.plan
-    rx = plan.prescription_gy if plan is not None else None
-    protocol = chosen if chosen is not None else suggest_for_link(shipped, link)
+    rx = link.prescription_gy
+    suggestion = None if chosen is not None else suggestion_for_link(shipped, link)
+    protocol = chosen if chosen is not None else suggestion.protocol
     # Notes about the CT are left out: the job does not load CT images (see PatientJob).
     notes = [relative(n, job.root) for n in [*link.notes, *link.dose.notes] if "CT series" not in n]
+    if plan is not None and plan.prescription_source != "dose_reference":  # where else it came from, or why unknown
+        notes.insert(0, f"prescription ({plan.prescription_source or 'unknown'}): {plan.prescription_note}")
     if protocol is None:
-        notes.append("no shipped protocol fits this plan; no constraints evaluated")
+        notes.append(f"{suggestion.reason}; no constraints evaluated")
     result.rows["plans"].append((pid, label, *uids, plan.fractions if plan is not None else None, rx,
                                  protocol.name if protocol is not None else None,
                                  relative(link.dose.path, job.root), " | ".join(notes)))
@@ -187,7 +199,7 @@ def _link_rows(job: PatientJob, link, shipped, chosen, options: JobOptions, resu
     for dvh in dvhs.values():
         values = {"volume_cc": dvh.volume_cc, "covered_volume_cc": dvh.covered_volume_cc, "min_gy": dvh.min_gy,
                   "mean_gy": dvh.mean_gy, "max_gy": dvh.max_gy, **dvh.metrics()}
-        if rx and _is_target(dvh):
+        if rx and _is_target(dvh):  # relative to Rx: left out when it is unknown (the plan's notes say so)
             values["paddick_ci"] = paddick_ci(dvh, rx, body, link.dose)
             values["gradient_index"] = gradient_index(rx, body, link.dose)
         for key, value in values.items():

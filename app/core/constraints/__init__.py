@@ -11,6 +11,7 @@ Public API::
     check_plan(link, protocol, manual=None, dvhs=None) -> Evaluation  # DoseLink + DVH engine (dvhs: reuse)
     check_composite(links, protocols, manual=None) -> Evaluation   # voxel-wise EQD2 sum of courses
     suggest_for_link(protocols, link) -> Protocol | None           # the protocol chooser's default
+    suggestion_for_link(protocols, link) -> Suggestion             # ... with the reason (site + fractionation)
     derived_dvh(operation, rois, dose) -> Dvh                      # union / intersection / subtraction
     physical_sum(courses) / eqd2_sum(courses, alpha_beta_gy) -> DoseGrid
 
@@ -26,9 +27,10 @@ from .library import find_protocol, shipped_protocols, suggest_protocol
 from .matching import StructureMatch, match_structures, normalize_name
 from .metrics import Metric, parse_metric
 from .model import Constraint, DerivedSpec, Protocol, StructureSpec
-from .plan_check import check_composite, check_plan, suggest_for_link
+from .plan_check import check_composite, check_plan, suggest_for_link, suggestion_for_link
 from .protocol_io import ProtocolError, load_protocol, protocol_from_dict
 from .results import ConstraintResult, Evaluation, LimitMarker, Status
+from .suggestion import Suggestion
 
 __all__ = [
     "Constraint", "ConstraintResult", "Course", "DerivedSpec", "Evaluation", "LimitMarker", "Metric", "Protocol",
@@ -36,5 +38,5 @@ __all__ = [
     "convert_total_gy", "derived_dvh", "eqd2_gy", "eqd2_sum", "evaluate",
     "evaluate_constraint", "evaluate_constraint_composite", "find_protocol", "load_protocol",
     "match_structures", "normalize_name", "parse_metric", "physical_from_eqd2_gy", "protocol_from_dict",
-    "physical_sum", "shipped_protocols", "suggest_for_link", "suggest_protocol",
+    "physical_sum", "shipped_protocols", "suggest_for_link", "suggest_protocol", "Suggestion", "suggestion_for_link",
 ]

@@ -7,28 +7,23 @@ is resampled by trilinear interpolation (separable along x, y, z: exact for a re
 target) and counts 0 Gy outside its own grid. The EQD2 sum converts every course voxel by voxel
 with its own number of fractions, ``EQD2 = D (D/n + a/b) / (2 + a/b)``, then adds: one
 composite per alpha/beta.
+
+These grid sums are for display and export (an RT Dose of the sum). Constraint checks on a
+composite do not use them: ``accumulate`` looks every course up at the DVH engine's sample
+points instead, so no peak is smoothed by resampling.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from rtreview.core.dicom.dose_grid import DoseGrid
 
+from .accumulate import Course  # noqa: F401 - one Course for grid sums and point accumulation
 from .fractionation import eqd2_gy
 
 MAX_VOXELS = 30_000_000
-
-
-@dataclass(frozen=True)
-class Course:
-    """One course's dose: its grid (physical Gy, whole course) and number of fractions."""
-
-    label: str
-    dose: DoseGrid
-    fractions: int
 
 
 def _axis_weights(axis_mm: np.ndarray, coords_mm: np.ndarray):

@@ -31,10 +31,12 @@ import numpy as np
 
 from rtreview.core.dvh import Dvh, DvhError, DvhOptions
 from rtreview.core.dvh import histogram
-from rtreview.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses
+from rtreview.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses, vertex_points
+from rtreview.core.dvh.sample_points import StructurePoints, collect, is_dose, join_vertices, z_tolerance_gy
 from rtreview.core.dvh.rasterize import PartialCells, coverage
 from rtreview.core.dvh.sampling import Slabs, plane_chunks, sample_plan, sub_slab_counts
-from rtreview.core.dvh.tally import sample_cells
+from rtreview.core.dvh.interpolate import trilinear
+from rtreview.core.dvh.tally import sample_cells, sample_positions
 
 OPERATIONS = ("union", "intersection", "subtraction")
 DERIVED_NOTE = "derived structure (boolean operation on rasterized masks)"
@@ -239,6 +241,44 @@ def _whole_volume_mm3(operation: str, ops: list[_Operand], dose, options: DvhOpt
     return total
 
 
+def _chunks(operation: str, ops: list[_Operand], dose, options: DvhOptions):
+    """Per chunk of z intervals: ``(cov (n, ny, nx), parts, lo, hi, counts, grid)``, the combined
+    coverage as the engine's sampler takes it."""
+    found = _intervals(operation, ops)
+    if found is None:
+        return
+    slabs, index = found
+    plan = sample_plan(_bounds(operation, ops), slabs, max(_volume_estimate_mm3(operation, ops), 1e-9), dose,
+                       options)
+    grid = plan.grid
+    counts = sub_slab_counts(slabs, plan.z_step_mm)
+    for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
+        layers = [_layers(op, index[n, chunk], grid, moments=True) for n, op in enumerate(ops)]
+        a, mx, my, mxx, myy = (x.reshape(-1) for x in _combine(operation, layers))
+        del layers
+        parts = _partial_cells(a, mx, my, mxx, myy)
+        yield a.reshape(-1, grid.ny, grid.nx), parts, slabs.lo_mm[chunk], slabs.hi_mm[chunk], counts[chunk], grid
+
+
+def _vertex_groups(operation: str, whole: list[_Operand], ops: list[_Operand], options: DvhOptions) -> list:
+    """Contour vertices where a union's Dmin / Dmax may lie (as the engine): a union's closure
+    holds every operand's vertices (a subtraction's or intersection's does not)."""
+    groups = []
+    if operation == "union" and options.vertex_extremes:
+        for w, o in zip(whole, ops):
+            if not w.empty:
+                groups.append((w.planes, w.slabs))
+            if not o.empty and o.corners is not None:
+                groups.append((o.corners, o.slabs))
+    return groups
+
+
+def _uncovered_mm3(operation: str, whole, ops, dose, options, covered_mm3: float) -> float:
+    if any(o.cut for o in ops):
+        return max(_whole_volume_mm3(operation, whole, dose, options) - covered_mm3, 0.0)
+    return 0.0
+
+
 def derived_dvh(operation: str, rois: list, dose, *, name: str = "", number: int = 0,
                 options: DvhOptions | None = None, prescription_gy: float | None = None) -> Dvh:
     """The DVH of ``operation`` applied to ``rois`` (subtraction: the first minus the others)."""
@@ -247,44 +287,44 @@ def derived_dvh(operation: str, rois: list, dose, *, name: str = "", number: int
     options = options or DvhOptions()
     name = name or f" {operation} ".join(r.name for r in rois)
     whole, ops = _operands(operation, rois, dose, options, name)
-    # Dmin / Dmax at contour vertices (as the engine): only for a union, whose closure holds
-    # every operand's vertices (a subtraction's or intersection's does not).
-    extremes = [np.zeros(0)]
-    if operation == "union" and options.vertex_extremes:
-        for w, o in zip(whole, ops):
-            if not w.empty:
-                extremes.append(vertex_doses(w.planes, w.slabs, dose))
-            if not o.empty and o.corners is not None:
-                extremes.append(vertex_doses(o.corners, o.slabs, dose))
+    extremes = [np.zeros(0)] + [vertex_doses(planes, slabs, dose)
+                                for planes, slabs in _vertex_groups(operation, whole, ops, options)]
     doses, volumes, covered_mm3 = np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0
-    found = _intervals(operation, ops)
-    if found is not None:
-        slabs, index = found
-        plan = sample_plan(_bounds(operation, ops), slabs, max(_volume_estimate_mm3(operation, ops), 1e-9), dose,
-                           options)
-        grid = plan.grid
-        counts = sub_slab_counts(slabs, plan.z_step_mm)
-        z_tolerance_gy = 0.25 * histogram.choose_bin_width(dose.max_gy, options.bin_width_gy)
-        dose_parts, volume_parts = [], []
-        for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
-            layers = [_layers(op, index[n, chunk], grid, moments=True) for n, op in enumerate(ops)]
-            a, mx, my, mxx, myy = (x.reshape(-1) for x in _combine(operation, layers))
-            del layers
-            parts = _partial_cells(a, mx, my, mxx, myy)
-            d, v, c, _ = sample_cells(a.reshape(-1, grid.ny, grid.nx), parts, slabs.lo_mm[chunk], slabs.hi_mm[chunk],
-                                      counts[chunk], grid, dose, z_tolerance_gy)
-            covered_mm3 += c
-            if d.size:
-                dose_parts.append(d)
-                volume_parts.append(v)
-        if dose_parts:
-            doses, volumes = np.concatenate(dose_parts), np.concatenate(volume_parts)
-    if any(o.cut for o in ops):
-        uncovered_mm3 = max(_whole_volume_mm3(operation, whole, dose, options) - covered_mm3, 0.0)
-    else:
-        uncovered_mm3 = 0.0
+    z_tolerance_gy = 0.25 * histogram.choose_bin_width(dose.max_gy, options.bin_width_gy)
+    dose_parts, volume_parts = [], []
+    for cov, parts, lo, hi, counts, grid in _chunks(operation, ops, dose, options):
+        d, v, c, _ = sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy)
+        covered_mm3 += c
+        if d.size:
+            dose_parts.append(d)
+            volume_parts.append(v)
+    if dose_parts:
+        doses, volumes = np.concatenate(dose_parts), np.concatenate(volume_parts)
+    uncovered_mm3 = _uncovered_mm3(operation, whole, ops, dose, options, covered_mm3)
     color = next((r.color_rgb for r in rois), (255, 255, 0))
     roi = SimpleNamespace(number=number, name=name, type="DERIVED", color_rgb=color)
     dvh = make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, np.concatenate(extremes), options,
                    prescription_gy)
     return dataclasses.replace(dvh, notes=(DERIVED_NOTE, *dvh.notes))
+
+
+def derived_points(operation: str, rois: list, geometry, *, name: str = "",
+                   options: DvhOptions | None = None) -> StructurePoints:
+    """Where ``derived_dvh`` samples the derived structure inside ``geometry`` (positions and
+    volumes): for doses looked up elsewhere (the multi-course composite). On a DoseGrid exactly
+    the samples of ``derived_dvh(operation, rois, geometry)``, with their doses."""
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown boolean operation {operation!r} (union, intersection, subtraction)")
+    options = options or DvhOptions()
+    name = name or f" {operation} ".join(r.name for r in rois)
+    whole, ops = _operands(operation, rois, geometry, options, name)
+    vertices = join_vertices([vertex_points(planes, slabs)
+                              for planes, slabs in _vertex_groups(operation, whole, ops, options)])
+    dose = geometry if is_dose(geometry) else None
+    tolerance = z_tolerance_gy(dose, options) if dose is not None else 0.0
+    chunks = [sample_positions(cov, cells, lo, hi, counts, grid, dose, tolerance)
+              for cov, cells, lo, hi, counts, grid in _chunks(operation, ops, geometry, options)]
+    covered_mm3 = float(sum(c[4] for c in chunks))
+    outside = _uncovered_mm3(operation, whole, ops, geometry, options, covered_mm3)
+    vertex_dose = trilinear(dose, *vertices)[0] if dose is not None and vertices[0].size else None
+    return collect(chunks, outside, vertices, dose is not None, vertex_dose)

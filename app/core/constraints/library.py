@@ -1,4 +1,5 @@
-"""The shipped protocols (resources/protocols/*.json): list, find by name, suggest for a plan."""
+"""The shipped protocols (resources/protocols/*.json): list, find by name, suggest for a plan
+(by site and fractionation: see ``suggestion``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 from .matching import normalize_name
 from .model import Protocol
 from .protocol_io import load_protocol
+from .suggestion import suggest
 
 
 def protocols_dir() -> Path:
@@ -45,24 +47,11 @@ def find_protocol(name_or_path: str, protocols: list[Protocol] | None = None) ->
     raise KeyError(f"no protocol named {name_or_path!r} (available: {names})")
 
 
-def suggestion_score(protocol: Protocol, *, fractions: int | None, prescription_gy: float | None,
-                     names: list[str]) -> int:
-    """How well ``protocol`` fits a plan: fractionation (2 points each for fractions and total
-    dose) plus 1 per target keyword found in the plan label or target ROI names."""
-    score = 0
-    if fractions and fractions == protocol.fractions:
-        score += 2
-    if prescription_gy and abs(prescription_gy - protocol.prescription_gy) <= 0.005 * protocol.prescription_gy:
-        score += 2
-    text = " ".join(n.casefold() for n in names)
-    score += sum(1 for k in protocol.target_keywords if k.casefold() in text)
-    return score
-
-
 def suggest_protocol(protocols: list[Protocol], *, fractions: int | None, prescription_gy: float | None,
-                     names: list[str]) -> Protocol | None:
-    """The best-fitting protocol for a plan, or None when none fits at all."""
-    scored = [(suggestion_score(p, fractions=fractions, prescription_gy=prescription_gy, names=names), i, p)
-              for i, p in enumerate(protocols)]
-    scored = [s for s in scored if s[0] > 0]
-    return max(scored, key=lambda s: (s[0], -s[1]))[2] if scored else None
+                     names: list[str], roi_names: list[str] | None = None) -> Protocol | None:
+    """The protocol fitting a plan's site and fractionation (``suggestion.suggest``), or None.
+
+    ``names``: the plan's label/name and target ROI names; ``roi_names``: all its ROI names
+    (default ``names``)."""
+    return suggest(protocols, fractions=fractions, prescription_gy=prescription_gy, target_names=names,
+                   roi_names=names if roi_names is None else roi_names).protocol

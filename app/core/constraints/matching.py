@@ -37,9 +37,23 @@ class StructureMatch:
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     manual: set[str] = field(default_factory=set)
+    # Structures declared ``all_matches`` (e.g. every GTV of the case): all their ROIs.
+    all_rois: dict[str, list[str]] = field(default_factory=dict)
 
     def roi_for(self, structure_name: str) -> str | None:
         return self.roi_by_structure.get(structure_name)
+
+    def rois_for(self, structure_name: str) -> list[str]:
+        """Every ROI of the structure: several for an ``all_matches`` structure, else at most one."""
+        if structure_name in self.all_rois:
+            return list(self.all_rois[structure_name])
+        roi = self.roi_for(structure_name)
+        return [] if roi is None else [roi]
+
+    def label_for(self, structure_name: str) -> str | None:
+        """The ROI name(s) as shown: 'GTV_1 + GTV_2' for an all-matches structure."""
+        rois = self.rois_for(structure_name)
+        return " + ".join(rois) if rois else None
 
 
 def _find(aliases, rois: list[str]) -> list[str]:
@@ -56,6 +70,15 @@ def _find(aliases, rois: list[str]) -> list[str]:
             if hits:
                 return hits
     return []
+
+
+def _find_all(aliases, rois: list[str]) -> list[str]:
+    """Every ROI any alias (exact or pattern) matches, in structure-set order."""
+    hits = set()
+    for alias in aliases:
+        pattern = normalize_name(alias)
+        hits.update(r for r in rois if fnmatch.fnmatchcase(normalize_name(r), pattern))
+    return [r for r in rois if r in hits]
 
 
 def match_structures(protocol: Protocol, roi_names, manual: dict[str, str] | None = None) -> StructureMatch:
@@ -78,13 +101,33 @@ def match_structures(protocol: Protocol, roi_names, manual: dict[str, str] | Non
                 taken.add(hit[0])
                 continue
             result.notes.append(f"{s.name}: the hand mapping names ROI {chosen!r}, which is not in the structure set")
-        hits = [r for r in _find(s.aliases, rois) if r not in taken]
+        find = _find_all if getattr(s, "all_matches", False) else _find
+        hits = [r for r in find(s.aliases, rois) if r not in taken]
         if not hits:
             if s.derived is None:  # a derived structure not contoured as such is made from its operands
                 result.unmatched.append(s.name)
+            continue
+        if getattr(s, "all_matches", False):
+            result.roi_by_structure[s.name] = hits[0]
+            result.all_rois[s.name] = list(hits)
+            taken.update(hits)
             continue
         if len(hits) > 1:
             result.notes.append(f"{s.name}: several ROIs match ({', '.join(hits)}); using {hits[0]!r}")
         result.roi_by_structure[s.name] = hits[0]
         taken.add(hits[0])
     return result
+
+
+def roi_labels(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
+    """Protocol structure name -> the ROI(s) it was evaluated on, as shown (derived: 'LIVER - GTV')."""
+    names = {s: match.label_for(s) for s in match.roi_by_structure}
+    for s in protocol.structures:
+        if s.derived is not None and s.name not in names:
+            symbol = {"union": " + ", "intersection": " & ", "subtraction": " - "}[s.derived.operation]
+            parts = []
+            for o in s.derived.operands:
+                rois = match.rois_for(o)
+                parts.append(o if not rois else rois[0] if len(rois) == 1 else "(" + " + ".join(rois) + ")")
+            names[s.name] = symbol.join(parts)
+    return names

@@ -37,6 +37,10 @@ class Constraint:
     marginal_limit: float | None = None
     note: str = ""
     basis_fractions: int | None = None
+    # The protocol explicitly accepts a result inside the marginal band of this (mandatory)
+    # constraint (an RTOG/NRG-style "variation acceptable"): it is then shown as marginal but
+    # does not make ``rtreview check`` exit 3. Never for serial organs.
+    variation_allowed: bool = False
 
     @property
     def is_upper(self) -> bool:
@@ -57,14 +61,48 @@ class DerivedSpec:
 
 @dataclass(frozen=True)
 class StructureSpec:
-    """A protocol structure: its display name, the ROI names it matches, its alpha/beta (Gy)."""
+    """A protocol structure: its display name, the ROI names it matches, its alpha/beta (Gy).
+
+    ``alpha_beta_gy`` None: the default table decides (``rtreview.core.constraints.alpha_beta``).
+    ``serial`` None: the default table decides (cord, cauda equina, brainstem, plexus, optic
+    structures are serial: their limits never get a marginal band). ``all_matches``: the
+    structure is the union of every ROI its aliases match (e.g. all GTVs of a case), not the
+    first one.
+    """
 
     name: str
     aliases: tuple[str, ...]
-    alpha_beta_gy: float
+    alpha_beta_gy: float | None = None
     constraints: tuple[Constraint, ...] = ()
     derived: DerivedSpec | None = None
     is_target: bool = False
+    serial: bool | None = None
+    all_matches: bool = False
+    alpha_beta_source: str = ""  # where the protocol's alpha/beta comes from
+
+    @property
+    def is_serial(self) -> bool:
+        """A serial organ: by the protocol's ``serial``, else by the default table."""
+        if self.serial is not None:
+            return self.serial
+        from rtreview.core.dvh.alpha_beta import is_serial
+
+        return any(is_serial(a) for a in self.aliases if "*" not in a and "?" not in a)
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """The anatomical site a protocol is written for, as a plan's structure names show it.
+
+    ``targets``: words looked for (case-insensitive substrings) in the plan's label/name and
+    target ROI names (``liver``, ``hcc``); ``organs``: the organs-at-risk names characteristic
+    of the site (aliases; ``*``/``?`` globs; matched like protocol structures), not organs found
+    everywhere such as the spinal cord.
+    """
+
+    name: str
+    targets: tuple[str, ...] = ()
+    organs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +118,7 @@ class Protocol:
     marginal_band_pct: float = 0.0
     path: str = ""
     references: tuple[str, ...] = field(default_factory=tuple)
+    site: SiteSpec | None = None
 
     @property
     def dose_per_fraction_gy(self) -> float:

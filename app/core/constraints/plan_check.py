@@ -1,9 +1,9 @@
 """Check plans against protocols: DICOM links + DVH engine + derived structures -> Evaluations.
 
 ``check_plan`` evaluates one plan (its dose grid and linked structure set); ``check_composite``
-sums several courses on one frame of reference voxel by voxel in EQD2 (and physically) and
-evaluates the absolute-dose limits of the plans' protocols on the structures that receive
-dose from more than one course.
+(``composite_check``, re-exported here) sums several courses at the DVH engine's sample points
+in EQD2 (and physically) and evaluates the absolute-dose limits of the plans' protocols on the
+structures that receive dose from more than one course.
 """
 from __future__ import annotations
 
@@ -12,17 +12,15 @@ from dataclasses import dataclass, field
 
 from rtreview.core.dvh import DvhError, DvhOptions, compute_dvh
 
-from .composite import Course, common_axes_mm, eqd2_sum, physical_sum
+from .alpha_beta import protocol_alpha_betas
+from .composite_check import RECEIVES_DOSE_GY, check_composite  # noqa: F401 - re-exported (check, report, batch)
 from .derived import derived_dvh
-from .evaluation import evaluate, evaluate_constraint_composite
-from .library import suggest_protocol
-from .matching import StructureMatch, match_structures, normalize_name
-from .model import Protocol, StructureSpec
+from .evaluation import evaluate
+from .matching import StructureMatch, match_structures, roi_labels
+from .model import Protocol
+from .needs_rx import mark_unknowns
 from .results import Evaluation
-
-# A structure "receives dose" from a course when it overlaps that course's dose grid and its
-# maximum dose from that course exceeds this (Gy).
-RECEIVES_DOSE_GY = 0.0
+from .suggestion import Suggestion, suggest
 
 
 @dataclass
@@ -61,15 +59,20 @@ def structure_dvhs(protocol: Protocol, structure_set, dose, match: StructureMatc
         if names is not None and s.name not in names:
             continue
         try:
-            roi_name = match.roi_for(s.name)
-            if roi_name is not None:
-                out.dvhs[s.name] = roi_dvh(roi_name)
+            roi_names = match.rois_for(s.name)
+            if len(roi_names) > 1:  # an all-matches structure: the union of its ROIs
+                out.dvhs[s.name] = derived_dvh("union", [structure_set.roi(r) for r in roi_names], dose,
+                                               name=s.name, options=options, prescription_gy=prescription_gy)
+            elif roi_names:
+                out.dvhs[s.name] = roi_dvh(roi_names[0])
             elif s.derived is not None:
                 missing = [o for o in s.derived.operands if match.roi_for(o) is None]
                 if missing:
                     out.reasons[s.name] = f"derived from {', '.join(missing)}, not found in the structure set"
                     continue
-                rois = [structure_set.roi(match.roi_for(o)) for o in s.derived.operands]
+                # operands in order, an all-matches operand contributing all its ROIs (liver minus
+                # every GTV: the first operand minus the union of the others)
+                rois = [structure_set.roi(r) for o in s.derived.operands for r in match.rois_for(o)]
                 out.dvhs[s.name] = derived_dvh(s.derived.operation, rois, dose, name=s.name, options=options,
                                                prescription_gy=prescription_gy)
             else:
@@ -79,141 +82,91 @@ def structure_dvhs(protocol: Protocol, structure_set, dose, match: StructureMatc
     return out
 
 
-def _roi_names(protocol: Protocol, match: StructureMatch) -> dict[str, str]:
-    names = dict(match.roi_by_structure)
-    for s in protocol.structures:
-        if s.derived is not None and s.name not in names:
-            symbol = {"union": " + ", "intersection": " & ", "subtraction": " - "}[s.derived.operation]
-            names[s.name] = symbol.join(match.roi_for(o) or o for o in s.derived.operands)
-    return names
+def plan_dose_per_fraction_gy(link, fractions: int | None, rx_gy: float | None) -> float | None:
+    """The plan's dose per fraction (Gy): Rx / fractions; without a prescription the dose grid's
+    maximum / fractions (an upper bound); None without fractions or with a relative dose."""
+    from rtreview.core.dicom.dose_units import is_gy
+
+    if not fractions or link.dose is None or not is_gy(link.dose):
+        return None
+    if rx_gy:
+        return rx_gy / fractions
+    return float(link.dose.max_gy) / fractions
+
+
+def relative_dose_reason(dose) -> str:
+    """Why constraints cannot be evaluated on ``dose`` ('' when its units are Gy): a relative dose's
+    reference is not in the file, so neither Gy limits nor % of a prescription in Gy apply."""
+    from rtreview.core.dicom.dose_units import is_gy, units
+
+    if dose is None or is_gy(dose):
+        return ""
+    return (f"the dose is in DoseUnits {units(dose)}, not Gy: constraints are not evaluated on it "
+            "(give the Gy of a relative 1.0 with --relative-dose-gy)")
+
+
+def suggestion_for_link(protocols: list[Protocol], link) -> Suggestion:
+    """The protocol fitting a dose link's plan by site (its label/name, target and organ ROI
+    names) and fractionation (the fractions and prescription the dose is delivered with), with
+    the reason; ``Suggestion.protocol`` None when none fits (the reason says why)."""
+    plan = link.plan
+    names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
+    rois = [r.name for r in link.structure_set.rois] if link.structure_set is not None else []
+    if link.structure_set is not None:
+        names += [r.name for r in link.structure_set.rois if r.is_target]
+    return suggest(protocols, fractions=link.fractions, prescription_gy=link.prescription_gy,
+                   target_names=names, roi_names=rois)
 
 
 def suggest_for_link(protocols: list[Protocol], link) -> Protocol | None:
-    """The protocol that best fits a dose link's plan: fractionation, then the plan's label/name
-    and the target ROI names of its structure set. None when nothing fits."""
-    plan = link.plan
-    names = [link.label] + ([plan.name] if plan is not None and plan.name else [])
-    if link.structure_set is not None:
-        names += [r.name for r in link.structure_set.rois if r.is_target]
-    return suggest_protocol(protocols, fractions=plan.fractions if plan is not None else None,
-                            prescription_gy=plan.prescription_gy if plan is not None else None, names=names)
+    """``suggestion_for_link(...).protocol``: the fitting protocol, or None."""
+    return suggestion_for_link(protocols, link).protocol
 
 
 def check_plan(link, protocol: Protocol, *, manual: dict[str, str] | None = None,
-               options: DvhOptions | None = None, dvhs: dict[int, object] | None = None) -> Evaluation:
+               options: DvhOptions | None = None, dvhs: dict[int, object] | None = None,
+               alpha_beta: dict[str, float] | None = None) -> Evaluation:
     """Evaluate ``protocol`` on one dose link (rtreview.core.dicom.case.DoseLink).
 
     ``dvhs``: the link's DVHs if the caller has them already (``compute_dvhs(link.structure_set,
     link.dose, options)``, keyed by ROI number, computed with the same ``options``): the plan's
     own ROIs are then not recomputed (derived structures still are). Results are identical.
+    ``alpha_beta``: the user's α/β per ROI name (``rtreview.core.constraints.alpha_beta``).
     """
-    plan = link.plan
-    fractions = plan.fractions if plan is not None and plan.fractions else None
-    rx = plan.prescription_gy if plan is not None and plan.prescription_gy else None
+    fractions = link.fractions or None
+    rx = link.prescription_gy or None
     notes = []
     if fractions is None:
-        notes.append(f"the plan states no number of fractions; using the protocol's {protocol.fractions}")
+        notes.append("the plan's number of fractions is unknown: limits that depend on it need fractions")
     if rx is None:
-        notes.append(f"the plan states no prescription; using the protocol's {protocol.prescription_gy:g} Gy")
+        notes.append("the plan's prescription is unknown: limits relative to it need Rx")
+    if link.plan is not None and len(link.plan.fraction_groups) > 1 and link.fraction_group is None and fractions:
+        notes.append(f"EQD2 with the plan's total {fractions} fractions ({len(link.plan.fraction_groups)} fraction "
+                     "groups summed in one dose): exact only where every fraction gives a voxel the same dose, "
+                     "an underestimate where the groups' doses per fraction differ")
     ss = link.structure_set
+    per_fraction = plan_dose_per_fraction_gy(link, fractions, rx)
+    relative = relative_dose_reason(link.dose)
+    if relative:
+        notes.append(relative)
     if ss is None:
         ev = evaluate(protocol, {}, fractions=fractions, prescription_gy=rx, plan_label=link.label,
-                      missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures})
+                      missing_reasons={s.name: "no structure set linked to this dose" for s in protocol.structures},
+                      alpha_betas=protocol_alpha_betas(protocol, None, alpha_beta))
         ev.notes = notes + ["no structure set is linked to this dose"]
+        mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
         return ev
     match = match_structures(protocol, [r.name for r in ss.rois], manual)
-    sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx or protocol.prescription_gy,
-                        dvhs=dvhs)
+    if relative:
+        sd = StructureDvhs(reasons={s.name: relative for s in protocol.structures})
+    else:
+        sd = structure_dvhs(protocol, ss, link.dose, match, options=options, prescription_gy=rx, dvhs=dvhs)
     ev = evaluate(protocol, sd.dvhs, fractions=fractions, prescription_gy=rx, plan_label=link.label,
-                  roi_names=_roi_names(protocol, match), missing_reasons=sd.reasons)
+                  roi_names=roi_labels(protocol, match), missing_reasons=sd.reasons,
+                  alpha_betas=protocol_alpha_betas(protocol, match, alpha_beta), dose_per_fraction_gy=per_fraction,
+                  per_fraction_from="" if rx else "its maximum dose / fractions: the prescription is unknown")
+    mark_unknowns(ev, protocol, rx_known=rx is not None, fractions_known=fractions is not None)
     ev.unmatched = list(match.unmatched)
     ev.notes = notes + match.notes
     ev.dvhs = dict(sd.dvhs)
-    return ev
-
-
-def _absolute(s: StructureSpec):
-    """Constraints that mean something on a composite (not relative to one course's prescription)."""
-    return [c for c in s.constraints if c.unit != "%Rx" and c.metric.kind != "V%Rx"]
-
-
-@dataclass
-class _Candidate:
-    """A structure of one or more protocols, with the constraints each protocol puts on it."""
-
-    protocol: Protocol  # the first protocol naming it: its alpha/beta and mapping are used
-    spec: StructureSpec
-    match: StructureMatch
-    items: list = field(default_factory=list)  # (protocol, spec, constraint)
-
-
-def _candidates(links, protocols, roi_names, manual) -> dict[str, _Candidate]:
-    out: dict[str, _Candidate] = {}
-    for proto in dict.fromkeys(protocols):
-        match = match_structures(proto, roi_names, manual)
-        for s in proto.structures:
-            for c in _absolute(s):
-                cand = out.setdefault(normalize_name(s.name), _Candidate(proto, s, match))
-                cand.items.append((proto, s, c))
-    return out
-
-
-def check_composite(links: list, protocols: list[Protocol], *, manual: dict[str, str] | None = None,
-                    options: DvhOptions | None = None, all_structures: bool = False,
-                    min_dose_gy: float = RECEIVES_DOSE_GY) -> Evaluation:
-    """Evaluate the absolute-dose limits of ``protocols`` (one per link) on the composite of ``links``.
-
-    Structures receiving dose from at least two courses (inside both dose grids, maximum above
-    ``min_dose_gy``) are evaluated; with ``all_structures`` every matched one. The others are
-    listed in the notes. Each structure's EQD2 composite uses its own alpha/beta.
-    """
-    labels = [link.label for link in links]
-    ev = Evaluation(protocol=" + ".join(dict.fromkeys(p.name for p in protocols)), plan_label=" + ".join(labels))
-    ss = next((link.structure_set for link in links if link.structure_set is not None), None)
-    if ss is None or len(links) < 2:
-        ev.notes.append("a composite needs at least two courses and a structure set")
-        return ev
-    courses = []
-    for link, proto in zip(links, protocols):
-        n = link.plan.fractions if link.plan is not None and link.plan.fractions else proto.fractions
-        courses.append(Course(link.label, link.dose, n))
-    axes = common_axes_mm([c.dose for c in courses])
-    physical = None
-    eqd2_grids: dict[float, object] = {}
-    for cand in _candidates(links, protocols, [r.name for r in ss.rois], manual).values():
-        s, proto, match = cand.spec, cand.protocol, cand.match
-        per_course = [structure_dvhs(proto, ss, link.dose, match, options=options, names=[s.name])
-                      for link in links]
-        if s.name not in per_course[0].dvhs and s.name in per_course[0].reasons:
-            reason = per_course[0].reasons[s.name]
-            ev.notes.append(f"{s.name}: {reason}")
-            continue
-        receiving = [link.label for link, sd in zip(links, per_course)
-                     if s.name in sd.dvhs and sd.dvhs[s.name].covered_volume_cc > 0
-                     and sd.dvhs[s.name].max_gy > min_dose_gy]
-        if len(receiving) < 2 and not all_structures:
-            which = f"from {receiving[0]} only" if receiving else "from no course"
-            ev.notes.append(f"{s.name}: receives dose {which}; not evaluated on the composite")
-            continue
-        physical = physical or physical_sum(courses, axes)
-        if s.alpha_beta_gy not in eqd2_grids:
-            eqd2_grids[s.alpha_beta_gy] = eqd2_sum(courses, s.alpha_beta_gy, axes)
-        sd_eqd2 = structure_dvhs(proto, ss, eqd2_grids[s.alpha_beta_gy], match, options=options, names=[s.name])
-        sd_phys = structure_dvhs(proto, ss, physical, match, options=options, names=[s.name])
-        if s.name in sd_eqd2.dvhs:
-            ev.dvhs[s.name] = sd_eqd2.dvhs[s.name]
-        seen = set()
-        for item_proto, item_spec, c in cand.items:
-            spec = StructureSpec(name=s.name, aliases=s.aliases, alpha_beta_gy=s.alpha_beta_gy)
-            res = evaluate_constraint_composite(item_proto, spec, c, sd_eqd2.dvhs.get(s.name),
-                                                sd_phys.dvhs.get(s.name),
-                                                roi_name=_roi_names(proto, match).get(s.name),
-                                                missing_reason=sd_eqd2.reasons.get(s.name, "structure not found"))
-            ident = (res.metric, res.comparator, *(None if x is None else round(x, 3) for x in
-                                                   (res.limit, res.limit_eqd2_gy, res.threshold_eqd2_gy)))
-            if ident in seen:
-                continue
-            seen.add(ident)
-            res.note = "; ".join(x for x in (res.note, f"limit from {item_proto.name}") if x)
-            ev.results.append(res)
     return ev

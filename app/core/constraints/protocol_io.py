@@ -12,15 +12,17 @@ from pathlib import Path
 
 from .metrics import parse_metric
 from .model import (COMPARATORS, DERIVED_OPERATIONS, DOSE_BASES, LEVELS, Constraint, DerivedSpec, Protocol,
-                    StructureSpec)
+                    SiteSpec, StructureSpec)
 
 FORMAT = "rtreview-protocol"
 FORMAT_VERSION = 1
 _TOP = {"format", "format_version", "name", "description", "fractionation", "target_keywords",
-        "marginal_band_pct", "references", "structures"}
-_STRUCT = {"name", "aliases", "alpha_beta_gy", "target", "derived", "constraints", "note"}
+        "marginal_band_pct", "references", "structures", "site"}
+_SITE = {"name", "targets", "organs"}
+_STRUCT = {"name", "aliases", "alpha_beta_gy", "alpha_beta_source", "target", "derived", "constraints", "note",
+           "serial", "all_matches"}
 _CONSTRAINT = {"metric", "comparator", "limit", "unit", "dose_basis", "level", "marginal_limit", "source", "note",
-               "basis_fractions"}
+               "basis_fractions", "variation_allowed"}
 
 
 class ProtocolError(ValueError):
@@ -127,10 +129,20 @@ def _constraint(raw, f: str) -> Constraint:
     if marginal is not None and (marginal < limit if comparator == "<=" else marginal > limit):
         side = "at or above" if comparator == "<=" else "at or below"
         _fail(f"{f}.marginal_limit", f"must lie {side} the limit {limit:g} for comparator {comparator}")
+    allowed = _bool(c, "variation_allowed", f)
+    if allowed and marginal is None:
+        _fail(f"{f}.variation_allowed", "needs a marginal_limit (the variation band it allows)")
     return Constraint(metric=metric, comparator=comparator, limit=limit, unit=unit,
                       level=_choice(c, "level", f, LEVELS), source=_str(c, "source", f),
                       dose_basis=basis, marginal_limit=marginal, note=_str(c, "note", f, required=False),
-                      basis_fractions=basis_fractions)
+                      basis_fractions=basis_fractions, variation_allowed=allowed)
+
+
+def _bool(obj: dict, key: str, parent: str, default: bool | None = False) -> bool | None:
+    value = obj.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        _fail(_key(obj, key, parent), f"expected true or false, got {value!r}")
+    return value
 
 
 def _structure(raw, f: str) -> StructureSpec:
@@ -147,15 +159,25 @@ def _structure(raw, f: str) -> StructureSpec:
     raw_constraints = s.get("constraints", [])
     if not isinstance(raw_constraints, list):
         _fail(f"{f}.constraints", "expected a list")
-    target = s.get("target", False)
-    if not isinstance(target, bool):
-        _fail(f"{f}.target", f"expected true or false, got {target!r}")
+    target = _bool(s, "target", f)
     aliases = _str_list(s, "aliases", f)
-    return StructureSpec(
+    spec = StructureSpec(
         name=name, aliases=(name, *[a for a in aliases if a != name]),
-        alpha_beta_gy=_num(s, "alpha_beta_gy", f, positive=True),
+        alpha_beta_gy=_num(s, "alpha_beta_gy", f, required=False, positive=True),
         constraints=tuple(_constraint(c, f"{f}.constraints[{i}]") for i, c in enumerate(raw_constraints)),
-        derived=derived, is_target=target)
+        derived=derived, is_target=target, serial=_bool(s, "serial", f, default=None),
+        all_matches=_bool(s, "all_matches", f),
+        alpha_beta_source=_str(s, "alpha_beta_source", f, required=False))
+    if spec.alpha_beta_source and spec.alpha_beta_gy is None:
+        _fail(f"{f}.alpha_beta_source", "given without alpha_beta_gy")
+    if spec.is_serial:
+        for i, c in enumerate(spec.constraints):
+            if c.marginal_limit is not None or c.variation_allowed:
+                _fail(f"{f}.constraints[{i}].marginal_limit",
+                      f"{name} is a serial organ: its limits get no marginal (variation) band")
+    if spec.all_matches and derived is not None:
+        _fail(f"{f}.all_matches", "a derived structure cannot also be the union of its matches")
+    return spec
 
 
 def _cross_check(structures: list[StructureSpec]) -> None:
@@ -172,6 +194,16 @@ def _cross_check(structures: list[StructureSpec]) -> None:
             other = structures[names.index(operand.casefold())]
             if other.derived is not None:
                 _fail(f, f"{operand!r} is itself derived; operands must be contoured structures")
+
+
+def _site(raw) -> SiteSpec | None:
+    if raw is None:
+        return None
+    site = _obj(raw, "site", _SITE)
+    targets, organs = _str_list(site, "targets", "site"), _str_list(site, "organs", "site")
+    if not targets and not organs:
+        _fail("site", "needs at least one of targets, organs (the names that show a plan is of this site)")
+    return SiteSpec(name=_str(site, "name", "site"), targets=targets, organs=organs)
 
 
 def protocol_from_dict(data, source: str = "") -> Protocol:
@@ -197,7 +229,7 @@ def protocol_from_dict(data, source: str = "") -> Protocol:
             description=_str(top, "description", "", required=False),
             target_keywords=_str_list(top, "target_keywords", ""),
             marginal_band_pct=_num(top, "marginal_band_pct", "", required=False, default=0.0),
-            path=source, references=_str_list(top, "references", ""))
+            path=source, references=_str_list(top, "references", ""), site=_site(top.get("site")))
     except ProtocolError as exc:
         if source and not exc.source:
             raise ProtocolError(exc.field, exc.detail, source) from None

@@ -61,17 +61,41 @@ class ConstraintResult:
     threshold_eqd2_gy: float | None = None
     limit_as_written: str = ""
     note: str = ""
+    # The protocol accepts this constraint's marginal band (marginal then does not fail a check).
+    variation_allowed: bool = False
+    # Where the alpha/beta comes from: 'user', 'protocol', 'table' or 'default' (and the citation).
+    alpha_beta_origin: str = ""
+    alpha_beta_source: str = ""
+    # The fractions the limit as written refers to, when they differ from the plan's (the
+    # limit was converted iso-effectively); None when no conversion was needed.
+    converted_from_fractions: int | None = None
+    # The limit was converted to a fractionation other than the protocol's (the note says how).
+    limit_converted: bool = False
 
     @property
     def is_mandatory(self) -> bool:
         return self.level == "mandatory"
+
+    def counts_as_failed(self, strict: bool = False) -> bool:
+        """Does this result make a check fail (``rtreview check`` exit 3)? A mandatory result
+        that fails, or is marginal without a variation band the protocol allows for it; with
+        ``strict`` also a mandatory one that is not evaluable."""
+        if not self.is_mandatory:
+            return False
+        if self.status is Status.FAIL:
+            return True
+        if self.status is Status.MARGINAL:
+            return not self.variation_allowed
+        return strict and self.status is Status.NOT_EVALUABLE
 
     def limit_marker(self) -> LimitMarker | None:
         """The limit as a point (or line) to draw on this structure's DVH; None if not evaluable."""
         if self.limit is None:
             return None
         m = parse_metric(self.metric)
-        eqd2 = self.unit == "Gy EQD2"
+        # a composite row is in EQD2 only (no physical limit); a plan's mean-dose row is judged in
+        # EQD2 but has its physical limit too, drawn on the physical DVH
+        eqd2 = self.unit == "Gy EQD2" and self.limit_gy is None
         if m.is_dose:
             dose = self.limit_eqd2_gy if eqd2 else self.limit_gy
             if m.kind in ("D%", "Dcc"):
@@ -81,7 +105,8 @@ class ConstraintResult:
         return LimitMarker(dose, self.limit, self.unit)
 
     def to_dict(self) -> dict:
-        def r(x, nd=3):
+        # 6 decimals: every view (check text, window, PDF) formats these same numbers to 2 decimals
+        def r(x, nd=6):
             return None if x is None else round(float(x), nd)
 
         return {
@@ -94,6 +119,10 @@ class ConstraintResult:
             "marginal_limit": r(self.marginal_limit), "unit": self.unit,
             "threshold_gy": r(self.threshold_gy), "threshold_eqd2_gy": r(self.threshold_eqd2_gy),
             "limit_as_written": self.limit_as_written, "note": self.note,
+            "variation_allowed": self.variation_allowed, "alpha_beta_origin": self.alpha_beta_origin,
+            "alpha_beta_source": self.alpha_beta_source, "converted_from_fractions": self.converted_from_fractions,
+            "limit_converted": self.limit_converted,
+            "counts_as_failed": self.counts_as_failed(),
         }
 
 
@@ -111,10 +140,17 @@ class Evaluation:
     # The DVH each protocol structure was evaluated on (composite: the EQD2 DVH), for views
     # that show a result's DVH with its limit; not part of the JSON.
     dvhs: dict[str, object] = field(default_factory=dict, repr=False)
+    # Composite only: per structure, each course's EQD2 DVH alone at the composite's sample points.
+    course_dvhs: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
 
     @property
     def mandatory_failed(self) -> list[ConstraintResult]:
-        return [r for r in self.results if r.is_mandatory and r.status is Status.FAIL]
+        """Mandatory results that fail the check: failed, or marginal without an allowed band."""
+        return self.failing(strict=False)
+
+    def failing(self, strict: bool = False) -> list[ConstraintResult]:
+        """The results that make the check fail (see ``ConstraintResult.counts_as_failed``)."""
+        return [r for r in self.results if r.counts_as_failed(strict)]
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}

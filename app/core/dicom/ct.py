@@ -142,7 +142,9 @@ def _read_slice(source, name: str, pixels: bool = True):
     try:
         stored = np.asarray(pixel_array(ds))  # the function form: no copy cached on the data set
     except Exception as exc:  # decoders raise many types for truncated or unsupported data
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        # pydicom: "Unable to decode as exceptions were raised by all available plugins:" + one line each
+        first = " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else type(exc).__name__)
         raise DicomReadError(name, f"cannot decode the CT pixel data ({first})") from exc
     if stored.shape != (rows, cols):
         raise DicomReadError(name, f"CT pixel data shape {stored.shape} is not {rows} x {cols}")

@@ -37,6 +37,9 @@ class DoseGrid:
     # Volume units of each stored DVH: 'CM3' (cc) or 'PERCENT' (then the volumes are percent).
     stored_dvh_volume_units: dict[int, str] = field(default_factory=dict)
     study_instance_uid: str = ""
+    # ReferencedFractionGroupNumber of the plan reference: the fraction group this dose covers
+    # (DoseSummationType FRACTION); None for a dose of the whole plan or when not stated.
+    referenced_fraction_group: int | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:

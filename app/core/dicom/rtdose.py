@@ -94,6 +94,7 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
         dose_type=text(ds, "DoseType", "PHYSICAL").upper() or "PHYSICAL",
         frame_of_reference_uid=text(ds, "FrameOfReferenceUID"),
         referenced_plan_uid=text(plan_refs[0], "ReferencedSOPInstanceUID") if plan_refs else "",
+        referenced_fraction_group=_fraction_group(plan_refs[0]) if plan_refs else None,
         patient_id=text(ds, "PatientID"),
         stored_dvhs=stored,
         notes=notes + dvh_notes,
@@ -167,3 +168,13 @@ def _native_view(ds: Dataset, frames: int, rows: int, cols: int) -> np.ndarray |
         return None
     dtype = np.dtype(f"{'<' if syntax.is_little_endian else '>'}{'i' if signed else 'u'}{bits // 8}")
     return np.frombuffer(data, dtype=dtype).reshape(frames, rows, cols)
+
+
+def _fraction_group(plan_ref) -> int | None:
+    """ReferencedFractionGroupNumber of the dose's plan reference (the group a FRACTION dose covers)."""
+    groups = plan_ref.get("ReferencedFractionGroupSequence", None) or []
+    value = text(groups[0], "ReferencedFractionGroupNumber") if groups else ""
+    try:
+        return int(float(value)) if value else None
+    except ValueError:
+        return None

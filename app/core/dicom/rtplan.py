@@ -1,72 +1,73 @@
-"""Read an RT Plan's review facts: label, prescription, fractionation, date, references."""
-from __future__ import annotations
+"""Read an RT Plan's review facts: label, prescription, fraction groups, beams, date, references.
 
-import math
+``read_plan`` reads the plan file alone (pure: no other object is consulted). It takes the
+prescription only from the plan's Dose Reference Sequence; when the plan has none, the
+prescription stays unknown here and ``prescription.resolve_prescription`` (called where plans
+are linked to their structure set) looks at Pinnacle's rx ROIs and target names. Beam doses are
+never a prescription: their sum is kept in ``Plan.beam_dose_sum_gy`` as a hint for the load
+report. docs/prescription.md describes the whole order.
+"""
+from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
 from .errors import DicomReadError
-from .plan import Plan
+from .plan import SOURCE_DOSE_REFERENCE, FractionGroup, Plan
+from .rtplan_beams import beam_dose_sum_gy, number, read_beams, read_fraction_groups, whole
 from .source import Source, read_dataset, text
 
 RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
 # Structure types of a dose reference that describe a volume; preferred over points.
 VOLUME_TYPES = ("SITE", "VOLUME")
-# More fractions than this is noted as implausible (kept: the numbers are still computable).
-MAX_PLAUSIBLE_FRACTIONS = 100
+NO_DOSE_REFERENCE = "no prescription dose in the plan (no TARGET dose reference stating one)"
 
 
 def read_plan(source: Source, path: str | None = None) -> Plan:
     """Read an RTPLAN (path or Dataset).
 
-    Prescription (Gy): TargetPrescriptionDose of the DoseReferenceSequence, preferring
-    DoseReferenceType TARGET and SITE/VOLUME structure types over points; else the
-    fraction group's ReferencedDoseReferenceSequence TargetPrescriptionDose summed; else the
-    sum of BeamDose x fractions; else None with a note. Fractions: NumberOfFractionsPlanned
-    of the first fraction group. Dose per fraction = prescription / fractions.
+    Prescription (Gy), from the Dose Reference Sequence only (source 'dose_reference'): per
+    fraction group, the TargetPrescriptionDose of the group's ReferencedDoseReferenceSequence
+    item, else of the TARGET dose reference it names (its DeliveryMaximumDose when it states no
+    prescription); the plan's is the sum over its groups. Without group references, the plan's
+    TARGET dose reference (SITE/VOLUME preferred over points) is the plan's prescription.
+    Otherwise unknown (None). Fractions: the sum of the groups' NumberOfFractionsPlanned.
     """
     ds, name = read_dataset(source, path)
     sop_class = text(ds, "SOPClassUID")
     if sop_class and sop_class != RT_PLAN_STORAGE:
         raise DicomReadError(name, f"not an RT Plan (SOP Class UID {sop_class})")
     notes: list[str] = []
-    groups = list(ds.get("FractionGroupSequence", None) or [])
-    if len(groups) > 1:
-        notes.append(f"{len(groups)} fraction groups; the first is used for fractions")
-    group = groups[0] if groups else None
-    fractions = _int(group.get("NumberOfFractionsPlanned", None)) if group is not None else None
-    if fractions is not None and fractions <= 0:
-        notes.append(f"NumberOfFractionsPlanned {fractions} is not positive; ignored")
-        fractions = None
-    if fractions is not None and fractions > MAX_PLAUSIBLE_FRACTIONS:
-        notes.append(f"NumberOfFractionsPlanned {fractions} is implausible; check the plan")
-    if fractions is None:
-        notes.append("number of fractions not stated (NumberOfFractionsPlanned absent)")
-
-    rx = _prescription_from_dose_references(ds, notes)
-    if rx is None and group is not None:
-        rx = _prescription_from_fraction_group(group, fractions, notes)
-    if rx is None:
-        notes.append("no prescription dose in the plan (no TargetPrescriptionDose or beam doses)")
-
-    per_fraction = rx / fractions if rx is not None and fractions else None
-    refs = ds.get("ReferencedStructureSetSequence", None) or []
-    return Plan(
-        sop_instance_uid=text(ds, "SOPInstanceUID"),
-        path=name,
-        label=text(ds, "RTPlanLabel"),
-        name=text(ds, "RTPlanName"),
-        intent=text(ds, "PlanIntent"),
-        prescription_gy=rx,
-        fractions=fractions,
-        dose_per_fraction_gy=per_fraction,
-        date=iso_date(text(ds, "RTPlanDate")),
-        referenced_structure_set_uid=text(refs[0], "ReferencedSOPInstanceUID") if refs else "",
-        frame_of_reference_uid=text(ds, "FrameOfReferenceUID"),
-        patient_id=text(ds, "PatientID"),
-        notes=notes,
-        study_instance_uid=text(ds, "StudyInstanceUID"),
-    )
+    groups = read_fraction_groups(ds, notes)
+    references = _target_references(ds)
+    _group_prescriptions(ds, groups, references, notes)
+    plan = Plan(
+        sop_instance_uid=text(ds, "SOPInstanceUID"), path=name, label=text(ds, "RTPlanLabel"),
+        name=text(ds, "RTPlanName"), intent=text(ds, "PlanIntent"), date=iso_date(text(ds, "RTPlanDate")),
+        referenced_structure_set_uid=_structure_set_uid(ds), frame_of_reference_uid=text(ds, "FrameOfReferenceUID"),
+        patient_id=text(ds, "PatientID"), notes=notes, study_instance_uid=text(ds, "StudyInstanceUID"),
+        fraction_groups=groups, beams=read_beams(ds, groups), beam_dose_sum_gy=beam_dose_sum_gy(groups))
+    if not plan.date:
+        notes.append("no plan date (RTPlanDate absent or not a date)")
+    plan.fractions = total_fractions(groups)
+    if all(g.prescription_gy is not None for g in groups) and groups:
+        rx = float(sum(g.prescription_gy for g in groups))
+        what = "the fraction groups' dose references" if len(groups) > 1 else "the dose reference"
+        set_prescription(plan, rx, SOURCE_DOSE_REFERENCE, f"from {what} (TargetPrescriptionDose)")
+    else:
+        chosen = _plan_reference(references, notes)
+        if chosen is not None and not any(g.prescription_gy is not None for g in groups):
+            set_prescription(plan, chosen[0], SOURCE_DOSE_REFERENCE, f"from the dose reference {chosen[1]}")
+            if len(groups) == 1:
+                fill_group(groups[0], chosen[0])
+        elif chosen is not None:
+            notes.append("the dose references give a prescription for some fraction groups only; "
+                         "the plan's total is unknown")
+    if plan.prescription_gy is not None and plan.prescription_gy <= 0:
+        notes.append(f"prescription {plan.prescription_gy:g} Gy is not positive; ignored")
+        set_prescription(plan, None, None, "")
+    if plan.prescription_gy is None and not plan.prescription_note:
+        plan.prescription_note = NO_DOSE_REFERENCE
+    return plan
 
 
 def iso_date(value: str) -> str:
@@ -77,51 +78,91 @@ def iso_date(value: str) -> str:
     return ""
 
 
-def _prescription_from_dose_references(ds: Dataset, notes: list[str]) -> float | None:
-    candidates = []
+def total_fractions(groups: list[FractionGroup]) -> int | None:
+    """Sum of the groups' fractions; None when there is no group or one does not state its count."""
+    if not groups or any(g.fractions is None for g in groups):
+        return None
+    return int(sum(g.fractions for g in groups))
+
+
+def fill_group(group: FractionGroup, prescription_gy: float | None) -> None:
+    group.prescription_gy = prescription_gy
+    group.dose_per_fraction_gy = prescription_gy / group.fractions if prescription_gy and group.fractions else None
+
+
+def set_prescription(plan: Plan, prescription_gy: float | None, source: str | None, note: str) -> None:
+    """Set the plan's prescription, its source and note, and the dose per fraction (when uniform)."""
+    plan.prescription_gy, plan.prescription_source, plan.prescription_note = prescription_gy, source, note
+    plan.dose_per_fraction_gy = uniform_dose_per_fraction(plan)
+
+
+def uniform_dose_per_fraction(plan: Plan) -> float | None:
+    """Rx / fractions when every fraction of the plan has the same dose (one group, or groups
+    with equal known doses per fraction); None otherwise."""
+    if plan.prescription_gy is None or not plan.fractions:
+        return None
+    if len(plan.fraction_groups) > 1:
+        per = {round(g.dose_per_fraction_gy, 6) if g.dose_per_fraction_gy else None for g in plan.fraction_groups}
+        if len(per) != 1 or None in per:
+            return None
+    return plan.prescription_gy / plan.fractions
+
+
+def _structure_set_uid(ds: Dataset) -> str:
+    refs = ds.get("ReferencedStructureSetSequence", None) or []
+    return text(refs[0], "ReferencedSOPInstanceUID") if refs else ""
+
+
+def _target_references(ds: Dataset) -> dict[int | None, tuple[tuple, float, str]]:
+    """TARGET dose references: number -> (preference key, dose Gy, description). The dose is
+    TargetPrescriptionDose, else DeliveryMaximumDose (said so in the description)."""
+    out = {}
     for order, item in enumerate(ds.get("DoseReferenceSequence", None) or []):
-        dose = _float(item.get("TargetPrescriptionDose", None))
+        if text(item, "DoseReferenceType").upper() != "TARGET":
+            continue  # organ-at-risk references hold limits, not prescriptions
+        dose = number(item.get("TargetPrescriptionDose", None))
+        what = text(item, "DoseReferenceDescription")
+        described = f"'{what}'" if what else f"{whole(item.get('DoseReferenceNumber', None)) or order + 1}"
         if dose is None:
-            continue
-        is_target = text(item, "DoseReferenceType").upper() == "TARGET"
+            dose = number(item.get("DeliveryMaximumDose", None))
+            if dose is None:
+                continue
+            described += " (DeliveryMaximumDose; it states no TargetPrescriptionDose)"
         is_volume = text(item, "DoseReferenceStructureType").upper() in VOLUME_TYPES
-        candidates.append(((not is_target, not is_volume, order), dose, text(item, "DoseReferenceDescription")))
-    if not candidates:
+        key = whole(item.get("DoseReferenceNumber", None))
+        out[key if key is not None else -1 - order] = ((not is_volume, order), dose, described)
+    return out
+
+
+def _plan_reference(references: dict, notes: list[str]) -> tuple[float, str] | None:
+    if not references:
         return None
-    candidates.sort(key=lambda c: c[0])
-    chosen = candidates[0]
-    others = sorted({round(c[1], 4) for c in candidates[1:] if abs(c[1] - chosen[1]) > 1e-6})
+    ranked = sorted(references.values(), key=lambda r: r[0])
+    chosen = ranked[0]
+    others = sorted({round(r[1], 4) for r in ranked[1:] if abs(r[1] - chosen[1]) > 1e-6})
     if others:
-        what = f" ({chosen[2]})" if chosen[2] else ""
-        notes.append(f"prescription {chosen[1]:g} Gy taken from dose reference{what}; "
+        notes.append(f"prescription {chosen[1]:g} Gy taken from dose reference {chosen[2]}; "
                      f"other target doses in the plan: {', '.join(f'{v:g}' for v in others)} Gy")
-    return chosen[1]
+    return chosen[1], chosen[2]
 
 
-def _prescription_from_fraction_group(group: Dataset, fractions: int | None, notes: list[str]) -> float | None:
-    referenced = [_float(i.get("TargetPrescriptionDose", None))
-                  for i in group.get("ReferencedDoseReferenceSequence", None) or []]
-    referenced = [v for v in referenced if v is not None]
-    if referenced:
-        notes.append("prescription from the fraction group's ReferencedDoseReferenceSequence")
-        return float(sum(referenced))
-    beam_doses = [_float(b.get("BeamDose", None)) for b in group.get("ReferencedBeamSequence", None) or []]
-    beam_doses = [v for v in beam_doses if v is not None]
-    if beam_doses and fractions:
-        notes.append("prescription estimated as the sum of beam doses x fractions")
-        return float(sum(beam_doses)) * fractions
-    return None
-
-
-def _float(value) -> float | None:
-    """A finite float, or None (absent, not numeric, NaN or infinite)."""
-    try:
-        number = None if value is None or value == "" else float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number is not None and math.isfinite(number) else None
-
-
-def _int(value) -> int | None:
-    f = _float(value)
-    return None if f is None else int(round(f))
+def _group_prescriptions(ds: Dataset, groups: list[FractionGroup], references: dict, notes: list[str]) -> None:
+    """Each group's prescription from its ReferencedDoseReferenceSequence (when it has one)."""
+    items = list(ds.get("FractionGroupSequence", None) or [])
+    for group, item in zip(groups, items):
+        doses = []
+        for ref in item.get("ReferencedDoseReferenceSequence", None) or []:
+            own = number(ref.get("TargetPrescriptionDose", None))
+            target = references.get(whole(ref.get("ReferencedDoseReferenceNumber", None)))
+            if own is not None:
+                doses.append(((False, 0), own, "the group's own TargetPrescriptionDose"))
+            elif target is not None:
+                doses.append(target)
+        if not doses:
+            continue
+        doses.sort(key=lambda r: r[0])
+        others = sorted({round(d[1], 4) for d in doses[1:] if abs(d[1] - doses[0][1]) > 1e-6})
+        if others:
+            notes.append(f"fraction group {group.number}: prescription {doses[0][1]:g} Gy from dose reference "
+                         f"{doses[0][2]}; other target doses it references: {', '.join(f'{v:g}' for v in others)} Gy")
+        fill_group(group, doses[0][1])

@@ -58,7 +58,7 @@ def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
             rois.append(roi)
 
     fors = ds.get("ReferencedFrameOfReferenceSequence", None) or []
-    return StructureSet(
+    structure_set = StructureSet(
         sop_instance_uid=text(ds, "SOPInstanceUID"),
         path=name,
         label=text(ds, "StructureSetLabel"),
@@ -70,6 +70,8 @@ def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
         study_instance_uid=text(ds, "StudyInstanceUID"),
         notes=notes,
     )
+    structure_set.attach_slices()  # the CT's slices replace these when the CT is linked
+    return structure_set
 
 
 def _by_roi_number(ds: Dataset, sequence: str, keyword: str, notes: list[str]) -> dict[int, Dataset]:

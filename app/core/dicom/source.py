@@ -205,19 +205,12 @@ def finite_float(ds: Dataset, keyword: str, default: float, path: str, what: str
 
 
 def check_decodable(ds: Dataset, path: str, what: str) -> None:
-    """DicomReadError naming the transfer syntax when the pixel data is compressed in a form
-    this installation has no decoder for (JPEG, JPEG 2000, JPEG-LS without their plugins)."""
+    """DicomReadError naming the transfer syntax and the install extra when the pixel data is
+    compressed in a form this installation has no decoder for (``codecs``)."""
+    from .codecs import can_decode, missing_decoder_message
+
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID", None) if meta is not None else None
-    if not syntax or not getattr(syntax, "is_compressed", False):
+    if not syntax or can_decode(syntax):
         return
-    try:
-        from pydicom.pixels import get_decoder
-        available = get_decoder(syntax).is_available
-    except (NotImplementedError, ValueError):  # no decoder exists for this syntax at all
-        available = False
-    if not available:
-        raise DicomReadError(path, f"{what} pixel data is compressed as {syntax.name} ({syntax}), which this "
-                                   "installation cannot decode; export it uncompressed (or RLE Lossless), or "
-                                   "install the pydicom pixel-data plugins (pylibjpeg, pylibjpeg-libjpeg, "
-                                   "pylibjpeg-openjpeg)")
+    raise DicomReadError(path, missing_decoder_message(syntax, what))

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .slices import SliceGrid, slice_grid, typical_spacing_mm
+
 # RTROIInterpretedType values we treat as targets (the rest are organs / support / external).
 TARGET_TYPES = frozenset({"PTV", "CTV", "GTV", "ITV"})
 
@@ -28,6 +30,9 @@ class Roi:
     points_mm: list[tuple[float, float, float]] = field(default_factory=list)
     open_contours: list[np.ndarray] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The image slices of its structure set (``slices.SliceGrid``): the slab each contour plane
+    # stands for. None when not known (the DVH engine then uses the ROI's own plane spacing).
+    slices: SliceGrid | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -62,17 +67,17 @@ class StructureSet:
     @property
     def contour_spacing_mm(self) -> float | None:
         """The structure set's contour spacing (mm): the median distance between neighbouring
-        contour planes over all ROIs (the CT slice spacing in practice), None without any pair.
+        contour planes of one ROI, over all ROIs (the CT slice spacing in practice), None without
+        any pair. The DVH engine uses the slices themselves (``attach_slices``)."""
+        return typical_spacing_mm([roi.plane_z_mm for roi in self.rois if len(roi.planes) > 1])
 
-        Pass it to the DVH engine (``DvhOptions(slice_thickness_mm=...)``): a ROI contoured on
-        a few planes far apart, or on one plane, then gets slabs of the real spacing instead of
-        the distance between its own planes."""
-        steps = [np.diff(roi.plane_z_mm) for roi in self.rois if len(roi.planes) > 1]
-        if not steps:
-            return None
-        gaps = np.concatenate(steps)
-        gaps = gaps[gaps > 1e-6]
-        return float(np.median(gaps)) if gaps.size else None
+    def attach_slices(self, image_z_mm: np.ndarray | None = None) -> SliceGrid | None:
+        """Give every ROI the slices its contours are drawn on (``Roi.slices``): the CT's slice
+        positions ``image_z_mm`` when known, else the structure set's contour planes."""
+        grid = slice_grid([roi.plane_z_mm for roi in self.rois if roi.planes], image_z_mm)
+        for roi in self.rois:
+            roi.slices = grid
+        return grid
 
     @property
     def empty_rois(self) -> list[Roi]:

@@ -18,6 +18,7 @@ from . import histogram
 from .dvh import Dvh
 from .interpolate import covered_box, trilinear
 from .options import DvhOptions
+from .points import PointDose, point_doses
 from .rasterize import box_crossings, clip_to_box, even_odd_signs, polygon_areas_mm2, signed_area_mm2
 from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_counts
 from .tally import sample_chunk
@@ -34,15 +35,40 @@ class DvhError(ValueError):
     """A ROI that has no DVH (no closed-planar contours)."""
 
 
+# RTROIInterpretedType values of points (a ROI of these types without contours has no position).
+POINT_TYPES = frozenset({"MARKER", "ISOCENTER", "REGISTRATION"})
+# A ROI whose contours all enclose less than this area (mm²) is a line or a point: no volume.
+MIN_AREA_MM2 = 1e-6
+
+
 def skip_reason(roi) -> str | None:
-    """Why ``roi`` gets no DVH (None if it gets one)."""
+    """Why ``roi`` gets no DVH (None if it gets one). A POINT ROI's reason says so; its dose at
+    the point is in ``DvhResults.points``, not a failure."""
     if roi.is_empty:
         if roi.points_mm:
             return "POINT ROI: no volume"
         if roi.open_contours:
             return "only open contours: no volume"
+        if roi.type.upper() in POINT_TYPES:
+            return f"{roi.type.upper()} point without coordinates (no contour data): nothing to show or dose"
         return "no contours"
+    if all(_flat(p) for polys in roi.planes.values() for p in polys):
+        return "the contours enclose no area (each is a line or a point): no volume"
     return None
+
+
+def _flat(polygon: np.ndarray) -> bool:
+    """True when a contour's points lie on one line (every triangle of its fan has no area)."""
+    p = np.asarray(polygon, dtype=float)
+    if len(p) < 3:
+        return True
+    d = p[1:] - p[0]
+    return float(np.sum(np.abs(d[:-1, 0] * d[1:, 1] - d[1:, 0] * d[:-1, 1]))) < 2 * MIN_AREA_MM2
+
+
+def is_point_roi(roi) -> bool:
+    """A ROI of POINT contours only (a calculation / reference point, an isocentre)."""
+    return bool(roi.points_mm) and not roi.planes
 
 
 def plane_area_mm2(polygons: list[np.ndarray], signs: list[float] | None = None) -> float:
@@ -59,9 +85,16 @@ def stack_volume_cc(roi, options: DvhOptions | None = None, default_spacing_mm: 
     """Exact volume of the contour stack: even-odd polygon area x slab thickness, summed (cc)."""
     options = options or DvhOptions()
     z = roi.plane_z_mm
-    slabs = plane_slabs(z, options, default_spacing_mm)
+    slabs = plane_slabs(z, options, default_spacing_mm, getattr(roi, "slices", None))
     areas = np.array([plane_area_mm2(roi.planes[k]) for k in z])
     return float(np.dot(areas, slabs.thickness_mm)) / MM3_PER_CC
+
+
+def contour_volumes_cc(structure_set, options: DvhOptions | None = None) -> dict[int, float]:
+    """``{roi_number: cc}``: every ROI's contour-stack volume (``stack_volume_cc``, the volume its
+    DVH has), for a review without a dose; ROIs that would be skipped (points, no area) are left
+    out."""
+    return {roi.number: stack_volume_cc(roi, options) for roi in structure_set.rois if not skip_reason(roi)}
 
 
 def compute_dvh(roi, dose, options: DvhOptions | None = None, prescription_gy: float | None = None) -> Dvh:
@@ -78,23 +111,28 @@ def _compute_dvh(roi, dose, options: DvhOptions | None, prescription_gy: float |
     if stack is None:
         raise DvhError(f"ROI {roi.number} {roi.name!r}: contours have fewer than 3 points")
     planes, signs, areas, slabs, bounds = stack
+    slab_notes = slabs.notes
     # Dmin / Dmax at the contour's own vertices (inside the grid), not at clipped ones.
     extremes = vertex_doses(planes, slabs, dose) if options.vertex_extremes else np.zeros(0)
     planes, signs, slabs, bounds, covered_estimate_mm3, outside_mm3, corners = clip_to_dose(planes, signs, areas,
                                                                                            slabs, bounds, dose)
     if corners is not None and options.vertex_extremes:
         # ... and where the grid cuts the structure: its edges' crossings with the grid's box
-        # and its vertices, on the faces of the cut slabs.
+        # and its vertices inside it, on their planes (the cut faces: by the samples' columns).
         extremes = np.concatenate((extremes, vertex_doses(corners, slabs, dose)))
     if planes:
         plan = sample_plan(bounds, slabs, max(covered_estimate_mm3, 1e-9), dose, options)
         bin_hint = histogram.choose_bin_width(dose_max_gy, options.bin_width_gy)
-        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint)
+        faces: list[np.ndarray] = []
+        doses, volumes, covered_mm3, uncovered_mm3 = _sample(planes, signs, slabs, plan, dose, options, bin_hint,
+                                                             faces if options.vertex_extremes else None)
+        extremes = np.concatenate([extremes, *faces])
     else:
         doses = volumes = np.zeros(0, np.float32)
         covered_mm3 = uncovered_mm3 = 0.0
     uncovered_mm3 += outside_mm3
-    return make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy)
+    return make_dvh(roi, doses, volumes, covered_mm3, uncovered_mm3, extremes, options, prescription_gy,
+                    slab_notes)
 
 
 def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
@@ -107,7 +145,7 @@ def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
     vertices = [p for plane in planes for p in plane]
     if not vertices:
         return None
-    slabs = plane_slabs(np.array(z_keys, dtype=float), options, default_spacing_mm)
+    slabs = plane_slabs(np.array(z_keys, dtype=float), options, default_spacing_mm, getattr(roi, "slices", None))
     xy = np.concatenate(vertices)
     bounds = (xy[:, 0].min(), xy[:, 0].max(), xy[:, 1].min(), xy[:, 1].max())
     polygon_areas = polygon_areas_mm2(vertices)
@@ -177,20 +215,28 @@ def clip_to_dose(planes, signs, areas: np.ndarray, slabs: Slabs, bounds, dose):
         kept_areas = areas[keep]
     if keep.size == 0:
         return [], [], slabs, bounds, 0.0, outside, None
-    clipped = Slabs(slabs.z_mm[keep], lo[keep], hi[keep], slabs.spacing_mm)
+    outer_lo = lo > slabs.lo_mm  # faces the grid cuts bound the covered part
+    outer_hi = hi < slabs.hi_mm
+    if slabs.outer_lo is not None:
+        outer_lo |= slabs.outer_lo
+        outer_hi |= slabs.outer_hi
+    clipped = Slabs(slabs.z_mm[keep], lo[keep], hi[keep], slabs.spacing_mm, outer_lo[keep], outer_hi[keep],
+                    slabs.notes)
     return planes, signs, clipped, bounds, float(np.dot(kept_areas, thick[keep])), outside, corners
 
 
-def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
-            bin_width_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Covered sample doses (Gy) and volumes (mm³), float32; covered and uncovered volume (mm³)."""
+def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions, bin_width_gy: float,
+            face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Covered sample doses (Gy) and volumes (mm³), float32; covered and uncovered volume (mm³).
+    ``face_doses``: a list to receive the doses on the slabs' outer faces (``tally.sample_cells``)."""
     grid = plan.grid
     counts = sub_slab_counts(slabs, plan.z_step_mm)
     dose_parts, volume_parts = [], []
     covered = uncovered = 0.0
     for chunk in plane_chunks(grid.ny * grid.nx, counts, options.chunk_cells):
+        outer = None if slabs.outer_lo is None else (slabs.outer_lo[chunk], slabs.outer_hi[chunk])
         d, v, c, u = sample_chunk(planes[chunk], signs[chunk], slabs.lo_mm[chunk], slabs.hi_mm[chunk],
-                                  counts[chunk], grid, dose, 0.25 * bin_width_gy)
+                                  counts[chunk], grid, dose, 0.25 * bin_width_gy, outer, face_doses)
         covered += c
         uncovered += u
         if d.size:
@@ -201,28 +247,43 @@ def _sample(planes, signs, slabs: Slabs, plan, dose, options: DvhOptions,
     return np.concatenate(dose_parts), np.concatenate(volume_parts), covered, uncovered
 
 
-def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
-    """Dose at every contour vertex on its slab's two faces (covered only): extremes between samples."""
+def vertex_points(planes, slabs: Slabs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every contour vertex on its own plane (a plane outside a slab the dose grid cuts moved onto
+    the cut): ``(x_mm, y_mm, z_mm)``, where ``vertex_doses`` looks for extremes between samples."""
     polys = [poly for plane in planes for poly in plane]
     if not polys:
-        return np.zeros(0)
+        empty = np.zeros(0)
+        return empty, empty, empty
     counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
     xy = np.concatenate(polys)
-    x, y = np.tile(xy[:, 0], 2), np.tile(xy[:, 1], 2)
-    z = np.concatenate((np.repeat(slabs.lo_mm, counts), np.repeat(slabs.hi_mm, counts)))
+    own = np.clip(slabs.z_mm, slabs.lo_mm, slabs.hi_mm)
+    return xy[:, 0], xy[:, 1], np.repeat(own, counts)
+
+
+def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
+    """Dose at every contour vertex on its own plane (covered only; a plane outside a slab the
+    dose grid cuts is moved onto the cut): the extremes on the drawn outline that fall between
+    samples. Not on the slab faces: a vertex moved half a spacing up or down is a corner of the
+    slab staircase, outside the drawn shape wherever the next contour is smaller, and in a dose
+    gradient along z such corners set Dmin / Dmax from outside the structure (Pinnacle H&N PTV:
+    40.6 Gy on a curve that leaves 100 % at 43.1 Gy). The end caps' outer faces are covered by
+    the samples' columns there (``tally.sample_cells``)."""
+    x, y, z = vertex_points(planes, slabs)
+    if x.size == 0:
+        return np.zeros(0)
     values, inside = trilinear(dose, x, y, z)
     return values[inside]
 
 
 def make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
-              prescription_gy) -> Dvh:
+              prescription_gy, notes: tuple[str, ...] = ()) -> Dvh:
     volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
     # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
     # contours they add up to the even-odd polygon areas x slab thicknesses.
     covered_cc = covered_mm3 / MM3_PER_CC
     uncovered_cc = uncovered_mm3 / MM3_PER_CC
     total_cc = covered_cc + uncovered_cc
-    notes: list[str] = []
+    notes: list[str] = list(notes)
     if doses.size:
         lows = [float(doses.min())] + ([float(extremes.min())] if extremes.size else [])
         highs = [float(doses.max())] + ([float(extremes.max())] if extremes.size else [])
@@ -316,11 +377,22 @@ def dvh_threads() -> int:
 
 
 class DvhResults(dict):
-    """``{roi_number: Dvh}`` plus ``skipped = {roi_number: reason}`` for ROIs without a DVH."""
+    """``{roi_number: Dvh}`` plus ``skipped = {roi_number: reason}`` for ROIs without a DVH (not
+    POINT ROIs) and ``points = {roi_number: [PointDose]}``: the dose at each POINT ROI's points."""
 
     def __init__(self) -> None:
         super().__init__()
         self.skipped: dict[int, str] = {}
+        self.points: dict[int, list[PointDose]] = {}
+
+    def add(self, roi, dvh: Dvh | None, dose) -> None:
+        """File ``roi``'s result: its DVH, its point doses, or why it has neither."""
+        if roi.points_mm:
+            self.points[roi.number] = point_doses(roi, dose)
+        if dvh is not None:
+            self[roi.number] = dvh
+        elif not is_point_roi(roi):
+            self.skipped[roi.number] = skip_reason(roi) or "no DVH"
 
 
 def compute_dvhs(structure_set, dose, options: DvhOptions | None = None, prescription_gy: float | None = None,
@@ -330,10 +402,7 @@ def compute_dvhs(structure_set, dose, options: DvhOptions | None = None, prescri
     (``threads``: see ``iter_dvhs``)."""
     results = DvhResults()
     for index, total, roi, dvh in iter_dvhs(structure_set, dose, options, prescription_gy, cancel, threads):
-        if dvh is None:
-            results.skipped[roi.number] = skip_reason(roi) or "no DVH"
-        else:
-            results[roi.number] = dvh
+        results.add(roi, dvh, dose)
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results

@@ -2,7 +2,11 @@
 
 Per-voxel dose per fraction = D / n (the plan's dose distribution delivered in n equal
 fractions). BED = D (1 + d / (α/β)); EQD2 = BED / (1 + 2 / (α/β)). Doses in Gy.
-Defaults: α/β = 10 Gy for targets (tumour, early effects), 3 Gy for organs at risk (late effects).
+Default α/β: the table of ``rtreview.core.dvh.alpha_beta`` (TG-263 names), else 10 Gy for
+targets (tumour, early effects) and 3 Gy for organs at risk (late effects).
+
+The mean EQD2 of a structure is the mean of the voxel-wise EQD2 (``mean_eqd2_gy``), never the
+EQD2 of the physical mean: the conversion is convex, so the latter underestimates it.
 """
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ ALPHA_BETA_LATE_GY = 3.0
 
 
 def default_alpha_beta(roi_or_dvh) -> float:
-    """10 Gy for targets (PTV/CTV/GTV/ITV by type or name), 3 Gy otherwise."""
-    kind = (getattr(roi_or_dvh, "type", "") or "").upper()
-    name = (getattr(roi_or_dvh, "name", "") or "").upper()
-    targets = ("PTV", "CTV", "GTV", "ITV")
-    return ALPHA_BETA_TUMOR_GY if kind in targets or name.startswith(targets) else ALPHA_BETA_LATE_GY
+    """The default table's α/β for this ROI / DVH (by name), else 10 Gy for targets (PTV/CTV/GTV/ITV
+    by type or name) and 3 Gy otherwise (``rtreview.core.dvh.alpha_beta.default_alpha_beta``)."""
+    from .alpha_beta import default_alpha_beta as lookup
+
+    return lookup(getattr(roi_or_dvh, "name", "") or "", roi_type=getattr(roi_or_dvh, "type", "") or "").value_gy
 
 
 def _check(fractions: int, alpha_beta_gy: float) -> None:
@@ -55,6 +59,31 @@ def physical_from_eqd2_gy(eqd2, fractions: int, alpha_beta_gy: float):
     return float(out) if out.ndim == 0 else out
 
 
+def mean_eqd2_gy(dvh, fractions: int, alpha_beta_gy: float) -> float:
+    """The mean of the voxel-wise EQD2 over the covered volume (Gy).
+
+    Exact over the DVH's dose samples when it kept them; otherwise from the DVH's mean and the
+    variance of its cumulative curve's bins. NaN when the structure has no covered volume."""
+    covered = float(dvh.covered_volume_cc)
+    if not covered > 0:
+        return float("nan")
+    if getattr(dvh, "has_samples", False):
+        doses = np.asarray(eqd2_gy(dvh.sample_dose_gy.astype(float), fractions, alpha_beta_gy), dtype=float)
+        volumes = dvh.sample_volume_cc.astype(float)
+        return float(np.dot(doses, volumes) / volumes.sum())
+    # From the curve: EQD2 is quadratic in the dose, so its mean is (E[d²]/n + a/b E[d]) / (2 + a/b),
+    # with E[d] the DVH's own mean and the variance from the bins around it (exact for a uniform dose).
+    edges = np.asarray(dvh.dose_gy, dtype=float)
+    per_bin = -np.diff(np.asarray(dvh.cumulative_cc, dtype=float))  # volume with dose in [edge i, edge i+1)
+    total = per_bin.sum()
+    if not total > 0:
+        return float("nan")
+    mean = float(dvh.mean_gy)
+    mids = 0.5 * (edges[:-1] + edges[1:])
+    variance = float(np.dot(per_bin, (mids - mean) ** 2) / total)
+    return float(((mean * mean + variance) / fractions + alpha_beta_gy * mean) / (2.0 + alpha_beta_gy))
+
+
 def converted_dvh(dvh: Dvh, fractions: int, alpha_beta_gy: float | None = None, kind: str = "eqd2") -> Dvh:
     """The DVH with every sample's dose converted to EQD2 or BED (``kind``), re-histogrammed.
 
@@ -67,7 +96,8 @@ def converted_dvh(dvh: Dvh, fractions: int, alpha_beta_gy: float | None = None, 
     if dvh.has_samples:
         doses = np.asarray(convert(dvh.sample_dose_gy.astype(float), fractions, ab), dtype=float)
         volumes = dvh.sample_volume_cc
-        mean = float(np.dot(doses, volumes.astype(float)) / max(dvh.covered_volume_cc, 1e-300))
+        mean = mean_eqd2_gy(dvh, fractions, ab) if kind == "eqd2" else float(
+            np.dot(doses, volumes.astype(float)) / max(float(volumes.astype(float).sum()), 1e-300))
         width = histogram.choose_bin_width(float(doses.max()) if doses.size else 0.0, None)
         diff = histogram.differential(doses, volumes, width)
         cum = histogram.cumulative(diff)

@@ -1,8 +1,10 @@
 """Where a structure is sampled: each contour plane's slab (end caps) and the sample grid.
 
-Slabs: a plane owns half the distance to each neighbour; with end caps (default) the outer
-planes of each piece extend half a contour spacing beyond, without end caps they stop at the
-plane. A gap wider than ``gap_factor`` contour spacings splits the ROI into pieces.
+Slabs: a plane owns the slab of its image slice (half-way to the neighbouring slices,
+``rtreview.core.dicom.slices``); the ROI's outer planes, and planes next to a slice the ROI is
+not drawn on, are end caps: with end caps (default) they extend half a slice beyond, without
+they stop at the plane. ROIs whose structure set is not known use their own planes: half the
+distance to each neighbour, pieces split at gaps wider than ``gap_factor`` spacings.
 The sample grid is aligned with the dose grid (cell centres on dose voxel centres, or an
 integer subdivision of them), fine enough for small structures, the dose grid for large ones.
 """
@@ -19,34 +21,86 @@ from .rasterize import CellGrid
 
 @dataclass(frozen=True)
 class Slabs:
-    """Per contour plane (sorted by z): its z, and the slab [lo, hi] it owns (mm)."""
+    """Per contour plane (sorted by z): its z, and the slab [lo, hi] it owns (mm).
+
+    ``outer_lo`` / ``outer_hi`` mark the faces that bound the structure as the DVH counts it:
+    the end caps of each piece and faces where the dose grid cuts the slab (None: unknown, all
+    faces count). A face between two neighbouring planes is not outer: it is where the slab
+    model's staircase steps from one contour to the next (see ``compute.vertex_doses``)."""
 
     z_mm: np.ndarray
     lo_mm: np.ndarray
     hi_mm: np.ndarray
     spacing_mm: float  # the contour spacing used for end caps and gaps
+    outer_lo: np.ndarray | None = None
+    outer_hi: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # how the slabs were chosen, when the user should know (DVH notes)
 
     @property
     def thickness_mm(self) -> np.ndarray:
         return self.hi_mm - self.lo_mm
 
 
-def plane_slabs(z_mm: np.ndarray, options: DvhOptions, default_spacing_mm: float) -> Slabs:
-    """Slabs of the sorted plane positions ``z_mm``."""
+def plane_slabs(z_mm: np.ndarray, options: DvhOptions, default_spacing_mm: float, slices=None) -> Slabs:
+    """Slabs of the sorted plane positions ``z_mm``.
+
+    ``slices``: the structure set's ``SliceGrid`` (``rtreview.core.dicom.slices``): each plane
+    takes the slab of its image slice, and a side where the ROI has no contour on the neighbouring
+    slice is an end cap (half the slice; none with ``end_caps="none"``). Without it (or with
+    ``options.slice_thickness_mm``, or when a plane is not on a slice) the ROI's own planes
+    decide: half the distance to each neighbour, a gap wider than ``gap_factor`` spacings splits
+    the ROI, caps of half its median spacing (``slice_thickness_mm`` or ``default_spacing_mm``
+    for one plane)."""
     z = np.asarray(z_mm, dtype=float)
+    if slices is not None and not options.slice_thickness_mm and z.size:
+        found = _slice_slabs(z, options, slices)
+        if found is not None:
+            return found
     gaps = np.diff(z)
+    notes: tuple[str, ...] = ()
     if options.slice_thickness_mm:
         spacing = float(options.slice_thickness_mm)
     elif gaps.size:
         spacing = float(np.median(gaps))
     else:
         spacing = float(default_spacing_mm)
+        notes = (f"contoured on one plane and no slice spacing is known: the dose grid's frame spacing "
+                 f"{spacing:.3g} mm is taken as its thickness",)
     half_cap = 0.5 * spacing if options.end_caps == END_CAPS_HALF else 0.0
     mid = 0.5 * (z[:-1] + z[1:])
     split = gaps > options.gap_factor * spacing
     hi = np.append(np.where(split, z[:-1] + half_cap, mid), z[-1] + half_cap)
     lo = np.insert(np.where(split, z[1:] - half_cap, mid), 0, z[0] - half_cap)
-    return Slabs(z, lo, hi, spacing)
+    if split.any():
+        notes += (f"{int(split.sum()) + 1} pieces along z (gaps up to {gaps.max():.3g} mm between contour "
+                  f"planes {spacing:.3g} mm apart are not filled), each with its own end caps",)
+    return Slabs(z, lo, hi, spacing, np.insert(split, 0, True), np.append(split, True), notes)
+
+
+def _slice_slabs(z: np.ndarray, options: DvhOptions, slices) -> Slabs | None:
+    """The slabs of planes ``z`` on the slices (None if a plane is not on one)."""
+    index = slices.index(z)
+    if np.any(index < 0) or np.any(np.diff(index) <= 0):
+        return None
+    # The ROI continues onto the next slice when it has a contour there and the slices are neighbours.
+    joined = (np.diff(index) == 1) & slices.joined[index[:-1]]
+    outer_lo = np.insert(~joined, 0, True)
+    outer_hi = np.append(~joined, True)
+    # Joined: the slab boundary half-way to the next contour; a cap: half the slice's own thickness.
+    cap = 1.0 if options.end_caps == END_CAPS_HALF else 0.0
+    lo = np.where(outer_lo, z - cap * slices.half_below[index], np.insert(0.5 * (z[:-1] + z[1:]), 0, np.nan))
+    hi = np.where(outer_hi, z + cap * slices.half_above[index], np.append(0.5 * (z[:-1] + z[1:]), np.nan))
+    notes: tuple[str, ...] = ()
+    where = "the CT's slice" if slices.source == "CT" else "the structure set's slice spacing"
+    if z.size == 1:
+        notes = (f"contoured on one plane: its slab is {hi[0] - lo[0]:.3g} mm thick ({where} there)",)
+    missing = int(index[-1] - index[0] + 1 - index.size)
+    pieces = int((~joined).sum()) + 1
+    if missing or pieces > 1:
+        notes += (f"contours on {index.size} of the {index[-1] - index[0] + 1} slices from z = {z[0]:.1f} to "
+                  f"{z[-1]:.1f} mm: the {missing} slices without a contour are not part of the structure "
+                  f"({pieces} pieces along z, each with its own end caps)",)
+    return Slabs(z, lo, hi, float(slices.spacing_mm), outer_lo, outer_hi, notes)
 
 
 @dataclass(frozen=True)

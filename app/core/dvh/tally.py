@@ -22,7 +22,8 @@ _ALPHA = (1.0 / _G, 1.0 / _G ** 2, 1.0 / _G ** 3)
 
 
 def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray, grid: CellGrid, dose,
-                 z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+                 z_tolerance_gy: float, outer=None,
+                 face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``(dose_gy, volume_mm3, covered_mm3, uncovered_mm3)``: the samples' doses and volumes
     (float32) and their total volume (float64 sum; ``uncovered_mm3`` is 0).
 
@@ -33,26 +34,91 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.
     Every sample's dose is the trilinear dose at its own position, so it lies within the range
     of the 8 dose grid nodes around it (no extrapolation past a local maximum or minimum).
+    ``outer``, ``face_doses``: see ``sample_cells``.
     """
     cov, parts = coverage(planes, grid, centroids=True, signs=signs)
-    return sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy)
+    return sample_cells(cov, parts, lo, hi, counts, grid, dose, z_tolerance_gy, outer, face_doses)
 
 
 def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray,
-                 grid: CellGrid, dose, z_tolerance_gy: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+                 grid: CellGrid, dose, z_tolerance_gy: float, outer=None,
+                 face_doses: list | None = None) -> tuple[np.ndarray, np.ndarray, float, float]:
     """``sample_chunk`` from the planes' cell coverage already known: ``cov`` (P, ny, nx) covered
     fractions and ``parts`` the partially covered cells' centroids and spreads (``rasterize.coverage``
     with ``centroids=True``, or a combination of several structures' coverages: derived structures).
-    Every cell must lie within the dose grid's ``covered_box``."""
-    cells = grid.ny * grid.nx
+    Every cell must lie within the dose grid's ``covered_box``.
+
+    ``outer = (outer_lo, outer_hi)``: per plane, whether its slab's lower / upper face bounds the
+    structure (an end cap or a cut by the dose grid, ``sampling.Slabs``). With ``face_doses`` (a
+    list), the doses of the samples of the first / last sub-slab moved onto those faces are
+    appended to it: the extremes of the structure at its caps, which samples stratified inside
+    the sub-slab approach but do not reach. They carry no volume."""
     cov = cov.reshape(-1)
     occupied = np.flatnonzero(cov > 1e-12)
     if occupied.size == 0:
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
     block = FrameBlock(dose, grid, f0, f1)
+    single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+    u, v, z, weight, covered, plane, sub, m = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+    if face_doses is not None and outer is not None:
+        _face_doses(face_doses, block, plane, sub, m, outer, lo, hi, u, v)
+    del plane, sub
+    d = block.at(u, v, z)
+    np.maximum(d, 0.0, out=d)
+    return d, weight, covered, 0.0
+
+
+def sample_positions(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray,
+                     grid: CellGrid, dose=None, z_tolerance_gy: float = 0.0, outer=None):
+    """Where ``sample_cells`` puts its samples: ``(x_mm, y_mm, z_mm, volume_mm3, covered_mm3, dose_gy,
+    faces)`` (float64 positions, float32 volumes; ``faces`` = (x, y, z, dose or None) of the samples
+    moved onto the outer faces, where ``sample_cells`` looks for extremes).
+
+    With ``dose``: exactly ``sample_cells``'s samples (sub-slabs merged where that dose varies
+    by less than ``z_tolerance_gy`` along z) and ``dose_gy`` their doses as it computes them
+    (float32). Without: every plane's slab split into its ``counts`` sub-slabs, ``dose_gy`` None."""
+    cov = cov.reshape(-1)
+    occupied = np.flatnonzero(cov > 1e-12)
+    empty = np.zeros(0)
+    if occupied.size == 0:
+        none = None if dose is None else np.zeros(0, np.float32)
+        return empty, empty, empty, np.zeros(0, np.float32), 0.0, none, (empty, empty, empty, none)
+    block, single = None, False
+    if dose is not None:
+        f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
+        block = FrameBlock(dose, grid, f0, f1)
+        single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+    u, v, z, weight, covered, plane, sub, m = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+    faces = (empty, empty, empty, None if block is None else np.zeros(0, np.float32))
+    if outer is not None:
+        picks = [(pick, face_z) for pick, face_z in _face_points(plane, sub, m, outer, lo, hi)]
+        if picks:
+            fu = np.concatenate([u.take(p) for p, _ in picks])
+            fv = np.concatenate([v.take(p) for p, _ in picks])
+            fz = np.concatenate([face_z for _, face_z in picks])
+            face_dose = None
+            if block is not None:  # as sample_cells computes them (float32)
+                face_dose = np.maximum(block.at(fu, fv, fz), 0.0)
+            faces = (grid.x0 + fu.astype(np.float64) * grid.hx, grid.y0 + fv.astype(np.float64) * grid.hy,
+                     fz.astype(np.float64), face_dose)
+    d = None
+    if block is not None:
+        d = block.at(u, v, z)
+        np.maximum(d, 0.0, out=d)
+    x = grid.x0 + u.astype(np.float64) * grid.hx
+    y = grid.y0 + v.astype(np.float64) * grid.hy
+    return x, y, np.asarray(z, dtype=np.float64), weight, covered, d, faces
+
+
+def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray,
+               counts: np.ndarray, grid: CellGrid, single: bool):
+    """Sample positions (u, v in cell units, float32; z in mm), volumes (mm³, float32) and their
+    total; per sample its plane and sub-slab index (None: one sub-slab each) and the sub-slab
+    counts per plane. ``single``: one sub-slab per plane."""
+    cells = grid.ny * grid.nx
     m = counts.copy()
-    if block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy:
+    if single:
         m[:] = 1
 
     # Per occupied cell: where its samples spread (cell units). Full cells: over the whole cell;
@@ -78,7 +144,7 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     cell_volume = cov[occupied] * (grid.hx * grid.hy) * slab
     covered = float(cell_volume.sum())
     if np.all(m == 1):
-        owner = None
+        owner = sub = None
         weight = cell_volume.astype(np.float32)
         du, dv, dz = _offsets(occupied.size)
         z = lo[plane] + dz * slab
@@ -89,7 +155,6 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
         weight = (cell_volume / reps).astype(np.float32).take(owner)
         du, dv, dz = _offsets(owner.size)
         z = lo[plane].take(owner) + (sub + dz) * (slab / reps).take(owner)
-        del sub
     del cell_volume, slab
 
     def per_sample(a):
@@ -101,10 +166,26 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
     else:
         u = per_sample(u_c) + du * per_sample(s_u)
         v = per_sample(v_c) + dv * per_sample(s_v)
-    del owner
-    d = block.at(u, v, z)
-    np.maximum(d, 0.0, out=d)
-    return d, weight, covered, 0.0
+    return u, v, z, weight, covered, per_sample(plane), sub, m
+
+
+def _face_points(plane: np.ndarray, sub, m, outer, lo: np.ndarray, hi: np.ndarray):
+    """Per outer face side: (samples of its first / last sub-slab, the face's z per such sample)."""
+    outer_lo, outer_hi = outer
+    first = np.ones(plane.size, bool) if sub is None else sub == 0
+    last = np.ones(plane.size, bool) if sub is None else sub == m.take(plane) - 1
+    for faces, chosen, near in ((lo, outer_lo, first), (hi, outer_hi, last)):
+        pick = np.flatnonzero(near & np.asarray(chosen).take(plane))
+        if pick.size:
+            yield pick, faces.take(plane.take(pick))
+
+
+def _face_doses(out: list, block, plane: np.ndarray, sub, m, outer, lo: np.ndarray, hi: np.ndarray,
+                u: np.ndarray, v: np.ndarray) -> None:
+    """Doses of the samples of each outer face's sub-slab, moved onto that face (see sample_cells)."""
+    for pick, face_z in _face_points(plane, sub, m, outer, lo, hi):
+        d = block.at(u.take(pick), v.take(pick), face_z)
+        out.append(np.maximum(d, 0.0))
 
 
 _OFFSETS = np.zeros((3, 0), np.float32)

@@ -18,8 +18,10 @@ COLUMN_TIPS = {
     "Value EQD2": "The value as EQD2 (Gy in 2-Gy fractions) with the structure's α/β",
     "Limit": "The limit in the plan's fractionation (physical Gy), or in % / cc for volume metrics",
     "Limit EQD2": "The limit as EQD2 (Gy in 2-Gy fractions) with the structure's α/β",
-    "Level": "mandatory or optimal",
-    "Status": "pass / marginal (beyond the limit, within the marginal band) / fail / not evaluable",
+    "Level": "mandatory or optimal; † the limit was converted to the plan's fractionation (it differs from the "
+             "protocol's: hover the row)",
+    "Status": "pass / marginal (beyond the limit, inside the protocol's variation band: fails the check unless the "
+              "protocol allows that band) / fail / not evaluable",
     "Source": "The literature source of the limit (hover for the whole citation)",
 }
 # Text AND colour, so the status survives colour blindness and black-and-white printing.
@@ -41,8 +43,16 @@ def comparator_text(comparator: str) -> str:
     return {"<=": "≤", ">=": "≥"}.get(comparator, comparator)
 
 
-def cells(r: ConstraintResult) -> list[str]:
-    """The row of ``r`` in COLUMNS order (units in the cells: volume metrics are in % or cc)."""
+def cells(result: ConstraintResult) -> list[str]:
+    """The row of ``result`` in COLUMNS order (units in the cells: volume metrics are in % or cc).
+    Numbers are those of ``result.to_dict()`` (as ``rtreview check`` prints them), so the window,
+    the command line and the PDF show the same digits."""
+    from types import SimpleNamespace
+
+    d = result.to_dict()
+    r = SimpleNamespace(**{k: d[k] for k in ("value", "limit", "value_gy", "value_eqd2_gy", "limit_gy",
+                                             "limit_eqd2_gy", "threshold_eqd2_gy", "unit", "comparator")},
+                        structure=result.structure, metric=result.metric, level=result.level, source=result.source)
     cmp = comparator_text(r.comparator)
     is_dose = r.unit in ("Gy", "Gy EQD2")
     if is_dose:
@@ -53,16 +63,26 @@ def cells(r: ConstraintResult) -> list[str]:
         value, value_eqd2 = _num(r.value, r.unit), "–"
         limit = f"{cmp} {_num(r.limit, r.unit)}" if r.limit is not None else "–"
         limit_eqd2 = (f"at {_num(r.threshold_eqd2_gy, 'Gy')}" if r.threshold_eqd2_gy is not None else "–")
-    return [r.structure, r.metric, value, value_eqd2, limit, limit_eqd2, r.level,
-            STATUS_TEXT[r.status], r.source]
+    level = r.level + (" †" if result.limit_converted else "")  # converted to the plan's fractions
+    return [r.structure, r.metric, value, value_eqd2, limit, limit_eqd2, level, status_text(result), r.source]
+
+
+def status_text(r: ConstraintResult) -> str:
+    """'✔ pass', '◐ marginal', '◐ marginal (allowed)' (a variation band the protocol allows), ..."""
+    if r.status is Status.MARGINAL and r.variation_allowed:
+        return STATUS_TEXT[r.status] + " (allowed)"
+    return STATUS_TEXT[r.status]
 
 
 def row_tooltip(r: ConstraintResult) -> str:
     """Plain-text details of one result: the limit as written, ROI, α/β, marginal band, note."""
     lines = [f"{r.structure} ({r.roi_name or 'no ROI'}): {r.limit_as_written or r.metric}",
-             f"α/β {r.alpha_beta_gy:g} Gy · {r.level}"]
+             f"α/β {r.alpha_beta_gy:g} Gy ({r.alpha_beta_origin or 'protocol'}) · {r.level}"]
     if r.marginal_limit is not None:
-        lines.append(f"marginal up to {r.marginal_limit:.2f} {r.unit}")
+        allowed = " (a variation the protocol allows)" if r.variation_allowed else " (fails the check)"
+        lines.append(f"marginal up to {r.marginal_limit:.2f} {r.unit}{allowed}")
+    if r.unit == "Gy EQD2" and r.value_gy is not None:
+        lines.append("mean dose judged as the voxel-wise mean EQD2 against the limit's EQD2")
     if r.threshold_gy is not None or r.threshold_eqd2_gy is not None:
         lines.append(f"dose level {_num(r.threshold_gy, 'Gy')} (EQD2 {_num(r.threshold_eqd2_gy, 'Gy')})")
     if r.note:

@@ -8,6 +8,10 @@ Conventions: arrays are ``(nz, ny, nx)`` with strictly increasing voxel-centre a
 - sagittal rows = z,               columns = y; fixed x
 
 ``u_mm`` names the column coordinates, ``v_mm`` the row coordinates of a slice image.
+
+Coronal and sagittal rows are placed by position, not index: when the CT's slices are unevenly
+spaced (2 mm through the target, 5 mm elsewhere; a missing slice) their rows are resampled onto an
+even z axis (``display_z_mm``), each row showing the slice whose slab holds it (nearest centre).
 """
 from __future__ import annotations
 
@@ -38,11 +42,41 @@ def slice_count(ct: CtVolume, plane: Plane) -> int:
     return int(ct.hu.shape[_AXES[Plane(plane)][0]])
 
 
+# Uneven when neighbouring CT slices' spacings differ by more than this (mm).
+EVEN_TOLERANCE_MM = 0.01
+
+
+def display_z_mm(ct: CtVolume) -> np.ndarray:
+    """The z of the rows of coronal and sagittal images: the CT's own slice positions when evenly
+    spaced, else an even axis from the first to the last slice at the finest spacing (at least a
+    quarter of the median, so one odd gap cannot explode the image)."""
+    z = ct.z_mm
+    if z.size < 3:
+        return z
+    gaps = np.diff(z)
+    if float(gaps.max() - gaps.min()) <= EVEN_TOLERANCE_MM:
+        return z
+    step = max(float(gaps.min()), 0.25 * float(np.median(gaps)))
+    n = int(np.floor((z[-1] - z[0]) / step + 1e-6)) + 1
+    return z[0] + step * np.arange(n)
+
+
+def display_rows(ct: CtVolume) -> np.ndarray | None:
+    """Per row of ``display_z_mm``, the CT slice shown there (nearest centre); None when even."""
+    shown = display_z_mm(ct)
+    if shown is ct.z_mm:
+        return None
+    z = ct.z_mm
+    i = np.clip(np.searchsorted(z, shown), 1, z.size - 1)
+    return np.where(z[i] - shown < shown - z[i - 1], i, i - 1).astype(np.intp)
+
+
 def slice_axes(ct: CtVolume, plane: Plane) -> tuple[np.ndarray, np.ndarray]:
     """``(u_mm, v_mm)``: column and row coordinates of a ``plane`` slice image."""
     fixed, row, col = _AXES[Plane(plane)]
     coords = _coords(ct)
-    return coords[col], coords[row]
+    v = display_z_mm(ct) if row == 0 else coords[row]
+    return coords[col], v
 
 
 def slice_position_mm(ct: CtVolume, plane: Plane, index: int) -> float:
@@ -65,13 +99,14 @@ def slice_index_at(ct: CtVolume, plane: Plane, position_mm: float) -> int:
 
 
 def ct_slice(ct: CtVolume, plane: Plane, index: int) -> np.ndarray:
-    """The HU image of slice ``index`` (a view into ``ct.hu``, not a copy)."""
+    """The HU image of slice ``index`` (a view into ``ct.hu``; coronal and sagittal images of
+    unevenly spaced slices are a copy with rows on ``display_z_mm``)."""
     plane = Plane(plane)
     if plane is Plane.AXIAL:
         return ct.hu[index]
-    if plane is Plane.CORONAL:
-        return ct.hu[:, index, :]
-    return ct.hu[:, :, index]
+    image = ct.hu[:, index, :] if plane is Plane.CORONAL else ct.hu[:, :, index]
+    rows = display_rows(ct)
+    return image if rows is None else image[rows]
 
 
 @dataclass(frozen=True)
@@ -118,6 +153,8 @@ class DoseResampler:
         self.ct = ct
         dose_coords, ct_coords = _coords(dose), _coords(ct)
         self._lookup = [LinearIndex.build(d, c) for d, c in zip(dose_coords, ct_coords)]
+        # rows of coronal / sagittal images: on the display z axis (by position)
+        self._rows_z = LinearIndex.build(dose.z_mm, display_z_mm(ct))
 
     def plane(self, plane: Plane, index: int) -> np.ndarray:
         """float32 dose (Gy) on CT slice ``index`` of ``plane``, shaped like ``ct_slice``."""
@@ -132,7 +169,7 @@ class DoseResampler:
         if w > 0:
             slab = slab * (1 - w) + np.take(data, int(at.i1[0]), axis=fixed) * w
         # remaining axes keep their order (row axis before column axis in every plane)
-        slab = self._lookup[row].apply(slab, 0)
+        slab = (self._rows_z if row == 0 else self._lookup[row]).apply(slab, 0)
         slab = self._lookup[col].apply(slab, 1)
         return np.ascontiguousarray(slab, dtype=np.float32)
 

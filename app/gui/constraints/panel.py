@@ -1,7 +1,8 @@
 """ConstraintsPanel: the selected plan checked against a dose-constraint protocol, and the
 multi-course composite (voxel-wise EQD2 sum), as coloured tables.
 
-The protocol chooser defaults to ``suggest_for_link`` (fractionation and target names); a choice
+The protocol chooser defaults to ``suggest_for_link`` (site and fractionation; when none fits the
+table says why); a choice
 is remembered per plan. The checks (``check_plan`` / ``check_composite`` of rtreview.core.constraints,
 the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
 busy bar and Cancel; results are cached per dose, protocol and hand mapping. The plan's check
@@ -49,6 +50,10 @@ class _Tab(QtWidgets.QWidget):
         self.notes = QtWidgets.QLabel("")
         self.notes.setStyleSheet("color: #aab;")
         self.notes.setWordWrap(False)
+        # a long note (e.g. why no protocol fits) must not widen the window's right pane: it is
+        # cut at the pane's edge, the tooltip holds all of it
+        self.notes.setMinimumWidth(10)
+        self.notes.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -100,13 +105,15 @@ class ConstraintsPanel(QtWidgets.QWidget):
         session.case_changed.connect(self._on_case)
         session.link_changed.connect(self.refresh)
         session.dvhs_changed.connect(self._on_dvhs)
+        session.alpha_beta_changed.connect(self.refresh)  # a changed α/β changes EQD2 values and verdicts
+        session.prescription_changed.connect(lambda _plan: self.refresh())
 
     def _build(self, problem: str) -> None:
         self.protocol_combo = QtWidgets.QComboBox()
         self.protocol_combo.addItems([p.name for p in self.protocols])
         self.protocol_combo.setPlaceholderText("no shipped protocol fits: choose one")
-        self.protocol_combo.setToolTip("Dose-constraint protocol for this plan (suggested from its fractionation "
-                                       "and target names; see docs/protocols.md)")
+        self.protocol_combo.setToolTip("Dose-constraint protocol for this plan (suggested when its site — target "
+                                       "and organ names — and fractionation fit; see docs/protocols.md)")
         self.protocol_combo.setMinimumContentsLength(22)
         self.protocol_combo.activated.connect(self._on_protocol_chosen)
         self.summary = QtWidgets.QLabel(problem)
@@ -164,7 +171,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def set_protocol(self, name: str) -> None:
         """Check the selected plan against protocol ``name`` (as a choice in the combobox)."""
         link = self.session.link
-        if link is not None:
+        if link is not None and link.dose is not None:
             self._choice[link.dose.sop_instance_uid] = name
             self.refresh()
 
@@ -192,24 +199,40 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Show (or start computing) the checks of the selected plan and of its composite."""
         link = self.session.link
+        if link is not None and link.dose is None:  # a review without a dose: nothing to check
+            link = None
         self._pending = []
         self._wanted = {PLAN: None, COMPOSITE: None}
         manual = self.manual_mapping(link)
         key_manual = tuple(sorted(manual.items()))
         if link is not None:
             proto = self.protocol_for(link)
+            if self._tell_alpha_beta(link, proto, manual):
+                return  # the α/β changed: alpha_beta_changed has refreshed with the new values
+        elif self.session.set_alpha_beta_protocol(None, None):
+            return  # no plan to check (e.g. no dose): the table's α/β, refreshed already
+
+        # the user's α/β (structure list): every check uses them; only passed when there are some
+        alpha_beta = dict(self.session.alpha_beta_overrides)
+        extra = {"alpha_beta": alpha_beta} if alpha_beta else {}
+        key_manual = (key_manual, tuple(sorted(alpha_beta.items())))
+        if link is not None:
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None and not self.session.has_dvhs(link) and self.dvhs_coming(link):
                 # checked with the window's DVHs once they are all in (not computed twice at once)
                 self._show(PLAN, None, CHECKING)
             elif proto is not None:
-                key = (PLAN, id(link.dose), proto.name, key_manual)
-                # a copy of this dose's finished DVHs, taken on the GUI thread
+                key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions)
+                # a copy of this dose's finished DVHs, taken on the GUI thread (None: none are coming)
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
-                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs))
+                self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs,
+                                                                             **extra))
             else:
-                self._show(PLAN, None, "No shipped protocol fits this plan: choose one above")
+                from rtreview.core.constraints.plan_check import suggestion_for_link
+
+                why = suggestion_for_link(self.protocols, link).reason
+                self._show(PLAN, None, f"{why[0].upper()}{why[1:]} — choose one above")
         else:
             self._show(PLAN, None, "")
         group = rows_text.composite_links(self.session.case, link)
@@ -217,12 +240,13 @@ class ConstraintsPanel(QtWidgets.QWidget):
         protocols = [self.protocol_for(g) for g in group]
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
-            key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual)
+            key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
+                   tuple((g.prescription_gy, g.fractions) for g in group))
             if self._composite_held and key not in self._cache:
                 self._show(COMPOSITE, None, CHECKING)
             else:
-                self._want(COMPOSITE, key,
-                           lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c))
+                self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
+                                                                                      **extra))
         else:
             self.tabs.setTabText(1, "Composite")
             self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one frame "
@@ -251,6 +275,16 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def plan_settled(self) -> bool:
         """The Plan table shows its final state for the selected plan (results, or why none)."""
         return self._settled[PLAN]
+
+    def _tell_alpha_beta(self, link, proto, manual: dict) -> bool:
+        """The structure list shows the α/β of the protocol this plan is checked against; True when a
+        value changed."""
+        match = None
+        if proto is not None and link.structure_set is not None:
+            from rtreview.core.constraints import match_structures
+
+            match = match_structures(proto, [r.name for r in link.structure_set.rois], manual or None)
+        return self.session.set_alpha_beta_protocol(proto, match)
 
     def _want(self, kind: str, key: tuple, fn: Callable) -> None:
         self._wanted[kind] = key
@@ -328,7 +362,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def caption(self) -> str:
         """'Constraints', with ✖ when a constraint of the selected plan fails (for a tab)."""
         ev = self.evaluations.get(PLAN)
-        failed = ev is not None and any(r.status.value == "fail" for r in ev.results)
+        failed = ev is not None and any(r.status.value == "fail" or r.counts_as_failed() for r in ev.results)
         return "Constraints ✖" if failed else "Constraints"
 
     @property

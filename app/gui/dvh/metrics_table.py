@@ -73,6 +73,7 @@ class MetricsTable(QtWidgets.QWidget):
         session.dvhs_changed.connect(self._on_dvhs)
         session.visibility_changed.connect(self.refresh)
         session.link_changed.connect(self._default_levels)
+        session.prescription_changed.connect(lambda _plan: self._default_levels())
         session.highlight_changed.connect(self._show_highlight)
 
     def _default_levels(self) -> None:

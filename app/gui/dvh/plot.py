@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from rtreview.core.viewing import dvh_curves
+from rtreview.core.dicom.dose_units import is_gy
+from rtreview.core.viewing import captions, dvh_curves
 from rtreview.core.viewing.constraint_rows import limit_point
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
@@ -112,8 +113,8 @@ class DvhPlot(QtWidgets.QWidget):
         else:
             self._constraint = None
 
-    def _apply_labels(self) -> None:
-        dose, volume = self.settings.axis_labels()
+    def _apply_labels(self, relative: bool = False) -> None:
+        dose, volume = self.settings.axis_labels(relative)
         self.plot.setLabel("bottom", dose)
         self.plot.setLabel("left", volume)
 
@@ -140,14 +141,18 @@ class DvhPlot(QtWidgets.QWidget):
         the DVHs come in one by one: dose from 0 to the grid's maximum (Gy or % Rx), volume 0-100 %
         (cumulative); what cannot be known beforehand (cc, differential, EQD2) fits the curves."""
         link, box = self.session.link, self.plot.getViewBox()
+        has_dose = link is not None and link.dose is not None
         for axis in ("left", "bottom"):  # no dose yet: an empty panel, not axes of nothing (0-1 "Gy")
-            self.plot.showAxis(axis, link is not None)
-        if link is None:
+            self.plot.showAxis(axis, has_dose)
+        if not has_dose:
             return
         top = link.dose.max_gy
         rx = self.session.rx_gy
         unit = self.settings.dose_unit
-        x_max = top if unit is DoseUnit.GY else 100.0 * top / rx if unit is DoseUnit.PCT_RX and rx else None
+        if not is_gy(link.dose):  # RELATIVE dose: curves in % of the file's unstated reference
+            x_max = 100.0 * top if unit is DoseUnit.GY else None
+        else:
+            x_max = top if unit is DoseUnit.GY else 100.0 * top / rx if unit is DoseUnit.PCT_RX and rx else None
         if x_max:
             box.setXRange(0.0, x_max)  # (the padding autorange would add)
         else:
@@ -173,16 +178,23 @@ class DvhPlot(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
         s = self.session
-        why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions)
+        relative = s.link is not None and s.link.dose is not None and not is_gy(s.link.dose)
+        self._apply_labels(relative)
+        why = dvh_curves.can_show(self.settings, s.rx_gy, s.fractions, relative)
         dvhs = s.dvhs if not why else {}
-        if why:
+        if s.link is not None and s.link.dose is None:
+            self._say(captions.no_dose_text(s.link))
+        elif why:
             self._say(f"⚠ {why}")
         elif s.link is not None and not dvhs:
             self._say("DVHs are being computed…" if s.link.structure_set is not None
                       else "No structure set linked to this dose: no DVHs")
         else:
             outside = [d.name for n, d in dvhs.items() if n in s.visible and not has_curve(d)]
-            self._say(f"Outside the dose grid (no DVH): {', '.join(outside)}" if outside else "", note=True)
+            notes = [f"Outside the dose grid (no DVH): {', '.join(outside)}"] if outside else []
+            if self.settings.dose_unit is DoseUnit.EQD2:
+                notes += [n for n in [dvh_curves.eqd2_groups_note(s.link)] if n]
+            self._say("  ·  ".join(notes), note=True)
         self._show_rx_line()
         order = {r.number: i for i, r in enumerate(s.rois)}
         legend = []
@@ -192,10 +204,12 @@ class DvhPlot(QtWidgets.QWidget):
             if item is None:
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
                 self.plot.addItem(item)
-            key = (id(dvh), self.settings, s.rx_gy, s.fractions, s.alpha_beta_gy.get(number), number == s.highlighted)
+            key = (id(dvh), self.settings, s.rx_gy, s.fractions, s.alpha_beta_gy.get(number), relative,
+                   number == s.highlighted)
             if self._drawn.get(number) != key:  # (DVHs arrive one by one: the others are drawn already)
                 x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
-                                        s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY))
+                                        s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY),
+                                        100.0 if relative else 1.0)
                 item.setData(x, y)
                 item.setPen(_pen(dvh, number == s.highlighted))
                 self._drawn[number] = key
@@ -245,7 +259,9 @@ class DvhPlot(QtWidgets.QWidget):
 
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
-        if not rx or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
+        link = self.session.link
+        relative = link is not None and link.dose is not None and not is_gy(link.dose)
+        if not rx or relative or self.settings.dose_unit is DoseUnit.EQD2 or not self.session.dvhs:
             self.rx_line.setVisible(False)
             return
         at = 100.0 if self.settings.dose_unit is DoseUnit.PCT_RX else rx
@@ -298,9 +314,7 @@ class DvhPlot(QtWidgets.QWidget):
         curve_xy, name = None, ""
         if number is not None and number in s.dvhs and not composite:
             s.set_roi_visible(number, True)
-            s.set_highlighted(number)
-            if self.settings.dose_unit is DoseUnit.EQD2:  # the limit's α/β, so curve and limit agree
-                s.set_alpha_beta(number, result.alpha_beta_gy)
+            s.set_highlighted(number)  # curve and limit share the structure's one α/β
         elif dvh is not None:
             plain = CurveSettings(CurveKind.CUMULATIVE, DoseUnit.GY, self.settings.volume_unit)
             curve_xy = dvh_curves.curve(dvh, plain if composite else self.settings, s.rx_gy, s.fractions,

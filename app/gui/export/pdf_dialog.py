@@ -21,6 +21,8 @@ class ExportPdfOptions:
     # hand structure mapping ({protocol structure: ROI}); plans not listed get the suggested one
     protocols: dict = field(default_factory=dict)
     manual: dict = field(default_factory=dict)
+    # the user's α/β per ROI name (the structure list), as every number of the window uses it
+    alpha_beta: dict = field(default_factory=dict)
 
 
 class ExportPdfDialog(QtWidgets.QDialog):

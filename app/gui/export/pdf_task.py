@@ -25,7 +25,7 @@ def _default_export(case, options: ExportPdfOptions, progress, cancel):
     return export(paths, options.path, plan_labels=options.plan_labels, protocols=options.protocols or None,
                   manual=options.manual or None, deidentify=options.deidentify,
                   page_size=options.page_size, progress=progress, cancel=cancel, case=case,
-                  case_file=options.case_file)
+                  case_file=options.case_file, alpha_beta=options.alpha_beta or None)
 
 
 class PdfExportController(QtCore.QObject):
@@ -66,8 +66,16 @@ class PdfExportController(QtCore.QObject):
             self.start(case, options)
 
     def _panel_choices(self, case, options: ExportPdfOptions) -> None:
-        """The Constraints panel's protocol (chosen, else suggested) and hand mapping per plan, so
-        the report checks each plan as the window shows it."""
+        """The Constraints panel's protocol (chosen, else suggested) and hand mapping per plan, and the
+        structure list's α/β values, so the report checks each plan as the window shows it."""
+        session = getattr(self.window, "session", None)
+        store = getattr(session, "alpha_beta_store", None)
+        for link in case.links:  # the user's α/β of every structure set reported
+            if link.label in options.plan_labels and link.structure_set is not None and store is not None:
+                for name, value in store.load(link.structure_set.sop_instance_uid).items():
+                    options.alpha_beta.setdefault(name, value)
+        if session is not None and not options.alpha_beta:
+            options.alpha_beta.update(getattr(session, "alpha_beta_overrides", {}))
         panel = getattr(self.window, "constraints", None)
         if panel is None:
             return

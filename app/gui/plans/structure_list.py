@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from rtreview.core.dvh import contour_volumes_cc
 from rtreview.gui.session import ReviewSession
 
 NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -38,7 +39,9 @@ class StructureList(QtWidgets.QWidget):
         header.setSectionResizeMode(COL_NAME, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for col in (COL_TYPE, COL_VOLUME, COL_AB):
             header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.headerItem().setToolTip(COL_AB, "α/β (Gy) used for EQD2 — double-click to edit")
+        self.tree.headerItem().setToolTip(COL_AB, "α/β (Gy), one per structure: yours (italics), else the "
+                                                  "protocol's, else the TG-263 default table, else 10 (targets) / "
+                                                  "3 (organs); used for every EQD2 — double-click to edit")
         buttons = QtWidgets.QHBoxLayout()
         buttons.setSpacing(2)
         self.buttons = {}
@@ -64,6 +67,7 @@ class StructureList(QtWidgets.QWidget):
         session.dvhs_changed.connect(self._show_volumes)
         session.visibility_changed.connect(self._show_visibility)
         session.highlight_changed.connect(self.highlight)
+        session.alpha_beta_changed.connect(self._show_alpha_beta)
 
     def _rebuild(self) -> None:
         self._updating = True
@@ -74,7 +78,11 @@ class StructureList(QtWidgets.QWidget):
             item.setIcon(COL_NAME, swatch(roi.color_rgb))
             item.setData(COL_NAME, NUMBER_ROLE, roi.number)
             flags = item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsEditable
-            if roi.is_empty:
+            if roi.points_mm and not roi.planes:
+                x, y, z = roi.points_mm[0]
+                item.setToolTip(COL_NAME, f"{roi.name} (ROI {roi.number}): a point at x {x:.1f}, y {y:.1f}, "
+                                          f"z {z:.1f} mm; select it to centre the views on it")
+            elif roi.is_empty:
                 flags &= ~QtCore.Qt.ItemFlag.ItemIsUserCheckable
                 item.setToolTip(COL_NAME, f"{roi.name}: no contours ({'; '.join(roi.notes) or 'empty'})")
                 item.setForeground(COL_NAME, QtGui.QBrush(QtGui.QColor(140, 140, 140)))
@@ -94,16 +102,43 @@ class StructureList(QtWidgets.QWidget):
     def _show_volumes(self) -> None:
         dvhs = self.session.dvhs
         skipped = getattr(dvhs, "skipped", {})  # the engine's DvhResults says why a ROI has no DVH
+        points = getattr(dvhs, "points", {})  # POINT ROIs: the dose at the point
+        link = self.session.link
+        # Without a dose: the contour stack's volume (the one the DVH would have), computed here.
+        volumes = contour_volumes_cc(link.structure_set) if link is not None and link.dose is None \
+            and link.structure_set is not None else {}
         for number, item in self._items.items():
             dvh = dvhs.get(number)
             if number in skipped:
                 item.setToolTip(COL_VOLUME, f"No DVH: {skipped[number]}")
-            text = "" if dvh is None else f"{dvh.volume_cc:.0f}" if dvh.volume_cc >= 1000 else f"{dvh.volume_cc:.1f}"
+            volume = dvh.volume_cc if dvh is not None else volumes.get(number)
+            text = "" if volume is None else f"{volume:.0f}" if volume >= 1000 else f"{volume:.1f}"
+            if number in points and points[number]:
+                first = points[number][0]
+                text = "–" if first.dose_gy is None else f"{first.dose_gy:.2f} Gy"
+                where = ", ".join(f"{v:.1f}" for v in first.position_mm)
+                item.setToolTip(COL_VOLUME, f"Dose at the point ({where}) mm: "
+                                + (first.note or f"{first.dose_gy:.3f} Gy (trilinear)"))
             self._set_text(item, COL_VOLUME, text)
 
     def _show_alpha_beta(self) -> None:
-        for number, item in self._items.items():
-            self._set_text(item, COL_AB, f"{self.session.alpha_beta_gy.get(number, 3.0):g}")
+        """Each ROI's one α/β (rtreview.core.constraints.alpha_beta), where it comes from in the tooltip;
+        the user's values in italics."""
+        was, self._updating = self._updating, True  # text, font and tooltip changes are no user edit
+        try:
+            for number, item in self._items.items():
+                info = self.session.alpha_beta_info.get(number)
+                value = self.session.alpha_beta_gy.get(number)
+                item.setText(COL_AB, "" if value is None else f"{value:g}")
+                font = item.font(COL_AB)
+                font.setItalic(info is not None and info.origin == "user")
+                item.setFont(COL_AB, font)
+                if info is not None:
+                    item.setToolTip(COL_AB, f"{info.describe()}\n{info.source}\n"
+                                            "Double-click to edit (empty: back to the default); used by the EQD2 DVH, "
+                                            "the constraints, the composite and the report")
+        finally:
+            self._updating = was
 
     def _show_visibility(self) -> None:
         for number, item in self._items.items():
@@ -125,11 +160,12 @@ class StructureList(QtWidgets.QWidget):
         if column == COL_NAME:
             self.session.set_roi_visible(number, item.checkState(COL_NAME) == QtCore.Qt.CheckState.Checked)
         elif column == COL_AB:
+            text = item.text(COL_AB).strip().replace(",", ".")
             try:
-                value = float(item.text(COL_AB).replace(",", "."))
+                value = float(text) if text else None
             except ValueError:
                 value = -1.0
-            if value > 0:
+            if value is None or value > 0:
                 self.session.set_alpha_beta(number, value)
             self._show_alpha_beta()
 
@@ -143,7 +179,7 @@ class StructureList(QtWidgets.QWidget):
 
     def select(self, which: str) -> None:
         """Visibility preset: 'all', 'none', 'targets' or 'oars' (organs, excluding external/support)."""
-        rois = [r for r in self.session.rois if not r.is_empty]
+        rois = [r for r in self.session.rois if not r.is_empty or r.points_mm]
         if which == "all":
             chosen = {r.number for r in rois}
         elif which == "targets":

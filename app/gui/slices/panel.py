@@ -11,6 +11,7 @@ import time
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, contours, isodose, slicing
 from rtreview.core.viewing.slicing import Plane
 from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
@@ -42,8 +43,9 @@ class SlicePanel(QtWidgets.QWidget):
         self._edges: dict[int, contours.RoiEdges] = {}
         self._build()
         session.link_changed.connect(self._on_link)
+        session.prescription_changed.connect(self._on_prescription)
         session.visibility_changed.connect(self.render_all)
-        session.highlight_changed.connect(lambda _n: self.render_all())
+        session.highlight_changed.connect(lambda n: self.show_point(n) or self.render_all())
         self.render_all()  # the empty state: no crosshair, the drop hint
 
     # --- construction ---------------------------------------------------------------------
@@ -129,21 +131,38 @@ class SlicePanel(QtWidgets.QWidget):
         self._edges = {}
         self._resampler = None
         if link is not None and link.ct is not None:
-            self._resampler = slicing.DoseResampler(link.dose, link.ct)
+            if link.dose is not None:
+                self._resampler = slicing.DoseResampler(link.dose, link.ct)
             self.position = self._start_position(link)
         self.hint.setVisible(link is None)
         self._show_legend()
         self.render_all()
 
+    def _on_prescription(self, _plan=None) -> None:
+        self._show_legend()
+        self.render_all()
+
     @staticmethod
     def _start_position(link) -> dict[str, float]:
-        """Start at the dose maximum (inside the CT), where a reviewer looks first."""
-        d = link.dose
-        k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
+        """Start at the dose maximum (inside the CT), where a reviewer looks first; without a dose
+        at the centre of the targets' contours (else of all contours, else of the CT)."""
         ct = link.ct
-        return {"x": float(np.clip(d.x_mm[i], ct.x_mm[0], ct.x_mm[-1])),
-                "y": float(np.clip(d.y_mm[j], ct.y_mm[0], ct.y_mm[-1])),
-                "z": float(np.clip(d.z_mm[k], ct.z_mm[0], ct.z_mm[-1]))}
+        d = link.dose
+        if d is not None:
+            k, j, i = np.unravel_index(int(np.argmax(d.dose_gy)), d.dose_gy.shape) if d.dose_gy.size else (0, 0, 0)
+            x, y, z = d.x_mm[i], d.y_mm[j], d.z_mm[k]
+        else:
+            x, y, z = (float(np.mean(a[[0, -1]])) for a in (ct.x_mm, ct.y_mm, ct.z_mm))
+            rois = link.structure_set.rois if link.structure_set is not None else []
+            drawn = [r for r in rois if r.planes and r.type.upper() != "EXTERNAL"]
+            chosen = ([r for r in drawn if r.is_target] or drawn)[:1]  # the first target's centre
+            if chosen:
+                xy = np.concatenate([p for r in chosen for polys in r.planes.values() for p in polys])
+                zs = np.concatenate([r.plane_z_mm for r in chosen])
+                x, y, z = (float(np.mean([a.min(), a.max()])) for a in (xy[:, 0], xy[:, 1], zs))
+        return {"x": float(np.clip(x, ct.x_mm[0], ct.x_mm[-1])),
+                "y": float(np.clip(y, ct.y_mm[0], ct.y_mm[-1])),
+                "z": float(np.clip(z, ct.z_mm[0], ct.z_mm[-1]))}
 
     def _on_preset(self, name: str) -> None:
         self.set_window(PRESETS[name])
@@ -187,8 +206,19 @@ class SlicePanel(QtWidgets.QWidget):
         if self.session.link is None:
             self.legend.setText("")
             return
+        if self.session.link.dose is None:
+            self.legend.setText("no dose: no isodose lines")
+            self.legend.setToolTip("")
+            return
         rx = self.session.rx_gy
-        ref = f"% of Rx {rx:g} Gy" if rx else "% of max dose (no Rx)"
+        # without a prescription the wash spans 0-110 % of the dose maximum; isodose lines need Rx
+        self.threshold.setSuffix(" % Rx" if rx else " % max")
+        if not rx:
+            self.legend.setText("<span style='color: rgb(240,160,60)'>needs Rx: isodose lines are % of the "
+                                "prescription, which is unknown — set it in the plan tree</span>")
+            self.legend.setToolTip("Double-click the plan's prescription row in the plan tree to set it")
+            return
+        ref = f"% of Rx {rx:g} Gy"
         chips, tips = [], []
         for pct in self.levels_pct:
             r, g, b = isodose.isodose_color(pct)
@@ -231,20 +261,23 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(None)
             view.set_isodoses([])
             view.set_contours({})
+            view.set_points([])
             view.set_caption("No CT" if link is not None else "")
             return
         ct = link.ct
         index = self.slice_index(plane)
         u, v = slicing.slice_axes(ct, plane)
         view.set_ct(slicing.ct_slice(ct, plane, index), slicing.pixel_rect(u, v), self.window.range_hu)
-        ref_gy = self.session.rx_gy or link.dose.max_gy or 1.0
+        ref_gy = self.session.rx_gy or (link.dose.max_gy if link.dose is not None else 0.0) or 1.0
         if self.show_dose and self._resampler is not None:
             dose = self._resampler.plane(plane, index)
             view.set_dose(isodose.colorwash_rgba(dose, ref_gy, self.threshold_pct, self.opacity))
         else:
             view.set_dose(None)
-        view.set_isodoses(self._isodose_lines(plane, index, ref_gy) if self._resampler is not None else [])
+        view.set_isodoses(self._isodose_lines(plane, index, ref_gy)
+                          if self._resampler is not None and self.session.rx_gy else [])
         view.set_contours(self._contours(plane, ct), self.session.highlighted)
+        view.set_points(self._points(plane, ct))
         cu, cv, fixed = _UV[plane]
         view.set_crosshair(self.position[cu], self.position[cv])
         view.set_caption(f"{plane.value.capitalize()}\n{fixed} {self.position[fixed]:.1f} mm · "
@@ -276,6 +309,36 @@ class SlicePanel(QtWidgets.QWidget):
             out[roi.number] = (roi.color_rgb, xs, ys)
         return out
 
+    def _points(self, plane: Plane, ct) -> list:
+        """Visible POINT ROIs within half a voxel of this slice: (rgb, u, v, 'name: dose')."""
+        cu, cv, fixed = _UV[plane]
+        axis = {"x": ct.x_mm, "y": ct.y_mm, "z": ct.z_mm}[fixed]
+        half = 0.5 * float(np.median(np.diff(axis))) if axis.size > 1 else 1.5
+        doses = getattr(self.session.dvhs, "points", {})
+        out = []
+        for roi in self.session.rois:
+            if roi.number not in self.session.visible or not roi.points_mm:
+                continue
+            known = {tuple(p.position_mm): p.dose_gy for p in doses.get(roi.number, [])}
+            for point in roi.points_mm:
+                p = dict(zip("xyz", point))
+                if abs(p[fixed] - self.position[fixed]) > half + 1e-6:
+                    continue
+                dose_gy = known.get(tuple(float(v) for v in point))
+                text = roi.name if len(roi.name) <= 32 else roi.name[:31] + "…"
+                text += f": {dose_gy:.2f} Gy" if dose_gy is not None else ""
+                out.append((roi.color_rgb, p[cu], p[cv], text))
+        return out
+
+    def show_point(self, number: int) -> bool:
+        """Move the crosshair onto POINT ROI ``number``'s first point (False if it is none)."""
+        roi = next((r for r in self.session.rois if r.number == number), None)
+        if roi is None or not roi.points_mm or roi.planes:
+            return False
+        self.position = dict(zip("xyz", (float(v) for v in roi.points_mm[0])))
+        self.render_all()
+        return True
+
     # --- readout ----------------------------------------------------------------------------
     def _on_hover(self, plane: Plane, u_mm: float, v_mm: float) -> None:
         link = self.session.link
@@ -285,9 +348,10 @@ class SlicePanel(QtWidgets.QWidget):
         p = dict(self.position)
         p[cu], p[cv] = u_mm, v_mm
         hu = slicing.ct_at(link.ct, p["x"], p["y"], p["z"])
-        dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"])
+        dose = slicing.dose_at(link.dose, p["x"], p["y"], p["z"]) if link.dose is not None else None
         self.last_readout = {"x": p["x"], "y": p["y"], "z": p["z"], "hu": hu, "dose_gy": dose}
-        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy)
+        text = captions.readout(p["x"], p["y"], p["z"], hu, dose, self.session.rx_gy,
+                                relative=link.dose is not None and not is_gy(link.dose))
         self.readout.setText(text)
         self.readout_changed.emit(text)
 

@@ -82,6 +82,11 @@ class SliceView(pg.GraphicsView):
         self.view.addItem(self.dose_item)
         self._isodose_items: list[pg.PlotCurveItem] = []
         self._contour_items: dict[int, pg.PlotCurveItem] = {}
+        # POINT ROIs (calculation / reference points, isocentres): a marker and its label each
+        self.point_item = pg.ScatterPlotItem(symbol="+", size=14, pxMode=True)
+        self.point_item.setZValue(6)
+        self.view.addItem(self.point_item, ignoreBounds=True)
+        self._point_labels: list[pg.TextItem] = []
         self.h_line = pg.InfiniteLine(angle=0, movable=False, pen=CROSSHAIR_PEN)
         self.v_line = pg.InfiniteLine(angle=90, movable=False, pen=CROSSHAIR_PEN)
         for line in (self.h_line, self.v_line):
@@ -156,6 +161,29 @@ class SliceView(pg.GraphicsView):
             self._set_pen(item, rgb, 3.2 if number == highlighted else 2.0)
             item.setData(xs, ys, connect="finite")
             item.setVisible(xs.size > 0)
+
+    def set_points(self, points: list[tuple[tuple[int, int, int], float, float, str]]) -> None:
+        """POINT ROIs on this slice: ``(rgb, u_mm, v_mm, label)`` each, drawn as a cross with its label."""
+        if points:
+            self.point_item.setData([p[1] for p in points], [p[2] for p in points],
+                                    pen=[pg.mkPen(p[0], width=2.5) for p in points], brush=None)
+        else:
+            self.point_item.setData([], [])
+        while len(self._point_labels) < len(points):
+            label = pg.TextItem(anchor=(0.0, 1.0))
+            label.setZValue(6)
+            self.view.addItem(label, ignoreBounds=True)
+            self._point_labels.append(label)
+        for label, (rgb, u, v, text) in zip(self._point_labels, points):
+            label.setText(text, color=rgb)
+            label.setPos(u, v)
+            label.setVisible(True)
+        for label in self._point_labels[len(points):]:
+            label.setVisible(False)
+
+    def point_labels(self) -> list[str]:
+        """The labels of the points drawn now (for tests and tools)."""
+        return [label.textItem.toPlainText() for label in self._point_labels if label.isVisible()]
 
     def _update_curves(self, items: list, lines: list, width: float, z: float) -> None:
         while len(items) < len(lines):
