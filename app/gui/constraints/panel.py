@@ -117,6 +117,9 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.protocol_combo.setMinimumContentsLength(22)
         self.protocol_combo.activated.connect(self._on_protocol_chosen)
         self.summary = QtWidgets.QLabel(problem)
+        # the summary takes the room left of the row, it does not widen the pane: the busy bar and
+        # Cancel shown beside a long summary pushed the right pane over the slices while loading
+        self.summary.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.busy_bar = QtWidgets.QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(90)
