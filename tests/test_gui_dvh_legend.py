@@ -34,7 +34,7 @@ def test_liver_legend_lists_exactly_the_plotted_curves(qtbot, window):
     # the pelvic structures lie outside the LIVER dose grid: no curve, no legend entry, said once
     for outside in ("ILIUM_L", "GTV_ILIUM", "PTV_ILIUM", "BLADDER", "RECTUM", "FEMUR_HEAD_L", "FEMUR_HEAD_R"):
         assert outside not in names
-        assert outside in w.dvh_plot.message.text()
+        assert outside in w.dvh_plot.message_text()
     assert w.dvh_plot.message.isVisible()
     # switching to the ilium course: its targets are listed, the liver target is not (outside that grid)
     item = next(i for i in w.plan_tree.plan_items() if i.text(0).startswith("L ILIUM "))

@@ -206,10 +206,10 @@ def test_a_dose_without_ct_or_structures_degrades_gracefully(qtbot, make_window)
     w.plan_tree.setCurrentItem(w.plan_tree.plan_items()[1])
     wait_idle(qtbot, w)
     assert w.dvh_plot.visible_curve_data() == {}
-    assert "No structure set" in w.dvh_plot.message.text()
+    assert "No structure set" in w.dvh_plot.message_text()
     assert "needs Rx" in w.slices.legend.text()  # isodose levels are % of Rx: none without it
     w.dvh_plot.dose_unit.setCurrentText("% Rx")
-    assert "needs Rx" in w.dvh_plot.message.text()
+    assert "needs Rx" in w.dvh_plot.message_text()
     assert w.plan_tree.plan_items()[1].text(0).startswith("PLAN B — Rx unknown")
 
 

@@ -78,7 +78,7 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
             return 1
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = make_application(sys.argv[:1])
-    from rtreview.gui.main_window import MainWindow  # after the QApplication: pyqtgraph reads the palette
+    from rtreview.gui.main_window import MainWindow  # panels (pyqtgraph reads the palette) after the QApplication
 
     if not paths:
         from rtreview.paths import sample_dicom_dir
@@ -89,9 +89,11 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
         folder = tempfile.mkdtemp(prefix="rtreview-screenshot-")
         atexit.register(shutil.rmtree, folder, True)
         settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, defer_panels=True)  # the frame is painted first, the panels right after
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
+    if case:
+        window.build_panels()  # to say at once whether the case file opens
     if case and not window.open_case_file(case):
         print(f"{APP_NAME}: cannot open the case file {case}: see the window's load report", file=sys.stderr)
     if screenshot:

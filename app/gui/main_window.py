@@ -6,10 +6,18 @@ plot over tabs with the metrics and the constraints (per plan and composite). Bo
 case timeline (load report tabbed with it). Status bar: message, progress, Cancel.
 Files, folders and zip archives can be dropped anywhere on the window; a dropped ``*.json``
 case file opens in the timeline.
+
+Start-up and loading (``rtreview`` opens with ``defer_panels=True``): the window's frame (menus,
+status bar with the progress, an empty centre) is painted first, the load starts at once in
+the worker, and the panels (which import pyqtgraph) are built right after that first paint.
+A load is then shown in stages (``ShowStages``): plans, structures, CT with contours and dose;
+the selected plan's DVHs structure by structure; its constraints (checked with those DVHs);
+the case timeline; only then are the other plans' DVHs and the composite computed.
 """
 from __future__ import annotations
 
 import os
+import time
 from typing import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -17,31 +25,29 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from rtreview import APP_NAME
 from rtreview.core.viewing import captions
 
-from rtreview.core.viewing import constraint_rows
-from rtreview.gui.constraints.panel import ConstraintsPanel
 from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
-from rtreview.gui.dvh.plot import DvhPlot, has_curve
-from rtreview.gui.export.anonymize import AnonymizeExportController
-from rtreview.gui.export.pdf_task import PdfExportController
 from rtreview.gui.gc_policy import collect_in_gui_thread
-from rtreview.gui.plans.load_report import LoadReportPanel
-from rtreview.gui.plans.prescription_store import CaseFilePrescriptions
-from rtreview.gui.dvh.metrics_table import MetricsTable
-from rtreview.gui.plans.tree import PlanTree
-from rtreview.gui.recent_paths import RecentPaths
-from rtreview.gui.session import ReviewSession
-from rtreview.gui.slices.panel import SlicePanel
-from rtreview.gui.plans.structure_list import StructureList
-from rtreview.gui.constraints.structure_mapping import CaseFileMappingStore
-from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
+from rtreview.gui.session import PartialDvhBatches, ReviewSession
+from rtreview.gui.show_stages import ShowStages
 from rtreview.gui.tasks import dvhs_one_by_one, load_case
-from rtreview.gui.timeline.dock import CaseTimelineDock
-from rtreview.gui.timeline.view import TimelineView
-from rtreview.gui.settings import install_preferences
+from rtreview.gui import window_layout
+from rtreview.gui.settings import Preferences, install_preferences
 from rtreview.gui.workers import TaskRunner
 from rtreview.gui.worklist.dock import ReceiveDock
 
+# Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
+# 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
+# reach the views in batches at most this often (each batch redraws the plot and tables once).
+PROGRESS_INTERVAL_S = 0.2
+PARTIAL_DVH_INTERVAL_MS = 60
+
 DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
+
+
+def _is_case_file_path(path: str) -> bool:
+    """A dropped ``*.json`` is a case timeline file (as TimelineView.is_case_file_path, without
+    importing the timeline view before the panels are built)."""
+    return str(path).lower().endswith(".json")
 
 
 def default_settings() -> QtCore.QSettings:
@@ -57,122 +63,68 @@ class MainWindow(QtWidgets.QMainWindow):
     case_loaded = QtCore.Signal()
 
     def __init__(self, settings: QtCore.QSettings | None = None,
-                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one):
+                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one, defer_panels: bool = False):
         super().__init__()
         collect_in_gui_thread()  # never let a worker thread run Qt destructors (gc_policy)
         self.settings = settings if settings is not None else default_settings()
         self.load_fn, self.dvh_fn = load_fn, dvh_fn
         self.session = ReviewSession(self)
+        self.prefs = Preferences(self.settings)  # before the panels: a load may start first
         self.runner = TaskRunner(self)
-        self.pdf_export = PdfExportController(self)
-        self.anonymized_export = AnonymizeExportController(self)
+        self.stages = ShowStages(self)
+        self.first_painted, self.all_shown = self.stages.first_painted, self.stages.all_shown
+        self.stage_shown = self.stages.stage_shown
         self._dvh_link = None
+        self._panels = False
+        self.partial_dvhs = PartialDvhBatches(self.session, PARTIAL_DVH_INTERVAL_MS, self)
+        self._progress_at = 0.0
+        self._pending_case_file: str | None = None  # --case given before the panels exist
+        self._dvhs_stopped: set[int] = set()  # doses whose DVH computation was cancelled
+        self._timeline_drawn = True
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self._build_views()
-        self._build_status_bar()
-        self._build_menus()
-        install_preferences(self)  # settings, Review menu, shortcuts, Help (gui/settings.py, gui/review, gui/shortcuts.py)
+        window_layout.build_status_bar(self)
+        window_layout.build_menus(self)
         self.runner.progressed.connect(self._on_progress)
-        self.runner.partial_result.connect(lambda _name, item: self.session.add_partial_dvh(*item))
+        self.runner.partial_result.connect(lambda _name, item: self.partial_dvhs.add(*item))
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.busy_changed.connect(self._on_busy)
+        self.stages.all_shown.connect(self._on_all_shown)
+        QtWidgets.QApplication.instance().installEventFilter(self)
+        if defer_panels:  # the frame is painted first, the panels right after (rtreview's start-up)
+            self.setCentralWidget(QtWidgets.QWidget())
+            self.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, self.build_panels))
+        else:
+            self.build_panels()
+
+    def build_panels(self) -> None:
+        """Build the panels (once): plans, structures, slices, DVH, tables, timeline, load report."""
+        if self._panels:
+            return
+        self._panels = True
+        from rtreview.gui.export.anonymize import AnonymizeExportController
+        from rtreview.gui.export.pdf_task import PdfExportController
+        from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
+
+        self.pdf_export = PdfExportController(self)
+        self.anonymized_export = AnonymizeExportController(self)
+        window_layout.build_views(self)
+        window_layout.add_panel_actions(self)
         self.session.link_changed.connect(self._on_link)
         self.session.prescription_changed.connect(lambda _plan: self._update_title())
         self.metrics.exported.connect(lambda p: self.show_message(f"Metrics written to {p}"))
         self.metrics.export_failed.connect(self._report_error)
         self.constraints.result_chosen.connect(self._show_constraint)
+        self.constraints.shown.connect(self._on_constraints_shown)
         self.session.alpha_beta_store = CaseFileAlphaBetaStore(self.timeline_view)  # the user's α/β, with the case
         self.timeline_view.case_loaded.connect(self._on_case_file)  # its mappings and α/β values
         self.timeline_view.case_loaded.connect(lambda _path: self.attach_registrations())
-        QtWidgets.QApplication.instance().installEventFilter(self)
-
-    # --- layout ---------------------------------------------------------------------------
-    def _build_views(self) -> None:
-        s = self.session
-        self.plan_tree, self.structures = PlanTree(s), StructureList(s)
-        self.slices, self.dvh_plot, self.metrics = SlicePanel(s), DvhPlot(s), MetricsTable(s)
-        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        left.addWidget(self.plan_tree)
-        left.addWidget(self.structures)
-        left.setSizes([190, 640])
-        self.timeline = CaseTimelineDock(self, s, self._report_error)
-        self.timeline_view = self.timeline.view
-        self.constraints = ConstraintsPanel(s, CaseFileMappingStore(self.timeline_view))
-        self.prescriptions = CaseFilePrescriptions(s, self.timeline_view, self)
-        self.tables = QtWidgets.QTabWidget()
-        self.tables.setDocumentMode(True)
-        self.tables.addTab(self.constraints, "Constraints")  # first: plan review is checking the limits
-        self.tables.addTab(self.metrics, "Metrics")
-        from rtreview.gui.dvh.stored import StoredDvhOverlay, StoredDvhTable
-        self.stored_overlay = StoredDvhOverlay(self.dvh_plot, self)
-        self.stored_table = StoredDvhTable(s, self.stored_overlay)
-        self.tables.addTab(self.stored_table, "TPS DVH")
-        self.constraints.evaluated.connect(lambda _kind: self.tables.setTabText(
-            self.tables.indexOf(self.constraints), self.constraints.caption()))
-        self.constraints.evaluated.connect(lambda _kind: self.metrics.show_risks(  # NTCP, BED (issue 16)
-            constraint_rows.risk_lines(self.constraints.evaluations.get("plan"))))
-        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        right.addWidget(self.dvh_plot)
-        right.addWidget(self.tables)
-        right.setSizes([380, 330])
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        for w in (left, self.slices, right):
-            self.splitter.addWidget(w)
-        self.splitter.setSizes([300, 650, 650])  # names in the structure list fit (ElideMiddle beyond)
-        self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
-        self.report = LoadReportPanel()
-        self.report_dock = QtWidgets.QDockWidget("Load report", self)
-        self.report_dock.setObjectName("load_report")
-        self.report_dock.setWidget(self.report)
-        self.report_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                     | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.report_dock)
-        self.tabifyDockWidget(self.timeline.dock, self.report_dock)  # one bottom strip, not two
-        self.report_dock.hide()
-        self.timeline.dock.raise_()
-        self.receive = ReceiveDock(self, self.settings)  # File > Receive from planning system…
-
-    def _build_status_bar(self) -> None:
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setFixedWidth(220)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop loading / computing")
-        self.cancel_button.clicked.connect(self.cancel)
-        bar = self.statusBar()
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Open files…", QtGui.QKeySequence.StandardKey.Open, self.ask_open_files)
-        file_menu.addAction("Open &folder…", QtGui.QKeySequence("Ctrl+Shift+O"), self.ask_open_folder)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        file_menu.addAction("Receive from &planning system…", self.receive.show)
-        file_menu.addSeparator()
-        for action in (self.timeline.open_action, self.timeline.save_action, self.timeline.save_as_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction("&Export metrics CSV…", QtGui.QKeySequence("Ctrl+E"), self.metrics.ask_and_export)
-        self.export_pdf_action = file_menu.addAction("Export &PDF report…", QtGui.QKeySequence("Ctrl+P"),
-                                                     self.pdf_export.ask_and_start)
-        file_menu.addAction("Export &anonymised…", self.anonymized_export.ask_and_start)
-        file_menu.addSeparator()
-        file_menu.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
-        tools_menu = self.menuBar().addMenu("&Tools")
-        self.compare_action = tools_menu.addAction("&Compare plans…", self.open_compare)
-        self.registration_action = tools_menu.addAction("Manual &registration…", self.open_registration)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.timeline.dock.toggleViewAction())
-        view_menu.addAction(self.report_dock.toggleViewAction())
-        view_menu.addAction(self.receive.dock.toggleViewAction())
-        self.recent = RecentPaths(self.settings, self.recent_menu, self.open_paths)
+        install_preferences(self)  # settings, Review menu, shortcuts, Help (gui/settings.py, gui/review, gui/shortcuts.py)
+        self.constraints.hold_composite(self.stages.loading)
+        if self._pending_case_file is not None:
+            self.open_case_file(self._pending_case_file)
 
     # --- opening ----------------------------------------------------------------------------
     def ask_open_files(self) -> None:
@@ -187,7 +139,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.constraints.refresh()
 
     def open_case_file(self, path: str) -> bool:
-        """Open a case timeline file (``--case``, a drop) in the timeline pane."""
+        """Open a case timeline file (``--case``, a drop) in the timeline pane (once the panels
+        are built, if they are not yet: True then)."""
+        if not self._panels:
+            self._pending_case_file = str(path)
+            return True
+        self._pending_case_file = None
         return self.timeline.open_case(str(path))
 
     def open_paths(self, paths: list[str]) -> None:
@@ -198,6 +155,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent.remember(paths)
         self.prefs.remember_folder("dicom", paths[0])
         self._loading = paths
+        self.stages.begin()
+        if self._panels:
+            self.constraints.hold_composite(True)  # the composite waits until this load is shown
         load_fn = self.load_fn
         self.show_message(f"Loading {self._describe(paths)}…")
         self.runner.start("load", lambda progress, cancel: load_fn(paths, progress=progress, cancel=cancel))
@@ -218,6 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not case.patients:
             self.show_message(f"Nothing reviewable in {source}: see the load report")
             self._show_report()
+            self.stages.end()
             return
         current = self.session.case
         if current is not None and current.patients:
@@ -226,12 +187,16 @@ class MainWindow(QtWidgets.QMainWindow):
                                                 ", ".join(map(captions.patient_caption, case.patients)))
                 if choice == CANCEL:
                     self.show_message("Load discarded")
+                    self.stages.end()
                     return
                 if choice == ADD:
                     case = captions.merge_cases(current, case)
             else:
                 case = captions.merge_cases(current, case)
-        self.timeline.dicom_loaded(getattr(self, "_loading", []), case)
+        # the case file is read now (its structure mappings serve the constraint checks); the
+        # timeline is drawn last, once the plan's DVHs and constraints are on screen
+        self.timeline.dicom_loaded(getattr(self, "_loading", []), case, draw=False)
+        self._timeline_drawn = False
         self.prescriptions.apply_to(case)  # the user's prescriptions saved in the case file
         self.session.set_case(case)
         self.attach_registrations()
@@ -240,7 +205,42 @@ class MainWindow(QtWidgets.QMainWindow):
         more = f", {undosed} without a dose (contours, plan)" if undosed else ""
         self.show_message(f"Loaded {source}: {len(case.patients)} patient(s), {n} dose(s) to review{more}")
         self.case_loaded.emit()
+        self._check_stages()
         if n == 0:
+            self.work_done.emit()
+
+    # --- what is on screen ----------------------------------------------------------------------
+    def _check_stages(self) -> None:
+        """Mark the stages of the current load that are drawn; start the next one."""
+        case, link = self.session.case, self.session.link
+        if not self.stages.loading or not self._panels or case is None or (link is None and case.links):
+            return  # (set_case has not selected the first plan yet)
+        self.stages.mark("case")
+        if link is None or link.structure_set is None or self.session.has_dvhs(link):
+            self.stages.mark("dvhs")
+        if self.constraints.plan_settled:
+            self.stages.mark("constraints")
+        if self.stages.has("dvhs") and self.stages.has("constraints") and not self._timeline_drawn:
+            self._timeline_drawn = True
+            QtCore.QTimer.singleShot(0, self._draw_timeline)
+
+    def _draw_timeline(self) -> None:
+        self.timeline.draw()
+        self.stages.mark("timeline")
+
+    def _on_constraints_shown(self, kind: str) -> None:
+        self._check_stages()
+
+    def _on_all_shown(self) -> None:
+        """The load is on screen: now the work put off till then, the composite constraint checks
+        and the other plans' DVHs (so switching plans is instant); ``work_done`` when none is left."""
+        self.constraints.hold_composite(False)
+        if self.runner.busy:
+            return  # its end starts the next (_on_finished)
+        nxt = self._next_dvh_link()
+        if nxt is not None:
+            self._start_dvhs(nxt)
+        else:
             self.work_done.emit()
 
     # --- DVHs ---------------------------------------------------------------------------------
@@ -257,12 +257,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _start_dvhs(self, link) -> None:
         self._dvh_link = link  # the link of the running DVH task (failures are its)
+        self._dvhs_stopped.discard(id(link.dose))
         dvh_fn, rx = self.dvh_fn, captions.prescription_gy(link)
         self.runner.start("dvh", lambda progress, cancel, partial: (link, dvh_fn(
             link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel,
             partial=lambda number, dvh: partial((link, number, dvh)))), partial=True)
         if link is self.session.link:  # plans computed ahead stay quiet
             self.show_message(f"Computing DVHs of {link.label}…")
+
+    def _dvhs_coming(self, link) -> bool:
+        """This window computes (or is about to compute) ``link``'s DVHs."""
+        return (link is not None and link.structure_set is not None and not self.session.has_dvhs(link)
+                and id(link.dose) not in self._dvhs_stopped)
 
     def _next_dvh_link(self):
         """A dose of the case still without DVHs (computed ahead so switching plans is instant)."""
@@ -274,6 +280,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- runner signals -------------------------------------------------------------------------
     def _on_progress(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self._progress_at < PROGRESS_INTERVAL_S and done < total:
+            return
+        self._progress_at = now
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(min(done, max(total, 1)))
         what = {"load": "Loading", "dvh": "DVHs"}.get(self.runner.task_name, self.runner.task_name)
@@ -281,14 +291,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.setToolTip(message)
 
     def _on_finished(self, name: str, result: object) -> None:
+        if not self._panels:  # a load done before the first paint: the panels first
+            self.build_panels()
         if name == "load":
             self._take_case(result)
         elif name == "dvh":
             link, dvhs = result
+            self.partial_dvhs.drop()
             self.session.set_dvhs(link, dvhs)
             if link is self.session.link:
                 self.show_message(f"DVHs of {link.label}: {len(dvhs)} structures")
+            self._check_stages()
         if not self.runner.busy:
+            if not self.stages.done:
+                return  # the rest waits until the load is on screen (_on_stage_shown)
             nxt = self._next_dvh_link()
             if nxt is not None:
                 self._start_dvhs(nxt)
@@ -298,6 +314,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.work_done.emit()
 
     def _ready_message(self) -> str:
+        from rtreview.gui.dvh.plot import has_curve
+
         link = self.session.link
         if link is None:
             return "Ready"
@@ -312,9 +330,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self._report_error(f"{what} failed: {message}")
         if name == "dvh" and self._dvh_link is not None:
             self.session.set_dvhs(self._dvh_link, {})  # do not retry in a loop
+            self._check_stages()
+        else:
+            self.stages.end()
         self.work_done.emit()
 
     def _on_cancelled(self, name: str) -> None:
+        if name == "dvh" and self._dvh_link is not None:
+            self._dvhs_stopped.add(id(self._dvh_link.dose))
+            if self._panels and not self.runner.busy:
+                self.constraints.refresh()  # its check no longer waits for these DVHs
         if not self.runner.busy:  # not merely replaced by a newer task
             self.show_message(f"{'Loading' if name == 'load' else 'DVH computation'} cancelled")
 
@@ -332,10 +357,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def cancel(self) -> None:
         self.runner.cancel()
+        self.stages.end()  # what was not shown yet will not be
 
     def is_idle(self) -> bool:
-        """Nothing loading, computing or checking (e.g. before a screenshot)."""
-        return not self.runner.busy and not self.constraints.busy
+        """Nothing loading, computing, checking or waiting to be shown (e.g. before a screenshot)."""
+        return (not self.runner.busy and self.stages.done and not self.partial_dvhs.pending
+                and (not self._panels or not self.constraints.busy))
 
     # --- messages -----------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -396,9 +423,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if ev.type() == QtCore.QEvent.Type.Drop:
             paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
             ev.acceptProposedAction()
-            for path in [p for p in paths if TimelineView.is_case_file_path(p)][:1]:
+            for path in [p for p in paths if _is_case_file_path(p)][:1]:
                 self.open_case_file(path)
-            paths = [p for p in paths if not TimelineView.is_case_file_path(p)]
+            paths = [p for p in paths if not _is_case_file_path(p)]
             if paths:
                 self.open_paths(paths)
             elif not any(u.isLocalFile() for u in ev.mimeData().urls()):
@@ -407,7 +434,15 @@ class MainWindow(QtWidgets.QMainWindow):
         ev.acceptProposedAction()
         return True
 
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
+        super().paintEvent(ev)
+        self.stages.painted()
+
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if not self._panels:
+            self.runner.shutdown()
+            super().closeEvent(ev)
+            return
         if not self.timeline.close_ok():  # unsaved case timeline: the user chose to stay
             ev.ignore()
             return

@@ -143,9 +143,13 @@ class ReviewSession(QtCore.QObject):
 
     def add_partial_dvh(self, link: DoseLink, number: int, dvh) -> None:
         """One structure's DVH of a computation still running (shown until the whole set arrives)."""
-        if self.has_dvhs(link):
+        self.add_partial_dvhs(link, {number: dvh})
+
+    def add_partial_dvhs(self, link: DoseLink, dvhs: dict) -> None:
+        """Some structures' DVHs of a computation still running (one ``dvhs_changed`` for all)."""
+        if self.has_dvhs(link) or not dvhs:
             return
-        self._partial.setdefault(id(link.dose), (link.dose, {}))[1][number] = dvh
+        self._partial.setdefault(id(link.dose), (link.dose, {}))[1].update(dvhs)
         if link is self.link:
             self.dvhs_changed.emit()
 
@@ -213,3 +217,38 @@ def _with_rx(dvh, rx_gy):
     if getattr(dvh, "prescription_gy", rx_gy) == rx_gy or not dataclasses.is_dataclass(dvh):
         return dvh
     return dataclasses.replace(dvh, prescription_gy=rx_gy)
+
+
+class PartialDvhBatches(QtCore.QObject):
+    """DVHs of computations still running, handed to the session in batches: the first at once,
+    then at most one batch per ``interval_ms`` (each batch redraws the plot and tables once)."""
+
+    def __init__(self, session: ReviewSession, interval_ms: int, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.session = session
+        self._waiting: list[tuple] = []  # (link, roi number, Dvh)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=interval_ms)
+        self._timer.timeout.connect(self.flush)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._waiting)
+
+    def add(self, link: DoseLink, number: int, dvh) -> None:
+        self._waiting.append((link, number, dvh))
+        if not self._timer.isActive():
+            self.flush()
+            self._timer.start()
+
+    def flush(self) -> None:
+        batch, self._waiting = self._waiting, []
+        by_dose: dict[int, tuple] = {}
+        for link, number, dvh in batch:
+            by_dose.setdefault(id(link.dose), (link, {}))[1][number] = dvh
+        for link, dvhs in by_dose.values():
+            self.session.add_partial_dvhs(link, dvhs)
+
+    def drop(self) -> None:
+        """The computation ended: its whole result replaces the partial ones."""
+        self._timer.stop()
+        self._waiting = []

@@ -131,7 +131,8 @@ def install_preferences(window) -> None:
     from rtreview.gui.review.controller import ReviewController
     from rtreview.gui.shortcuts import install
 
-    prefs = window.prefs = Preferences(window.settings)
+    prefs = getattr(window, "prefs", None) or Preferences(window.settings)
+    window.prefs = prefs
     connect_panels(window, prefs)
     view = window.timeline_view
     view.start_folder = prefs.last_folder("case")

@@ -25,7 +25,7 @@ HEADER_KEYWORDS = ("SeriesInstanceUID", "FrameOfReferenceUID", "StudyInstanceUID
 
 
 def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Sequence[str] | None = None,
-                   step: Callable[[str], None] | None = None) -> CtVolume:
+                   step: Callable[[str], None] | None = None, pixels: bool = True) -> CtVolume:
     """Read CT slices (paths, Datasets with pixel data, or callables returning one) of one series into a CtVolume.
 
     HU = stored value x RescaleSlope + RescaleIntercept, as int16 when that is exact and fits,
@@ -33,22 +33,26 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
     as for DoseGrid). Unusable or inconsistent slices are skipped and duplicated positions
     dropped; these, uneven spacing and missing slices are listed in ``warnings``. ``step`` is
     called with each slice's path after it is read (progress, cancellation).
-    DicomReadError when no slice is usable.
+    DicomReadError when no slice is usable. ``pixels=False``: headers only (the sources may be
+    data sets read without pixel data): the same geometry, order and warnings, ``hu`` None
+    (``rtreview dvh`` needs no CT image; unreadable pixel data goes unnoticed then).
     """
     names = list(paths) if paths is not None else [display_path(s) for s in sources]
     warnings: list[str] = []
     slices = []  # (z, name, slot in the store, geometry key, header texts)
     store = SliceStore(len(names))
     for source, name in zip(sources, names):
+        usable = False
         try:
-            z, name, hu, key, header = _read_slice(source, name)
+            z, name, hu, key, header = _read_slice(source, name, pixels)
+            usable = True
         except DicomReadError as exc:
-            hu = None
             warnings.append(f"slice skipped: {exc}")
         except Exception as exc:  # malformed values pydicom could not convert
-            hu = None
             warnings.append(f"slice skipped: {name}: malformed data ({type(exc).__name__}: {exc})")
-        if hu is not None:
+        if usable and not pixels:
+            slices.append((z, name, len(slices), key, header))
+        elif usable:
             if store.buffer is None:  # the whole series would need this much: refuse before allocating
                 check_voxels((len(names), *hu.shape), name, "CT series")
             slices.append((z, name, store.add(hu[::key[7], ::key[6]]), key, header))  # flipped: axes increase
@@ -75,7 +79,7 @@ def read_ct_series(sources: Sequence[Source | Callable[[], Dataset]], paths: Seq
 
     rows, cols, row_spacing, col_spacing, x0, y0, x_sign, y_sign = reference
     check_voxels((len(kept), rows, cols), kept[0][1], "CT series")
-    hu = store.volume([s[2] for s in kept])  # z order, axes increasing (flipped as stored)
+    hu = store.volume([s[2] for s in kept]) if pixels else None  # z order, axes increasing (flipped as stored)
     x_mm = (x0 + x_sign * col_spacing * np.arange(cols, dtype=float))[::x_sign]
     y_mm = (y0 + y_sign * row_spacing * np.arange(rows, dtype=float))[::y_sign]
     if not all(np.all(np.isfinite(a)) and np.all(np.diff(a) > 0) for a in (x_mm, y_mm, z_mm)):
@@ -115,7 +119,7 @@ def spacing_warnings(z_mm: np.ndarray) -> list[str]:
     return out
 
 
-def _read_slice(source, name: str):
+def _read_slice(source, name: str, pixels: bool = True):
     if callable(source):  # a lazy reader (e.g. of a zip member), so slices are read one by one
         source = source()
     ds, name = read_dataset(source, name)
@@ -127,6 +131,9 @@ def _read_slice(source, name: str):
     orientation = finite_floats(ds, "ImageOrientationPatient", name, "CT image", 6)
     check_spacing(spacing, name, "CT image")
     x_sign, y_sign = axial_signs(orientation, name, "CT image")
+    if not pixels:
+        key = (rows, cols, spacing[0], spacing[1], round(position[0], 3), round(position[1], 3), x_sign, y_sign)
+        return position[2], name, None, key, {k: text(ds, k) for k in HEADER_KEYWORDS}
     if "PixelData" not in ds:
         raise DicomReadError(name, "CT image has no pixel data (PixelData (7FE0,0010) missing)")
     slope = finite_float(ds, "RescaleSlope", 1.0, name, "CT image") or 1.0

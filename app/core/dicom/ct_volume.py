@@ -9,10 +9,11 @@ import numpy as np
 @dataclass
 class CtVolume:
     """CT in HU, shape ``(nz, ny, nx)``, with strictly increasing voxel-centre axes in mm
-    (same conventions as ``DoseGrid``)."""
+    (same conventions as ``DoseGrid``). ``hu`` is None when the series was loaded without its
+    pixel data (``load(..., ct_pixels=False)``: ``rtreview dvh``)."""
 
     series_instance_uid: str
-    hu: np.ndarray
+    hu: np.ndarray | None
     x_mm: np.ndarray
     y_mm: np.ndarray
     z_mm: np.ndarray

@@ -45,12 +45,15 @@ class _Ticker:
 
 
 def load(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-         progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Case:
+         progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+         ct_pixels: bool = True) -> Case:
     """Read every CT, RT Structure Set, RT Plan and RT Dose under ``paths`` (files, folders,
     .zip archives) into a Case grouped by PatientID, with dose links and a load report.
 
     ``progress(done, total, message)`` is called as files are read; ``cancel()`` is polled
-    before each file and aborts with LoadCancelled when it returns True.
+    before each file and aborts with LoadCancelled when it returns True. ``ct_pixels=False``:
+    CT series from their scanned headers only (``CtVolume.hu`` None; links and notes as with
+    the images), for callers that need no CT image (``rtreview dvh``).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -64,7 +67,7 @@ def load(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
             tick(f"reading header {candidate.path}")
             classify(candidate, scanned, archives)
         for patient_id, entries in _by_patient(scanned.entries).items():
-            patient = _load_patient(patient_id, entries, case.report, tick, archives)
+            patient = _load_patient(patient_id, entries, case.report, tick, archives, ct_pixels)
             if patient.plans or patient.doses or patient.structure_sets or patient.cts or patient.registrations:
                 case.patients.append(patient)  # patients whose every file failed are only in the report
     finally:
@@ -84,7 +87,7 @@ def _by_patient(entries: list[ScanEntry]) -> dict[str, list[ScanEntry]]:
 
 
 def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport, tick: _Ticker,
-                  archives: ArchiveCache) -> Patient:
+                  archives: ArchiveCache, ct_pixels: bool = True) -> Patient:
     first = entries[0].header
     patient = Patient(patient_id=patient_id, name=text(first, "PatientName"),
                       birth_date=iso_date(text(first, "PatientBirthDate")))
@@ -117,12 +120,12 @@ def _load_patient(patient_id: str, entries: list[ScanEntry], report: LoadReport,
             report.add(exc.path, exc.message)
         except Exception as exc:  # malformed values pydicom could not convert; never abort the load
             report.add(entry.path, f"cannot be used: malformed data ({type(exc).__name__}: {exc})")
-    _load_cts(patient, [e for e in entries if e.kind == "CT"], report, tick, archives)
+    _load_cts(patient, [e for e in entries if e.kind == "CT"], report, tick, archives, ct_pixels)
     return patient
 
 
 def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, tick: _Ticker,
-              archives: ArchiveCache) -> None:
+              archives: ArchiveCache, pixels: bool = True) -> None:
     """Read the CT series the patient's RT objects use (all of them when there are none)."""
     series: dict[str, list[ScanEntry]] = {}
     for entry in entries:
@@ -140,11 +143,11 @@ def _load_cts(patient: Patient, entries: list[ScanEntry], report: LoadReport, ti
             for member in members:
                 tick(f"skipping {member.path}")
             continue
-        readers = [_lazy(member, archives) for member in members]
+        readers = [_lazy(member, archives) if pixels else (lambda e=member: e.header) for member in members]
         try:
             _check_series_budget(members)  # from the headers, before any slice is decoded
             ct = read_ct_series(readers, [m.path for m in members],
-                                step=lambda name: tick(f"reading {name}"))
+                                step=lambda name: tick(f"reading {name}"), pixels=pixels)
         except DicomReadError as exc:
             report.add(exc.path, exc.message)
             continue

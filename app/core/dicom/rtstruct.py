@@ -1,9 +1,12 @@
 """Read an RT Structure Set into ROIs of planar contours (mm, DICOM patient coordinates)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from pydicom.dataset import Dataset
 
+from .ds_values import parse_ds
 from .errors import DicomReadError
 from .source import Source, read_dataset, text
 from .structure_set import Roi, StructureSet
@@ -110,11 +113,41 @@ def _roi(number: int, name: str, roi_type: str, contour_item: Dataset | None) ->
     color = contour_item.get("ROIDisplayColor", None)
     if color is not None and len(color) == 3:
         roi.color_rgb = tuple(int(c) for c in color)  # type: ignore[assignment]
-    for index, contour in enumerate(contour_item.get("ContourSequence", None) or []):
-        _add_contour(roi, index + 1, contour)
+    contours = list(contour_item.get("ContourSequence", None) or [])
+    for index, (contour, values) in enumerate(zip(contours, _contour_values_of(contours))):
+        _add_contour(roi, index + 1, contour, values)
     if roi.is_empty and not roi.points_mm and not roi.open_contours and not roi.notes:
         roi.notes.append("no contours")
     return roi
+
+
+def _contour_values_of(contours: list[Dataset]) -> list[np.ndarray | None]:
+    """ContourData of each contour as float64 (None: not numeric). The raw DS bytes of all of
+    them are parsed at once with numpy (``parse_ds``: exactly ``float()`` of each value; per
+    contour, numpy's call overhead would cost more than it saves); contours whose element is
+    already converted or not DS, and all of them when the bytes are not plain decimals, go
+    through ``_contour_values`` one by one."""
+    out: list[np.ndarray | None] = [None] * len(contours)
+    raw_at: list[int] = []
+    raws: list[bytes] = []
+    for i, contour in enumerate(contours):
+        element = contour.get_item("ContourData") if "ContourData" in contour else None
+        raw = getattr(element, "value", None)
+        if isinstance(raw, (bytes, bytearray)) and getattr(element, "VR", "DS") in ("DS", None):
+            raw_at.append(i)
+            raws.append(bytes(raw).strip(b" \x00"))
+        else:
+            out[i] = _contour_values(contour)
+    counts = [raw.count(b"\\") + 1 if raw else 0 for raw in raws]
+    joined = b"\\".join(raw for raw in raws if raw)
+    values = parse_ds(joined) if joined else np.empty(0)
+    if values is None or values.size != sum(counts):
+        for i in raw_at:
+            out[i] = _contour_values(contours[i])
+        return out
+    for i, part in zip(raw_at, np.split(values, np.cumsum(counts)[:-1])):
+        out[i] = part
+    return out
 
 
 def _contour_values(contour: Dataset) -> np.ndarray | None:
@@ -139,6 +172,13 @@ def _contour_values(contour: Dataset) -> np.ndarray | None:
         return None
 
 
+def _same_point(a: list[float], b: list[float]) -> bool:
+    """``np.allclose(a, b)`` (rtol 1e-5, atol 1e-8; infinities equal only to themselves, NaN to
+    nothing) on two short lists, without numpy's call overhead (once per contour)."""
+    return all(x == y or (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-8 + 1e-5 * abs(y))
+               for x, y in zip(a, b))
+
+
 def _tilt_degrees(points: np.ndarray) -> float:
     """Angle (degrees) between the polygon's plane normal (Newell's method) and the z axis;
     90 for a degenerate polygon whose points spread only along z."""
@@ -151,8 +191,7 @@ def _tilt_degrees(points: np.ndarray) -> float:
     return float(np.degrees(np.arccos(min(abs(normal[2]) / length, 1.0))))
 
 
-def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
-    values = _contour_values(contour)
+def _add_contour(roi: Roi, index: int, contour: Dataset, values: np.ndarray | None) -> None:
     if values is None:
         roi.notes.append(f"contour {index}: ContourData is not numeric; skipped")
         return
@@ -170,7 +209,7 @@ def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
     if kind != "CLOSED_PLANAR":
         roi.notes.append(f"contour {index}: geometric type {kind!r} not supported; skipped")
         return
-    if len(points) > 1 and np.allclose(points[0], points[-1]):
+    if len(points) > 1 and _same_point(points[0].tolist(), points[-1].tolist()):
         points = points[:-1]  # repeated closing point
     if len(points) < 3:
         roi.notes.append(f"contour {index}: {len(points)} point(s), not a polygon; skipped")
@@ -179,13 +218,14 @@ def _add_contour(roi: Roi, index: int, contour: Dataset) -> None:
         roi.notes.append(f"contour {index}: ContourData has values that are not finite (NaN or infinite); skipped")
         return
     z_mean = float(points[:, 2].mean())
-    tilt = _tilt_degrees(points)
-    if np.ptp(points[:, 2]) > PLANE_TOLERANCE_MM and tilt > MAX_TILT_DEGREES:
-        roi.notes.append(f"contour {index}: not axial (its plane is tilted {tilt:.0f} degrees from axial, "
-                         f"z spans {np.ptp(points[:, 2]):.3g} mm); only axial contours are supported; skipped")
-        return
-    if np.ptp(points[:, 2]) > PLANE_TOLERANCE_MM:
+    span = float(np.ptp(points[:, 2]))
+    if span > PLANE_TOLERANCE_MM:  # (the tilt costs more than all the rest: only when needed)
+        tilt = _tilt_degrees(points)
+        if tilt > MAX_TILT_DEGREES:
+            roi.notes.append(f"contour {index}: not axial (its plane is tilted {tilt:.0f} degrees from axial, "
+                             f"z spans {span:.3g} mm); only axial contours are supported; skipped")
+            return
         roi.notes.append(f"contour {index}: points are not on one axial plane "
-                         f"(z spans {np.ptp(points[:, 2]):.3g} mm); their mean z {z_mean:.3f} mm is used")
+                         f"(z spans {span:.3g} mm); their mean z {z_mean:.3f} mm is used")
     z = round(z_mean, Z_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
     roi.planes.setdefault(z, []).append(np.ascontiguousarray(points[:, :2]))

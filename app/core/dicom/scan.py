@@ -17,6 +17,7 @@ from pydicom.uid import UID
 
 from .errors import DicomReadError
 from .load_report import LoadReport
+from .pixel_element import with_pixel_data
 from .source import read_dataset, read_stream, text
 
 # SOP Class UID -> kind of object we review.
@@ -48,6 +49,10 @@ class ScanEntry:
     def read_full(self, archives: "ArchiveCache | None" = None) -> Dataset:
         """The whole data set, pixel data included (read-only)."""
         if not self.member:
+            if self.kind == "CT":  # the header read already, plus the native pixel data element
+                full = with_pixel_data(self.file_path, self.header)
+                if full is not None:
+                    return full
             return read_dataset(self.file_path, self.path)[0]
         return read_stream(io.BytesIO(_member_bytes(self.file_path, self.member, self.path, archives)), self.path)
 

@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from .errors import DicomReadError
+from .pixel_element import note_pixel_offset
 
 # pydicom's per-value validation on reading logs and warns with the offending value quoted
 # ("Invalid value for VR DA: '1960-13-45'"): a malformed birth date or ID would reach logs and
@@ -89,6 +90,8 @@ def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False
         ds = pydicom.dcmread(watched, stop_before_pixels=stop_before_pixels)
         if watched.truncated:
             raise DicomReadError(path, "truncated DICOM file (it ends in the middle of an element)")
+        if stop_before_pixels:  # pydicom stopped at the Pixel Data element (or the end)
+            note_pixel_offset(ds, stream.tell() - start)
         return ds
     except InvalidDicomError:
         pass  # no preamble / 'DICM' marker: try the raw data set below

@@ -7,6 +7,9 @@ planes and over structures only; all per-point work is vectorized.
 """
 from __future__ import annotations
 
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
@@ -21,6 +24,11 @@ from .sampling import Slabs, plane_chunks, plane_slabs, sample_plan, sub_slab_co
 from .tally import sample_chunk
 
 MM3_PER_CC = 1000.0
+# Threads for the structures of one structure set when RTREVIEW_DVH_THREADS is not set. The
+# issue's rule: keep thread parallelism only if it is >= 1.5x on 2 cores without changing a number.
+# Measured (bench/bench_threads.py, bench/README.md "Issue 18"): the numbers are identical, the
+# speed-up 0.90-1.04x (the per-structure work holds the GIL too much of the time): off by default.
+DEFAULT_DVH_THREADS = 1
 
 
 class DvhCancelled(Exception):
@@ -316,18 +324,56 @@ _clip_to_dose, _vertex_doses, _make_dvh = clip_to_dose, vertex_doses, make_dvh
 
 
 def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescription_gy: float | None = None,
-              cancel: Callable[[], bool] | None = None) -> Iterator[tuple[int, int, object, Dvh | None]]:
-    """Yield ``(index, total, roi, Dvh or None)`` for every ROI (None: see ``skip_reason(roi)``).
+              cancel: Callable[[], bool] | None = None,
+              threads: int | None = None) -> Iterator[tuple[int, int, object, Dvh | None]]:
+    """Yield ``(index, total, roi, Dvh or None)`` for every ROI in order (None: see ``skip_reason(roi)``).
 
-    Stops (raising DvhCancelled) when ``cancel()`` returns True before a structure.
+    Structures are independent: with ``threads`` > 1 (default ``dvh_threads()``) they are computed
+    on that many threads (numpy releases the GIL in the heavy kernels), a few ahead of the one
+    yielded, each exactly as alone (the same numbers). Stops (raising DvhCancelled) when
+    ``cancel()`` returns True before a structure.
     """
     rois = list(structure_set.rois)
     dose_max_gy = dose.max_gy
-    for index, roi in enumerate(rois):
+    workers = dvh_threads() if threads is None else max(1, int(threads))
+
+    def one(roi):
+        return None if skip_reason(roi) else _compute_dvh(roi, dose, options, prescription_gy, dose_max_gy)
+
+    def stop_if_cancelled(index: int) -> None:
         if cancel is not None and cancel():
             raise DvhCancelled(f"cancelled after {index} of {len(rois)} structures")
-        dvh = None if skip_reason(roi) else _compute_dvh(roi, dose, options, prescription_gy, dose_max_gy)
-        yield index, len(rois), roi, dvh
+
+    if workers <= 1 or len(rois) < 2:
+        for index, roi in enumerate(rois):
+            stop_if_cancelled(index)
+            yield index, len(rois), roi, one(roi)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dvh") as pool:
+        running: deque = deque()
+        submitted = 0
+        try:
+            for index, roi in enumerate(rois):
+                stop_if_cancelled(index)  # polled once per structure, as without threads
+                while submitted < len(rois) and len(running) < workers + 1:  # a few ahead, in order
+                    running.append(pool.submit(one, rois[submitted]))
+                    submitted += 1
+                yield index, len(rois), roi, running.popleft().result()
+        finally:
+            for future in running:  # cancelled, failed or abandoned: start nothing more
+                future.cancel()
+
+
+def dvh_threads() -> int:
+    """Threads for the DVHs of a structure set: ``RTREVIEW_DVH_THREADS`` if set (a number >= 1),
+    else ``DEFAULT_DVH_THREADS`` (1: measured no faster, see there)."""
+    value = os.environ.get("RTREVIEW_DVH_THREADS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            pass
+    return DEFAULT_DVH_THREADS
 
 
 class DvhResults(dict):
@@ -351,10 +397,11 @@ class DvhResults(dict):
 
 def compute_dvhs(structure_set, dose, options: DvhOptions | None = None, prescription_gy: float | None = None,
                  progress: Callable[[int, int, str], None] | None = None,
-                 cancel: Callable[[], bool] | None = None) -> DvhResults:
-    """DVHs of all ROIs keyed by ROI number; ``progress(done, total, roi_name)`` after each ROI."""
+                 cancel: Callable[[], bool] | None = None, threads: int | None = None) -> DvhResults:
+    """DVHs of all ROIs keyed by ROI number; ``progress(done, total, roi_name)`` after each ROI
+    (``threads``: see ``iter_dvhs``)."""
     results = DvhResults()
-    for index, total, roi, dvh in iter_dvhs(structure_set, dose, options, prescription_gy, cancel):
+    for index, total, roi, dvh in iter_dvhs(structure_set, dose, options, prescription_gy, cancel, threads):
         results.add(roi, dvh, dose)
         if progress is not None:
             progress(index + 1, total, roi.name)

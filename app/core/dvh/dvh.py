@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import quantiles
+from .rounding import round_list
 
 # Metrics written by to_json() and the CLI: (key, kind, value); kind 'pct' = Dx%, 'cc' = Dxcc.
 STANDARD_METRICS: tuple[tuple[str, str, float], ...] = (
@@ -170,8 +171,8 @@ class Dvh:
         entry["bin_width_gy"] = self.bin_width_gy
         entry["notes"] = list(self.notes)
         entry["cumulative"] = {
-            "dose_gy": [round(float(d), 8) for d in self.dose_gy],
-            "volume_cc": [round(float(v), digits) for v in self.cumulative_cc],
+            "dose_gy": round_list(self.dose_gy, 8),  # == [round(float(d), 8) for d in ...], vectorized
+            "volume_cc": round_list(self.cumulative_cc, digits),
         }
         return entry
 

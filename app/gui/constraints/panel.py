@@ -5,9 +5,10 @@ The protocol chooser defaults to ``suggest_for_link`` (site and fractionation; w
 table says why); a choice
 is remembered per plan. The checks (``check_plan`` / ``check_composite`` of rtreview.core.constraints,
 the numbers of ``rtreview check``) run in the panel's own TaskRunner, off the GUI thread, with a
-busy bar and Cancel; results are cached per dose, protocol and hand mapping. ``check_plan``
-computes the protocol structures' DVHs itself (derived ones such as Liver-GTV included), so the
-window's DVHs are not reused; it takes about 0.2 s per plan on the sample.
+busy bar and Cancel; results are cached per dose, protocol and hand mapping. The plan's check
+waits until the window's DVHs of that plan are all in and reuses them (only derived structures
+such as Liver-GTV are computed); composite checks wait while the window is still showing a load
+(``hold_composite``). ``shown(kind)`` says a table shows its final state (``plan_settled``).
 
 Clicking a row emits ``result_chosen(result, dvh, composite)``: the ConstraintResult, the DVH it
 was evaluated on (``Evaluation.dvhs``; EQD2 on the composite) and whether it is a composite row.
@@ -29,6 +30,7 @@ from rtreview.gui.tasks import check_composite_task, check_plan_task
 from rtreview.gui.workers import TaskRunner
 
 PLAN, COMPOSITE = "plan", "composite"
+CHECKING = "Checking…"
 
 
 def _load_protocols() -> tuple[list, str]:
@@ -85,12 +87,16 @@ class _Tab(QtWidgets.QWidget):
 class ConstraintsPanel(QtWidgets.QWidget):
     result_chosen = QtCore.Signal(object, object, bool)  # ConstraintResult, Dvh or None, composite
     evaluated = QtCore.Signal(str)  # PLAN or COMPOSITE: that table now shows an evaluation
+    shown = QtCore.Signal(str)  # PLAN or COMPOSITE: that table shows its final state (results or why none)
 
     def __init__(self, session: ReviewSession, mapping_store=None, check_plan_fn: Callable = check_plan_task,
                  check_composite_fn: Callable = check_composite_task, protocols: list | None = None,
-                 parent: QtWidgets.QWidget | None = None):
+                 parent: QtWidgets.QWidget | None = None, dvhs_coming: Callable[[object], bool] | None = None):
         super().__init__(parent)
         self.session = session
+        # dvhs_coming(link): the window is computing (or about to compute) that plan's DVHs: its
+        # check waits for them instead of computing them a second time at once
+        self.dvhs_coming = dvhs_coming or (lambda link: False)
         self.mapping_store = mapping_store if mapping_store is not None else MemoryMappingStore()
         self.check_plan_fn, self.check_composite_fn = check_plan_fn, check_composite_fn
         problem = ""
@@ -104,6 +110,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self._wanted: dict[str, tuple | None] = {PLAN: None, COMPOSITE: None}
         self._pending: list[tuple[str, tuple, Callable]] = []
         self._running: tuple[str, tuple] | None = None
+        self._settled = {PLAN: False, COMPOSITE: False}  # the table shows results or why there are none
+        self._composite_held = False  # hold_composite(): the window is still showing a load
         self.runner = TaskRunner(self)
         self._build(problem)
         self.runner.finished.connect(self._on_finished)
@@ -112,6 +120,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         session.case_changed.connect(self._on_case)
         session.link_changed.connect(self.refresh)
+        session.dvhs_changed.connect(self._on_dvhs)
         session.alpha_beta_changed.connect(self.refresh)  # a changed α/β changes EQD2 values and verdicts
         session.prescription_changed.connect(lambda _plan: self.refresh())
         view = getattr(self.mapping_store, "view", None)
@@ -129,6 +138,9 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.protocol_combo.activated.connect(self._on_protocol_chosen)
         self._show_no_plan(True)  # empty until a plan is open
         self.summary = QtWidgets.QLabel(problem)
+        # the summary takes the room left of the row, it does not widen the pane: the busy bar and
+        # Cancel shown beside a long summary pushed the right pane over the slices while loading
+        self.summary.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.busy_bar = QtWidgets.QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(90)
@@ -242,9 +254,13 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
                 plan_extra.update(self._child_pugh([link], [proto]))
+            if proto is not None and not self.session.has_dvhs(link) and self.dvhs_coming(link):
+                # checked with the window's DVHs once they are all in (not computed twice at once)
+                self._show(PLAN, None, CHECKING)
+            elif proto is not None:
                 key = (PLAN, id(link.dose), proto.name, key_manual, link.prescription_gy, link.fractions,
                        (plan_extra.get("child_pugh"), plan_extra.get("child_pugh_text")))
-                # a copy of this dose's finished DVHs, taken on the GUI thread (None while computing)
+                # a copy of this dose's finished DVHs, taken on the GUI thread (None: none are coming)
                 dvhs = dict(self.session.dvhs_of(link)) if self.session.has_dvhs(link) else None
                 self._want(PLAN, key, lambda p, c, fn=self.check_plan_fn: fn(link, proto, manual, p, c, dvhs=dvhs,
                                                                              **plan_extra))
@@ -268,8 +284,11 @@ class ConstraintsPanel(QtWidgets.QWidget):
                    tuple((g.prescription_gy, g.fractions) for g in group),
                    (composite_extra.get("child_pugh"), composite_extra.get("child_pugh_text")),
                    tuple(sorted((k, w) for k, (w, _note) in weights.items())))
-            self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
-                                                                                  **composite_extra))
+            if self._composite_held and key not in self._cache:
+                self._show(COMPOSITE, None, CHECKING)
+            else:
+                self._want(COMPOSITE, key, lambda p, c, fn=self.check_composite_fn: fn(group, protocols, manual, p, c,
+                                                                                      **composite_extra))
         else:
             self.tabs.setTabText(1, "Composite")
             self._show(COMPOSITE, None, "No composite: it needs two or more courses with a protocol on one CT "
@@ -305,6 +324,26 @@ class ConstraintsPanel(QtWidgets.QWidget):
                                           plan.date if plan is not None else "")
         return {"child_pugh": cp, "child_pugh_text": text}
 
+    def _on_dvhs(self) -> None:
+        """The selected plan's DVHs are all in: the check that waited for them starts."""
+        link = self.session.link
+        if not self._settled[PLAN] and link is not None and self._wanted[PLAN] is None \
+                and self.session.has_dvhs(link):
+            self.refresh()
+
+    def hold_composite(self, hold: bool) -> None:
+        """While ``hold``, composite checks wait (the window is still showing a load: the plan's
+        own DVHs and check come first); released, the waiting one starts."""
+        if hold != self._composite_held:
+            self._composite_held = hold
+            if not hold and not self._settled[COMPOSITE]:
+                self.refresh()
+
+    @property
+    def plan_settled(self) -> bool:
+        """The Plan table shows its final state for the selected plan (results, or why none)."""
+        return self._settled[PLAN]
+
     def _tell_alpha_beta(self, link, proto, manual: dict) -> bool:
         """The structure list shows the α/β of the protocol this plan is checked against; True when a
         value changed."""
@@ -320,7 +359,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         if key in self._cache:
             self._show(kind, self._cache[key])
         else:
-            self._show(kind, None, "Checking…")
+            self._show(kind, None, CHECKING)
             self._pending.append((kind, key, fn))
 
     def _run_next(self) -> None:
@@ -347,6 +386,9 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def cancel(self) -> None:
         self._pending = []
         self.runner.cancel()
+        for kind in (PLAN, COMPOSITE):
+            if not self._settled[kind]:
+                self._show(kind, None, "Check cancelled")
         self.summary.setText("Check cancelled: choose a protocol (or plan) to check again")
 
     def _on_busy(self, busy: bool) -> None:
@@ -357,6 +399,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def _show(self, kind: str, evaluation, message: str = "") -> None:
         tab = self.plan_tab if kind == PLAN else self.composite_tab
         self.evaluations[kind] = evaluation
+        self._settled[kind] = evaluation is not None or message != CHECKING
         tab.table.set_results(evaluation.results if evaluation is not None else [])
         if evaluation is None:
             tab.show_notes([message] if message else [])
@@ -369,6 +412,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self._show_mapping(evaluation)
         if evaluation is not None:
             self.evaluated.emit(kind)
+        if self._settled[kind]:
+            self.shown.emit(kind)
 
     def _show_mapping(self, evaluation) -> None:
         link = self.session.link

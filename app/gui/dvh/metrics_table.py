@@ -76,7 +76,8 @@ class MetricsTable(QtWidgets.QWidget):
         self.risks.setVisible(False)
         layout.addWidget(self.risks)
         self.table.currentCellChanged.connect(self._on_current_cell)
-        session.dvhs_changed.connect(self.refresh)
+        self._stale = False
+        session.dvhs_changed.connect(self._on_dvhs)
         session.visibility_changed.connect(self.refresh)
         session.link_changed.connect(self._default_levels)
         session.prescription_changed.connect(lambda _plan: self._default_levels())
@@ -106,7 +107,21 @@ class MetricsTable(QtWidgets.QWidget):
         self.levels_edit.setStyleSheet("")
         self.refresh()
 
+    def _on_dvhs(self) -> None:
+        """While a plan's DVHs stream in behind another tab, the table waits for the last one."""
+        link = self.session.link
+        if self.isVisible() or link is None or self.session.has_dvhs(link):
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
+        self._stale = False
         s = self.session
         order = [r.number for r in s.rois]
         dvhs = s.dvhs

@@ -6,9 +6,11 @@ setData; a crosshair reads dose and volume; hovering near a curve highlights its
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, dvh_curves
@@ -21,9 +23,11 @@ from rtreview.gui.session import ReviewSession
 
 HOVER_PX = 6.0
 LEGEND_TEXT_RGB = (226, 228, 232)
+LEGEND_TEXT_PT = 9.0  # the legend's label size (its reserved width is measured in the same font)
 TARGET_TYPES = ("PTV", "CTV", "ITV", "GTV")
 EMPTY_TEXT = ("No DVHs yet.\nDrop DICOM RT files, folders or zip archives on this window\n"
               "(or File ▸ Open) — the DVHs appear here.")
+LEGEND_SAMPLE_PX = 52.0  # a legend entry's line sample, spacing and margins beside its text
 LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)
 
 
@@ -48,7 +52,7 @@ class DvhPlot(QtWidgets.QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
         # light text on the dark plot background (the default grey read poorly), line samples styled as the curves
-        self.legend = pg.LegendItem(labelTextSize="9pt", labelTextColor=LEGEND_TEXT_RGB, colCount=1, verSpacing=-8,
+        self.legend = pg.LegendItem(labelTextSize=f"{LEGEND_TEXT_PT:g}pt", labelTextColor=LEGEND_TEXT_RGB, colCount=1, verSpacing=-8,
                                     horSpacing=6)
         self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
         self.canvas.addItem(self.legend, row=0, col=1)
@@ -71,14 +75,18 @@ class DvhPlot(QtWidgets.QWidget):
         self.limit = LimitOverlay(self.plot)  # a constraint's limit, shown from the constraints panel
         self._constraint = None  # (result, dvh, composite) of the limit on show
         self._placing = False  # show_constraint is switching the units itself
+        # one line under the plot, always there (so the plot never changes height as the DVHs come
+        # in), elided to the width; the whole text is its tooltip
         self.message = QtWidgets.QLabel("")
-        self.message.setWordWrap(True)
-        self.message.hide()  # shown only when it says something: the curves get the height
+        self.message.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.message.setFixedHeight(self.message.fontMetrics().height() + 4)  # warning or 8 pt note alike
+        self._message_text = ""
         self.readout = QtWidgets.QLabel("")
         self.readout.setStyleSheet("font-family: monospace;")
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._styles: dict = {}  # ROI number -> CurveStyle (close colours told apart by line style)
         self._styles_key = None
+        self._drawn: dict[int, tuple] = {}  # what each curve item shows (skip unchanged ones)
         self._in_legend: list[tuple[int, str]] = []
         self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
@@ -106,6 +114,7 @@ class DvhPlot(QtWidgets.QWidget):
         session.alpha_beta_changed.connect(self.refresh)
         session.highlight_changed.connect(self._show_highlight)
         self._apply_labels()
+        self._frame()
         self._show_empty()
 
     # --- the empty state -----------------------------------------------------------------
@@ -144,7 +153,7 @@ class DvhPlot(QtWidgets.QWidget):
                                       VolumeUnit(self.volume_unit.currentText()))
         self._apply_labels()
         self.refresh()
-        self.plot.enableAutoRange()
+        self._frame()
         # redraw the limit in the new units where it still means something (cumulative; EQD2 for a composite)
         if shown is not None and not self._placing and self.settings.kind is CurveKind.CUMULATIVE \
                 and (not shown[2] or self.settings.dose_unit is DoseUnit.EQD2):
@@ -162,17 +171,57 @@ class DvhPlot(QtWidgets.QWidget):
         self.limit.clear()
         self._constraint = None
         structure_set = link.structure_set if link is not None else None
+        self._frame()
         if structure_set is self._structure_set:  # same structures (e.g. two plans on one RS): setData only
             self.refresh()
-            self.plot.enableAutoRange()
             return
         self._structure_set = structure_set
         # another structure set may use the same ROI numbers for other organs: start afresh
         self._set_legend([])
         for number in list(self.curves):
             self.plot.removeItem(self.curves.pop(number))
+        self._drawn = {}
+        self._reserve_legend()
         self.refresh()
-        self.plot.enableAutoRange()
+
+    def _frame(self) -> None:
+        """Set the axes for the selected dose before its curves arrive, so they do not jump while
+        the DVHs come in one by one: dose from 0 to the grid's maximum (Gy or % Rx), volume 0-100 %
+        (cumulative); what cannot be known beforehand (cc, differential, EQD2) fits the curves."""
+        link, box = self.session.link, self.plot.getViewBox()
+        has_dose = link is not None and link.dose is not None
+        for axis in ("left", "bottom"):  # no dose yet: an empty panel, not axes of nothing (0-1 "Gy")
+            self.plot.showAxis(axis, has_dose)
+        if not has_dose:
+            return
+        top = link.dose.max_gy
+        rx = self.session.rx_gy
+        unit = self.settings.dose_unit
+        if not is_gy(link.dose):  # RELATIVE dose: curves in % of the file's unstated reference
+            x_max = 100.0 * top if unit is DoseUnit.GY else None
+        else:
+            x_max = top if unit is DoseUnit.GY else 100.0 * top / rx if unit is DoseUnit.PCT_RX and rx else None
+        if x_max:
+            box.setXRange(0.0, x_max)  # (the padding autorange would add)
+        else:
+            box.enableAutoRange(x=True)
+        if self.settings.kind is CurveKind.CUMULATIVE and self.settings.volume_unit is VolumeUnit.PCT:
+            box.setYRange(0.0, 100.0)
+        else:
+            box.enableAutoRange(y=True)
+
+    def _reserve_legend(self) -> None:
+        """Give the legend column, from the start, the width its entries will need (the visible
+        structures' names): the plot does not shrink as curves arrive."""
+        names = [r.name for r in self.session.rois if r.number in self.session.visible and not r.is_empty]
+        if not names:
+            self.legend.setMinimumWidth(0)
+            return
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(LEGEND_TEXT_PT)
+        text_px = max(QtGui.QFontMetrics(font).horizontalAdvance(n) for n in names)
+        columns = self._legend_columns(len(names))
+        self.legend.setMinimumWidth(math.ceil(columns * (text_px + LEGEND_SAMPLE_PX)) + 1)  # (label widths are fractional)
 
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
@@ -200,15 +249,19 @@ class DvhPlot(QtWidgets.QWidget):
         legend = []
         for number in sorted(dvhs, key=lambda n: order.get(n, n)):
             dvh = dvhs[number]
-            x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
-                                    s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY),
-                                    100.0 if relative else 1.0)
             item = self.curves.get(number)
             if item is None:
                 item = self.curves[number] = pg.PlotDataItem(antialias=True)
                 self.plot.addItem(item)
-            item.setData(x, y)
-            item.setPen(_pen(dvh, number == s.highlighted, self._styles.get(number)))
+            key = (id(dvh), self.settings, s.rx_gy, s.fractions, s.alpha_beta_gy.get(number), relative,
+                   number == s.highlighted, self._styles.get(number))
+            if self._drawn.get(number) != key:  # (DVHs arrive one by one: the others are drawn already)
+                x, y = dvh_curves.curve(dvh, self.settings, s.rx_gy, s.fractions,
+                                        s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY),
+                                        100.0 if relative else 1.0)
+                item.setData(x, y)
+                item.setPen(_pen(dvh, number == s.highlighted, self._styles.get(number)))
+                self._drawn[number] = key
             visible = number in s.visible
             item.setVisible(visible)
             if visible and has_curve(dvh):
@@ -235,11 +288,20 @@ class DvhPlot(QtWidgets.QWidget):
         return self._styles.get(number)
 
     def _say(self, text: str, note: bool = False) -> None:
-        """A warning under the plot, or (``note``) a small muted remark; hidden when empty."""
+        """A warning under the plot, or (``note``) a small muted remark; empty: nothing to say."""
         self.message.setStyleSheet("color: #9aa0ad; font-size: 8pt;" if note else "")
-        self.message.setText(text)
+        self._message_text = text
         self.message.setToolTip(text)
-        self.message.setVisible(bool(text))
+        self._elide_message()
+
+    def _elide_message(self) -> None:
+        width = max(self.message.width() - 4, 40)
+        self.message.setText(self.message.fontMetrics().elidedText(
+            self._message_text, QtCore.Qt.TextElideMode.ElideRight, width))
+
+    def message_text(self) -> str:
+        """The whole message under the plot (the label may show it elided)."""
+        return self._message_text
 
     def legend_names(self) -> list[str]:
         """The legend's entries, top to bottom then left to right (tests)."""
@@ -258,6 +320,7 @@ class DvhPlot(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_legend()
+        self._elide_message()
 
     def _show_rx_line(self) -> None:
         rx = self.session.rx_gy
@@ -272,16 +335,22 @@ class DvhPlot(QtWidgets.QWidget):
         self.rx_line.label.setFormat(f"Rx {rx:g} Gy ")
 
     def _set_legend(self, entries: list[tuple[int, object, str]]) -> None:
-        """The legend lists ``entries`` (number, item, name) in structure order; rebuilt when they change."""
-        if [(n, name) for n, _item, name in entries] == self._in_legend:
+        """The legend lists ``entries`` (number, item, name) in structure order: entries added at
+        the end are appended (curves arrive in that order), any other change rebuilds it."""
+        wanted = [(n, name) for n, _item, name in entries]
+        if wanted == self._in_legend:
             return
-        self.legend.clear()
-        self.legend.columnCount = self._legend_columns(len(entries))
-        for _number, item, name in entries:
+        columns = self._legend_columns(len(entries))
+        start = len(self._in_legend)
+        if wanted[:start] != self._in_legend or columns != self.legend.columnCount:
+            self.legend.clear()
+            self.legend.columnCount = columns
+            start = 0
+        for _number, item, name in entries[start:]:
             self.legend.addItem(item, name)
-        self._in_legend = [(n, name) for n, _item, name in entries]
-        # place the rebuilt legend now: left to a posted layout request it is drawn once at the
-        # canvas's origin, over the y axis, while the curves arrive
+        self._in_legend = wanted
+        # lay the legend out now: left to the next layout request, a paint in between drew it at
+        # the scene's origin, over the y axis
         self.legend.layout.activate()
         self.canvas.ci.layout.activate()
 

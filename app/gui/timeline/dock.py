@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from rtreview.gui.timeline.view import TimelineView
 
-DOCK_HEIGHT_PX = 268  # lanes + marker plot with readable labels at 1600 x 1000
+DOCK_HEIGHT_PX = 300  # lanes (incl. lines of therapy) + marker plot with readable labels at 1600 x 1000: the worked case needs 296
 
 
 class CaseTimelineDock(QtCore.QObject):
@@ -80,16 +80,22 @@ class CaseTimelineDock(QtCore.QObject):
             return True
         return False
 
-    def dicom_loaded(self, paths: list[str], case) -> None:
+    def dicom_loaded(self, paths: list[str], case, draw: bool = True) -> None:
         """After a DICOM load: find the case file beside it (see module docstring), give the
-        timeline the plans, and outline the selected plan's course."""
+        timeline the plans, and outline the selected plan's course. ``draw=False``: read now,
+        draw with ``draw()``."""
         patient_id = case.patients[0].patient_id if case.patients else ""
         shown = self.view.case().patient.patient_id
         other_patient = bool(patient_id and shown and shown != patient_id)
         if case.patients and (self.view.case_path() is None or (other_patient and not self._chosen_by_user)):
-            if self.view.open_case_for_dicom(paths, patient_id):
-                        self._chosen_by_user = False
-        self.view.set_plans([plan for patient in case.patients for plan in patient.plans])
+            if self.view.open_case_for_dicom(paths, patient_id, draw=draw):
+                self._chosen_by_user = False
+        self.view.set_plans([plan for patient in case.patients for plan in patient.plans], draw=draw)
+        self._highlight()
+
+    def draw(self) -> None:
+        """Draw what ``dicom_loaded(..., draw=False)`` took."""
+        self.view.draw()
         self._highlight()
 
     def is_modified(self) -> bool:

@@ -107,8 +107,10 @@ class TimelineLanesPlot(pg.PlotWidget):
             plot.addItem(follow_up_line(case.last_follow_up, label=True))
         # rows below ~15 px make labels collide: ask the dock for at least that much height
         self.setMinimumHeight(int((height + 0.5) * MIN_ROW_PX) + 8)
-        plot.setYRange(-0.25, height + 0.25, padding=0)
+        # limits first: the previous case's limits would clamp the new range (a case drawn once
+        # after an empty one showed only its first lanes)
         plot.getViewBox().setLimits(yMin=-1, yMax=height + 1)
+        plot.setYRange(-0.25, height + 0.25, padding=0)
         if x_range[1] - x_range[0] > 2 * DAY_S:
             plot.setXRange(*x_range, padding=0)
 

@@ -64,6 +64,7 @@ class TimelineView(QtWidgets.QWidget):
         self._selected_id = ""
         self._pfs_start = ""  # event id PFS is measured from ('' = start of the latest line)
         self._highlighted: set[str] = set()
+        self._stale = False  # a case taken but not drawn yet (set_case(draw=False))
         self.warnings: list[TimelineWarning] = []
         self.start_folder = ""  # where Open / Save as start (the window sets the last folder used)
         self._relayout_timer = QtCore.QTimer(self)
@@ -153,19 +154,34 @@ class TimelineView(QtWidgets.QWidget):
         structure mappings in ``case().raw``): Save is needed."""
         self._set_modified(True)
 
-    def set_case(self, case: CaseTimeline, path: str | Path | None = None) -> None:
-        """Show ``case`` (read from ``path``, if any) and fit the dates to it."""
+    def set_case(self, case: CaseTimeline, path: str | Path | None = None, draw: bool = True) -> None:
+        """Show ``case`` (read from ``path``, if any) and fit the dates to it. ``draw=False``: take
+        it now, draw it with ``draw()`` (the window draws the timeline after a plan's DVHs and
+        constraints); meanwhile the lanes are empty, never another case's."""
         self._case, self._path = case, Path(path) if path else None
         self._selected_id = self._pfs_start = ""
         self._set_modified(False)
-        self._rebuild(markers=True)
-        self.fit()
+        self._stale = True
+        if draw:
+            self.draw()
+        else:
+            self.lanes_plot.getPlotItem().clear()
+            self.lanes_plot.event_items = {}
+            self.markers_plot.setVisible(False)
         self.case_loaded.emit(str(self._path or ""))
 
-    def set_plans(self, plans: list | None) -> None:
+    def draw(self) -> None:
+        """Draw the case taken with ``set_case(..., draw=False)`` (nothing to do otherwise)."""
+        if self._stale:
+            self._stale = False
+            self._rebuild(markers=True)
+            self.fit()
+
+    def set_plans(self, plans: list | None, draw: bool = True) -> None:
         """The DICOM plans on show (``rtreview.core.dicom.plan.Plan``): enables the plan checks."""
         self._plans = list(plans) if plans is not None else None
-        self._rebuild()
+        if draw and not self._stale:
+            self._rebuild()
 
     @QtCore.Slot(str)
     def highlight_plan(self, label: str) -> None:
@@ -174,7 +190,7 @@ class TimelineView(QtWidgets.QWidget):
                              if isinstance(e, RtCourse) and label and e.links_plan(label=label)}
         self._apply_highlight()
 
-    def open_case(self, path: str | Path | None = None) -> bool:
+    def open_case(self, path: str | Path | None = None, draw: bool = True) -> bool:
         """Open a case file (asks for one without ``path``); errors are shown, not raised."""
         if not self._discard_ok():
             return False
@@ -187,17 +203,17 @@ class TimelineView(QtWidgets.QWidget):
         except CaseFileError as exc:
             self._show_error("Cannot open the case file", str(exc))
             return False
-        self.set_case(case, path)
+        self.set_case(case, path, draw=draw)
         return True
 
-    def open_case_for_dicom(self, paths: list, patient_id: str = "") -> bool:
+    def open_case_for_dicom(self, paths: list, patient_id: str = "", draw: bool = True) -> bool:
         """Open the case file found beside DICOM ``paths`` (see ``find_case_file``), if any."""
         found = find_case_file(paths, patient_id)
         if found is not None:
-            return self.open_case(found)
+            return self.open_case(found, draw=draw)
         shown = self._case.patient.patient_id
         if patient_id and shown and shown != patient_id and self._discard_ok():
-            self.set_case(new_case(patient_id))  # never leave another patient's history beside these plans
+            self.set_case(new_case(patient_id), draw=draw)  # never leave another patient's history beside these plans
         return False
 
     def save_case(self, path: str | Path | None = None) -> bool:

@@ -1,0 +1,34 @@
+"""`rtreview dvh` imports only what it needs: no Qt, no pyqtgraph, no report or GUI code, nothing
+of the constraints, cohort or timeline packages (checked in a fresh process, after it ran)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO, SAMPLE_DICOM
+
+PROBE = r"""
+import contextlib, io, json, sys
+from rtreview.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    status = main(["dvh", sys.argv[1], sys.argv[2]])
+print(json.dumps({"status": status, "doses": len(json.loads(out.getvalue())["doses"]), "modules": sorted(sys.modules)}))
+"""
+
+FORBIDDEN = ("PySide6", "shiboken6", "pyqtgraph", "rtreview.gui", "rtreview.report", "rtreview.core.constraints",
+             "rtreview.core.cohort", "rtreview.core.timeline", "rtreview.core.viewing",
+             "dask", "pyarrow")
+
+
+def test_dvh_imports_no_qt_pyqtgraph_report_or_gui():
+    out = subprocess.run([sys.executable, "-c", PROBE, str(SAMPLE_DICOM / "RS_SYNTHETIC.dcm"),
+                          str(SAMPLE_DICOM / "RD_L_ILIUM.dcm")], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["status"] == 0 and result["doses"] == 1  # it really ran
+    loaded = [m for m in result["modules"] if m.split(".")[0] in {f.split(".")[0] for f in FORBIDDEN}]
+    bad = [m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
+    assert bad == []
+    assert "rtreview.core.dvh.compute" in result["modules"] and "pydicom" in result["modules"]
