@@ -223,8 +223,8 @@ def metrics_table(dvhs: dict, skipped: dict, structure_set, rx_gy: float | None,
 
 CONSTRAINT_COLUMNS = [Column("Result", 1.2, CENTER), Column("Level", 1.25, LEFT),
                       Column("Structure (ROI)", 1.95, LEFT, wrap=True), Column("Metric", 1.05, LEFT, wrap=True),
-                      Column("Value\n(Gy/%/cc)", 1.3), Column("Limit\n(Gy/%/cc)", 1.55),
-                      Column("EQD2 (Gy)\nvalue / limit", 1.7, wrap=True), Column("α/β\n(Gy)", 0.4),
+                      Column("Value\n(Gy/%/cc)", 1.3), Column("Limit\n(Gy/%/cc)", 1.45),
+                      Column("EQD2 (Gy)\nvalue / limit", 1.7, wrap=True), Column("α/β\n(Gy)", 0.5),
                       Column("Src", 0.6, CENTER)]
 PROTOCOL_MARKS = "ABCDEFGH"  # a composite row's limit: which plan's protocol it comes from ([n]: the sources)
 
