@@ -48,3 +48,37 @@ def test_composite_export_through_the_registration(two_ct_sample, tmp_path):
     err = np.abs(got[inside] - (expected_ilium[inside] + liver_part[inside]))
     assert np.median(err) < 0.15 and np.percentile(err, 95) < 0.8, (np.median(err), np.percentile(err, 95))
     assert dose_on_grid(grid, (liver.dose.x_mm, liver.dose.y_mm, liver.dose.z_mm)).max() > 50.0  # LIVER too
+
+
+def test_a_plan_less_replan_pairs_with_the_structure_set_on_its_frame(two_ct_sample, tmp_path):
+    """A re-plan dose naming no RT Plan, loaded with two structure sets on two frames, is paired with
+    the only structure set on its own frame (CT 1's) and gets that set's DVHs; the note says why."""
+    from compare_support import make_replan
+
+    from rtreview.core.dvh.compute import compute_dvh
+
+    replan = make_replan(two_ct_sample, tmp_path / "replan" / "replan.dcm")
+    case = load([two_ct_sample, replan])
+    (link,) = [lk for lk in case.links if lk.dose is not None and lk.dose.path.endswith("replan.dcm")]
+    liver = case.patients[0].link_for_plan("LIVER")
+    assert link.plan is None and link.structure_set is liver.structure_set and link.ct is liver.ct
+    assert any("paired with the only one of 2 structure sets on the dose's frame of reference" in n
+               for n in link.notes)
+    ptv = next(r for r in link.structure_set.rois if r.name == "PTV_LIVER")
+    ratio = compute_dvh(ptv, link.dose).mean_gy / compute_dvh(ptv, liver.dose).mean_gy
+    assert 0.95 < ratio < 0.99  # the replan is the LIVER dose x 0.97 moved 2.5 mm
+
+
+def test_a_plan_less_dose_stays_unpaired_when_two_structure_sets_share_its_frame(two_ct_sample, tmp_path):
+    """A second structure set on CT 1's frame (a copy under a new UID): no guess, the note says so."""
+    from compare_support import make_replan
+    from pydicom.uid import generate_uid
+
+    replan = make_replan(two_ct_sample, tmp_path / "replan" / "replan.dcm")
+    ds = pydicom.dcmread(two_ct_sample / "RS_SYNTHETIC.dcm")
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.save_as(tmp_path / "replan" / "RS_COPY.dcm", enforce_file_format=True)
+    case = load([two_ct_sample, tmp_path / "replan"])
+    (link,) = [lk for lk in case.links if lk.dose is not None and lk.dose.path.endswith("replan.dcm")]
+    assert link.structure_set is None
+    assert any("3 structure sets in the load and no reference to one of them (2 share" in n for n in link.notes)

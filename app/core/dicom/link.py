@@ -5,7 +5,9 @@ ReferencedStructureSetSequence) and series UID (the structure set's RTReferenced
 the frame of reference UID as the fallback for CT. Dose grids are never merged by UID (two
 files may share one), except per-beam doses of one plan on one grid, which are summed. When a patient has exactly one structure set, doses that reach none
 are paired with it (the Nelms benchmark has no RT Plan), with a note saying so; likewise a dose
-that names no RT Plan is paired with the patient's only plan on its frame of reference.
+that names no RT Plan is paired with the patient's only plan on its frame of reference. With
+several structure sets, a dose whose plan names none of them is paired with the only one on the
+dose's frame of reference (never when two or more share it).
 
 Prescriptions the plans do not state are resolved here (``prescription.resolve_prescription``),
 where each plan meets the structure set it references (Pinnacle rx ROIs, target names).
@@ -184,6 +186,11 @@ def _structure_set_for(dose: DoseGrid, plan: Plan | None, structure_sets: dict[s
         return only
     same_frame = [s for s in patient.structure_sets
                   if dose.frame_of_reference_uid and s.frame_of_reference_uid == dose.frame_of_reference_uid]
+    if len(same_frame) == 1:  # the dose's coordinates are that structure set's (PS3.3 C.7.4.1 frame of reference)
+        why = "the dose has no RT Plan in the load" if plan is None else "the plan's structure set is not in the load"
+        link.notes.append(f"paired with the only one of {len(patient.structure_sets)} structure sets on the dose's "
+                          f"frame of reference ({same_frame[0].path}): {why}")
+        return same_frame[0]
     if len(patient.structure_sets) > 1:
         link.notes.append(f"{len(patient.structure_sets)} structure sets in the load and no reference "
                           f"to one of them ({len(same_frame)} share the dose's frame of reference); none linked")
