@@ -148,3 +148,23 @@ def test_meta_transfer_syntax_must_be_known(sample_dicom, tmp_path):
         store.receive(meta, dataset_bytes(sample_dicom / "RP_LIVER.dcm"), sop_class_uid=meta.MediaStorageSOPClassUID,
                       sop_instance_uid=meta.MediaStorageSOPInstanceUID, calling_ae="TPS")
     assert ExplicitVRLittleEndian  # the sample's syntax, for the reader of this test
+
+
+def test_a_killed_listeners_temporary_files_are_removed_when_old(sample_dicom, tmp_path):
+    """Writes go through core.atomic with the temporary file in .incoming; one left by a killed
+    listener (hours old) is removed when the store opens, a fresh one (a live writer's) is kept."""
+    import os
+    import time
+
+    DicomStore(tmp_path)
+    incoming = tmp_path / ".incoming"
+    old, fresh, legacy = incoming / ".X.dcm.abc.tmp", incoming / ".Y.dcm.def.tmp", incoming / "Z.123.part"
+    for p in (old, fresh, legacy):
+        p.write_bytes(b"half")
+    hours_ago = time.time() - 7200
+    for p in (old, legacy):
+        os.utime(p, (hours_ago, hours_ago))
+    store = DicomStore(tmp_path)
+    assert sorted(p.name for p in incoming.iterdir()) == [fresh.name]
+    stored = _receive(store, sample_dicom / "RP_LIVER.dcm")
+    assert stored.path.read_bytes()[128:132] == b"DICM" and sorted(p.name for p in incoming.iterdir()) == [fresh.name]

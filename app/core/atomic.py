@@ -15,22 +15,26 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8") -> None:
-    """Replace ``path`` with ``data`` (str is encoded with ``encoding``; no newline translation)."""
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8",
+                 temp_folder: str | os.PathLike[str] | None = None) -> None:
+    """Replace ``path`` with ``data`` (str is encoded with ``encoding``; no newline translation).
+    ``temp_folder``: see ``atomic_path``."""
     payload = data.encode(encoding) if isinstance(data, str) else bytes(data)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, temp_folder=temp_folder) as tmp:
         with open(tmp, "wb") as stream:
             stream.write(payload)
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
+def atomic_path(path: str | os.PathLike[str], *, temp_folder: str | os.PathLike[str] | None = None) -> Iterator[str]:
     """Yield a temporary file name beside ``path``; when the block ends normally the file is
     fsynced and renamed to ``path``; on an exception it is deleted and the exception propagates.
-    The result gets the existing target's permission bits, or the usual ones (0666 & ~umask)."""
+    The result gets the existing target's permission bits, or the usual ones (0666 & ~umask).
+    ``temp_folder`` puts the temporary file there instead (it must be on the target's file system,
+    e.g. a store's ``.incoming`` folder, so that nothing half-written ever sits beside the target)."""
     target = os.path.abspath(os.fspath(path))
     folder, name = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=os.fspath(temp_folder or folder))
     os.close(fd)
     try:
         yield tmp

@@ -17,7 +17,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import RE_VALID_UID, UID
 
+from ..atomic import write_atomic
 from .index import InstanceRecord, StoreIndex
 from .integrity import IncompleteDataset, check_complete
 
@@ -85,9 +85,11 @@ class DicomStore:
         self._remove_stale_parts()
 
     def _remove_stale_parts(self, older_than_s: float = 3600.0) -> None:
-        """Parts left by a listener that was killed while writing (a live one renames within seconds)."""
+        """Temporary files left by a listener that was killed while writing (a live one renames within
+        seconds)."""
         now = time.time()
-        for part in (self.root / INCOMING).glob("*.part"):
+        incoming = self.root / INCOMING
+        for part in [*incoming.glob(".*.tmp"), *incoming.glob("*.part")]:  # core.atomic's, and older versions'
             try:
                 if now - part.stat().st_mtime > older_than_s:
                     part.unlink()
@@ -158,19 +160,7 @@ class DicomStore:
     def _write(self, target: Path, data: bytes) -> None:
         """Write into .incoming, flush to disk, rename into place (same file system)."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{target.stem}.", suffix=".part", dir=self.root / INCOMING)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(target, data, temp_folder=self.root / INCOMING)
 
     def patient_folder(self, patient_id: str) -> Path:
         return self.root / patient_folder_name(patient_id)
