@@ -17,13 +17,12 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
 
-from rtreview import APP_NAME, __version__
 from rtreview.core.atomic import write_atomic
 
+from .derived import new_instance
 from .rtdose import RT_DOSE_STORAGE
 
 RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
@@ -70,33 +69,8 @@ def dose_dataset(dose_gy: np.ndarray, x_mm, y_mm, z_mm, info: DoseExport, now: d
     scaling = peak / top if peak > 0 else 1.0
     pixels = np.rint(d / scaling).astype(np.int32 if signed else np.uint32)
 
-    now = now or dt.datetime.now()
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = RT_DOSE_STORAGE
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
-    ds.SpecificCharacterSet = "ISO_IR 192"
-    ds.SOPClassUID = RT_DOSE_STORAGE
-    ds.InstanceCreationDate, ds.InstanceCreationTime = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
-    ds.Modality = "RTDOSE"
-    ds.PatientID = info.patient_id
-    ds.PatientName = info.patient_name
-    ds.PatientBirthDate = info.patient_birth_date
-    ds.PatientSex = ""
-    ds.StudyInstanceUID = info.study_instance_uid or generate_uid()
-    ds.StudyDate = ds.StudyTime = ds.AccessionNumber = ds.ReferringPhysicianName = ds.StudyID = ""
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = 902
-    ds.SeriesDescription = info.series_description[:64]
-    ds.Manufacturer = APP_NAME
-    ds.SoftwareVersions = __version__
-    ds.FrameOfReferenceUID = info.frame_of_reference_uid
-    ds.PositionReferenceIndicator = ""
-    ds.InstanceNumber = 1
-    ds.ContentDate, ds.ContentTime = ds.InstanceCreationDate, ds.InstanceCreationTime
+    ds = new_instance(RT_DOSE_STORAGE, "RTDOSE", info, frame_of_reference_uid=info.frame_of_reference_uid,
+                      series_number=902, series_description=info.series_description, now=now or dt.datetime.now())
     ds.ImagePositionPatient = [float(x[0]), float(y[0]), float(z[0])]
     ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
     ds.PixelSpacing = [float(y[1] - y[0]) if y.size > 1 else 1.0, float(x[1] - x[0]) if x.size > 1 else 1.0]

@@ -14,13 +14,12 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID, generate_uid
 
-from rtreview import APP_NAME, __version__
 from rtreview.core.atomic import write_atomic
 
+from .derived import new_instance
 from .registration import SPATIAL_REGISTRATION, check_matrix
 
 
@@ -44,33 +43,8 @@ def registration_dataset(subject: RegistrationSubject, matrix: np.ndarray, *, de
     check_matrix(m, "RIGID")
     if not subject.fixed_frame or not subject.moving_frame or subject.fixed_frame == subject.moving_frame:
         raise ValueError("a registration needs two different frames of reference")
-    now = now or dt.datetime.now()
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = SPATIAL_REGISTRATION
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
-    ds.SpecificCharacterSet = "ISO_IR 192"
-    ds.SOPClassUID = SPATIAL_REGISTRATION
-    ds.Modality = "REG"
-    ds.PatientID = subject.patient_id
-    ds.PatientName = subject.patient_name
-    ds.PatientBirthDate = subject.patient_birth_date
-    ds.PatientSex = ""
-    ds.StudyInstanceUID = subject.study_instance_uid or generate_uid()
-    ds.StudyDate = ds.StudyTime = ds.AccessionNumber = ds.ReferringPhysicianName = ds.StudyID = ""
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = 901
-    ds.SeriesDescription = description[:64]
-    ds.Manufacturer = APP_NAME
-    ds.SoftwareVersions = __version__
-    ds.FrameOfReferenceUID = subject.fixed_frame
-    ds.PositionReferenceIndicator = ""
-    ds.InstanceNumber = 1
-    ds.ContentDate, ds.ContentTime = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
-    ds.InstanceCreationDate, ds.InstanceCreationTime = ds.ContentDate, ds.ContentTime
+    ds = new_instance(SPATIAL_REGISTRATION, "REG", subject, frame_of_reference_uid=subject.fixed_frame,
+                      series_number=901, series_description=description, now=now or dt.datetime.now())
     ds.ContentLabel = "MANUAL_RIGID"
     ds.ContentDescription = description[:64]
     ds.ContentCreatorName = ""
