@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from rtreview.gui.case_store import CaseFileStore, MemoryStore
+
 NOT_MAPPED = "— not mapped —"
 CASE_KEY = "structure_mappings"
 PAIRS_PER_ROW = 2
@@ -74,44 +76,16 @@ class MappingEditor(QtWidgets.QGroupBox):
         self.mapping_changed.emit(dict(self._manual))
 
 
-class MemoryMappingStore:
+def _clean(mapping) -> dict[str, str]:
+    return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+
+class MemoryMappingStore(MemoryStore):
     """Mappings kept for the session only (when no case timeline is around)."""
 
-    def __init__(self):
-        self._data: dict[str, dict[str, str]] = {}
 
-    def load(self, structure_set_uid: str) -> dict[str, str]:
-        return dict(self._data.get(structure_set_uid, {}))
-
-    def save(self, structure_set_uid: str, mapping: dict[str, str]) -> None:
-        self._data[structure_set_uid] = dict(mapping)
-
-
-class CaseFileMappingStore:
+class CaseFileMappingStore(CaseFileStore):
     """Mappings kept in the case timeline shown by a ``TimelineView`` (see module docstring)."""
 
     def __init__(self, timeline_view):
-        self.view = timeline_view
-
-    def _all(self) -> dict:
-        value = self.view.case().raw.get(CASE_KEY)
-        return value if isinstance(value, dict) else {}
-
-    def load(self, structure_set_uid: str) -> dict[str, str]:
-        mapping = self._all().get(structure_set_uid, {})
-        return {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
-
-    def save(self, structure_set_uid: str, mapping: dict[str, str]) -> None:
-        if self.load(structure_set_uid) == mapping:
-            return
-        everything = dict(self._all())
-        if mapping:
-            everything[structure_set_uid] = dict(mapping)
-        else:
-            everything.pop(structure_set_uid, None)
-        raw = self.view.case().raw
-        if everything:
-            raw[CASE_KEY] = everything
-        else:
-            raw.pop(CASE_KEY, None)
-        self.view.mark_modified()
+        super().__init__(timeline_view, CASE_KEY, _clean)

@@ -8,6 +8,8 @@ case timeline writes it, as the hand structure mappings.
 """
 from __future__ import annotations
 
+from rtreview.gui.case_store import CaseFileStore, MemoryStore
+
 CASE_KEY = "alpha_beta_overrides"
 
 
@@ -24,44 +26,12 @@ def _clean(values) -> dict[str, float]:
     return out
 
 
-class MemoryAlphaBetaStore:
+class MemoryAlphaBetaStore(MemoryStore):
     """Overrides kept for the session only (no case timeline around)."""
 
-    def __init__(self):
-        self._data: dict[str, dict[str, float]] = {}
 
-    def load(self, structure_set_uid: str) -> dict[str, float]:
-        return dict(self._data.get(structure_set_uid, {}))
-
-    def save(self, structure_set_uid: str, values: dict[str, float]) -> None:
-        self._data[structure_set_uid] = dict(values)
-
-
-class CaseFileAlphaBetaStore:
+class CaseFileAlphaBetaStore(CaseFileStore):
     """Overrides kept in the case timeline shown by a ``TimelineView`` (see module docstring)."""
 
     def __init__(self, timeline_view):
-        self.view = timeline_view
-
-    def _all(self) -> dict:
-        value = self.view.case().raw.get(CASE_KEY)
-        return value if isinstance(value, dict) else {}
-
-    def load(self, structure_set_uid: str) -> dict[str, float]:
-        return _clean(self._all().get(structure_set_uid, {}))
-
-    def save(self, structure_set_uid: str, values: dict[str, float]) -> None:
-        values = _clean(values)
-        if self.load(structure_set_uid) == values:
-            return
-        everything = dict(self._all())
-        if values:
-            everything[structure_set_uid] = dict(values)
-        else:
-            everything.pop(structure_set_uid, None)
-        raw = self.view.case().raw
-        if everything:
-            raw[CASE_KEY] = everything
-        else:
-            raw.pop(CASE_KEY, None)
-        self.view.mark_modified()
+        super().__init__(timeline_view, CASE_KEY, _clean)
