@@ -10,7 +10,7 @@ from typing import Callable
 from PySide6 import QtCore, QtWidgets
 
 from rtreview.core.anonymize.export import anonymize_paths, case_sources
-from rtreview.gui.workers import TaskRunner
+from rtreview.gui.export.task_controller import ExportController
 
 
 @dataclass
@@ -80,20 +80,12 @@ def _default_export(paths, patient_ids, case_files, options: AnonymizeOptions, p
                            cancelled=cancel)
 
 
-class AnonymizeExportController(QtCore.QObject):
+class AnonymizeExportController(ExportController):
     exported = QtCore.Signal(object)  # ExportResult
     export_failed = QtCore.Signal(str)
 
     def __init__(self, window: QtWidgets.QWidget, export_fn: Callable = _default_export):
-        super().__init__(window)
-        self.window = window
-        self.export_fn = export_fn
-        self.runner = TaskRunner(self)
-        self.progress: QtWidgets.QProgressDialog | None = None
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
+        super().__init__(window, export_fn)
 
     def ask_and_start(self) -> None:
         session = getattr(self.window, "session", None)
@@ -113,24 +105,8 @@ class AnonymizeExportController(QtCore.QObject):
         fn = self.export_fn
         self.runner.start("anonymize", lambda progress, cancel: fn(paths, patient_ids, case_files, options,
                                                                    progress, cancel))
-        self.progress = QtWidgets.QProgressDialog("Anonymising…", "Cancel", 0, 0, self.window)
-        self.progress.setWindowTitle("Export anonymised")
-        self.progress.setMinimumDuration(300)
-        self.progress.canceled.connect(self.runner.cancel)
+        self._open_progress("Anonymising…", "Export anonymised")
         self._tell(f"Exporting an anonymised copy to {options.out_dir}…")
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.canceled.disconnect(self.runner.cancel)
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
-
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(min(done, max(total, 1)))
-            self.progress.setLabelText(message)
 
     def _on_finished(self, _name: str, result) -> None:
         self._close_progress()
@@ -152,8 +128,3 @@ class AnonymizeExportController(QtCore.QObject):
     def _on_cancelled(self, _name: str) -> None:
         self._close_progress()
         self._tell("Anonymised export cancelled; nothing written")
-
-    def _tell(self, text: str) -> None:
-        show = getattr(self.window, "show_message", None)
-        if callable(show):
-            show(text)

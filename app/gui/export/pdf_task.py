@@ -15,7 +15,7 @@ from typing import Callable
 from PySide6 import QtCore, QtWidgets
 
 from rtreview.gui.export.pdf_dialog import ExportPdfDialog, ExportPdfOptions
-from rtreview.gui.workers import TaskRunner
+from rtreview.gui.export.task_controller import ExportController
 
 
 def _default_export(case, options: ExportPdfOptions, progress, cancel):
@@ -28,26 +28,14 @@ def _default_export(case, options: ExportPdfOptions, progress, cancel):
                   case_file=options.case_file, alpha_beta=options.alpha_beta or None)
 
 
-class PdfExportController(QtCore.QObject):
+class PdfExportController(ExportController):
     """Asks (``ExportPdfDialog.ask``), exports in a worker, shows progress, reports the outcome."""
 
     exported = QtCore.Signal(str)  # path written
     export_failed = QtCore.Signal(str)  # message (which file, why; nothing was written)
 
     def __init__(self, window: QtWidgets.QWidget, export_fn: Callable = _default_export):
-        super().__init__(window)
-        self.window = window
-        self.export_fn = export_fn
-        self.runner = TaskRunner(self)
-        self.progress: QtWidgets.QProgressDialog | None = None
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-
-    @property
-    def busy(self) -> bool:
-        return self.runner.busy
+        super().__init__(window, export_fn)
 
     def ask_and_start(self) -> None:
         session = getattr(self.window, "session", None)
@@ -103,24 +91,8 @@ class PdfExportController(QtCore.QObject):
     def start(self, case, options: ExportPdfOptions) -> None:
         fn = self.export_fn
         self.runner.start("export", lambda progress, cancel: fn(case, options, progress, cancel))
-        self.progress = QtWidgets.QProgressDialog("Preparing the PDF report…", "Cancel", 0, 0, self.window)
-        self.progress.setWindowTitle("Export PDF report")
-        self.progress.setMinimumDuration(300)
-        self.progress.canceled.connect(self.runner.cancel)
+        self._open_progress("Preparing the PDF report…", "Export PDF report")
         self._tell(f"Exporting {os.path.basename(options.path)}…")
-
-    def _close_progress(self) -> None:
-        if self.progress is not None:
-            self.progress.canceled.disconnect(self.runner.cancel)
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
-
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        if self.progress is not None:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(min(done, max(total, 1)))
-            self.progress.setLabelText(message)
 
     def _on_finished(self, name: str, result) -> None:
         self._close_progress()
@@ -138,8 +110,3 @@ class PdfExportController(QtCore.QObject):
     def _on_cancelled(self, name: str) -> None:
         self._close_progress()
         self._tell("PDF export cancelled; nothing written")
-
-    def _tell(self, text: str) -> None:
-        show = getattr(self.window, "show_message", None)
-        if callable(show):
-            show(text)
