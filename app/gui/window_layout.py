@@ -104,8 +104,16 @@ def build_menus(window) -> None:
     tools_menu = window.menuBar().addMenu("&Tools")
     window.compare_action = tools_menu.addAction("&Compare plans…", window.open_compare)
     window.registration_action = tools_menu.addAction("Manual &registration…", window.open_registration)
+    window.time_factor_action = tools_menu.addAction("Re-irradiation &time factor…", lambda: _edit_time_factor(window))
     window.view_menu = window.menuBar().addMenu("&View")
     window.recent = RecentPaths(window.settings, window.recent_menu, window.open_paths)
+
+
+def _edit_time_factor(window) -> None:
+    from rtreview.gui.constraints.time_factor_dialog import edit_time_factor
+
+    edit_time_factor(window, window.timeline_view)
+
 
 def add_panel_actions(window) -> None:
     """The panels' menu actions: receive, case timeline open / save, metrics, PDF and anonymised
