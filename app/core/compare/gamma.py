@@ -159,10 +159,19 @@ class _ShiftedLookup:
         return np.array(offs), np.array(weights)
 
     def values(self, sel: np.ndarray, offs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """sum over the corners k = 0..7, in that order, of weight_k x value_k; computed into
+        reused buffers (the same products and sums, so the same doubles as a plain expression)."""
         base = self.base[sel][:, None]
-        out = np.zeros((sel.size, offs.shape[1]))
-        for off, w in zip(offs, weights):
-            out += w[None, :] * self.padded.take(base + off[None, :])
+        shape = (sel.size, offs.shape[1])
+        where, value, out = np.empty(shape, np.int64), np.empty(shape), np.empty(shape)
+        for k, (off, w) in enumerate(zip(offs, weights)):
+            np.add(base, off[None, :], out=where)
+            self.padded.take(where, out=value)
+            if k == 0:
+                np.multiply(value, w[None, :], out=out)  # 0 + x is x: the first corner needs no sum
+            else:
+                value *= w[None, :]
+                out += value
         return out
 
 
@@ -251,8 +260,12 @@ def gamma_index(reference_gy: np.ndarray, evaluated_gy: np.ndarray, axes, criter
             else:
                 q = points[sel][:, None, :] + offsets[None, :, :]
                 e, _ = trilinear(grid, q[..., 0], q[..., 1], q[..., 2])
-            g2 = ((e - r_val[sel][:, None]) / dd) ** 2 + dist_sq
-            g2 = np.where(np.isnan(g2), np.inf, g2).min(axis=1)
+            e -= r_val[sel][:, None]  # in place: ((e - r) / dD)^2 + (r / dta)^2, the same operations
+            e /= dd
+            np.square(e, out=e)
+            e += dist_sq
+            e[np.isnan(e)] = np.inf
+            g2 = e.min(axis=1)
             best[sel] = np.minimum(best[sel], g2)
         farther = radii[k + 1] if k + 1 < len(radii) else math.inf
         active = active[best[active] > (farther / dta) ** 2]
