@@ -70,7 +70,16 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
-def run(paths: list[str], screenshot: str | None = None, case: str | None = None) -> int:
+def run(paths: list[str], screenshot: str | None = None, case: str | None = None, preload=None) -> int:
+    """``preload``: the case of ``paths`` being read in a second process (rtreview.gui.preload), or None."""
+    try:
+        return _run(paths, screenshot, case, preload)
+    finally:
+        if preload is not None:
+            preload.close()
+
+
+def _run(paths: list[str], screenshot: str | None, case: str | None, preload) -> int:
     if not _has_display():
         if not screenshot:
             print(f"{APP_NAME}: no display to open the window on (DISPLAY / WAYLAND_DISPLAY unset). "
@@ -89,7 +98,8 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
         folder = tempfile.mkdtemp(prefix="rtreview-screenshot-")
         atexit.register(shutil.rmtree, folder, True)
         settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, defer_panels=True)  # the frame is painted first, the panels right after
+    tasks = {"load_fn": preload.load, "dvh_fn": preload.dvhs} if preload is not None else {}
+    window = MainWindow(settings=settings, defer_panels=True, **tasks)  # the frame is painted first, the panels right after
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
     if case:

@@ -33,7 +33,6 @@ from rtreview.gui.tasks import dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
 from rtreview.gui.settings import Preferences, install_preferences
 from rtreview.gui.workers import TaskRunner
-from rtreview.gui.worklist.dock import ReceiveDock
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
 # 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
