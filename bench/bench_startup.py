@@ -38,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TIMEOUT_S = 120
+NO_PYC = False
 
 CHILD = r'''
 import json, os, resource, sys, time
@@ -52,13 +53,47 @@ def cpu_s():
     return u.ru_utime + u.ru_stime
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-import rtreview.gui.app as gui_app
-from PySide6 import QtCore, QtWidgets
-from rtreview.core.timeline.case_file import find_case_file
-from rtreview.paths import sample_dicom_dir
-# the observer waits for the timeline only when there is a case file to show
-EXPECT_TIMELINE = find_case_file(sys.argv[1:] or [str(sample_dicom_dir())]) is not None
+import importlib.abc, importlib.util
 
+def install(gui_app):
+    """Called when ``rtreview.gui.app`` has been imported by the launch itself (so the launch
+    imports Qt when and where the program does, not before)."""
+    global QtCore, QtWidgets, EXPECT_TIMELINE
+    from PySide6 import QtCore, QtWidgets
+    from rtreview.core.timeline.case_file import find_case_file
+    from rtreview.paths import sample_dicom_dir
+    # the observer waits for the timeline only when there is a case file to show
+    EXPECT_TIMELINE = find_case_file(sys.argv[1:] or [str(sample_dicom_dir())]) is not None
+    exec(OBSERVER, globals())
+    original = gui_app.make_application
+    def make_application(argv=None):
+        app = original(argv)
+        import rtreview.gui.main_window as main_window  # run() imports it right after this anyway
+        show = main_window.MainWindow.show
+        def observed_show(window):
+            if observer.window is None:
+                observer.attach(window)
+                window.installEventFilter(observer)
+            show(window)
+        main_window.MainWindow.show = observed_show
+        return app
+    gui_app.make_application = make_application
+
+class Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "rtreview.gui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+        def exec_and_install(module):
+            exec_module(module)
+            install(module)
+        spec.loader.exec_module = exec_and_install
+        return spec
+sys.meta_path.insert(0, Hook())
+
+OBSERVER = """
 class Observer(QtCore.QObject):
     def __init__(self):
         super().__init__()
@@ -128,21 +163,12 @@ class Observer(QtCore.QObject):
 observer = Observer()
 QtCore.QTimer.singleShot(int(os.environ.get("BENCH_STARTUP_LIMIT_S", "100")) * 1000,
                          lambda: (observer.write(), os._exit(3)))  # never hang the benchmark
-original = gui_app.make_application
-def make_application(argv=None):
-    app = original(argv)
-    import rtreview.gui.main_window as main_window  # run() imports it right after this anyway
-    show = main_window.MainWindow.show
-    def observed_show(window):
-        if observer.window is None:
-            observer.attach(window)
-            window.installEventFilter(observer)
-        show(window)
-    main_window.MainWindow.show = observed_show
-    return app
-gui_app.make_application = make_application
+"""
 from rtreview.cli.main import main
 status = main(sys.argv[1:])
+children = resource.getrusage(resource.RUSAGE_CHILDREN)  # a second process of the program's, once ended
+events["cpu_s_children"] = children.ru_utime + children.ru_stime
+events["rss_mb_children"] = children.ru_maxrss / 1024
 observer.write()
 sys.exit(status)
 '''
@@ -173,6 +199,8 @@ def run_once(code: Path, paths: list[str], tmp: Path, settings: Path) -> dict:
     trace = tmp / "trace.json"
     trace.unlink(missing_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RTREVIEW_SETTINGS": str(settings)}
+    if not NO_PYC:  # as on a user's machine: the modules' compiled bytecode is cached (warm-up run)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", CHILD, str(code), str(trace), *paths], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -191,9 +219,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rev", action="append", default=[])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-pyc", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE if set (every module compiled from source each run)")
     args = parser.parse_args(argv)
+    global NO_PYC
+    NO_PYC = args.no_pyc
     load = lambda: " ".join(f"{v:.2f}" for v in os.getloadavg())  # noqa: E731
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {os.cpu_count()} CPUs  load {load()}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {os.cpu_count()} CPUs  load {load()}"
+          f"  bytecode {'compiled every run' if NO_PYC and os.environ.get('PYTHONDONTWRITEBYTECODE') else 'cached'}")
     runs: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -209,7 +242,7 @@ def main(argv=None) -> int:
     labels = list(runs)
     print(f"  {'event':<22}" + "".join(f"{label:>24}" for label in labels))
     for stage in (*STAGES, "cpu_s_all_shown", "cpu_s_observed_all_shown", "rss_mb_all_shown",
-                  "rss_mb_observed_all_shown", "process_s"):
+                  "rss_mb_observed_all_shown", "cpu_s_children", "rss_mb_children", "process_s"):
         cells = []
         for label in labels:
             values = [r[stage] for r in runs[label] if stage in r]
