@@ -76,7 +76,8 @@ def test_preload_hands_over_what_the_in_process_tasks_compute():
                        partial=lambda n, d: partial.append((link.label, n, d)))
         want = dvhs_one_by_one(ref_link.structure_set, ref_link.dose, prescription_gy=rx)
         counts.append(same_dvhs(got, want))
-        assert [n for label, n, d in partial if label == link.label] == list(got)  # one partial per DVH, in order
+        handed = [n for label, n, d in partial if label == link.label]
+        assert handed in ([], list(got))  # one partial per DVH in order; none when all were in already
     # another prescription (the user's, from the case file): only the stored value differs
     link = case.links[0]
     again = pre.dvhs(link.structure_set, link.dose, prescription_gy=40.0)

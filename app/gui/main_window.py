@@ -90,7 +90,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.busy_changed.connect(self._on_busy)
-        self.stages.all_shown.connect(self._on_all_shown)
+        # the work put off until the load is on screen starts after every listener heard all_shown
+        self._after_shown_pending = False
+        self._closed = False
+        self.stages.all_shown.connect(self._after_all_shown)
         QtWidgets.QApplication.instance().installEventFilter(self)
         if defer_panels:  # the frame is painted first, the panels right after (rtreview's start-up)
             self.setCentralWidget(QtWidgets.QWidget())
@@ -230,9 +233,16 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_constraints_shown(self, kind: str) -> None:
         self._check_stages()
 
+    def _after_all_shown(self) -> None:
+        self._after_shown_pending = True
+        QtCore.QTimer.singleShot(0, self._on_all_shown)
+
     def _on_all_shown(self) -> None:
         """The load is on screen: now the work put off till then, the composite constraint checks
         and the other plans' DVHs (so switching plans is instant); ``work_done`` when none is left."""
+        self._after_shown_pending = False
+        if not self.stages.done or self._closed:
+            return  # another load began meanwhile (its own all_shown comes), or the window closed
         self.constraints.hold_composite(False)
         if self.runner.busy:
             return  # its end starts the next (_on_finished)
@@ -361,6 +371,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def is_idle(self) -> bool:
         """Nothing loading, computing, checking or waiting to be shown (e.g. before a screenshot)."""
         return (not self.runner.busy and self.stages.done and not self.partial_dvhs.pending
+                and not self._after_shown_pending
                 and (not self._panels or not self.constraints.busy))
 
     # --- messages -----------------------------------------------------------------------------
@@ -439,12 +450,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if not self._panels:
+            self._closed = True
             self.runner.shutdown()
             super().closeEvent(ev)
             return
         if not self.timeline.close_ok():  # unsaved case timeline: the user chose to stay
             ev.ignore()
             return
+        self._closed = True
         QtWidgets.QApplication.instance().removeEventFilter(self)
         self.prefs.save_window(self)
         self.review.shutdown()

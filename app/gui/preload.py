@@ -283,6 +283,10 @@ class Preload:
         finally:
             self._decoding.release()
 
+    def _arrived(self) -> int:
+        with self._cond:
+            return len(self._messages)
+
     def _wait(self, cancel, until) -> bool:
         """Decode messages until ``until()`` is true; False when it never will be (pipe closed)."""
         while not until():
@@ -313,9 +317,17 @@ class Preload:
 
     def dvhs(self, structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
         """The window's DVH task (``tasks.dvhs_one_by_one``'s signature)."""
+        from rtreview.core.dvh import DvhCancelled
         from rtreview.gui.tasks import collect_dvhs, dvhs_one_by_one
 
         try:
+            index = self._link_index(structure_set, dose)
+            try:
+                self._wait(cancel, lambda: self._read_upto >= self._arrived())  # what has arrived so far
+            except _Cancelled:
+                raise DvhCancelled("cancelled before the first structure") from None
+            if index is not None and self._dvh_state.get(index) == "end":
+                partial = None  # all are in already: shown at once, not one by one
             return collect_dvhs(self._dvh_items(structure_set, dose, prescription_gy, cancel), dose,
                                 progress=progress, partial=partial)
         except _Unavailable:  # (after some partial DVHs, maybe: the whole set replaces them)
