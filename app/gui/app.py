@@ -10,6 +10,7 @@ settings in a temporary file (not the user's), unless ``RTREVIEW_SETTINGS`` name
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -100,6 +101,9 @@ def _run(paths: list[str], screenshot: str | None, case: str | None, preload) ->
         settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
     tasks = {"load_fn": preload.load, "dvh_fn": preload.dvhs} if preload is not None else {}
     window = MainWindow(settings=settings, defer_panels=True, **tasks)  # the frame is painted first, the panels right after
+    # once the panels exist (built right after the first paint), the modules, widgets and items made so
+    # far live as long as the window: the collector (gc_policy) need not walk them again and again
+    window.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, gc.freeze))
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
     if case:

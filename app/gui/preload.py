@@ -25,6 +25,7 @@ The child never touches Qt and ends with ``os._exit``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import pickle
 import signal
@@ -57,11 +58,11 @@ def start(paths: list[str]) -> "Preload | None":
     source of every module imported after it)."""
     if not enabled():
         return None
-    import rtreview.core.dicom.loader  # noqa: F401
     import rtreview.core.dvh  # noqa: F401
     import rtreview.core.viewing.captions  # noqa: F401
     import rtreview.gui.tasks  # noqa: F401
     paths = [str(p) for p in paths]
+    gc.freeze()  # what is imported lives as long as the program: no collection walks it again (nor copies it)
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
