@@ -293,11 +293,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if now - self._progress_at < PROGRESS_INTERVAL_S and done < total:
             return
         self._progress_at = now
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(min(done, max(total, 1)))
+        bar = self.progress
+        bar.setUpdatesEnabled(False)  # setValue would repaint at once; drawn with the window's next paint instead
+        bar.setMaximum(max(total, 1))
+        bar.setValue(min(done, max(total, 1)))
         what = {"load": "Loading", "dvh": "DVHs"}.get(self.runner.task_name, self.runner.task_name)
-        self.progress.setFormat(f"{what} %p%")
-        self.progress.setToolTip(message)
+        bar.setFormat(f"{what} %p%")
+        bar.setToolTip(message)
+        bar.setUpdatesEnabled(True)  # (schedules that paint)
 
     def _on_finished(self, name: str, result: object) -> None:
         if not self._panels:  # a load done before the first paint: the panels first
