@@ -7,9 +7,12 @@ its constraints and the case timeline on screen).
     .venv/bin/python bench/bench_startup.py [--repeat 5] [--rev GIT_REV ...] [PATH ...]
 
 Each process runs ``rtreview.cli.main.main`` with a small observer installed from outside
-(``CHILD`` below: an event filter on the QApplication and connections to the window's signals)
+(``CHILD`` below: an event filter on the main window and connections to the window's signals)
 that writes the time of each event (CLOCK_MONOTONIC, shared with this process) and quits the
-program once all is shown. Events:
+program once all is shown. The observer is installed by an import hook when the launch itself
+imports ``rtreview.gui.app``, so Qt is imported when and where the program imports it (after the
+start-up's fork, rtreview.gui.preload). Bytecode is cached as on a user's machine (a warm-up run
+writes it; ``PYTHONDONTWRITEBYTECODE`` is dropped for the launches unless ``--no-pyc``). Events:
 
 - ``first_paint``: the window's ``first_painted`` signal (code without it: the first Paint event
   of a widget of the main window, seen by the observer);
@@ -18,7 +21,9 @@ program once all is shown. Events:
   showing a case file, then the next paint);
 - on the way: ``case_loaded``, ``first_curve`` (the first DVH curve arrived), ``dvhs_done``,
   ``constraints``, ``timeline`` (seen by the observer), ``stage_*`` (the window's ``stage_shown``);
-  and at ``all_shown`` the process's CPU seconds (all threads) and peak RSS (MB).
+  and at ``all_shown`` the process's CPU seconds (all threads) and peak RSS (MB);
+- at the end, ``cpu_s_children`` / ``rss_mb_children``: CPU seconds and peak RSS of the program's
+  second process (the start-up preload: reading the case, every plan's DVHs), its whole life.
 
 ``--rev`` runs older code (``git archive REV app``) in the same run, interleaved, as a baseline.
 The machine is shared: the load average is printed with every round; compare ratios and CPU.
