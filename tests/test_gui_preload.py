@@ -170,3 +170,22 @@ def test_launch_with_preload_shows_the_stages_in_order_with_the_same_dvhs():
     assert out["events"][0] == ["painted", False]  # the frame first, before any panel
     assert events[1:] == ["case", "dvhs", "constraints", "timeline", "all"]
     assert out["events"][-1] == ["all", True]
+
+
+def test_preload_lets_the_case_go_with_the_window():
+    out = _run('''
+    import gc
+    from rtreview.gui import preload
+    paths = [sys.argv[1]]
+    pre = preload.start(paths)
+    case = pre.load(paths)
+    link = case.links[0]
+    first = pre.dvhs(link.structure_set, link.dose, prescription_gy=50.0)
+    pre._reader.join(60)  # everything the child sent has arrived
+    held = pre.case is case
+    del case, link
+    gc.collect()
+    print(json.dumps({"held": held, "dropped": pre.case is None, "kept": sum(m is not None for m in pre._messages),
+                      "links": len(pre._dvh_links), "n": len(first)}))
+    ''')
+    assert out == {"held": True, "dropped": True, "kept": 0, "links": 0, "n": 18}

@@ -33,6 +33,7 @@ import struct
 import sys
 import threading
 import time
+import weakref
 
 _HEADER = struct.Struct("!QI")  # pickle length, number of out-of-band buffers
 _BUFFER = struct.Struct("!Q?")  # buffer length, read-only
@@ -189,11 +190,12 @@ class Preload:
         self._ended = False  # the pipe closed (child done, failed or killed)
         self._cond = threading.Condition()
         self._load_taken = False
-        self.case = None  # the Case, once the window's load task took it
+        self._case = None  # the Case from the child (held weakly once the window has it: see ``case``)
         self._dvh_links: dict[int, list] = {}  # link index -> [(number, total, dvh)] arrived
         self._dvh_state: dict[int, str] = {}  # link index -> "end" / "failed"
         self._read_upto = 0  # messages decoded so far
         self._decoding = threading.Lock()
+        self._released = False  # the window dropped the case: nothing more is kept
         self._progress = None  # the load task's progress(), while it waits
         self._load_failed = False
         self.child_status: int | None = None
@@ -216,7 +218,7 @@ class Preload:
                     view = memoryview(data)
                     buffers.append(view.toreadonly() if readonly else view)
                 with self._cond:
-                    self._messages.append((payload, buffers))
+                    self._messages.append(None if self._released else (payload, buffers))
                     self._cond.notify_all()
         except (OSError, struct.error, TypeError):
             pass  # a broken message: what did not arrive is computed in-process
@@ -262,16 +264,19 @@ class Preload:
                     self._cond.wait(POLL_S)
                 if self._read_upto >= len(self._messages):
                     return False
-                payload, buffers = self._messages[self._read_upto]
+                entry = self._messages[self._read_upto]
                 self._messages[self._read_upto] = None  # decoded once: let the bytes go
                 self._read_upto += 1
+            if entry is None:  # dropped (``_release``)
+                return True
+            payload, buffers = entry
             message = pickle.loads(payload, buffers=buffers)
             kind = message[0]
             if kind == "progress":
                 if self._progress is not None:
                     self._progress(*message[1:])
             elif kind == "case":
-                self.case = message[1]
+                self._case = message[1]
             elif kind == "load_failed":
                 self._load_failed = True
             elif kind == "dvh":
@@ -305,16 +310,20 @@ class Preload:
         self._load_taken = True
         self._progress = progress
         try:
-            self._wait(cancel, lambda: self.case is not None or self._load_failed)
+            self._wait(cancel, lambda: self._case is not None or self._load_failed)
         except _Cancelled:
             self.close()
             from rtreview.core.dicom.loader import LoadCancelled
             raise LoadCancelled("load cancelled") from None
         finally:
             self._progress = None
-        if self.case is None:  # the child failed: the in-process load says why
+        case = self.case
+        if case is None:  # the child failed: the in-process load says why
             return load_case(paths, progress=progress, cancel=cancel)
-        return self.case
+        # from now on the window owns the case: once it lets it go (another case opened), what
+        # the child sent for it is of no use and is dropped
+        self._case = weakref.ref(case, lambda _ref: self._release())
+        return case
 
     def dvhs(self, structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
         """The window's DVH task (``tasks.dvhs_one_by_one``'s signature)."""
@@ -362,10 +371,24 @@ class Preload:
             yield number, total, rois[number], dvh
             done += 1
 
+    @property
+    def case(self):
+        """The Case the child read (None before it arrived, after a failure, or once the window
+        dropped it)."""
+        case = self._case
+        return case() if isinstance(case, weakref.ref) else case
+
+    def _release(self) -> None:
+        with self._cond:
+            self._released = True
+            self._messages = [None] * len(self._messages)
+            self._dvh_links.clear()
+
     def _link_index(self, structure_set, dose) -> int | None:
-        if self.case is None:
+        case = self.case
+        if case is None:
             return None
-        for i, link in enumerate(self.case.links):
+        for i, link in enumerate(case.links):
             if link.structure_set is structure_set and link.dose is dose:
                 return i
         return None
