@@ -138,6 +138,15 @@ def test_launch_with_preload_shows_the_stages_in_order_with_the_same_dvhs():
         original_run = gui_app._run
         def run(paths, screenshot, case, pre):
             seen["preload"] = pre is not None
+            sent, checks = [], []
+            request = pre._request
+            pre._request = lambda message: sent.append(message[0]) or request(message)
+            check = pre.check_plan
+            def check_plan(*args, **kwargs):
+                result = check(*args, **kwargs)
+                checks.append((args, kwargs, result))
+                return result
+            pre.check_plan = check_plan
             from PySide6 import QtCore
             import rtreview.gui.main_window as mw
             show = mw.MainWindow.show
@@ -152,6 +161,21 @@ def test_launch_with_preload_shows_the_stages_in_order_with_the_same_dvhs():
                     seen["from_preload"] = window.session.case is pre.case and window.load_fn == pre.load
                     seen["n"] = same_dvhs(window.session.dvhs, dvhs_one_by_one(link.structure_set, link.dose,
                                                                              prescription_gy=link.prescription_gy))
+                    # the plan's check: computed by the child, equal to the in-process check with the same arguments
+                    from rtreview.gui.tasks import check_plan_task
+                    args, kwargs, evaluation = checks[0]
+                    assert window.constraints.evaluations["plan"] is evaluation
+                    here = check_plan_task(*args[:3], None, None, **kwargs)  # (link, protocol, manual; no progress)
+                    assert evaluation.to_dict() == here.to_dict() and evaluation.to_dict()["results"]
+                    assert sorted(evaluation.dvhs) == sorted(here.dvhs)
+                    class One(dict):
+                        skipped, points = {}, {}
+                    for name in here.dvhs:
+                        a, b = evaluation.dvhs[name], here.dvhs[name]
+                        same_dvhs(One({0: a}), One({0: b}))
+                        if a.roi_number in window.session.dvhs:  # the window's own DVH object, not a copy
+                            assert a is window.session.dvhs[a.roi_number]
+                    seen["sent"] = sent
                 window.all_shown.connect(done)
                 show(window)
             mw.MainWindow.show = observed_show
@@ -170,6 +194,7 @@ def test_launch_with_preload_shows_the_stages_in_order_with_the_same_dvhs():
     assert out["events"][0] == ["painted", False]  # the frame first, before any panel
     assert events[1:] == ["case", "dvhs", "constraints", "timeline", "all"]
     assert out["events"][-1] == ["all", True]
+    assert out["sent"][0] == "check"  # the plan's check went to the second process
 
 
 def test_preload_lets_the_case_go_with_the_window():

@@ -99,7 +99,8 @@ def _run(paths: list[str], screenshot: str | None, case: str | None, preload) ->
         folder = tempfile.mkdtemp(prefix="rtreview-screenshot-")
         atexit.register(shutil.rmtree, folder, True)
         settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    tasks = {"load_fn": preload.load, "dvh_fn": preload.dvhs} if preload is not None else {}
+    tasks = ({"load_fn": preload.load, "dvh_fn": preload.dvhs, "check_plan_fn": preload.check_plan}
+             if preload is not None else {})
     window = MainWindow(settings=settings, defer_panels=True, **tasks)  # the frame is painted first, the panels right after
     # once the panels exist (built right after the first paint), the modules, widgets and items made so
     # far live as long as the window: the collector (gc_policy) need not walk them again and again

@@ -29,7 +29,7 @@ from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from rtreview.gui.gc_policy import collect_in_gui_thread
 from rtreview.gui.session import PartialDvhBatches, ReviewSession
 from rtreview.gui.show_stages import ShowStages
-from rtreview.gui.tasks import dvhs_one_by_one, load_case
+from rtreview.gui.tasks import check_plan_task, dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
 from rtreview.gui.settings import Preferences, install_preferences
 from rtreview.gui.workers import TaskRunner
@@ -62,11 +62,12 @@ class MainWindow(QtWidgets.QMainWindow):
     case_loaded = QtCore.Signal()
 
     def __init__(self, settings: QtCore.QSettings | None = None,
-                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one, defer_panels: bool = False):
+                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one, defer_panels: bool = False,
+                 check_plan_fn: Callable = check_plan_task):
         super().__init__()
         collect_in_gui_thread()  # never let a worker thread run Qt destructors (gc_policy)
         self.settings = settings if settings is not None else default_settings()
-        self.load_fn, self.dvh_fn = load_fn, dvh_fn
+        self.load_fn, self.dvh_fn, self.check_plan_fn = load_fn, dvh_fn, check_plan_fn
         self.session = ReviewSession(self)
         self.prefs = Preferences(self.settings)  # before the panels: a load may start first
         self.runner = TaskRunner(self)

@@ -16,6 +16,11 @@ and ``dvh_fn``) take them from there and hand them on exactly as ``tasks.load_ca
 ``tasks.dvhs_one_by_one`` would: the same objects, the same numbers, the same progress and
 partial results; only the work was done in the other process.
 
+The selected plan's constraint check (``check_plan``, the window's ``check_plan_fn``) is computed
+by the child as well when it holds that plan with the very DVHs the window passes; the other
+plans' DVHs follow once the window asks for one of them. The child's side, and the messages:
+rtreview.gui.preload_child.
+
 Anything else falls back to the in-process functions: other paths (a later File > Open), a
 structure set / dose pair the child did not compute, a child that failed or was killed (the
 in-process call then reports the error as before), platforms without ``fork``, or
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import os
 import pickle
 import signal
@@ -35,10 +41,9 @@ import threading
 import time
 import weakref
 
-_HEADER = struct.Struct("!QI")  # pickle length, number of out-of-band buffers
-_BUFFER = struct.Struct("!Q?")  # buffer length, read-only
-IN_BAND_BYTES = 1 << 16  # smaller arrays travel inside the pickle (one write each is not worth it)
-PROGRESS_INTERVAL_S = 0.05  # the child reports the load's progress at most this often
+from rtreview.gui import preload_child
+from rtreview.gui.preload_child import dvh_order  # noqa: F401 - (the order the child computes the links in)
+
 POLL_S = 0.05  # how often a waiting task looks at its cancel()
 
 
@@ -65,112 +70,28 @@ def start(paths: list[str]) -> "Preload | None":
     paths = [str(p) for p in paths]
     gc.freeze()  # what is imported lives as long as the program: no collection walks it again (nor copies it)
     try:
-        read_fd, write_fd = os.pipe()
+        read_fd, write_fd = os.pipe()  # child -> window
+        request_read_fd, request_write_fd = os.pipe()  # window -> child
     except OSError:
         return None
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+        for fd in (read_fd, write_fd, request_read_fd, request_write_fd):
+            os.close(fd)
         return None
     if pid == 0:  # the child: never returns
-        os.close(read_fd)
         status = 1
         try:
-            status = _child(paths, write_fd)
+            os.close(read_fd)
+            os.close(request_write_fd)
+            from rtreview.gui import preload_child
+            status = preload_child.run(paths, write_fd, request_read_fd)
         finally:
             os._exit(status)
     os.close(write_fd)
-    return Preload(paths, pid, read_fd)
-
-
-# --- the child ------------------------------------------------------------------------------------
-def _child(paths: list[str], fd: int) -> int:
-    out = os.fdopen(fd, "wb", buffering=0)
-    try:
-        from rtreview.core.viewing.captions import prescription_gy
-        from rtreview.gui.tasks import dvh_items, load_case
-
-        last = [0.0]
-
-        def progress(done: int, total: int, message: str) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S or done >= total:
-                last[0] = now
-                _send(out, ("progress", done, total, message))
-
-        try:
-            case = load_case(paths, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - the window's in-process load says what it is
-            _send(out, ("load_failed", f"{type(exc).__name__}: {exc}"))
-            return 0
-        _send(out, ("case", case))
-        order = dvh_order(case)
-        for index in order:
-            link = case.links[index]
-            try:
-                for number, total, _roi, dvh in dvh_items(link.structure_set, link.dose,
-                                                          prescription_gy=prescription_gy(link)):
-                    _send(out, ("dvh", index, number, total, dvh))
-            except Exception as exc:  # noqa: BLE001 - the window computes this link itself then
-                _send(out, ("dvh_failed", index, f"{type(exc).__name__}: {exc}"))
-                continue
-            _send(out, ("dvhs_end", index))
-            if index == order[0]:
-                _lower_priority()  # the others are computed ahead: the window's own work comes first
-        _send(out, ("end",))
-        return 0
-    except BrokenPipeError:  # the window went away
-        return 0
-    finally:
-        try:
-            out.close()
-        except OSError:
-            pass
-
-
-def _lower_priority() -> None:
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-
-
-def dvh_order(case) -> list[int]:
-    """Indices into ``case.links`` of the links whose DVHs the window computes, in its order: the
-    link it selects first (``ReviewSession.set_case``), then the others (``MainWindow._next_dvh_link``)."""
-    links = case.links
-    order = [i for i, link in enumerate(links) if link.structure_set is not None]
-    first = case.review_links[0] if case.review_links else None
-    for i in order:
-        if links[i] is first:
-            order.remove(i)
-            order.insert(0, i)
-            break
-    return order
-
-
-def _send(out, message) -> None:
-    buffers: list = []
-
-    def out_of_band(buffer: pickle.PickleBuffer) -> bool:
-        if buffer.raw().nbytes < IN_BAND_BYTES:
-            return True  # in band
-        buffers.append(buffer)
-        return False
-
-    payload = pickle.dumps(message, protocol=5, buffer_callback=out_of_band)
-    raws = [b.raw() for b in buffers]
-    head = _HEADER.pack(len(payload), len(raws)) + b"".join(_BUFFER.pack(r.nbytes, r.readonly) for r in raws)
-    for chunk in (head, payload, *raws):
-        _write_all(out, memoryview(chunk).cast("B"))
-
-
-def _write_all(out, view: memoryview) -> None:
-    while len(view):
-        n = out.write(view)
-        view = view[n:]
+    os.close(request_read_fd)
+    return Preload(paths, pid, read_fd, request_write_fd)
 
 
 # --- the window's side ----------------------------------------------------------------------------
@@ -182,10 +103,17 @@ class Preload:
     """The parent's end: a reader thread drains the pipe (so the child never waits on it); the
     window's tasks take the messages in order."""
 
-    def __init__(self, paths: list[str], pid: int, fd: int):
+    def __init__(self, paths: list[str], pid: int, fd: int, request_fd: int):
         self.paths = paths
         self.pid = pid
         self._file = os.fdopen(fd, "rb", buffering=0)
+        self._requests = os.fdopen(request_fd, "wb", buffering=0)
+        self._request_lock = threading.Lock()
+        self._request_ids = itertools.count(1)
+        self._rest_asked = False
+        self._checks: dict[int, tuple] = {}  # request id -> ("checked", Evaluation) / ("check_failed", message)
+        self._link_info: dict[int, tuple] = {}  # link index -> (prescription Gy, fractions) the child used
+        self._handed: dict[int, dict] = {}  # link index -> {ROI number: the Dvh object handed to the window}
         self._messages: list = []  # (pickle, buffers), in arrival order
         self._ended = False  # the pipe closed (child done, failed or killed)
         self._cond = threading.Condition()
@@ -204,21 +132,14 @@ class Preload:
 
     # reader thread
     def _read_all(self) -> None:
+        read_exact = preload_child.reader(self._file)
         try:
             while True:
-                head = self._read_exact(_HEADER.size)
-                if head is None:
+                raw = preload_child.read_raw(read_exact)
+                if raw is None:
                     break
-                size, count = _HEADER.unpack(head)
-                specs = [_BUFFER.unpack(self._read_exact(_BUFFER.size) or b"") for _ in range(count)]
-                payload = self._read_exact(size)
-                buffers = []
-                for nbytes, readonly in specs:
-                    data = self._read_exact(nbytes)
-                    view = memoryview(data)
-                    buffers.append(view.toreadonly() if readonly else view)
                 with self._cond:
-                    self._messages.append(None if self._released else (payload, buffers))
+                    self._messages.append(None if self._released else raw)
                     self._cond.notify_all()
         except (OSError, struct.error, TypeError):
             pass  # a broken message: what did not arrive is computed in-process
@@ -228,18 +149,6 @@ class Preload:
                 self._cond.notify_all()
             self._file.close()
             self._reap()
-
-    def _read_exact(self, n: int) -> bytearray | None:
-        data = bytearray(n)
-        view, got = memoryview(data), 0
-        while got < n:
-            r = self._file.readinto(view[got:])
-            if not r:
-                if got == 0 and n:
-                    return None
-                raise OSError("the preload pipe closed mid-message")
-            got += r
-        return data
 
     def _reap(self) -> None:
         try:
@@ -283,6 +192,9 @@ class Preload:
                 self._dvh_links.setdefault(message[1], []).append(message[2:])
             elif kind == "dvhs_end":
                 self._dvh_state[message[1]] = "end"
+                self._link_info[message[1]] = tuple(message[2:])
+            elif kind in ("checked", "check_failed"):
+                self._checks[message[1]] = (kind, message[2])
             elif kind == "dvh_failed":
                 self._dvh_state[message[1]] = "failed"
             return True
@@ -351,7 +263,10 @@ class Preload:
         index = self._link_index(structure_set, dose)
         if index is None:
             raise _Unavailable()
+        if index != dvh_order(self.case)[0] and index not in self._dvh_state:
+            self._ask_rest()  # the child waits with the others until the window wants them
         rois = list(structure_set.rois)
+        handed = self._handed.setdefault(index, {})
         done = 0
         while done < len(rois):
             try:
@@ -368,6 +283,8 @@ class Preload:
                 raise DvhCancelled(f"cancelled after {done} of {total} structures")
             if dvh is not None and dvh.prescription_gy != prescription_gy:
                 dvh = dataclasses.replace(dvh, prescription_gy=prescription_gy)  # only stored in a Dvh
+            if dvh is not None:
+                handed[rois[number].number] = dvh
             yield number, total, rois[number], dvh
             done += 1
 
@@ -393,8 +310,75 @@ class Preload:
                 return i
         return None
 
+    # --- the plan's constraint check -------------------------------------------------------
+    def check_plan(self, link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None,
+                   child_pugh=None, child_pugh_text=""):
+        """The constraints panel's plan check (``tasks.check_plan_task``'s signature), computed by the
+        child when it holds this very plan with the DVHs the window passes (the ones it handed
+        over, the same prescription and fractions); else here."""
+        from rtreview.core.viewing.captions import prescription_gy
+        from rtreview.gui.tasks import check_plan_task
+
+        def here():
+            return check_plan_task(link, protocol, manual, progress, cancel, dvhs=dvhs, alpha_beta=alpha_beta,
+                                   child_pugh=child_pugh, child_pugh_text=child_pugh_text)
+
+        index = self._link_index(link.structure_set, link.dose)
+        handed = self._handed.get(index) if index is not None else None
+        if handed:
+            try:  # the link's last message (its prescription and fractions) follows its last DVH
+                self._wait(cancel, lambda: index in self._dvh_state)
+            except _Cancelled:
+                raise CheckCancelled("constraint check cancelled") from None
+        if (not dvhs or not handed or self._link_info.get(index) != (prescription_gy(link), link.fractions)
+                or len(dvhs) != len(handed) or any(dvhs.get(n) is not d for n, d in handed.items())):
+            return here()
+        request = next(self._request_ids)
+        if not self._request(("check", request, index, protocol, manual, alpha_beta, child_pugh, child_pugh_text)):
+            return here()
+        if progress is not None:
+            progress(0, 1, f"Checking {link.label} against {protocol.name}")
+        try:
+            self._wait(cancel, lambda: request in self._checks)
+        except _Cancelled:
+            raise CheckCancelled("constraint check cancelled") from None
+        kind, evaluation = self._checks.pop(request, (None, None))
+        if kind != "checked":
+            return here()  # (the child could not: here it fails the same way, or works)
+        for name, dvh in list(evaluation.dvhs.items()):  # the window's own objects, not equal copies
+            mine = dvhs.get(getattr(dvh, "roi_number", None))
+            if mine is not None and _same_dvh(mine, dvh):
+                evaluation.dvhs[name] = mine
+        return evaluation
+
+    def _request(self, message) -> bool:
+        with self._request_lock:
+            if self._requests is None:
+                return False
+            try:
+                preload_child.send(self._requests, message)
+                return True
+            except OSError:  # the child is gone
+                self._close_requests()
+                return False
+
+    def _ask_rest(self) -> None:
+        if not self._rest_asked:
+            self._rest_asked = True
+            self._request(("rest",))
+
+    def _close_requests(self) -> None:
+        if self._requests is not None:
+            try:
+                self._requests.close()
+            except OSError:
+                pass
+            self._requests = None
+
     def close(self) -> None:
         """Stop the child if it still runs (the window closes, or its load was cancelled)."""
+        with self._request_lock:
+            self._close_requests()
         with self._cond:
             ended = self._ended
         if not ended:
@@ -403,6 +387,26 @@ class Preload:
             except ProcessLookupError:
                 pass
         self._reader.join(timeout=5)
+
+
+def _same_dvh(a, b) -> bool:
+    """Two Dvh objects hold the same values (arrays element for element)."""
+    import numpy as np
+
+    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+        return False
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            if not (isinstance(y, np.ndarray) and x.dtype == y.dtype and np.array_equal(x, y)):
+                return False
+        elif not (x == y or (x != x and y != y)):  # NaN statistics of an empty structure
+            return False
+    return True
+
+
+class CheckCancelled(Exception):
+    """The window's plan check was cancelled while the child computed it."""
 
 
 class _Cancelled(Exception):
