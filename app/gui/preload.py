@@ -44,7 +44,8 @@ import weakref
 from rtreview.gui import preload_child
 from rtreview.gui.preload_child import dvh_order  # noqa: F401 - (the order the child computes the links in)
 
-POLL_S = 0.05  # how often a waiting task looks at its cancel()
+POLL_S = 0.05
+PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)  # how often a waiting task looks at its cancel()
 
 
 def enabled() -> bool:
@@ -74,6 +75,11 @@ def start(paths: list[str]) -> "Preload | None":
         request_read_fd, request_write_fd = os.pipe()  # window -> child
     except OSError:
         return None
+    try:  # a larger pipe: a case of 150 MB passes in fewer, larger copies
+        import fcntl
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (OSError, AttributeError, ImportError):
+        pass
     try:
         pid = os.fork()
     except OSError:
