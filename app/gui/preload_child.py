@@ -53,12 +53,18 @@ def read_raw(read_exact):
     head = read_exact(HEADER.size)
     if head is None:
         return None
+    def rest(n: int) -> bytearray:  # inside a message: its end must come
+        data = read_exact(n) if n else bytearray()
+        if data is None:
+            raise OSError("the preload pipe closed mid-message")
+        return data
+
     size, count = HEADER.unpack(head)
-    specs = [BUFFER.unpack(read_exact(BUFFER.size) or b"") for _ in range(count)]
-    payload = read_exact(size)
+    specs = [BUFFER.unpack(rest(BUFFER.size)) for _ in range(count)]
+    payload = rest(size)
     buffers = []
     for nbytes, readonly in specs:
-        view = memoryview(read_exact(nbytes) or bytearray())
+        view = memoryview(rest(nbytes))
         buffers.append(view.toreadonly() if readonly else view)
     return payload, buffers
 
