@@ -225,13 +225,13 @@ def main(argv=None) -> int:
     parser.add_argument("--rev", action="append", default=[])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-pyc", action="store_true",
-                        help="keep PYTHONDONTWRITEBYTECODE if set (every module compiled from source each run)")
+                        help="keep PYTHONDONTWRITEBYTECODE if set (modules without a cached .pyc are compiled every run)")
     args = parser.parse_args(argv)
     global NO_PYC
     NO_PYC = args.no_pyc
     load = lambda: " ".join(f"{v:.2f}" for v in os.getloadavg())  # noqa: E731
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {os.cpu_count()} CPUs  load {load()}"
-          f"  bytecode {'compiled every run' if NO_PYC and os.environ.get('PYTHONDONTWRITEBYTECODE') else 'cached'}")
+          f"  bytecode {'not written (PYTHONDONTWRITEBYTECODE kept)' if NO_PYC and os.environ.get('PYTHONDONTWRITEBYTECODE') else 'written by the warm-up run'}")
     runs: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
