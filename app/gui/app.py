@@ -105,6 +105,8 @@ def _run(paths: list[str], screenshot: str | None, case: str | None, preload) ->
     # once the panels exist (built right after the first paint), the modules, widgets and items made so
     # far live as long as the window: the collector (gc_policy) need not walk them again and again
     window.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, gc.freeze))
+    if preload is not None:  # the load is on screen: the second process computes what is left and ends
+        window.all_shown.connect(preload.all_shown)
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
     if case:

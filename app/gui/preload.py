@@ -368,6 +368,11 @@ class Preload:
                 self._close_requests()
                 return False
 
+    def all_shown(self) -> None:
+        """The window shows the first load: the child need not wait for more checks (it computes the
+        other plans' DVHs, if any, and ends)."""
+        self._ask_rest()
+
     def _ask_rest(self) -> None:
         if not self._rest_asked:
             self._rest_asked = True
