@@ -107,6 +107,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._panels:
             return
         self._panels = True
+        # building sends thousands of events (ChildAdded, Polish, Resize...) synchronously, none a
+        # drop: the window's application-wide filter is off meanwhile (a Python call each)
+        app = QtWidgets.QApplication.instance()
+        app.removeEventFilter(self)
+        try:
+            self._build_panels()
+        finally:
+            app.installEventFilter(self)
+
+    def _build_panels(self) -> None:
         from rtreview.gui.export.anonymize import AnonymizeExportController
         from rtreview.gui.export.pdf_task import PdfExportController
         from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
