@@ -38,14 +38,13 @@ import signal
 import struct
 import sys
 import threading
-import time
 import weakref
 
 from rtreview.gui import preload_child
-from rtreview.gui.preload_child import dvh_order  # noqa: F401 - (the order the child computes the links in)
+from rtreview.gui.preload_child import dvh_order
 
-POLL_S = 0.05
-PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)  # how often a waiting task looks at its cancel()
+POLL_S = 0.05  # how often a waiting task looks at its cancel()
+PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)
 
 
 def enabled() -> bool:
@@ -59,8 +58,8 @@ def enabled() -> bool:
 def start(paths: list[str]) -> "Preload | None":
     """Fork the child that loads ``paths`` (None when not enabled or the fork failed).
 
-    The Qt-free modules both processes need (numpy, pydicom, the loader, the DVH engine, the
-    captions the window imports first) are imported once before the fork: the child starts
+    The Qt-free modules both processes need (numpy, pydicom and the case classes via the captions
+    the window imports first, the DVH engine) are imported once before the fork: the child starts
     reading at once and the parent imports them before PySide6 (whose import hook reads the
     source of every module imported after it)."""
     if not enabled():
@@ -91,7 +90,6 @@ def start(paths: list[str]) -> "Preload | None":
         try:
             os.close(read_fd)
             os.close(request_write_fd)
-            from rtreview.gui import preload_child
             status = preload_child.run(paths, write_fd, request_read_fd)
         finally:
             os._exit(status)
@@ -353,7 +351,7 @@ class Preload:
             return here()  # (the child could not: here it fails the same way, or works)
         for name, dvh in list(evaluation.dvhs.items()):  # the window's own objects, not equal copies
             mine = dvhs.get(getattr(dvh, "roi_number", None))
-            if mine is not None and _same_dvh(mine, dvh):
+            if mine is not None and preload_child.same_dvh(mine, dvh):
                 evaluation.dvhs[name] = mine
         return evaluation
 
@@ -398,22 +396,6 @@ class Preload:
             except ProcessLookupError:
                 pass
         self._reader.join(timeout=5)
-
-
-def _same_dvh(a, b) -> bool:
-    """Two Dvh objects hold the same values (arrays element for element)."""
-    import numpy as np
-
-    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
-        return False
-    for field in dataclasses.fields(a):
-        x, y = getattr(a, field.name), getattr(b, field.name)
-        if isinstance(x, np.ndarray):
-            if not (isinstance(y, np.ndarray) and x.dtype == y.dtype and np.array_equal(x, y)):
-                return False
-        elif not (x == y or (x != x and y != y)):  # NaN statistics of an empty structure
-            return False
-    return True
 
 
 class CheckCancelled(Exception):

@@ -15,6 +15,7 @@ more; the smaller ones travel inside the pickle).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import select
@@ -84,6 +85,21 @@ def reader(file):
             got += r
         return data
     return read_exact
+
+
+def same_dvh(a, b) -> bool:
+    """Two Dvh objects hold the same values (arrays element for element)."""
+    import numpy as np
+    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+        return False
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            if not (isinstance(y, np.ndarray) and x.dtype == y.dtype and np.array_equal(x, y)):
+                return False
+        elif not (x == y or (x != x and y != y)):  # NaN statistics of an empty structure
+            return False
+    return True
 
 
 def dvh_order(case) -> list[int]:
