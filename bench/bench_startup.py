@@ -7,9 +7,12 @@ its constraints and the case timeline on screen).
     .venv/bin/python bench/bench_startup.py [--repeat 5] [--rev GIT_REV ...] [PATH ...]
 
 Each process runs ``rtreview.cli.main.main`` with a small observer installed from outside
-(``CHILD`` below: an event filter on the QApplication and connections to the window's signals)
+(``CHILD`` below: an event filter on the main window and connections to the window's signals)
 that writes the time of each event (CLOCK_MONOTONIC, shared with this process) and quits the
-program once all is shown. Events:
+program once all is shown. The observer is installed by an import hook when the launch itself
+imports ``rtreview.gui.app``, so Qt is imported when and where the program imports it (after the
+start-up's fork, rtreview.gui.preload). Bytecode is cached as on a user's machine (a warm-up run
+writes it; ``PYTHONDONTWRITEBYTECODE`` is dropped for the launches unless ``--no-pyc``). Events:
 
 - ``first_paint``: the window's ``first_painted`` signal (code without it: the first Paint event
   of a widget of the main window, seen by the observer);
@@ -18,7 +21,9 @@ program once all is shown. Events:
   showing a case file, then the next paint);
 - on the way: ``case_loaded``, ``first_curve`` (the first DVH curve arrived), ``dvhs_done``,
   ``constraints``, ``timeline`` (seen by the observer), ``stage_*`` (the window's ``stage_shown``);
-  and at ``all_shown`` the process's CPU seconds (all threads) and peak RSS (MB).
+  and at ``all_shown`` the process's CPU seconds (all threads) and peak RSS (MB);
+- at the end, ``cpu_s_children`` / ``rss_mb_children``: CPU seconds and peak RSS of the program's
+  second process (the start-up preload: reading the case, every plan's DVHs), its whole life.
 
 ``--rev`` runs older code (``git archive REV app``) in the same run, interleaved, as a baseline.
 The machine is shared: the load average is printed with every round; compare ratios and CPU.
@@ -38,6 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TIMEOUT_S = 120
+NO_PYC = False
 
 CHILD = r'''
 import json, os, resource, sys, time
@@ -52,13 +58,47 @@ def cpu_s():
     return u.ru_utime + u.ru_stime
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-import rtreview.gui.app as gui_app
-from PySide6 import QtCore, QtWidgets
-from rtreview.core.timeline.case_file import find_case_file
-from rtreview.paths import sample_dicom_dir
-# the observer waits for the timeline only when there is a case file to show
-EXPECT_TIMELINE = find_case_file(sys.argv[1:] or [str(sample_dicom_dir())]) is not None
+import importlib.abc, importlib.util
 
+def install(gui_app):
+    """Called when ``rtreview.gui.app`` has been imported by the launch itself (so the launch
+    imports Qt when and where the program does, not before)."""
+    global QtCore, QtWidgets, EXPECT_TIMELINE
+    from PySide6 import QtCore, QtWidgets
+    from rtreview.core.timeline.case_file import find_case_file
+    from rtreview.paths import sample_dicom_dir
+    # the observer waits for the timeline only when there is a case file to show
+    EXPECT_TIMELINE = find_case_file(sys.argv[1:] or [str(sample_dicom_dir())]) is not None
+    exec(OBSERVER, globals())
+    original = gui_app.make_application
+    def make_application(argv=None):
+        app = original(argv)
+        import rtreview.gui.main_window as main_window  # run() imports it right after this anyway
+        show = main_window.MainWindow.show
+        def observed_show(window):
+            if observer.window is None:
+                observer.attach(window)
+                window.installEventFilter(observer)
+            show(window)
+        main_window.MainWindow.show = observed_show
+        return app
+    gui_app.make_application = make_application
+
+class Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "rtreview.gui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+        def exec_and_install(module):
+            exec_module(module)
+            install(module)
+        spec.loader.exec_module = exec_and_install
+        return spec
+sys.meta_path.insert(0, Hook())
+
+OBSERVER = """
 class Observer(QtCore.QObject):
     def __init__(self):
         super().__init__()
@@ -128,21 +168,12 @@ class Observer(QtCore.QObject):
 observer = Observer()
 QtCore.QTimer.singleShot(int(os.environ.get("BENCH_STARTUP_LIMIT_S", "100")) * 1000,
                          lambda: (observer.write(), os._exit(3)))  # never hang the benchmark
-original = gui_app.make_application
-def make_application(argv=None):
-    app = original(argv)
-    import rtreview.gui.main_window as main_window  # run() imports it right after this anyway
-    show = main_window.MainWindow.show
-    def observed_show(window):
-        if observer.window is None:
-            observer.attach(window)
-            window.installEventFilter(observer)
-        show(window)
-    main_window.MainWindow.show = observed_show
-    return app
-gui_app.make_application = make_application
+"""
 from rtreview.cli.main import main
 status = main(sys.argv[1:])
+children = resource.getrusage(resource.RUSAGE_CHILDREN)  # a second process of the program's, once ended
+events["cpu_s_children"] = children.ru_utime + children.ru_stime
+events["rss_mb_children"] = children.ru_maxrss / 1024
 observer.write()
 sys.exit(status)
 '''
@@ -173,6 +204,8 @@ def run_once(code: Path, paths: list[str], tmp: Path, settings: Path) -> dict:
     trace = tmp / "trace.json"
     trace.unlink(missing_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RTREVIEW_SETTINGS": str(settings)}
+    if not NO_PYC:  # as on a user's machine: the modules' compiled bytecode is cached (warm-up run)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", CHILD, str(code), str(trace), *paths], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -191,9 +224,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rev", action="append", default=[])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-pyc", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE if set (modules without a cached .pyc are compiled every run)")
     args = parser.parse_args(argv)
+    global NO_PYC
+    NO_PYC = args.no_pyc
     load = lambda: " ".join(f"{v:.2f}" for v in os.getloadavg())  # noqa: E731
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {os.cpu_count()} CPUs  load {load()}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {os.cpu_count()} CPUs  load {load()}"
+          f"  bytecode {'not written (PYTHONDONTWRITEBYTECODE kept)' if NO_PYC and os.environ.get('PYTHONDONTWRITEBYTECODE') else 'written by the warm-up run'}")
     runs: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -209,7 +247,7 @@ def main(argv=None) -> int:
     labels = list(runs)
     print(f"  {'event':<22}" + "".join(f"{label:>24}" for label in labels))
     for stage in (*STAGES, "cpu_s_all_shown", "cpu_s_observed_all_shown", "rss_mb_all_shown",
-                  "rss_mb_observed_all_shown", "process_s"):
+                  "rss_mb_observed_all_shown", "cpu_s_children", "rss_mb_children", "process_s"):
         cells = []
         for label in labels:
             values = [r[stage] for r in runs[label] if stage in r]

@@ -103,12 +103,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"{APP_NAME}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    preload = _start_preload(args.paths)  # first: the case loads on the other core while Qt starts
     try:
         gui = importlib.import_module("rtreview.gui.app")
     except ImportError as exc:  # Qt missing or its system libraries absent
+        if preload is not None:
+            preload.close()
         print(f"{APP_NAME}: cannot start the window: {exc}", file=sys.stderr)
         return 1
-    return int(gui.run(args.paths, screenshot=args.screenshot, case=args.case))
+    extra = {"preload": preload} if preload is not None else {}
+    return int(gui.run(args.paths, screenshot=args.screenshot, case=args.case, **extra))
+
+
+def _start_preload(paths: list[str]):
+    """The window's case read (and its DVHs computed) in a second process from the start
+    (rtreview.gui.preload; None where that is not done). Called before anything imports Qt."""
+    from rtreview.gui import preload
+
+    if not preload.enabled():
+        return None
+    if not paths:
+        from rtreview.paths import sample_dicom_dir
+
+        paths = [str(sample_dicom_dir())]
+    return preload.start(paths)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ settings in a temporary file (not the user's), unless ``RTREVIEW_SETTINGS`` name
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -70,7 +71,16 @@ def _has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
-def run(paths: list[str], screenshot: str | None = None, case: str | None = None) -> int:
+def run(paths: list[str], screenshot: str | None = None, case: str | None = None, preload=None) -> int:
+    """``preload``: the case of ``paths`` being read in a second process (rtreview.gui.preload), or None."""
+    try:
+        return _run(paths, screenshot, case, preload)
+    finally:
+        if preload is not None:
+            preload.close()
+
+
+def _run(paths: list[str], screenshot: str | None, case: str | None, preload) -> int:
     if not _has_display():
         if not screenshot:
             print(f"{APP_NAME}: no display to open the window on (DISPLAY / WAYLAND_DISPLAY unset). "
@@ -89,7 +99,14 @@ def run(paths: list[str], screenshot: str | None = None, case: str | None = None
         folder = tempfile.mkdtemp(prefix="rtreview-screenshot-")
         atexit.register(shutil.rmtree, folder, True)
         settings = QtCore.QSettings(os.path.join(folder, "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, defer_panels=True)  # the frame is painted first, the panels right after
+    tasks = ({"load_fn": preload.load, "dvh_fn": preload.dvhs, "check_plan_fn": preload.check_plan}
+             if preload is not None else {})
+    window = MainWindow(settings=settings, defer_panels=True, **tasks)  # the frame is painted first, the panels right after
+    # once the panels exist (built right after the first paint), the modules, widgets and items made so
+    # far live as long as the window: the collector (gc_policy) need not walk them again and again
+    window.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, gc.freeze))
+    if preload is not None:  # the load is on screen: the second process computes what is left and ends
+        window.all_shown.connect(preload.all_shown)
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
     if case:

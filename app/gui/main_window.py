@@ -29,11 +29,10 @@ from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
 from rtreview.gui.gc_policy import collect_in_gui_thread
 from rtreview.gui.session import PartialDvhBatches, ReviewSession
 from rtreview.gui.show_stages import ShowStages
-from rtreview.gui.tasks import dvhs_one_by_one, load_case
+from rtreview.gui.tasks import check_plan_task, dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
 from rtreview.gui.settings import Preferences, install_preferences
 from rtreview.gui.workers import TaskRunner
-from rtreview.gui.worklist.dock import ReceiveDock
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
 # 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
@@ -63,11 +62,12 @@ class MainWindow(QtWidgets.QMainWindow):
     case_loaded = QtCore.Signal()
 
     def __init__(self, settings: QtCore.QSettings | None = None,
-                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one, defer_panels: bool = False):
+                 load_fn: Callable = load_case, dvh_fn: Callable = dvhs_one_by_one, defer_panels: bool = False,
+                 check_plan_fn: Callable = check_plan_task):
         super().__init__()
         collect_in_gui_thread()  # never let a worker thread run Qt destructors (gc_policy)
         self.settings = settings if settings is not None else default_settings()
-        self.load_fn, self.dvh_fn = load_fn, dvh_fn
+        self.load_fn, self.dvh_fn, self.check_plan_fn = load_fn, dvh_fn, check_plan_fn
         self.session = ReviewSession(self)
         self.prefs = Preferences(self.settings)  # before the panels: a load may start first
         self.runner = TaskRunner(self)
@@ -91,7 +91,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.busy_changed.connect(self._on_busy)
-        self.stages.all_shown.connect(self._on_all_shown)
+        # the work put off until the load is on screen starts after every listener heard all_shown
+        self._after_shown_pending = False
+        self._closed = False
+        self.stages.all_shown.connect(self._after_all_shown)
         QtWidgets.QApplication.instance().installEventFilter(self)
         if defer_panels:  # the frame is painted first, the panels right after (rtreview's start-up)
             self.setCentralWidget(QtWidgets.QWidget())
@@ -104,6 +107,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._panels:
             return
         self._panels = True
+        # building sends thousands of events (ChildAdded, Polish, Resize...) synchronously, none a
+        # drop: the window's application-wide filter is off meanwhile (a Python call each)
+        app = QtWidgets.QApplication.instance()
+        app.removeEventFilter(self)
+        try:
+            self._build_panels()
+        finally:
+            app.installEventFilter(self)
+
+    def _build_panels(self) -> None:
         from rtreview.gui.export.anonymize import AnonymizeExportController
         from rtreview.gui.export.pdf_task import PdfExportController
         from rtreview.gui.plans.alpha_beta_store import CaseFileAlphaBetaStore
@@ -231,9 +244,16 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_constraints_shown(self, kind: str) -> None:
         self._check_stages()
 
+    def _after_all_shown(self) -> None:
+        self._after_shown_pending = True
+        QtCore.QTimer.singleShot(0, self._on_all_shown)
+
     def _on_all_shown(self) -> None:
         """The load is on screen: now the work put off till then, the composite constraint checks
         and the other plans' DVHs (so switching plans is instant); ``work_done`` when none is left."""
+        self._after_shown_pending = False
+        if not self.stages.done or self._closed:
+            return  # another load began meanwhile (its own all_shown comes), or the window closed
         self.constraints.hold_composite(False)
         if self.runner.busy:
             return  # its end starts the next (_on_finished)
@@ -284,11 +304,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if now - self._progress_at < PROGRESS_INTERVAL_S and done < total:
             return
         self._progress_at = now
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(min(done, max(total, 1)))
+        bar = self.progress
+        bar.setUpdatesEnabled(False)  # setValue would repaint at once; drawn with the window's next paint instead
+        bar.setMaximum(max(total, 1))
+        bar.setValue(min(done, max(total, 1)))
         what = {"load": "Loading", "dvh": "DVHs"}.get(self.runner.task_name, self.runner.task_name)
-        self.progress.setFormat(f"{what} %p%")
-        self.progress.setToolTip(message)
+        bar.setFormat(f"{what} %p%")
+        bar.setToolTip(message)
+        bar.setUpdatesEnabled(True)  # (schedules that paint)
 
     def _on_finished(self, name: str, result: object) -> None:
         if not self._panels:  # a load done before the first paint: the panels first
@@ -362,6 +385,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def is_idle(self) -> bool:
         """Nothing loading, computing, checking or waiting to be shown (e.g. before a screenshot)."""
         return (not self.runner.busy and self.stages.done and not self.partial_dvhs.pending
+                and not self._after_shown_pending
                 and (not self._panels or not self.constraints.busy))
 
     # --- messages -----------------------------------------------------------------------------
@@ -440,12 +464,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if not self._panels:
+            self._closed = True
             self.runner.shutdown()
             super().closeEvent(ev)
             return
         if not self.timeline.close_ok():  # unsaved case timeline: the user chose to stay
             ev.ignore()
             return
+        self._closed = True
         QtWidgets.QApplication.instance().removeEventFilter(self)
         self.prefs.save_window(self)
         self.review.shutdown()

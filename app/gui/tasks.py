@@ -10,19 +10,34 @@ def load_case(paths, progress=None, cancel=None):
     return load(paths, progress=progress, cancel=cancel)
 
 
-def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
-    """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
-    as soon as it is done so curves appear one by one."""
-    from rtreview.core.dvh import DvhResults, iter_dvhs
+def dvh_items(structure_set, dose, prescription_gy=None, cancel=None):
+    """The engine's ``(index, total, roi, Dvh or None)`` of every ROI in order, as the window
+    computes them (here, or in the start-up's second process: rtreview.gui.preload)."""
+    from rtreview.core.dvh import iter_dvhs
+
+    return iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel)
+
+
+def collect_dvhs(items, dose, progress=None, partial=None):
+    """The DvhResults of ``items`` (``dvh_items``' tuples), handing each DVH to ``partial(number,
+    dvh)`` as soon as it is there so curves appear one by one."""
+    from rtreview.core.dvh import DvhResults
 
     results = DvhResults()
-    for index, total, roi, dvh in iter_dvhs(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel):
+    for index, total, roi, dvh in items:
         results.add(roi, dvh, dose)  # POINT ROIs: the dose at the point (results.points)
         if dvh is not None and partial is not None:
             partial(roi.number, dvh)
         if progress is not None:
             progress(index + 1, total, roi.name)
     return results
+
+
+def dvhs_one_by_one(structure_set, dose, prescription_gy=None, progress=None, cancel=None, partial=None):
+    """The engine's DVHs of every ROI (its DvhResults), handing each to ``partial(number, dvh)``
+    as soon as it is done so curves appear one by one."""
+    return collect_dvhs(dvh_items(structure_set, dose, prescription_gy=prescription_gy, cancel=cancel), dose,
+                        progress=progress, partial=partial)
 
 
 def check_plan_task(link, protocol, manual=None, progress=None, cancel=None, dvhs=None, alpha_beta=None,

@@ -107,6 +107,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.composite_group: list = []
         self._choice: dict[str, str] = {}  # dose SOP Instance UID -> protocol name chosen by the user
         self._cache: dict[tuple, object] = {}
+        self._suggested: dict[int, tuple] = {}  # id(link) -> (link, what the suggestion depends on, protocol)
         self._wanted: dict[str, tuple | None] = {PLAN: None, COMPOSITE: None}
         self._pending: list[tuple[str, tuple, Callable]] = []
         self._running: tuple[str, tuple] | None = None
@@ -189,6 +190,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self.protocol_combo.clear()
         self.protocol_combo.addItems([p.name for p in self.protocols])
         self._cache.clear()
+        self._suggested.clear()
         self.refresh()
 
     def protocol_for(self, link):
@@ -197,7 +199,19 @@ class ConstraintsPanel(QtWidgets.QWidget):
 
         name = self._choice.get(link.dose.sop_instance_uid)
         chosen = next((p for p in self.protocols if p.name == name), None)
-        return chosen or suggest_for_link(self.protocols, link)
+        if chosen is not None:
+            return chosen
+        # the suggestion depends on the plan's names, its structures and its fractionation only: kept
+        # per link while those are the same (a load refreshes the panel several times)
+        plan = link.plan
+        key = (link.label, plan.name if plan is not None else None, id(link.structure_set), link.fractions,
+               link.prescription_gy)
+        kept = self._suggested.get(id(link))
+        if kept is not None and kept[0] is link and kept[1] == key:
+            return kept[2]
+        protocol = suggest_for_link(self.protocols, link)
+        self._suggested[id(link)] = (link, key, protocol)
+        return protocol
 
     def set_protocol(self, name: str) -> None:
         """Check the selected plan against protocol ``name`` (as a choice in the combobox)."""
@@ -225,6 +239,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
     # --- evaluation -------------------------------------------------------------------------
     def _on_case(self) -> None:
         self._cache.clear()
+        self._suggested.clear()
         self.refresh()
 
     def refresh(self) -> None:

@@ -70,7 +70,7 @@ class TimelineView(QtWidgets.QWidget):
         self._relayout_timer = QtCore.QTimer(self)
         self._relayout_timer.setSingleShot(True)
         self._relayout_timer.setInterval(120)
-        self._relayout_timer.timeout.connect(self._rebuild)
+        self._relayout_timer.timeout.connect(self._relayout)
         self._build_ui()
         self._rebuild(markers=True)
 
@@ -364,6 +364,12 @@ class TimelineView(QtWidgets.QWidget):
         if on != self._modified:
             self._modified = on
             self.modified_changed.emit(on)
+
+    def _relayout(self) -> None:
+        """The width changed: lay the lanes out again, unless a case waits to be drawn (``draw()``
+        lays it out; drawn now, its lanes would show before the window's timeline stage)."""
+        if not self._stale:
+            self._rebuild()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
