@@ -1,13 +1,17 @@
 """Read an RT Plan's beams and fraction groups (RT Beams / RT Ion Beams and RT Fraction Scheme modules)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 import re
 
-from pydicom.dataset import Dataset
 
 from .plan import Beam, FractionGroup
 from .source import text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 # More fractions than this is noted as implausible (kept: the numbers are still computable).
 MAX_PLAUSIBLE_FRACTIONS = 100

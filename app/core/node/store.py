@@ -29,8 +29,11 @@ from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import RE_VALID_UID, UID
 
 from ..atomic import write_atomic
+from ..dicom.source import pydicom_module
 from .index import InstanceRecord, StoreIndex
 from .integrity import IncompleteDataset, check_complete
+
+pydicom_module()  # rtreview's reading settings (no value validation warnings quoting values)
 
 CANNOT_UNDERSTAND = 0xC000
 DOES_NOT_MATCH_SOP_CLASS = 0xA900
