@@ -20,6 +20,10 @@ from .values import Unsupported
 
 ENABLED = os.environ.get("RTREVIEW_DICOM_READER", "").strip().lower() != "pydicom"
 HEAD_BYTES = 64 * 1024  # a CT slice's header fits: the rest (pixels) is not read for a header
+# The objects whose pixel data rtreview decodes (CT Image, RT Dose): their pixel description must
+# be one ``pixels.pixel_array`` decodes as pydicom does, else pydicom reads the file. (Other
+# objects may carry odd Pixel Data, e.g. the Nelms benchmark's structure sets: never decoded.)
+PIXEL_CLASSES = ("1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.481.2")
 
 __all__ = ["ENABLED", "RawDataset", "Unsupported", "pixel_array", "read_raw"]
 
@@ -41,6 +45,6 @@ def read_raw(stream: BinaryIO, *, stop_before_pixels: bool = False) -> RawDatase
         ds = parse_file(data, stop_before_pixels, True)
     except NeedMore:  # cannot happen with the whole file; be safe
         raise Unsupported("incomplete") from None
-    if not stop_before_pixels:
+    if not stop_before_pixels and ds.get("SOPClassUID") in PIXEL_CLASSES:
         check_layout(ds)
     return ds

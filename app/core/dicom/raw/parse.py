@@ -174,7 +174,8 @@ class _Parser:
             if tag in PIXEL_TAGS:
                 if tag == 0x7FE00010 and vr not in ("OB or OW", "OB", "OW"):
                     raise Unsupported(f"Pixel Data written as {vr}")
-                elements[tag] = RawElement(tag, vr, data[start:position])  # implicit: 'OB or OW'
+                # implicit VR: 'OB or OW' (bytes either way); empty: None, as pydicom
+                elements[tag] = RawElement(tag, vr, data[start:position] if length else None)
                 continue
             if vr == "UN" or known[1] == "SQ":
                 raise Unsupported(f"{known[0]} written as {vr}")
