@@ -35,6 +35,8 @@ def _layout(ds: RawDataset) -> tuple[int, int, int, int, int, int]:
 
 def check_layout(ds: RawDataset) -> None:
     """Unsupported unless ``pixel_array(ds)`` gives what pydicom's would (see module docstring)."""
+    if "FloatPixelData" in ds or "DoubleFloatPixelData" in ds:
+        raise Unsupported("float pixel data")
     if "PixelData" not in ds:
         return
     frames, rows, cols, bits, _stored, _signed = _layout(ds)
