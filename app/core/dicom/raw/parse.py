@@ -30,6 +30,8 @@ TRANSFER_SYNTAX = 0x00020010
 LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV"})
 SHORT_VRS = frozenset({b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
                        b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US"})
+_SHORT_NAMES = {vr: vr.decode() for vr in SHORT_VRS}
+_LONG_NAMES = {vr: vr.decode() for vr in LONG_VRS}
 _HEAD = struct.Struct("<HH2sH")  # group, element, VR, 2-byte length (explicit); or tag + 4-byte length
 _TAG_LENGTH = struct.Struct("<II")
 _LENGTH = struct.Struct("<I")
@@ -128,37 +130,57 @@ class _Parser:
     def dataset(self, position: int, end: int, encoding: str, stop_before_pixels: bool = False,
                 top: bool = False) -> tuple[RawDataset, int]:
         """Elements from ``position`` to ``end`` (an item of undefined length: to its delimiter,
-        ``end`` then bounds the search). Returns the data set and the position after it."""
-        data = self.data
+        ``end`` then bounds the search). Returns the data set and the position after it.
+        (The element header is parsed inline, as ``_header`` does: this loop is the hot path.)"""
+        data, complete, implicit = self.data, self.complete, self.implicit
+        size = len(data)
         elements: dict[int, RawElement] = {}
         previous = -1
         undefined_item = end < 0
-        limit = len(data) if undefined_item else end
+        limit = size if undefined_item else end
+        by_tag, short_vrs, long_vrs, lazy = BY_TAG, _SHORT_NAMES, _LONG_NAMES, LAZY
         while position < limit:
-            if top and limit - position < 8:
-                if not self.complete:
+            if position + 8 > limit:
+                if not complete and limit == size:
                     raise NeedMore
-                raise Unsupported("bytes left over at the end")  # pydicom: truncated
-            tag, vr, start, length = self._header(position)
-            if tag == ITEM_END:
-                if not undefined_item or length != 0:
-                    raise Unsupported("unexpected item delimiter")
-                return RawDataset(elements), start
-            if tag in (ITEM, SEQUENCE_END):
-                raise Unsupported("item or sequence delimiter inside an item")
+                raise Unsupported("bytes left over at the end" if top else "element runs past its item")
+            if implicit:
+                tag, length = _TAG_LENGTH.unpack_from(data, position)
+                tag = ((tag & 0xFFFF) << 16) | (tag >> 16)
+                known = by_tag.get(tag)
+                vr = known[1] if known is not None else ""
+                start = position + 8
+            else:
+                group, number, vr_bytes, length = _HEAD.unpack_from(data, position)
+                tag = (group << 16) | number
+                known = by_tag.get(tag)
+                start = position + 8
+                vr = short_vrs.get(vr_bytes)
+                if vr is None:
+                    if group == 0xFFFE:
+                        vr, length = "", _LENGTH.unpack_from(data, position + 4)[0]
+                    else:
+                        vr = long_vrs.get(vr_bytes)
+                        if vr is None:
+                            raise Unsupported(f"unknown VR {vr_bytes!r}")
+                        if length != 0:
+                            raise Unsupported("reserved bytes of a long VR are not zero")
+                        start = position + 12
+                        if start > size:
+                            if not complete:
+                                raise NeedMore
+                            raise Unsupported("truncated")
+                        length = _LENGTH.unpack_from(data, position + 8)[0]
+            if tag >= 0xFFFEE000:
+                if tag == ITEM_END and undefined_item and length == 0:
+                    return RawDataset(elements), start
+                raise Unsupported("unexpected item or delimiter")
             if tag <= previous:
                 raise Unsupported("tags out of order")
             previous = tag
-            if top and stop_before_pixels and tag in PIXEL_TAGS:
-                return RawDataset(elements), position
-            if tag == CHARSET:
-                self._need(start + length)
-                value = convert("CS", data[start:start + length], "latin_1")
-                encoding = ENCODINGS.get(value.strip() if isinstance(value, str) else None, None)
-                if encoding is None:
-                    raise Unsupported(f"character set {value!r}")
-            known = BY_TAG.get(tag)
-            if vr == "SQ" or (self.implicit and length == UNDEFINED):
+            if vr == "SQ" or (implicit and length == UNDEFINED):
+                if top and stop_before_pixels and tag in PIXEL_TAGS:
+                    return RawDataset(elements), position
                 if known is not None and known[1] != "SQ":
                     raise Unsupported("a sequence where the dictionary has another VR")
                 items, position = self.sequence(start, length, encoding)
@@ -166,25 +188,40 @@ class _Parser:
                     elements[tag] = RawElement(tag, "SQ", items)
                 continue
             if length == UNDEFINED:
+                if top and stop_before_pixels and tag in PIXEL_TAGS:
+                    return RawDataset(elements), position
                 raise Unsupported(f"undefined length on VR {vr or '?'}")
-            self._need(start + length)
-            position = start + length
+            value_end = start + length
+            if value_end > size:
+                if top and stop_before_pixels and tag in PIXEL_TAGS:
+                    return RawDataset(elements), position
+                if not complete:
+                    raise NeedMore
+                raise Unsupported("truncated")
             if known is None:
+                position = value_end
                 continue
             if tag in PIXEL_TAGS:
+                if top and stop_before_pixels:
+                    return RawDataset(elements), position
                 if tag == 0x7FE00010 and vr not in ("OB or OW", "OB", "OW"):
                     raise Unsupported(f"Pixel Data written as {vr}")
                 # implicit VR: 'OB or OW' (bytes either way); empty: None, as pydicom
-                elements[tag] = RawElement(tag, vr, data[start:position] if length else None)
-                continue
-            if vr == "UN" or known[1] == "SQ":
+                elements[tag] = RawElement(tag, vr, data[start:value_end] if length else None)
+            elif vr == "UN" or known[1] == "SQ":
                 raise Unsupported(f"{known[0]} written as {vr}")
-            if tag in LAZY and vr == "DS":
-                elements[tag] = RawElement(tag, vr, data[start:position], LAZY[tag])
+            elif tag in lazy and vr == "DS":
+                elements[tag] = RawElement(tag, vr, data[start:value_end], lazy[tag])
             else:
-                elements[tag] = RawElement(tag, vr, convert(vr, data[start:position], encoding))
-        if undefined_item or (top and not self.complete):
-            if not self.complete:
+                if tag == CHARSET:
+                    value = convert("CS", data[start:value_end], "latin_1")
+                    encoding = ENCODINGS.get(value.strip() if isinstance(value, str) else None, None)
+                    if encoding is None:
+                        raise Unsupported(f"character set {value!r}")
+                elements[tag] = RawElement(tag, vr, convert(vr, data[start:value_end], encoding))
+            position = value_end
+        if undefined_item or (top and not complete):
+            if not complete:
                 raise NeedMore
             raise Unsupported("item without delimiter")
         if position != limit:
