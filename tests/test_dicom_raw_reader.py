@@ -145,3 +145,21 @@ def test_values_converted_as_pydicom_does():
     for vr, data in (("DS", b"nan"), ("DS", b"1_0"), ("IS", b"1.0"), ("US", b"\x01"), ("LO", b"\xff\xfe")):
         with pytest.raises(Unsupported):
             convert(vr, data, "utf_8")
+
+
+def test_every_keyword_the_readers_name_is_in_the_table():
+    """A keyword missing from raw.keywords would raise KeyError in a reader (reported as malformed
+    data): every DICOM keyword written in the reading modules must be in the table."""
+    import re
+
+    from pydicom.datadict import keyword_dict
+
+    folder = REPO / "app" / "core" / "dicom"
+    modules = ["ct", "rtstruct", "rtplan", "rtplan_beams", "rtdose", "registration", "dvh_sequence", "loader",
+               "scan", "source", "pixel_element"]
+    named = set()
+    for name in modules:
+        named |= set(re.findall(r"[\"'.]([A-Z][A-Za-z0-9]+)\b", (folder / f"{name}.py").read_text()))
+    used = {k for k in named if k in keyword_dict} - {"UID"}  # pydicom's uid.UID class in scan.py, not (0040,A124)
+    assert len(used) > 80
+    assert sorted(used - set(KEYWORDS)) == []
