@@ -25,9 +25,8 @@ it is never applied as rigid, not even its pre/post-deformation matrices.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 

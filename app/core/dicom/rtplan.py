@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from .errors import DicomReadError
 from .plan import SOURCE_DOSE_REFERENCE, FractionGroup, Plan
 from .rtplan_beams import beam_dose_sum_gy, number, read_beams, read_fraction_groups, whole

@@ -1,11 +1,9 @@
 """Read an RT Plan's beams and fraction groups (RT Beams / RT Ion Beams and RT Fraction Scheme modules)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
 import re
-
+from typing import TYPE_CHECKING
 
 from .plan import Beam, FractionGroup
 from .source import text

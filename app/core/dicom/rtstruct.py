@@ -1,9 +1,8 @@
 """Read an RT Structure Set into ROIs of planar contours (mm, DICOM patient coordinates)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 

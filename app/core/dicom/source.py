@@ -47,6 +47,8 @@ def pydicom_module():
 def is_dataset(source: Any) -> bool:
     """True for an already-read data set (anything but a path)."""
     return not isinstance(source, (str, bytes, os.PathLike))
+
+
 # First bytes of a data set written without preamble and File Meta: the group of its first
 # element, 0002 (meta) or 0008 (identification; SOP Class UID is required), either byte order.
 RAW_STARTS = (b"\x02\x00", b"\x08\x00", b"\x00\x02", b"\x00\x08")
