@@ -4,6 +4,7 @@ pydicom only for files it leaves to pydicom) (checked in a fresh process, after 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -50,3 +51,16 @@ def test_importing_the_loader_imports_no_pydicom():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_window_showing_the_sample_imports_no_pydicom(tmp_path):
+    """`rtreview sample_dicom` (the window, here rendering one screenshot) reads the sample without
+    pydicom: it is imported only to write DICOM (export, listener) or for files the raw reader leaves."""
+    shot = tmp_path / "shot.png"
+    code = ("import sys; from rtreview.cli.main import main; status = main([sys.argv[1], '--screenshot', sys.argv[2]]); "
+            "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('pydicom', 'pynetdicom')))")
+    out = subprocess.run([sys.executable, "-c", code, str(SAMPLE_DICOM), str(shot)], cwd=REPO, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 []"
+    assert shot.stat().st_size > 10_000  # it really rendered the window
