@@ -210,7 +210,7 @@ class _Parser:
                 elements[tag] = RawElement(tag, vr, data[start:value_end] if length else None)
             elif vr == "UN" or known[1] == "SQ":
                 raise Unsupported(f"{known[0]} written as {vr}")
-            elif tag in lazy and vr == "DS":
+            elif tag in lazy and vr == "DS" and length:  # (empty: None, as pydicom's raw element)
                 elements[tag] = RawElement(tag, vr, data[start:value_end], lazy[tag])
             else:
                 if tag == CHARSET:
