@@ -76,8 +76,10 @@ def dose_date(path: str) -> str:
     if not path or not os.path.isfile(path):
         return ""
     try:
-        import pydicom
         from rtreview.core.dicom.rtplan import iso_date
+        from rtreview.core.dicom.source import pydicom_module
+
+        pydicom = pydicom_module()
 
         ds = pydicom.dcmread(path, stop_before_pixels=True,
                              specific_tags=["ContentDate", "InstanceCreationDate", "StudyDate"])

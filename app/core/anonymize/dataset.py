@@ -20,8 +20,11 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from rtreview import __version__
+from rtreview.core.dicom.source import pydicom_module
 
 from . import profile as P
+
+pydicom_module()  # rtreview's reading settings (no value validation warnings quoting values)
 
 
 # VRs whose values the profile acts on; elements of other VRs (numbers, binary data) are kept.

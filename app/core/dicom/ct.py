@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-from pydicom.dataset import Dataset
-from pydicom.pixels import pixel_array
 
 from .ct_volume import CtVolume
 from .errors import DicomReadError
 from .orientation import axial_signs
 from .ct_store import SliceStore
 from .limits import check_spacing, check_voxels
-from .source import (Source, check_decodable, display_path, finite_float, finite_floats, read_dataset, require,
-                     text)
+from .source import (Source, check_decodable, display_path, finite_float, finite_floats, pixel_array, read_dataset,
+                     require, text)
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 # Slice positions closer than this (mm) are duplicates; spacings differing by more are uneven.
@@ -122,7 +123,7 @@ def spacing_warnings(z_mm: np.ndarray) -> list[str]:
 def _read_slice(source, name: str, pixels: bool = True):
     if callable(source):  # a lazy reader (e.g. of a zip member), so slices are read one by one
         source = source()
-    ds, name = read_dataset(source, name)
+    ds, name = read_dataset(source, name, fast=True)
     rows = int(require(ds, "Rows", name, "CT image"))
     cols = int(require(ds, "Columns", name, "CT image"))
     check_voxels((rows, cols), name, "CT image")

@@ -8,8 +8,12 @@ curve on the edges (one more point than bins, ending at volume 0).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from pydicom.dataset import Dataset
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 DOSE_TO_GY = {"GY": 1.0, "CGY": 0.01}
 

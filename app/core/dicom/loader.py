@@ -6,9 +6,8 @@ LoadIssue in ``Case.report``. Only cancellation raises (LoadCancelled).
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from pydicom.dataset import Dataset
 
 from .case import Case, Patient
 from .ct import read_ct_series
@@ -22,6 +21,9 @@ from .rtplan import iso_date, read_plan
 from .rtstruct import read_structure_set
 from .scan import ArchiveCache, ScanEntry, ScanResult, classify, find_candidates
 from .source import text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 Progress = Callable[[int, int, str], None]
 

@@ -9,12 +9,19 @@ elements, the same pixel bytes), so decoding and every check after it are unchan
 else (compressed or big endian data, an unexpected element at the offset, undefined length, a
 file shorter than the element says, a read error) returns None: the caller reads the whole file
 as before and reports what is wrong with it.
+
+Headers read by the raw reader (``raw.RawDataset``) carry the offset as ``pixel_offset``; they get
+the element the same way and must then pass ``raw.check_layout`` (else None, as above).
 """
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING, Any
 
-from pydicom.dataset import Dataset
+from . import raw
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 PIXEL_DATA = (0x7FE0, 0x0010)
 # transfer syntax -> explicit VR (native little endian only)
@@ -22,15 +29,16 @@ NATIVE = {"1.2.840.10008.1.2": False, "1.2.840.10008.1.2.1": True}
 OFFSET_ATTRIBUTE = "_rtreview_pixel_offset"
 
 
-def note_pixel_offset(header: Dataset, offset: int) -> None:
+def note_pixel_offset(header: "Dataset", offset: int) -> None:
     """Remember where the header read stopped (the Pixel Data element, if any)."""
     object.__setattr__(header, OFFSET_ATTRIBUTE, int(offset))
 
 
-def with_pixel_data(path: str, header: Dataset) -> Dataset | None:
+def with_pixel_data(path: str, header: Any) -> Any:
     """``header`` plus its file's native Pixel Data element (a new data set; the header itself is
     not changed), or None when that cannot be done safely (see module docstring)."""
-    offset = getattr(header, OFFSET_ATTRIBUTE, None)
+    is_raw = isinstance(header, raw.RawDataset)
+    offset = header.pixel_offset if is_raw else getattr(header, OFFSET_ATTRIBUTE, None)
     meta = getattr(header, "file_meta", None)
     syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     if offset is None or syntax not in NATIVE:
@@ -58,6 +66,15 @@ def with_pixel_data(path: str, header: Dataset) -> Dataset | None:
         return None
     if len(data) != length:
         return None
+    if is_raw:
+        full = header.with_element(0x7FE00010, vr, data)
+        try:
+            raw.check_layout(full)
+        except raw.Unsupported:
+            return None
+        return full
+    from pydicom.dataset import Dataset
+
     full = Dataset()
     full.update(header)  # the same element objects; the header itself gets no pixel data
     full.file_meta = meta

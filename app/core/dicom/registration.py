@@ -26,12 +26,15 @@ it is never applied as rigid, not even its pre/post-deformation matrices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydicom.dataset import Dataset
 
 from .errors import DicomReadError
 from .source import Source, read_dataset, text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 SPATIAL_REGISTRATION = "1.2.840.10008.5.1.4.1.1.66.1"
 DEFORMABLE_REGISTRATION = "1.2.840.10008.5.1.4.1.1.66.3"
@@ -86,7 +89,7 @@ class Registration:
 def read_registration(source: Source, path: str | None = None) -> Registration:
     """Read a (Deformable) Spatial Registration file. Raises DicomReadError when it is not one or
     names no registered frame; problems with single items are notes/unsupported entries."""
-    ds, name = read_dataset(source, path)
+    ds, name = read_dataset(source, path, fast=True)
     sop_class = text(ds, "SOPClassUID")
     if sop_class not in REGISTRATION_SOP_CLASSES:
         raise DicomReadError(name, f"not a Spatial Registration (SOP Class UID {sop_class or 'missing'})")

@@ -1,16 +1,20 @@
 """Read an RT Dose file into a DoseGrid (Gy, axis-aligned, strictly increasing axes)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from pydicom.dataset import Dataset
-from pydicom.pixels import pixel_array
 
 from .dose_grid import DoseGrid
 from .dvh_sequence import read_dvh_sequence
 from .errors import DicomReadError
 from .orientation import axial_signs
 from .limits import MAX_DOSE_GY, check_spacing, check_voxels
-from .source import Source, check_decodable, finite_float, finite_floats, floats, read_dataset, require, text
+from .source import (Source, check_decodable, finite_float, finite_floats, floats, pixel_array, read_dataset,
+                     require, text)
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 # GridFrameOffsetVector's first element within this of 0 / of IPP z (mm) decides relative / absolute.
@@ -24,7 +28,7 @@ def read_dose(source: Source, path: str | None = None) -> DoseGrid:
     recorded in ``units``). Arrays are flipped so x_mm, y_mm, z_mm increase. Only axial
     orientations (row/column cosines ±x/±y) are accepted.
     """
-    ds, name = read_dataset(source, path)
+    ds, name = read_dataset(source, path, fast=True)
     sop_class = text(ds, "SOPClassUID")
     if sop_class and sop_class != RT_DOSE_STORAGE:
         raise DicomReadError(name, f"not an RT Dose (SOP Class UID {sop_class})")

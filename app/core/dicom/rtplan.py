@@ -9,12 +9,15 @@ report. docs/prescription.md describes the whole order.
 """
 from __future__ import annotations
 
-from pydicom.dataset import Dataset
+from typing import TYPE_CHECKING
 
 from .errors import DicomReadError
 from .plan import SOURCE_DOSE_REFERENCE, FractionGroup, Plan
 from .rtplan_beams import beam_dose_sum_gy, number, read_beams, read_fraction_groups, whole
 from .source import Source, read_dataset, text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
 # Structure types of a dose reference that describe a volume; preferred over points.
@@ -32,7 +35,7 @@ def read_plan(source: Source, path: str | None = None) -> Plan:
     TARGET dose reference (SITE/VOLUME preferred over points) is the plan's prescription.
     Otherwise unknown (None). Fractions: the sum of the groups' NumberOfFractionsPlanned.
     """
-    ds, name = read_dataset(source, path)
+    ds, name = read_dataset(source, path, fast=True)
     sop_class = text(ds, "SOPClassUID")
     if sop_class and sop_class != RT_PLAN_STORAGE:
         raise DicomReadError(name, f"not an RT Plan (SOP Class UID {sop_class})")

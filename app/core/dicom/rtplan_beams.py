@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import math
 import re
-
-from pydicom.dataset import Dataset
+from typing import TYPE_CHECKING
 
 from .plan import Beam, FractionGroup
 from .source import text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 # More fractions than this is noted as implausible (kept: the numbers are still computable).
 MAX_PLAUSIBLE_FRACTIONS = 100

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydicom.dataset import Dataset
 
 from .ds_values import parse_ds
 from .errors import DicomReadError
 from .source import Source, read_dataset, text
 from .structure_set import Roi, StructureSet
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 # Contour plane z is rounded to this many decimals (1e-3 mm) to group contours by plane.
@@ -26,7 +29,7 @@ def read_structure_set(source: Source, path: str | None = None) -> StructureSet:
     """Read an RTSTRUCT (path or Dataset). One Roi per StructureSetROISequence item, in file
     order, including ROIs without contours (``Roi.is_empty``). Problems with single contours
     are notes on their ROI; a file that is no structure set raises DicomReadError."""
-    ds, name = read_dataset(source, path)
+    ds, name = read_dataset(source, path, fast=True)
     sop_class = text(ds, "SOPClassUID")
     if sop_class and sop_class != RT_STRUCTURE_SET_STORAGE:
         raise DicomReadError(name, f"not an RT Structure Set (SOP Class UID {sop_class})")

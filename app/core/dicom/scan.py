@@ -10,15 +10,17 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
-
-from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .errors import DicomReadError
 from .load_report import LoadReport
 from .pixel_element import with_pixel_data
-from .source import read_dataset, read_stream, text
+from .source import pydicom_module, read_dataset, read_stream, text
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+    from .raw import RawDataset
 
 # SOP Class UID -> kind of object we review.
 KINDS = {
@@ -34,11 +36,12 @@ KINDS = {
 @dataclass
 class ScanEntry:
     """One classified DICOM file. ``path`` is its display name; ``header`` its data set without
-    pixel data (complete for RTSTRUCT and RTPLAN, which have none)."""
+    pixel data (complete for RTSTRUCT and RTPLAN, which have none): a ``raw.RawDataset``, or a
+    pydicom Dataset for files the raw reader leaves to pydicom."""
 
     path: str
     kind: str  # CT, RTSTRUCT, RTPLAN, RTDOSE, REG
-    header: Dataset
+    header: "Dataset | RawDataset"
     file_path: str = ""  # real file, or the zip archive holding the member
     member: str = ""  # zip member name, '' for plain files
 
@@ -46,15 +49,16 @@ class ScanEntry:
     def patient_id(self) -> str:
         return text(self.header, "PatientID")
 
-    def read_full(self, archives: "ArchiveCache | None" = None) -> Dataset:
+    def read_full(self, archives: "ArchiveCache | None" = None) -> Any:
         """The whole data set, pixel data included (read-only)."""
         if not self.member:
             if self.kind == "CT":  # the header read already, plus the native pixel data element
                 full = with_pixel_data(self.file_path, self.header)
                 if full is not None:
                     return full
-            return read_dataset(self.file_path, self.path)[0]
-        return read_stream(io.BytesIO(_member_bytes(self.file_path, self.member, self.path, archives)), self.path)
+            return read_dataset(self.file_path, self.path, fast=True)[0]
+        return read_stream(io.BytesIO(_member_bytes(self.file_path, self.member, self.path, archives)), self.path,
+                           fast=True)
 
 
 class ArchiveCache:
@@ -123,9 +127,9 @@ def classify(candidate: Candidate, result: ScanResult, archives: ArchiveCache | 
     try:
         if candidate.member:
             data = _member_bytes(candidate.file_path, candidate.member, candidate.path, archives)
-            header = read_stream(io.BytesIO(data), candidate.path, stop_before_pixels=True)
+            header = read_stream(io.BytesIO(data), candidate.path, stop_before_pixels=True, fast=True)
         else:
-            header = read_dataset(candidate.file_path, candidate.path, stop_before_pixels=True)[0]
+            header = read_dataset(candidate.file_path, candidate.path, stop_before_pixels=True, fast=True)[0]
     except DicomReadError as exc:
         # Non-DICOM files (README, DICOMDIR viewers, ...) are common beside exports: 'ignored'.
         not_dicom = exc.message.startswith("not a DICOM file")
@@ -135,10 +139,11 @@ def classify(candidate: Candidate, result: ScanResult, archives: ArchiveCache | 
     except Exception as exc:  # pydicom can fail in unexpected ways on damaged files; never abort
         result.report.add(candidate.path, f"cannot be read: damaged DICOM ({type(exc).__name__}: {exc})")
         return
-    sop_class = text(header, "SOPClassUID") or text(getattr(header, "file_meta", Dataset()), "MediaStorageSOPClassUID")
+    meta = getattr(header, "file_meta", None)
+    sop_class = text(header, "SOPClassUID") or (text(meta, "MediaStorageSOPClassUID") if meta is not None else "")
     kind = KINDS.get(sop_class)
     if kind is None:
-        what = UID(sop_class).name if sop_class else "no SOP Class UID"
+        what = pydicom_module().uid.UID(sop_class).name if sop_class else "no SOP Class UID"
         result.report.add(candidate.path, f"{what} is not reviewed (not CT, RT Structure Set, RT Plan, "
                                           "RT Dose or Spatial Registration); ignored", "ignored")
         return
@@ -154,7 +159,7 @@ IDENTITY_KEYWORDS = ("PatientID", "PatientName", "StudyInstanceUID", "SeriesInst
                      "SOPInstanceUID")
 
 
-def _undecodable(header: Dataset, keyword: str) -> bool:
+def _undecodable(header: Any, keyword: str) -> bool:
     try:
         header.get(keyword, None)
         return False

@@ -1,31 +1,54 @@
-"""Open one DICOM input (a path or an already-read Dataset) read-only, with clear errors.
+"""Open one DICOM input (a path or an already-read data set) read-only, with clear errors.
 
-Every reader takes ``source`` = a filesystem path or a ``pydicom.Dataset``; ``path`` names the
-input in messages (for zip members, ``archive.zip/inner/path``). Files are only ever opened
-with mode ``'rb'``.
+Every reader takes ``source`` = a filesystem path or an already-read data set (a
+``pydicom.Dataset`` or a ``raw.RawDataset``); ``path`` names the input in messages (for zip
+members, ``archive.zip/inner/path``). Files are only ever opened with mode ``'rb'``.
+
+``fast=True`` (the readers and the scan): the file is read by ``raw`` (no pydicom) when it can
+be, else by pydicom exactly as with ``fast=False`` (callers that need a pydicom Dataset, e.g. to
+write it, leave ``fast`` False). pydicom is imported only when a file is read with it.
 """
 from __future__ import annotations
 
 import io
 import math
 import os
-from typing import Any, BinaryIO, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
-import pydicom
-import pydicom.config
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-
+from . import raw
 from .errors import DicomReadError
 from .pixel_element import note_pixel_offset
 
-# pydicom's per-value validation on reading logs and warns with the offending value quoted
-# ("Invalid value for VR DA: '1960-13-45'"): a malformed birth date or ID would reach logs and
-# stderr. Our readers check every value they use and report problems without identifiers, so
-# that validation is off for the process (values are converted exactly as in the default mode).
-pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+if TYPE_CHECKING:
+    import numpy as np
+    from pydicom.dataset import Dataset
 
-Source = Union[str, "os.PathLike[str]", Dataset]
+Source = Union[str, "os.PathLike[str]", "Dataset", raw.RawDataset]
+_pydicom_ready = False
+
+
+def pydicom_module():
+    """pydicom, imported on first use with rtreview's reading settings.
+
+    pydicom's per-value validation on reading logs and warns with the offending value quoted
+    ("Invalid value for VR DA: '1960-13-45'"): a malformed birth date or ID would reach logs and
+    stderr. Our readers check every value they use and report problems without identifiers, so
+    that validation is off for the process (values are converted exactly as in the default mode).
+    """
+    global _pydicom_ready
+    import pydicom
+    import pydicom.config
+    if not _pydicom_ready:
+        pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+        _pydicom_ready = True
+    return pydicom
+
+
+def is_dataset(source: Any) -> bool:
+    """True for an already-read data set (anything but a path)."""
+    return not isinstance(source, (str, bytes, os.PathLike))
+
+
 # First bytes of a data set written without preamble and File Meta: the group of its first
 # element, 0002 (meta) or 0008 (identification; SOP Class UID is required), either byte order.
 RAW_STARTS = (b"\x02\x00", b"\x08\x00", b"\x00\x02", b"\x00\x08")
@@ -35,7 +58,7 @@ def display_path(source: Source, path: str | None = None) -> str:
     """The name used for ``source`` in messages."""
     if path:
         return str(path)
-    if isinstance(source, Dataset):
+    if is_dataset(source):
         name = getattr(source, "filename", None)
         return str(name) if isinstance(name, (str, os.PathLike)) else "<dataset>"
     return os.fspath(source)
@@ -70,8 +93,11 @@ class _TruncationDetector:
         return getattr(self._stream, name)
 
 
-def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False) -> Dataset:
+def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False,
+                fast: bool = False) -> "Dataset | raw.RawDataset":
     """Read a DICOM dataset from an open binary stream.
+
+    ``fast``: a RawDataset when ``raw`` reads the file (see the module docstring).
 
     Files with a preamble and File Meta are read strictly, as are files whose File Meta lacks
     only the 128-byte preamble (they start with 'DICM'); files without either (e.g. the
@@ -85,6 +111,16 @@ def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False
     if head[128:132] != b"DICM" and head[:4] != b"DICM" and head[:2] not in RAW_STARTS:
         # Fast path for the many non-DICOM files beside exports (no pydicom parse at all).
         raise DicomReadError(path, "not a DICOM file (no DICOM header and no SOP Class UID)")
+    if fast and raw.ENABLED:
+        try:
+            ds = raw.read_raw(stream, stop_before_pixels=stop_before_pixels)
+            name = getattr(stream, "name", None)
+            ds.filename = name if isinstance(name, str) else None
+            return ds
+        except raw.Unsupported:
+            stream.seek(start)  # pydicom reads it (and reports what is wrong with it)
+    pydicom = pydicom_module()
+    from pydicom.errors import InvalidDicomError
     try:
         watched = _TruncationDetector(stream)
         ds = pydicom.dcmread(watched, stop_before_pixels=stop_before_pixels)
@@ -119,15 +155,15 @@ def read_stream(stream: BinaryIO, path: str, *, stop_before_pixels: bool = False
     return ds
 
 
-def read_dataset(source: Source, path: str | None = None, *,
-                 stop_before_pixels: bool = False) -> tuple[Dataset, str]:
-    """``(dataset, display path)`` for a path or a Dataset (returned as is)."""
+def read_dataset(source: Source, path: str | None = None, *, stop_before_pixels: bool = False,
+                 fast: bool = False) -> tuple[Any, str]:
+    """``(dataset, display path)`` for a path or a data set (returned as is)."""
     name = display_path(source, path)
-    if isinstance(source, Dataset):
+    if is_dataset(source):
         return source, name
     try:
         with open(os.fspath(source), "rb") as stream:
-            return read_stream(stream, name, stop_before_pixels=stop_before_pixels), name
+            return read_stream(stream, name, stop_before_pixels=stop_before_pixels, fast=fast), name
     except PermissionError as exc:
         raise DicomReadError(name, "cannot read the file: permission denied") from exc
     except IsADirectoryError as exc:
@@ -142,7 +178,9 @@ def require(ds: Dataset, keyword: str, path: str, what: str) -> Any:
     """The value of a required attribute; DicomReadError naming the tag when absent or empty."""
     value = ds.get(keyword, None)
     if value is None or (hasattr(value, "__len__") and len(value) == 0 and not isinstance(value, (int, float))):
-        tag = pydicom.datadict.tag_for_keyword(keyword)
+        tag = raw.keywords.TAG_OF.get(keyword)
+        if tag is None:
+            tag = pydicom_module().datadict.tag_for_keyword(keyword)
         tag_text = f" ({tag >> 16:04X},{tag & 0xFFFF:04X})" if tag is not None else ""
         raise DicomReadError(path, f"{what} is missing required tag {keyword}{tag_text}")
     return value
@@ -207,10 +245,24 @@ def finite_float(ds: Dataset, keyword: str, default: float, path: str, what: str
 def check_decodable(ds: Dataset, path: str, what: str) -> None:
     """DicomReadError naming the transfer syntax and the install extra when the pixel data is
     compressed in a form this installation has no decoder for (``codecs``)."""
-    from .codecs import can_decode, missing_decoder_message
-
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID", None) if meta is not None else None
-    if not syntax or can_decode(syntax):
+    if not syntax or not getattr(syntax, "is_compressed", False):
+        return  # (codecs.can_decode says True for these: pydicom is not imported for them)
+    from .codecs import can_decode, missing_decoder_message
+
+    if can_decode(syntax):
         return
     raise DicomReadError(path, missing_decoder_message(syntax, what))
+
+
+def pixel_array(ds: Any) -> "np.ndarray":
+    """The stored pixel values of a data set read with its pixel data: ``raw.pixel_array`` for a
+    RawDataset (native data only, as pydicom's), else pydicom's ``pixel_array`` (the function
+    form: no copy cached on the data set)."""
+    if isinstance(ds, raw.RawDataset):
+        return raw.pixel_array(ds)
+    pydicom_module()
+    from pydicom.pixels import pixel_array as decode
+
+    return decode(ds)

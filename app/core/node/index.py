@@ -14,6 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+INDEX_NAME = "index.sqlite"  # the index file in a store folder (rtreview.core.node.store)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
     sop_instance_uid TEXT PRIMARY KEY,

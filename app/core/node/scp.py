@@ -17,11 +17,13 @@ import re
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from pydicom.dataset import Dataset
+if TYPE_CHECKING:  # (imported where used: the window imports this module's settings at start-up,
+    # and .store imports pydicom, which the window does not need until a listener starts)
+    from pydicom.dataset import Dataset
 
-from .store import OUT_OF_RESOURCES, DicomStore, Stored, StoreRefused
+    from .store import Stored
 
 LOG = logging.getLogger("rtreview.node")
 DEFAULT_PORT = 11112  # IANA "dicom" port (PS3.8 Annex G)
@@ -216,6 +218,8 @@ class StoreListener:
     def __init__(self, settings: ListenerSettings, *, on_stored: Callable[[Stored], None] | None = None,
                  on_message: Callable[[int, str], None] | None = None):
         self.settings = settings.checked()
+        from .store import DicomStore
+
         self.store = DicomStore(self.settings.store_dir)
         self._on_stored = on_stored
         self._on_message = on_message
@@ -304,6 +308,8 @@ class StoreListener:
         self._say(logging.WARNING, f"association from {event.assoc.requestor.address} rejected: {reason}")
 
     def _handle_store(self, event) -> Dataset | int:
+        from .store import OUT_OF_RESOURCES, StoreRefused
+
         request = event.request
         calling = str(event.assoc.requestor.ae_title).strip()
         try:
@@ -329,6 +335,8 @@ class StoreListener:
 
 
 def _failure(status: int, reason: str) -> Dataset:
+    from pydicom.dataset import Dataset
+
     ds = Dataset()
     ds.Status = status
     ds.ErrorComment = reason[:64]  # LO: 64 characters

@@ -29,13 +29,15 @@ from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import RE_VALID_UID, UID
 
 from ..atomic import write_atomic
-from .index import InstanceRecord, StoreIndex
+from ..dicom.source import pydicom_module
+from .index import INDEX_NAME, InstanceRecord, StoreIndex
 from .integrity import IncompleteDataset, check_complete
+
+pydicom_module()  # rtreview's reading settings (no value validation warnings quoting values)
 
 CANNOT_UNDERSTAND = 0xC000
 DOES_NOT_MATCH_SOP_CLASS = 0xA900
 OUT_OF_RESOURCES = 0xA700
-INDEX_NAME = "index.sqlite"
 INCOMING = ".incoming"
 # Image storage classes whose instances must carry pixel data (CT, MR, PET and their enhanced forms).
 IMAGE_CLASSES = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.4",

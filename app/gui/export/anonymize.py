@@ -9,8 +9,10 @@ from typing import Callable
 
 from PySide6 import QtCore, QtWidgets
 
-from rtreview.core.anonymize.export import anonymize_paths, case_sources
 from rtreview.gui.export.task_controller import ExportController
+
+# rtreview.core.anonymize.export (it imports pydicom, which the window needs only when it writes
+# DICOM) is imported where it is used, not when the panels are built.
 
 
 @dataclass
@@ -74,6 +76,8 @@ class AnonymizeDialog(QtWidgets.QDialog):
 
 
 def _default_export(paths, patient_ids, case_files, options: AnonymizeOptions, progress, cancel):
+    from rtreview.core.anonymize.export import anonymize_paths
+
     return anonymize_paths(paths, options.out_dir, key_path=options.key_path, case_paths=case_files,
                            retain_dates=options.retain_dates, patient_ids=patient_ids,
                            progress=lambda done, total: progress(done, total, f"Anonymising file {done} of {total}"),
@@ -98,6 +102,8 @@ class AnonymizeExportController(ExportController):
             self.start(case, options)
 
     def start(self, case, options: AnonymizeOptions) -> None:
+        from rtreview.core.anonymize.export import case_sources
+
         paths, patient_ids = case_sources(case)
         view = getattr(self.window, "timeline_view", None)
         shown = view.case_path() if view is not None else None

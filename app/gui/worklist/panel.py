@@ -9,8 +9,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from rtreview.core.node.index import StoreIndex
-from rtreview.core.node.store import INDEX_NAME
+from rtreview.core.node.index import INDEX_NAME, StoreIndex  # (not from store: it imports pydicom)
 from rtreview.core.node.worklist import read_worklist
 
 from .listener import ListenerController, ReceiveSettings
