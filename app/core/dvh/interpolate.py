@@ -125,42 +125,64 @@ class FrameBlock:
             return value.astype(np.float32)
         _, by, bx = self.block.shape
         # Positions in dose-index units of the block, clamped into it.
-        px = u * np.float32(grid.hx / self.dx) + np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
-        py = v * np.float32(grid.hy / self.dy) + np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
+        px = np.multiply(u, np.float32(grid.hx / self.dx))
+        px += np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
+        py = np.multiply(v, np.float32(grid.hy / self.dy))
+        py += np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
         ix, fx = _cell_and_fraction(px, bx)
         iy, fy = _cell_and_fraction(py, by)
-        k = iy * np.int32(bx) + ix
+        # Flat node index (intp: numpy's own index type, the fastest for take).
+        k = iy.astype(np.intp)
+        del iy
+        k *= bx
+        k += ix
+        del ix
         if self.n_frames > 1:
             z_axis = dose.z_mm
             if self.z_step:
-                iz, fz = _cell_and_fraction(((z_mm - z_axis[self.f0]) / self.z_step).astype(np.float32), self.n_frames)
+                pz = np.subtract(z_mm, z_axis[self.f0])
+                pz /= self.z_step
+                iz, fz = _cell_and_fraction(pz.astype(np.float32), self.n_frames)
             else:
                 iz0, _, fz, _ = frame_weights(dose, z_mm)
                 iz = np.clip(iz0 - self.f0, 0, self.n_frames - 2).astype(np.int32)
                 fz = fz.astype(np.float32)
-            k += iz * np.int32(by * bx)
+            k += iz.astype(np.intp) * (by * bx)
         flat = self.block.reshape(-1)
 
-        def plane(k):
-            low = flat.take(k)
-            low += (flat.take(k + 1) - low) * fx
-            high = flat.take(k + bx)
-            high += (flat.take(k + bx + 1) - high) * fx
-            low += (high - low) * fy
+        def plane(offset: int) -> np.ndarray:
+            # The 4 nodes around each point on one frame, as views shifted by the node offsets.
+            low = flat[offset:].take(k)
+            high = flat[offset + 1:].take(k)
+            high -= low
+            high *= fx
+            low += high
+            high = flat[offset + bx:].take(k)
+            right = flat[offset + bx + 1:].take(k)
+            right -= high
+            right *= fx
+            high += right
+            high -= low
+            high *= fy
+            low += high
             return low
 
-        d = plane(k)
+        d = plane(0)
         if self.n_frames > 1:
-            d += (plane(k + by * bx) - d) * fz
+            upper = plane(by * bx)
+            upper -= d
+            upper *= fz
+            d += upper
         return d
 
 
 def _cell_and_fraction(position: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index i in [0, n - 2] and fraction f in [0, 1] of float32 positions along an axis of n nodes."""
+    """Index i in [0, n - 2] and fraction f in [0, 1] of float32 positions along an axis of n nodes
+    (a float32 ``position`` is overwritten: it becomes f)."""
     i = position.astype(np.int32)
     np.maximum(i, 0, out=i)
     np.minimum(i, n - 2, out=i)
-    f = np.subtract(position, i, dtype=np.float32)
+    f = np.subtract(position, i, dtype=np.float32, out=position if position.dtype == np.float32 else None)
     np.maximum(f, np.float32(0.0), out=f)
     np.minimum(f, np.float32(1.0), out=f)
     return i, f
