@@ -180,47 +180,77 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     index = np.concatenate((base, base + 1))
     size = n_planes * grid.ny * width
 
-    def cumulative(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
-        # own part in the piece's cell, `propagate` in every cell to its right (via cumsum);
-        # flat over (P, ny, nx + 1).
-        acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
-        return np.cumsum(acc.reshape(-1, width), axis=1).reshape(-1)
+    def cumulative(*pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        # Per (own, propagate) pair: own part in the piece's cell, `propagate` in every cell to
+        # its right (via a cumulative sum along x); shape (pairs, P * ny * (nx + 1)). One
+        # bincount for all pairs: each accumulator cell sums the same weights in the same order.
+        k = len(pairs)
+        where = index if k == 1 else np.concatenate([index + n * size for n in range(k)])
+        weights = np.concatenate([w for own, propagate in pairs for w in (own, propagate - own)])
+        acc = np.bincount(where, weights=weights, minlength=k * size)
+        _cumsum_rows(acc.reshape(-1, width))
+        return acc.reshape(k, size)
 
     own_area = dv * (1.0 - 0.5 * (u0 + u1))
-    winding = cumulative(own_area, dv).reshape(n_planes, grid.ny, width)[:, :, : grid.nx].reshape(-1)
+    if not centroids:
+        winding = cumulative((own_area, dv))[0]
+        return np.minimum(np.abs(_drop_last_column(winding, width)), 1.0).reshape(out_shape)
+    du, dvs = u1 - u0, v1 - v0
+    half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
+    third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
+    uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
+    sums = cumulative((own_area, dv),
+                      (half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq),
+                      (third_cube - uv2, third_cube))
+    winding = _drop_last_column(sums[0], width)
     # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
     area = np.minimum(np.abs(winding), 1.0)
-    if not centroids:
-        return area.reshape(out_shape)
     # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
     # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
     part_w = part + part // grid.nx  # the same cells in the (nx + 1)-wide accumulator
-    # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input).
+    # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input):
+    # its position in `part` by a dense map (-1: not a partial cell).
     cell_nx = base - base // width
-    slot = np.minimum(np.searchsorted(part, cell_nx), max(part.size - 1, 0))
-    mine = part[slot] == cell_nx if part.size else np.zeros(cell_nx.size, bool)
+    position = np.full(area.size, -1, np.intp)
+    position[part] = np.arange(part.size)
+    slot = position.take(cell_nx)
+    del position
+    mine = slot >= 0
     slot = slot[mine]
 
     def own_only(own: np.ndarray) -> np.ndarray:
         return np.bincount(slot, weights=own[mine], minlength=part.size)
 
-    du, dvs = u1 - u0, v1 - v0
     a = winding[part]  # signed, like the moments below
     cover_left = a - own_only(own_area)
     mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
     mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
-    half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
-    my = cumulative(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)[part_w]
-    third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
-    uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
-    myy = cumulative(third_cube - uv2, third_cube)[part_w]
+    my = sums[1].take(part_w)
+    myy = sums[2].take(part_w)
     cu = np.clip(mx / a, 0.0, 1.0)
     cv = np.clip(my / a, 0.0, 1.0)
     # Width of the uniform distribution with the covered part's variance along each axis.
     su = np.sqrt(np.clip(12.0 * (mxx / a - cu * cu), 0.0, 1.0))
     sv = np.sqrt(np.clip(12.0 * (myy / a - cv * cv), 0.0, 1.0))
     return area.reshape(out_shape), PartialCells(part, cu, cv, su, sv)
+
+
+def _drop_last_column(flat: np.ndarray, width: int) -> np.ndarray:
+    """A flat (rows * width) array without its last column, flat (a copy)."""
+    return flat.reshape(-1, width)[:, : width - 1].reshape(-1)
+
+
+def _cumsum_rows(acc: np.ndarray) -> None:
+    """``np.cumsum(acc, axis=1)`` in place, the same numbers: column by column, each step adding
+    the previous column to the next for all rows at once (vectorized across rows instead of a
+    sequential loop along each row; every element gets the same additions in the same order)."""
+    rows, width = acc.shape
+    if rows < 64:
+        np.cumsum(acc, axis=1, out=acc)
+        return
+    for c in range(1, width):
+        np.add(acc[:, c - 1], acc[:, c], out=acc[:, c])
 
 
 @dataclass(frozen=True)
@@ -276,20 +306,22 @@ def _split(seg: np.ndarray, ua: np.ndarray, va: np.ndarray, ub: np.ndarray,
     first = np.floor(lo) + 1.0
     count = np.maximum(hi_line - first, 0).astype(np.int64)
     pieces = count + 1
-    owner = np.repeat(np.arange(ua.size), pieces)
-    q = np.arange(owner.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    a, b = ua[owner], ub[owner]
-    increasing = b > a
-    f, h, c = first[owner], hi_line[owner], count[owner]
+    # Per piece: its segment's values repeated (the same as gathering them by segment), and q,
+    # the piece's number along its segment.
+    q = np.arange(int(pieces.sum())) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    a, b = ua.repeat(pieces), ub.repeat(pieces)
+    increasing = (ub > ua).repeat(pieces)
+    f, h, c = first.repeat(pieces), hi_line.repeat(pieces), count.repeat(pieces)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / (b - a)
+        inv = (1.0 / (ub - ua)).repeat(pieces)
         line0 = np.where(increasing, f + q - 1, h - q)
         line1 = np.where(increasing, f + q, h - q - 1)
         t0 = np.where(q == 0, 0.0, (line0 - a) * inv)
         t1 = np.where(q == c, 1.0, (line1 - a) * inv)
-    dv = vb[owner] - va[owner]
-    v0 = va[owner] + t0 * dv
-    v1 = va[owner] + t1 * dv
+    dv = (vb - va).repeat(pieces)
+    start = va.repeat(pieces)
+    v0 = start + t0 * dv
+    v1 = start + t1 * dv
     u0 = np.where(q == 0, a, line0)
     u1 = np.where(q == c, b, line1)
-    return seg[owner], u0, v0, u1, v1
+    return seg.repeat(pieces), u0, v0, u1, v1
