@@ -175,26 +175,33 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     u1 = np.minimum(np.maximum(ub - i, 0.0), 1.0)
     v0, v1 = va - j, vb - j
     dv = (v1 - v0) * sign
-    width = grid.nx + 1
-    base = (edge_plane[seg] * grid.ny + j) * width + i
-    index = np.concatenate((base, base + 1))
-    size = n_planes * grid.ny * width
+    # Accumulators over (nx + 1) columns x (P * ny) rows, column-major: the cumulative sum along
+    # x then adds whole contiguous columns (vectorized across rows).
+    width, rows = grid.nx + 1, n_planes * grid.ny
+    row = edge_plane[seg] * grid.ny + j
+    base = i * rows + row
+    index = np.concatenate((base, base + rows))
+    size = width * rows
 
     def cumulative(*pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         # Per (own, propagate) pair: own part in the piece's cell, `propagate` in every cell to
-        # its right (via a cumulative sum along x); shape (pairs, P * ny * (nx + 1)). One
-        # bincount for all pairs: each accumulator cell sums the same weights in the same order.
+        # its right (via a cumulative sum along x); shape (pairs, nx + 1, P * ny). One bincount
+        # for all pairs: each accumulator cell sums the same weights in the same order.
         k = len(pairs)
         where = index if k == 1 else np.concatenate([index + n * size for n in range(k)])
         weights = np.concatenate([w for own, propagate in pairs for w in (own, propagate - own)])
-        acc = np.bincount(where, weights=weights, minlength=k * size)
-        _cumsum_rows(acc.reshape(-1, width))
-        return acc.reshape(k, size)
+        acc = np.bincount(where, weights=weights, minlength=k * size).reshape(k, width, rows)
+        _cumsum_columns(acc)
+        return acc
+
+    def cells(acc: np.ndarray) -> np.ndarray:
+        # The (P, ny, nx) cells of one accumulator, flat in C order.
+        return np.ascontiguousarray(acc[: grid.nx].T).reshape(-1)
 
     own_area = dv * (1.0 - 0.5 * (u0 + u1))
     if not centroids:
-        winding = cumulative((own_area, dv))[0]
-        return np.minimum(np.abs(_drop_last_column(winding, width)), 1.0).reshape(out_shape)
+        winding = cells(cumulative((own_area, dv))[0])
+        return np.minimum(np.abs(winding), 1.0).reshape(out_shape)
     du, dvs = u1 - u0, v1 - v0
     half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
     third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
@@ -202,16 +209,18 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     sums = cumulative((own_area, dv),
                       (half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq),
                       (third_cube - uv2, third_cube))
-    winding = _drop_last_column(sums[0], width)
+    winding = cells(sums[0])
     # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
     area = np.minimum(np.abs(winding), 1.0)
     # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
     # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
-    part_w = part + part // grid.nx  # the same cells in the (nx + 1)-wide accumulator
+    part_row, part_col = np.divmod(part, grid.nx)
+    part_acc = part_col * rows + part_row  # the same cells in the column-major accumulators
+    del part_row, part_col
     # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input):
     # its position in `part` by a dense map (-1: not a partial cell).
-    cell_nx = base - base // width
+    cell_nx = row * grid.nx + i
     position = np.full(area.size, -1, np.intp)
     position[part] = np.arange(part.size)
     slot = position.take(cell_nx)
@@ -226,8 +235,8 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     cover_left = a - own_only(own_area)
     mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
     mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
-    my = sums[1].take(part_w)
-    myy = sums[2].take(part_w)
+    my = sums[1].reshape(-1).take(part_acc)
+    myy = sums[2].reshape(-1).take(part_acc)
     cu = np.clip(mx / a, 0.0, 1.0)
     cv = np.clip(my / a, 0.0, 1.0)
     # Width of the uniform distribution with the covered part's variance along each axis.
@@ -236,20 +245,14 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     return area.reshape(out_shape), PartialCells(part, cu, cv, su, sv)
 
 
-def _drop_last_column(flat: np.ndarray, width: int) -> np.ndarray:
-    """A flat (rows * width) array without its last column, flat (a copy)."""
-    return flat.reshape(-1, width)[:, : width - 1].reshape(-1)
-
-
-def _cumsum_rows(acc: np.ndarray) -> None:
-    """``np.cumsum(acc, axis=1)`` in place, the same numbers: column by column, each step adding
-    the previous column to the next for all rows at once (vectorized across rows instead of a
-    sequential loop along each row; every element gets the same additions in the same order)."""
-    rows, width = acc.shape
-    if rows < 64:
+def _cumsum_columns(acc: np.ndarray) -> None:
+    """``np.cumsum(acc, axis=1)`` in place for acc (k, columns, rows), the same numbers: column by
+    column, each step adding the previous column to the next for all rows at once (vectorized
+    across rows; every element gets the same additions in the same order)."""
+    if acc.shape[2] < 32:  # few rows: numpy's own loop is quicker than one call per column
         np.cumsum(acc, axis=1, out=acc)
         return
-    for c in range(1, width):
+    for c in range(1, acc.shape[1]):
         np.add(acc[:, c - 1], acc[:, c], out=acc[:, c])
 
 
