@@ -132,15 +132,41 @@ def even_odd_signs(polygons: list[np.ndarray], areas=None) -> list[float]:
         areas = [signed_area_mm2(p) for p in polygons]
     if len(polygons) == 1:
         return [-1.0 if areas[0] >= 0 else 1.0]
+    depths = _nesting_depths(polygons)
     signs = []
-    for c, poly in enumerate(polygons):
-        depth = 0
-        if len(polygons) > 1:
-            x, y = poly[0]
-            depth = sum(point_in_polygon(x, y, other) for k, other in enumerate(polygons) if k != c)
+    for c in range(len(polygons)):
         orientation = -1.0 if areas[c] >= 0 else 1.0  # the accumulation counts CCW as -1
-        signs.append(orientation * (1.0 if depth % 2 == 0 else -1.0))
+        signs.append(orientation * (1.0 if depths[c] % 2 == 0 else -1.0))
     return signs
+
+
+# Largest (first vertices x edges) matrix _nesting_depths tests at once; beyond it, one contour at a time.
+_DEPTH_MATRIX = 2_000_000
+
+
+def _nesting_depths(polygons: list[np.ndarray]) -> list[int]:
+    """Per contour, how many of the other contours hold its first vertex (``point_in_polygon``,
+    the same arithmetic, for all first vertices and all edges at once)."""
+    n = len(polygons)
+    sizes = [len(p) for p in polygons]
+    if n * sum(sizes) > _DEPTH_MATRIX:
+        return [sum(point_in_polygon(*poly[0], other) for k, other in enumerate(polygons) if k != c)
+                for c, poly in enumerate(polygons)]
+    xy = np.concatenate([np.asarray(p, dtype=float) for p in polygons])
+    starts = np.cumsum(sizes) - sizes
+    nxt = np.arange(1, xy.shape[0] + 1)
+    nxt[starts + np.asarray(sizes) - 1] = starts  # each contour closes on its first vertex
+    xa, ya = xy[:, 0], xy[:, 1]
+    xb, yb = xa[nxt], ya[nxt]
+    first = xy[starts]
+    x, y = first[:, :1], first[:, 1:]
+    straddles = (ya > y) != (yb > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = xa + (y - ya) * (xb - xa) / (yb - ya)
+    crossings = np.add.reduceat(straddles & (x < x_cross), starts, axis=1, dtype=np.int64)
+    inside = crossings % 2
+    np.fill_diagonal(inside, 0)
+    return inside.sum(axis=1).tolist()
 
 
 def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = False,

@@ -160,7 +160,7 @@ def sub_slab_counts(slabs: Slabs, z_step_mm: float) -> np.ndarray:
 def plane_chunks(cells_per_plane: int, counts: np.ndarray, max_cells: int) -> list[slice]:
     """Consecutive plane ranges whose cells x sub-slabs stay under ``max_cells`` (>= 1 plane each)."""
     chunks, start, load = [], 0, 0
-    for k, m in enumerate(counts):
+    for k, m in enumerate(np.asarray(counts).tolist()):  # Python ints: no numpy scalar per plane
         cost = cells_per_plane * (int(m) + 1)
         if k > start and load + cost > max_cells:
             chunks.append(slice(start, k))
