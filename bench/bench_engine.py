@@ -10,7 +10,8 @@ from its ``app/`` through a temporary ``rtreview`` symlink first on PYTHONPATH);
 timed. The worker then runs ``compute_dvhs`` (default options) over every (structure set, dose)
 of the case once (cold) and ``--repeat`` more times; the figure is the median of the warm runs
 over all ``--rounds`` (base and ours alternate round by round). Every DVH's arrays (curves and
-samples) and statistics are hashed (bytes, dtype and shape; repr of scalars and notes) and the
+samples), statistics and to_json() entry (its Dx metrics) are hashed (bytes, dtype and shape; repr
+of scalars and notes) and the
 two checkouts' hashes must be equal: the engine must not change a single number.
 
 Cases: sample (sample_dicom/), large (bench/out/large_case, bench/make_large_case.py),
@@ -85,6 +86,7 @@ def fingerprint(results_list) -> dict:
                 h.update(a.tobytes())
             for k in SCALARS:
                 h.update(f"{k}={getattr(dvh, k)!r};".encode())
+            h.update(json.dumps(dvh.to_json()).encode())  # metrics as rtreview dvh writes them
             out[f"{n}:{number}"] = h.hexdigest()
         for number, reason in sorted(results.skipped.items()):
             out[f"{n}:{number}:skipped"] = reason

@@ -2,7 +2,7 @@
 
 ``tests/data/dvh_engine_reference.json.xz`` holds, per case and DVH, every statistic (``repr``,
 so floats compare exactly) and a sha256 of each array (bytes, dtype and shape: the cumulative and
-differential curves, the dose axis, and every sample's dose and volume), as computed by the code
+differential curves, the dose axis, and every sample's dose and volume) and its standard metrics, as computed by the code
 that generated it (``tools/make_dvh_engine_reference.py``, run with ``--code`` on the old code).
 ``tests/test_dvh_engine_reference.py`` requires today's engine to give the same, bit for bit.
 Cases (structure set and dose read directly, no CT / plan: the engine alone, default options):
@@ -41,6 +41,7 @@ def dvh_entry(dvh) -> dict:
     for k in ARRAYS:
         a = np.ascontiguousarray(getattr(dvh, k))
         entry[k] = f"{a.dtype}{a.shape} " + hashlib.sha256(a.tobytes()).hexdigest()
+    entry["metrics"] = repr(dvh.metrics())  # Dx%, Dxcc and HI as rtreview dvh writes them
     return entry
 
 

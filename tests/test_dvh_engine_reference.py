@@ -34,6 +34,10 @@ def test_a_one_ulp_change_in_a_sample_shows():
         dose_gy = cumulative_cc = differential_cc = sample_volume_cc = np.zeros(3)
         sample_dose_gy = np.array([1.0, 2.0], np.float32)
 
+        @staticmethod
+        def metrics():
+            return {}
+
     before = dvh_entry(Fake)
     Fake.sample_dose_gy = np.array([1.0, np.nextafter(np.float32(2.0), np.float32(3.0))], np.float32)
     after = dvh_entry(Fake)
