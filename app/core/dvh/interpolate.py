@@ -63,10 +63,17 @@ def _trilinear(dose, x_mm, y_mm, z_mm) -> tuple[np.ndarray, np.ndarray]:
     flat = dose.dose_gy.reshape(-1)
     nz, ny, nx = dose.dose_gy.shape
     value = np.zeros(np.shape(x_mm))
+    gx = 1.0 - fx
+    # Node ix1 = ix0 + 1 (ix1 = ix0 = 0 on a single column): read from the view shifted by one.
+    right = flat[1:] if nx > 1 else flat
+    gy = 1.0 - fy
     for iz, wz in ((iz0, 1.0 - fz), (iz1, fz)):
-        for iy, wy in ((iy0, 1.0 - fy), (iy1, fy)):
-            row = (iz * ny + iy) * nx
-            value += (wz * wy) * ((1.0 - fx) * flat.take(row + ix0) + fx * flat.take(row + ix1))
+        for iy, wy in ((iy0, gy), (iy1, fy)):
+            row = iz * ny
+            row += iy
+            row *= nx
+            row += ix0
+            value += (wz * wy) * (gx * flat.take(row) + fx * right.take(row))
     return value, inx & iny & inz
 
 
