@@ -121,6 +121,16 @@ class FrameBlock:
             return 0.0
         return float(np.max(np.abs(np.diff(self.block, axis=0))))
 
+    def single(self, tolerance_gy: float) -> bool:
+        """``n_frames < 2 or z_variation_gy() < tolerance_gy`` (the same answer), looking at the
+        middle pair of frames first: where the dose varies, that pair alone usually shows it."""
+        if self.n_frames < 2:
+            return True
+        mid = (self.n_frames - 1) // 2
+        if float(np.max(np.abs(self.block[mid + 1] - self.block[mid]))) >= tolerance_gy:
+            return False  # the largest change over all pairs is at least this one's
+        return self.z_variation_gy() < tolerance_gy
+
     def at(self, u: np.ndarray, v: np.ndarray, z_mm: np.ndarray) -> np.ndarray:
         """Dose (float32) at points given by u, v in cell units and z in mm, all within
         ``covered_box(dose)`` (points outside get the dose of the nearest point of the box)."""

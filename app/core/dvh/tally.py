@@ -61,7 +61,7 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
     block = FrameBlock(dose, grid, f0, f1)
-    single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+    single = block.single(z_tolerance_gy)
     u, v, z, weight, covered, layout = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
     if face_doses is not None and outer is not None:
         _face_doses(face_doses, block, layout, outer, lo, hi, u, v)
@@ -89,7 +89,7 @@ def sample_positions(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: n
     if dose is not None:
         f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
         block = FrameBlock(dose, grid, f0, f1)
-        single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
+        single = block.single(z_tolerance_gy)
     u, v, z, weight, covered, layout = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
     faces = (empty, empty, empty, None if block is None else np.zeros(0, np.float32))
     if outer is not None:
