@@ -241,9 +241,11 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
     # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
-    part_row, part_col = np.divmod(part, grid.nx)
-    part_acc = part_col * rows + part_row  # the same cells in the column-major accumulators
-    del part_row, part_col
+    part_row = part // grid.nx
+    part_acc = part - part_row * grid.nx  # column
+    part_acc *= rows
+    part_acc += part_row  # the same cells in the column-major accumulators
+    del part_row
     # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input):
     # its position in `part` by a dense map (-1: not a partial cell).
     cell_nx = row * grid.nx + i
