@@ -237,7 +237,7 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
                       (third_cube - uv2, third_cube))
     winding = cells(sums[0])
     # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
-    area = np.minimum(np.abs(winding), 1.0)
+    area = np.clip(np.abs(winding), 0.0, 1.0)  # = np.minimum(|winding|, 1.0) (>= +0.0), quicker
     # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
     # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
