@@ -140,20 +140,20 @@ def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: n
     if parts.index.size:
         flag = np.zeros(cov.size, bool)
         flag[parts.index] = True
-        is_part = flag[occupied]
-        found = int(np.count_nonzero(is_part))
-        if found:
-            if found == parts.index.size:  # every partial cell is occupied (sorted, distinct): in order
+        where = np.flatnonzero(flag.take(occupied))  # the occupied cells that are partial (indices:
+        del flag                                     # quicker than boolean masks below)
+        if where.size:
+            if where.size == parts.index.size:  # every partial cell is occupied (sorted, distinct): in order
                 cu, cv, su, sv = parts.cu, parts.cv, parts.su, parts.sv
             else:
-                hit = np.searchsorted(parts.index, occupied[is_part])
+                hit = np.searchsorted(parts.index, occupied.take(where))
                 cu, cv, su, sv = parts.cu[hit], parts.cv[hit], parts.su[hit], parts.sv[hit]
-            u_c[is_part] = col[is_part] + cu
-            v_c[is_part] = row[is_part] + cv
+            u_c.put(where, col.take(where) + cu)  # float64 sums rounded to float32 on the way in
+            v_c.put(where, row.take(where) + cv)
             s_u = np.ones(occupied.size, np.float32)
             s_v = np.ones(occupied.size, np.float32)
-            s_u[is_part] = su
-            s_v[is_part] = sv
+            s_u.put(where, su)
+            s_v.put(where, sv)
     del row, col
     # Volumes: per occupied cell (float64, summed exactly), split evenly over its sub-slabs.
     thickness = hi - lo
