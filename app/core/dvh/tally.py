@@ -163,40 +163,48 @@ def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: n
     cell_volume *= slab
     covered = float(cell_volume.sum())
     layout = Layout(np.concatenate(([0], np.cumsum(per_plane * m))), m)
-    if np.all(m == 1):
-        reps = None
-        weight = cell_volume.astype(np.float32)
-        du, dv, dz = _offsets(occupied.size)
-        z = np.multiply(dz, slab)
-        z += np.repeat(lo, per_plane)
-    else:
-        reps = np.repeat(m, per_plane)
-        weight = (cell_volume / reps).astype(np.float32).repeat(reps)
-        n = int(layout.start[-1])
-        du, dv, dz = _offsets(n)
-        if np.all(m == m[0]):
-            sub = np.tile(np.arange(m[0]), occupied.size)
+    n_cells = occupied.size
+    if np.all(m == m[0]):
+        # The same number k of sub-slabs everywhere: per-sample arrays as (cells, k), per-cell
+        # values broadcast along k (the same arithmetic per sample as repeating them).
+        k = int(m[0])
+        du, dv, dz = (a.reshape(n_cells, k) for a in _offsets(n_cells * k))
+        if k == 1:
+            weight = cell_volume.astype(np.float32)
+            z = np.multiply(dz, slab[:, None])
         else:
-            sub = np.arange(n) - np.repeat(np.cumsum(reps) - reps, reps)
-        z = np.add(sub, dz)
-        del sub
-        z *= np.repeat(thickness / m, per_plane * m)
-        z += np.repeat(lo, per_plane * m)
+            weight = (cell_volume / k).astype(np.float32).repeat(k)
+            z = np.add(np.arange(k), dz)  # sub-slab index + offset (float64)
+            z *= np.repeat(thickness / m, per_plane)[:, None]
+        del cell_volume, slab
+        z += np.repeat(lo, per_plane)[:, None]
+        if s_u is None:
+            u = du + u_c[:, None]
+            v = dv + v_c[:, None]
+        else:
+            u = np.multiply(du, s_u[:, None])
+            u += u_c[:, None]
+            v = np.multiply(dv, s_v[:, None])
+            v += v_c[:, None]
+        return u.reshape(-1), v.reshape(-1), z.reshape(-1), weight, covered, layout
+    reps = np.repeat(m, per_plane)
+    weight = (cell_volume / reps).astype(np.float32).repeat(reps)
     del cell_volume, slab
-
-    def per_sample(a):
-        return a if reps is None else a.repeat(reps)
-
+    n = int(layout.start[-1])
+    du, dv, dz = _offsets(n)
+    z = np.add(np.arange(n) - np.repeat(np.cumsum(reps) - reps, reps), dz)  # sub-slab index + offset
+    z *= np.repeat(thickness / m, per_plane * m)
+    z += np.repeat(lo, per_plane * m)
     if s_u is None:
-        u = per_sample(u_c)
+        u = u_c.repeat(reps)
         u += du
-        v = per_sample(v_c)
+        v = v_c.repeat(reps)
         v += dv
     else:
-        u = np.multiply(du, per_sample(s_u))
-        u += per_sample(u_c)
-        v = np.multiply(dv, per_sample(s_v))
-        v += per_sample(v_c)
+        u = np.multiply(du, s_u.repeat(reps))
+        u += u_c.repeat(reps)
+        v = np.multiply(dv, s_v.repeat(reps))
+        v += v_c.repeat(reps)
     return u, v, z, weight, covered, layout
 
 
