@@ -164,29 +164,48 @@ def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: n
     covered = float(cell_volume.sum())
     layout = Layout(np.concatenate(([0], np.cumsum(per_plane * m))), m)
     n_cells = occupied.size
+    if np.all(m == 1):
+        du, dv, dz = _offsets(n_cells)
+        weight = cell_volume.astype(np.float32)
+        z = np.multiply(dz, slab)
+        del cell_volume, slab
+        z += np.repeat(lo, per_plane)
+        if s_u is None:
+            return du + u_c, dv + v_c, z, weight, covered, layout
+        u = np.multiply(du, s_u)
+        u += u_c
+        v = np.multiply(dv, s_v)
+        v += v_c
+        return u, v, z, weight, covered, layout
     if np.all(m == m[0]):
-        # The same number k of sub-slabs everywhere: per-sample arrays as (cells, k), per-cell
-        # values broadcast along k (the same arithmetic per sample as repeating them).
+        # The same number k of sub-slabs everywhere: per-sample arrays filled as (cells, k), one
+        # sub-slab column at a time from the per-cell values (the same arithmetic per sample as
+        # repeating them, without the repeated copies).
         k = int(m[0])
         du, dv, dz = (a.reshape(n_cells, k) for a in _offsets(n_cells * k))
-        if k == 1:
-            weight = cell_volume.astype(np.float32)
-            z = np.multiply(dz, slab[:, None])
-        else:
-            weight = (cell_volume / k).astype(np.float32).repeat(k)
-            z = np.add(np.arange(k), dz)  # sub-slab index + offset (float64)
-            z *= np.repeat(thickness / m, per_plane)[:, None]
+        cell_weight = (cell_volume / k).astype(np.float32)
         del cell_volume, slab
-        z += np.repeat(lo, per_plane)[:, None]
-        if s_u is None:
-            u = du + u_c[:, None]
-            v = dv + v_c[:, None]
-        else:
-            u = np.multiply(du, s_u[:, None])
-            u += u_c[:, None]
-            v = np.multiply(dv, s_v[:, None])
-            v += v_c[:, None]
-        return u.reshape(-1), v.reshape(-1), z.reshape(-1), weight, covered, layout
+        step = np.repeat(thickness / m, per_plane)
+        base = np.repeat(lo, per_plane)
+        weight = np.empty((n_cells, k), np.float32)
+        z = np.empty((n_cells, k))
+        u = np.empty((n_cells, k), np.float32)
+        v = np.empty((n_cells, k), np.float32)
+        for j in range(k):
+            weight[:, j] = cell_weight
+            zj = z[:, j]
+            np.add(dz[:, j], j, out=zj, dtype=np.float64)  # sub-slab index + offset (float64)
+            zj *= step
+            zj += base
+            if s_u is None:
+                np.add(du[:, j], u_c, out=u[:, j])
+                np.add(dv[:, j], v_c, out=v[:, j])
+            else:
+                np.multiply(du[:, j], s_u, out=u[:, j])
+                u[:, j] += u_c
+                np.multiply(dv[:, j], s_v, out=v[:, j])
+                v[:, j] += v_c
+        return u.reshape(-1), v.reshape(-1), z.reshape(-1), weight.reshape(-1), covered, layout
     reps = np.repeat(m, per_plane)
     weight = (cell_volume / reps).astype(np.float32).repeat(reps)
     del cell_volume, slab
