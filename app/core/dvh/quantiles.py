@@ -58,18 +58,32 @@ def doses_at_volumes_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, curve_c
         pick = np.flatnonzero(wanted.take(bins))
         del bins
         candidates_d, candidates_w = dose_gy[pick], volume_cc[pick]
-    for n, target, first, stop in windows:
-        window = (candidates_d >= first * bin_width_gy) & (candidates_d < stop * bin_width_gy)
-        d = candidates_d[window].astype(float)
-        w = candidates_w[window].astype(float)
-        if d.size == 0:
-            out[n] = float(first * bin_width_gy)
-            continue
-        order = np.argsort(-d, kind="stable")
-        d, w = d[order], w[order]
-        above = float(curve_cc[stop]) if stop < curve_cc.size else 0.0
-        position = above + np.cumsum(w) - 0.5 * w
-        out[n] = float(np.interp(target, position, d))
+    # Windows that share bins are sorted together, once: a window's samples in the stable order
+    # of a larger set that holds them are in their own stable order (by dose, then by position).
+    windows.sort(key=lambda item: item[2])
+    groups: list[list] = []
+    for item in windows:
+        if groups and item[2] < max(g[3] for g in groups[-1]):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for group in groups:
+        low, high = group[0][2], max(g[3] for g in group)
+        # The tests compare float32 doses with Python floats, in float32, exactly as before.
+        chosen = (candidates_d >= low * bin_width_gy) & (candidates_d < high * bin_width_gy)
+        gd, gw = candidates_d[chosen], candidates_w[chosen]
+        order = np.argsort(-gd.astype(float), kind="stable")
+        gd, gw = gd[order], gw[order]
+        for n, target, first, stop in group:
+            window = (gd >= first * bin_width_gy) & (gd < stop * bin_width_gy)
+            d = gd[window].astype(float)
+            w = gw[window].astype(float)
+            if d.size == 0:
+                out[n] = float(first * bin_width_gy)
+                continue
+            above = float(curve_cc[stop]) if stop < curve_cc.size else 0.0
+            position = above + np.cumsum(w) - 0.5 * w
+            out[n] = float(np.interp(target, position, d))
     return out
 
 
