@@ -115,15 +115,17 @@ def worker(case: str, repeat: int) -> dict:
                 out.append(results)
         return out
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     first = run()
-    cold = time.perf_counter() - t
-    warm = []
+    cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+    warm, warm_cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         run()
         warm.append(time.perf_counter() - t)
-    return {"module": rtreview.__file__, "cold": cold, "warm": warm, "hashes": fingerprint(first)}
+        warm_cpu.append(time.process_time() - c)
+    return {"module": rtreview.__file__, "cold": cold, "warm": warm, "cold_cpu": cold_cpu, "warm_cpu": warm_cpu,
+            "hashes": fingerprint(first)}
 
 
 def run_worker(code: Path, case: str, repeat: int) -> dict:
@@ -168,7 +170,7 @@ def main(argv=None) -> int:
     load = lambda: " ".join(f"{v:.2f}" for v in os.getloadavg())  # noqa: E731
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  base {args.base}  ours {ROOT}  load {load()}")
     print(f"{'case':<11} {'DVHs':>5} {'base cold':>10} {'ours cold':>10} {'base warm':>10} {'ours warm':>10} "
-          f"{'speed-up':>9} {'same':>5}  load")
+          f"{'speed-up':>9} {'CPU warm base/ours':>19} {'CPU x':>6} {'same':>5}  load")
     failed = False
     for case in cases:
         got = {"base": [], "ours": []}
@@ -186,8 +188,11 @@ def main(argv=None) -> int:
                    statistics.median([w for g in v for w in g["warm"]]) if repeat else float("nan"))
                for k, v in got.items()}
         speed = med["base"][1] / med["ours"][1] if repeat else med["base"][0] / med["ours"][0]
+        key = "warm_cpu" if repeat else "cold_cpu"
+        cpu = {k: statistics.median([w for g in v for w in (g[key] if repeat else [g[key]])]) for k, v in got.items()}
         print(f"{case:<11} {len(got['base'][0]['hashes']):>5} {med['base'][0]:>10.3f} {med['ours'][0]:>10.3f} "
-              f"{med['base'][1]:>10.3f} {med['ours'][1]:>10.3f} {speed:>8.2f}x {str(same):>5}  {load()}", flush=True)
+              f"{med['base'][1]:>10.3f} {med['ours'][1]:>10.3f} {speed:>8.2f}x {cpu['base']:>9.3f}/{cpu['ours']:<9.3f} "
+              f"{cpu['base'] / cpu['ours']:>5.2f}x {str(same):>5}  {load()}", flush=True)
     return 1 if failed else 0
 
 
