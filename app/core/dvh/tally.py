@@ -266,10 +266,12 @@ def _offsets(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     global _OFFSETS
     table = _OFFSETS  # one read: another thread may replace the cache meanwhile
     if table.shape[1] < n:
-        k = np.arange(max(n, 2 * table.shape[1]), dtype=np.float64)
-        grown = np.mod(0.5 + k[None, :] * np.array(_ALPHA)[:, None], 1.0)
+        # Only the new points (each is computed alone: the same values as computing all again).
+        k = np.arange(table.shape[1], max(n, 2 * table.shape[1]), dtype=np.float64)
+        grown = 0.5 + k[None, :] * np.array(_ALPHA)[:, None]
+        grown -= np.floor(grown)  # = np.mod(grown, 1.0), exactly (grown > 0), several times quicker
         grown[:2] -= 0.5
-        table = grown.astype(np.float32)
+        table = np.concatenate((table, grown.astype(np.float32)), axis=1)
         _OFFSETS = table
     return table[0, :n], table[1, :n], table[2, :n]
 
