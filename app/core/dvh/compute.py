@@ -155,6 +155,13 @@ def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
     polygon_areas = polygon_areas_mm2(vertices)
     signs, areas, start = [], np.zeros(len(planes)), 0
     for k, plane in enumerate(planes):
+        if len(plane) == 1:  # the usual plane: even_odd_signs and the one-term dot below, by hand
+            a = float(polygon_areas[start])
+            start += 1
+            sign = -1.0 if a >= 0 else 1.0
+            signs.append([sign])
+            areas[k] = -(sign * a)  # = -float(np.dot([sign], [a])): the sign is +-1, the product exact
+            continue
         own = polygon_areas[start:start + len(plane)]
         start += len(plane)
         signs.append(even_odd_signs(plane, own) if plane else [])
