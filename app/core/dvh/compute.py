@@ -28,6 +28,8 @@ MM3_PER_CC = 1000.0
 # issue's rule: keep thread parallelism only if it is >= 1.5x on 2 cores without changing a number.
 # Measured (bench/bench_threads.py, bench/README.md "Issue 18"): the numbers are identical, the
 # speed-up 0.90-1.04x (the per-structure work holds the GIL too much of the time): off by default.
+# Re-measured after the issue-18c speed-ups (shorter numpy calls: even less time without the GIL):
+# 0.84x sample, 1.00x large, 0.86x clinical (load 1.2-1.5): still off.
 DEFAULT_DVH_THREADS = 1
 
 
