@@ -337,22 +337,32 @@ def _split(seg: np.ndarray, ua: np.ndarray, va: np.ndarray, ub: np.ndarray,
     first = np.floor(lo) + 1.0
     count = np.maximum(hi_line - first, 0).astype(np.int64)
     pieces = count + 1
-    # Per piece: its segment's values repeated (the same as gathering them by segment), and q,
-    # the piece's number along its segment.
-    q = np.arange(int(pieces.sum())) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    a, b = ua.repeat(pieces), ub.repeat(pieces)
-    increasing = (ub > ua).repeat(pieces)
-    f, h, c = first.repeat(pieces), hi_line.repeat(pieces), count.repeat(pieces)
+    ends = np.cumsum(pieces)
+    total = int(ends[-1]) if ends.size else 0
+    # Per piece: its number q along its segment, and its segment's values repeated (the same as
+    # gathering them by segment).
+    q = np.arange(total) - np.repeat(ends - pieces, pieces)
+    increasing = ub > ua
+    # The line a piece starts on, f + q - 1 (increasing) or h - q, as base + step * q, and the
+    # next one as base + step * (q + 1): the same integers (exact in float64).
+    step = np.where(increasing, 1.0, -1.0).repeat(pieces)
+    line0 = np.multiply(step, q)
+    line0 += np.where(increasing, first - 1.0, hi_line).repeat(pieces)
+    line1 = line0 + step
+    del step
+    firsts = q == 0  # the first piece of its segment; `last`: the last one (q == count)
+    last = np.zeros(total, bool)
+    last[ends - 1] = True
+    a = ua.repeat(pieces)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = (1.0 / (ub - ua)).repeat(pieces)
-        line0 = np.where(increasing, f + q - 1, h - q)
-        line1 = np.where(increasing, f + q, h - q - 1)
-        t0 = np.where(q == 0, 0.0, (line0 - a) * inv)
-        t1 = np.where(q == c, 1.0, (line1 - a) * inv)
+        t0 = np.where(firsts, 0.0, (line0 - a) * inv)
+        t1 = np.where(last, 1.0, (line1 - a) * inv)
+    del inv
     dv = (vb - va).repeat(pieces)
     start = va.repeat(pieces)
     v0 = start + t0 * dv
     v1 = start + t1 * dv
-    u0 = np.where(q == 0, a, line0)
-    u1 = np.where(q == c, b, line1)
+    u0 = np.where(firsts, a, line0)
+    u1 = np.where(last, ub.repeat(pieces), line1)
     return seg.repeat(pieces), u0, v0, u1, v1
