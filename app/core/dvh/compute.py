@@ -8,8 +8,6 @@ planes and over structures only; all per-point work is vectorized.
 from __future__ import annotations
 
 import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
@@ -359,6 +357,9 @@ def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescripti
             stop_if_cancelled(index)
             yield index, len(rois), roi, one(roi)
         return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor  # only with threads (logging etc.: not for one)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dvh") as pool:
         running: deque = deque()
         submitted = 0
