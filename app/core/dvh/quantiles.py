@@ -72,7 +72,7 @@ def doses_at_volumes_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, curve_c
         # The tests compare float32 doses with Python floats, in float32, exactly as before.
         chosen = (candidates_d >= low * bin_width_gy) & (candidates_d < high * bin_width_gy)
         gd, gw = candidates_d[chosen], candidates_w[chosen]
-        order = np.argsort(-gd.astype(float), kind="stable")
+        order = _descending(gd)
         gd, gw = gd[order], gw[order]
         for n, target, first, stop in group:
             window = (gd >= first * bin_width_gy) & (gd < stop * bin_width_gy)
@@ -85,6 +85,15 @@ def doses_at_volumes_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, curve_c
             position = above + np.cumsum(w) - 0.5 * w
             out[n] = float(np.interp(target, position, d))
     return out
+
+
+def _descending(dose_gy: np.ndarray) -> np.ndarray:
+    """``np.argsort(-dose_gy.astype(float), kind="stable")``: the same permutation. Float32 doses
+    without a sign bit (>= +0.0, no NaN: window doses) sort by their bit patterns as int32, which
+    order exactly as the values do (equal values, equal patterns), and quicker."""
+    if dose_gy.dtype == np.float32 and not np.signbit(dose_gy).any() and not np.isnan(dose_gy).any():
+        return np.argsort(-np.ascontiguousarray(dose_gy).view(np.int32), kind="stable")
+    return np.argsort(-dose_gy.astype(float), kind="stable")
 
 
 def volume_at_dose_samples(dose_gy: np.ndarray, volume_cc: np.ndarray, level_gy: float) -> float:
