@@ -289,7 +289,7 @@ def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
 
 def make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
               prescription_gy, notes: tuple[str, ...] = ()) -> Dvh:
-    volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
+    volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32, copy=False)
     # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
     # contours they add up to the even-odd polygon areas x slab thicknesses.
     covered_cc = covered_mm3 / MM3_PER_CC
