@@ -224,14 +224,16 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
         # The (P, ny, nx) cells of one accumulator, flat in C order.
         return np.ascontiguousarray(acc[: grid.nx].T).reshape(-1)
 
-    own_area = dv * (1.0 - 0.5 * (u0 + u1))
+    u_sum = u0 + u1  # (subexpressions used more than once: computed once, the same values)
+    own_area = dv * (1.0 - 0.5 * u_sum)
     if not centroids:
         winding = cells(cumulative((own_area, dv))[0])
         return np.minimum(np.abs(winding), 1.0).reshape(out_shape)
     du, dvs = u1 - u0, v1 - v0
-    half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
+    v0_sq = v0 * v0
+    half_sq = 0.5 * (v1 * v1 - v0_sq) * sign
     third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
-    uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
+    uv2 = dv * (u0 * (v0_sq + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
     sums = cumulative((own_area, dv),
                       (half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq),
                       (third_cube - uv2, third_cube))
@@ -261,8 +263,9 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
 
     a = winding[part]  # signed, like the moments below
     cover_left = a - own_only(own_area)
-    mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
-    mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
+    u0_sq, u1_sq = u0 * u0, u1 * u1
+    mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0_sq + u0 * u1 + u1_sq) / 3.0))
+    mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - u_sum * (u0_sq + u1_sq) / 4.0))
     my = sums[1].reshape(-1).take(part_acc)
     myy = sums[2].reshape(-1).take(part_acc)
     cu = np.clip(mx / a, 0.0, 1.0)
