@@ -10,6 +10,7 @@ import pytest
 from PySide6 import QtCore
 
 from conftest import SAMPLE_DICOM
+from gui_helpers import pace_dvhs
 
 
 @pytest.fixture
@@ -60,17 +61,7 @@ def test_dvh_panel_axes_never_half_set_while_loading(qtbot, loading_window, monk
     # The partial frames are the point: each structure's DVH is made to take at least 10 ms, so the
     # curves arrive over several batches (main_window.PARTIAL_DVH_INTERVAL_MS) however quick the
     # engine is (since issue 18c a plan's 18 DVHs can all be done within one batch interval).
-    import time
-
-    import rtreview.core.dvh.compute as compute
-
-    unpaced = compute._compute_dvh
-
-    def paced(*args, **kwargs):
-        time.sleep(0.01)
-        return unpaced(*args, **kwargs)
-
-    monkeypatch.setattr(compute, "_compute_dvh", paced)
+    pace_dvhs(monkeypatch, 0.01)
     w = loading_window
     samples = []
 
