@@ -67,3 +67,18 @@ def slow_loader(case, seconds: float = 3.0):
                 progress(i + 1, steps, f"step {i + 1}")
         return case
     return load
+
+
+def pace_dvhs(monkeypatch, seconds: float = 0.01) -> None:
+    """Make every structure's DVH take at least ``seconds`` (the engine's own numbers): tests of what
+    the window shows while DVHs are still computing ('Computing the DVHs…', curves arriving in
+    batches) then see those states however quick the engine is."""
+    import rtreview.core.dvh.compute as compute
+
+    unpaced = compute._compute_dvh
+
+    def paced(*args, **kwargs):
+        time.sleep(seconds)
+        return unpaced(*args, **kwargs)
+
+    monkeypatch.setattr(compute, "_compute_dvh", paced)

@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 from rtreview.core.viewing.slicing import LinearIndex, Plane
 from rtreview.gui.main_window import MainWindow
 from conftest import REPO, SAMPLE_DICOM
-from gui_helpers import drop_paths, wait_idle
+from gui_helpers import drop_paths, pace_dvhs, wait_idle
 
 pytestmark = pytest.mark.skipif(not any(SAMPLE_DICOM.glob("RD_*.dcm")), reason="sample_dicom/ not generated yet")
 
@@ -125,7 +125,8 @@ def test_dose_shows_on_the_slice_and_the_readout_is_the_grids_dose(qtbot, window
     assert "% Rx" in w.slices.readout.text() and "HU" in w.slices.readout.text()
 
 
-def test_the_event_loop_runs_while_the_sample_loads_and_computes(qtbot, window):
+def test_the_event_loop_runs_while_the_sample_loads_and_computes(qtbot, window, monkeypatch):
+    pace_dvhs(monkeypatch, 0.02)  # several batches of curves however quick the engine is
     partial_counts = []
     window.session.dvhs_changed.connect(lambda: partial_counts.append(len(window.session.dvhs)))
     ticks, busy_ticks = [], []

@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 from rtreview.core.viewing import isodose
 from rtreview.core.viewing.slicing import Plane
 from rtreview.gui.main_window import MainWindow
-from gui_helpers import drop_paths, wait_idle
+from gui_helpers import drop_paths, pace_dvhs, wait_idle
 from synthetic_case import fake_dvhs, make_case
 
 
@@ -137,10 +137,11 @@ def test_shortcuts_work_and_help_lists_them(qtbot, tmp_path, monkeypatch):
     assert shown and shown[0] == shortcut_rows(w)
 
 
-def test_the_dvh_panel_never_shows_half_set_axes_while_loading(qtbot, tmp_path, sample_dicom):
+def test_the_dvh_panel_never_shows_half_set_axes_while_loading(qtbot, tmp_path, sample_dicom, monkeypatch):
     """Sampled every 10 ms while the sample loads and its DVHs arrive one by one: each frame either
     covers the plot with a short state ('Drop DICOM RT…', 'Computing the DVHs…') or shows curves on
     axes that hold them (not the 0-1 default), with the legend right of the y axis, never over it."""
+    pace_dvhs(monkeypatch, 0.03)  # 'Computing the DVHs…' lasts a few samples however quick the engine is
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)

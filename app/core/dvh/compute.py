@@ -8,8 +8,6 @@ planes and over structures only; all per-point work is vectorized.
 from __future__ import annotations
 
 import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
@@ -28,6 +26,8 @@ MM3_PER_CC = 1000.0
 # issue's rule: keep thread parallelism only if it is >= 1.5x on 2 cores without changing a number.
 # Measured (bench/bench_threads.py, bench/README.md "Issue 18"): the numbers are identical, the
 # speed-up 0.90-1.04x (the per-structure work holds the GIL too much of the time): off by default.
+# Re-measured after the issue-18c speed-ups (shorter numpy calls: even less time without the GIL):
+# 0.84x sample, 1.00x large, 0.86x clinical (load 1.2-1.5): still off.
 DEFAULT_DVH_THREADS = 1
 
 
@@ -155,6 +155,13 @@ def contour_stack(roi, options: DvhOptions, default_spacing_mm: float):
     polygon_areas = polygon_areas_mm2(vertices)
     signs, areas, start = [], np.zeros(len(planes)), 0
     for k, plane in enumerate(planes):
+        if len(plane) == 1:  # the usual plane: even_odd_signs and the one-term dot below, by hand
+            a = float(polygon_areas[start])
+            start += 1
+            sign = -1.0 if a >= 0 else 1.0
+            signs.append([sign])
+            areas[k] = -(sign * a)  # = -float(np.dot([sign], [a])): the sign is +-1, the product exact
+            continue
         own = polygon_areas[start:start + len(plane)]
         start += len(plane)
         signs.append(even_odd_signs(plane, own) if plane else [])
@@ -261,7 +268,8 @@ def vertex_points(planes, slabs: Slabs) -> tuple[np.ndarray, np.ndarray, np.ndar
     counts = np.array([sum(len(poly) for poly in plane) for plane in planes])
     xy = np.concatenate(polys)
     own = np.clip(slabs.z_mm, slabs.lo_mm, slabs.hi_mm)
-    return xy[:, 0], xy[:, 1], np.repeat(own, counts)
+    # Contiguous copies: every later step reads them whole (quicker than strided views).
+    return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), np.repeat(own, counts)
 
 
 def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
@@ -281,7 +289,7 @@ def vertex_doses(planes, slabs: Slabs, dose) -> np.ndarray:
 
 def make_dvh(roi, doses, volumes_mm3, covered_mm3, uncovered_mm3, extremes, options: DvhOptions,
               prescription_gy, notes: tuple[str, ...] = ()) -> Dvh:
-    volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32)
+    volumes_cc = (volumes_mm3 / np.float32(MM3_PER_CC)).astype(np.float32, copy=False)
     # One geometry: the samples' volumes (float64 sums) are the structure's volume; for valid
     # contours they add up to the even-odd polygon areas x slab thicknesses.
     covered_cc = covered_mm3 / MM3_PER_CC
@@ -349,6 +357,9 @@ def iter_dvhs(structure_set, dose, options: DvhOptions | None = None, prescripti
             stop_if_cancelled(index)
             yield index, len(rois), roi, one(roi)
         return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor  # only with threads (logging etc.: not for one)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dvh") as pool:
         running: deque = deque()
         submitted = 0

@@ -151,12 +151,43 @@ class Dvh:
     # -- export ---------------------------------------------------------------------------
     def metrics(self) -> dict[str, float | None]:
         """The standard Dx metrics and HI (None where undefined, e.g. D2cc of a 1 cc structure)."""
-        out: dict[str, float | None] = {}
-        for key, kind, x in STANDARD_METRICS:
-            value = self.d_pct(x) if kind == "pct" else self.d_cc(x)
-            out[key] = _finite(value)
-        out["hi"] = _finite(self.homogeneity_index())
+        # One batch of quantiles (the same values as d_pct / d_cc one by one); HI from D2, D98, D50.
+        requests = list(dict.fromkeys([(kind, x) for _, kind, x in STANDARD_METRICS]
+                                      + [("pct", 50.0), ("pct", 2.0), ("pct", 98.0)]))
+        values = dict(zip(requests, self.dose_values(requests)))
+        out: dict[str, float | None] = {key: _finite(values[(kind, x)]) for key, kind, x in STANDARD_METRICS}
+        d50, d2, d98 = values[("pct", 50.0)], values[("pct", 2.0)], values[("pct", 98.0)]
+        out["hi"] = _finite((d2 - d98) / d50 if d50 > 0 else float("nan"))  # homogeneity_index()
         return out
+
+    def dose_values(self, requests: list[tuple[str, float]]) -> list[float]:
+        """``d_pct(x)`` for ("pct", x) and ``d_cc(x)`` for ("cc", x), for several at once: the
+        same values, the samples of all the quantiles' windows picked in one pass."""
+        results: list[float] = [float("nan")] * len(requests)
+        batch: list[tuple[int, float]] = []
+        for i, (kind, x) in enumerate(requests):
+            if not self.covered_volume_cc > 0:
+                continue
+            if kind == "pct":
+                if x <= 0:
+                    results[i] = self.max_gy
+                    continue
+                if x >= 100:
+                    results[i] = self.min_gy
+                    continue
+                target = x / 100.0 * self.covered_volume_cc
+            else:
+                target = x
+            if self.has_samples:
+                batch.append((i, target))
+            else:
+                results[i] = quantiles.dose_at_volume_curve(self.dose_gy, self.cumulative_cc, target)
+        if batch:
+            values = quantiles.doses_at_volumes_samples(self.sample_dose_gy, self.sample_volume_cc,
+                                                        self.cumulative_cc, self.bin_width_gy, [t for _, t in batch])
+            for (i, _), value in zip(batch, values):
+                results[i] = value
+        return results
 
     def to_json(self, digits: int = 6) -> dict:
         """This structure's entry of ``rtreview dvh --format json`` (see ARCHITECTURE.md)."""

@@ -55,7 +55,8 @@ def differential(dose_gy: np.ndarray, volume_cc: np.ndarray, bin_width_gy: float
     if dose_gy.size == 0:
         return np.zeros(1)
     # Doses are >= 0 here, so truncation is floor.
-    index = (np.maximum(dose_gy, 0.0) / np.float64(bin_width_gy)).astype(np.int64)
+    # (np.clip: quicker than np.maximum with a scalar; a -0.0 it keeps still truncates to bin 0.)
+    index = (np.clip(dose_gy, 0.0, np.inf) / np.float64(bin_width_gy)).astype(np.int64)
     return np.bincount(index, weights=volume_cc, minlength=int(index.max()) + 1)
 
 

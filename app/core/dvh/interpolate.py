@@ -63,10 +63,17 @@ def _trilinear(dose, x_mm, y_mm, z_mm) -> tuple[np.ndarray, np.ndarray]:
     flat = dose.dose_gy.reshape(-1)
     nz, ny, nx = dose.dose_gy.shape
     value = np.zeros(np.shape(x_mm))
+    gx = 1.0 - fx
+    # Node ix1 = ix0 + 1 (ix1 = ix0 = 0 on a single column): read from the view shifted by one.
+    right = flat[1:] if nx > 1 else flat
+    gy = 1.0 - fy
     for iz, wz in ((iz0, 1.0 - fz), (iz1, fz)):
-        for iy, wy in ((iy0, 1.0 - fy), (iy1, fy)):
-            row = (iz * ny + iy) * nx
-            value += (wz * wy) * ((1.0 - fx) * flat.take(row + ix0) + fx * flat.take(row + ix1))
+        for iy, wy in ((iy0, gy), (iy1, fy)):
+            row = iz * ny
+            row += iy
+            row *= nx
+            row += ix0
+            value += (wz * wy) * (gx * flat.take(row) + fx * right.take(row))
     return value, inx & iny & inz
 
 
@@ -114,6 +121,16 @@ class FrameBlock:
             return 0.0
         return float(np.max(np.abs(np.diff(self.block, axis=0))))
 
+    def single(self, tolerance_gy: float) -> bool:
+        """``n_frames < 2 or z_variation_gy() < tolerance_gy`` (the same answer), looking at the
+        middle pair of frames first: where the dose varies, that pair alone usually shows it."""
+        if self.n_frames < 2:
+            return True
+        mid = (self.n_frames - 1) // 2
+        if float(np.max(np.abs(self.block[mid + 1] - self.block[mid]))) >= tolerance_gy:
+            return False  # the largest change over all pairs is at least this one's
+        return self.z_variation_gy() < tolerance_gy
+
     def at(self, u: np.ndarray, v: np.ndarray, z_mm: np.ndarray) -> np.ndarray:
         """Dose (float32) at points given by u, v in cell units and z in mm, all within
         ``covered_box(dose)`` (points outside get the dose of the nearest point of the box)."""
@@ -125,44 +142,68 @@ class FrameBlock:
             return value.astype(np.float32)
         _, by, bx = self.block.shape
         # Positions in dose-index units of the block, clamped into it.
-        px = u * np.float32(grid.hx / self.dx) + np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
-        py = v * np.float32(grid.hy / self.dy) + np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
+        px = np.multiply(u, np.float32(grid.hx / self.dx))
+        px += np.float32((grid.x0 - dose.x_mm[0]) / self.dx - self.x_lo)
+        py = np.multiply(v, np.float32(grid.hy / self.dy))
+        py += np.float32((grid.y0 - dose.y_mm[0]) / self.dy - self.y_lo)
         ix, fx = _cell_and_fraction(px, bx)
         iy, fy = _cell_and_fraction(py, by)
-        k = iy * np.int32(bx) + ix
+        # Flat node index (intp: numpy's own index type, the fastest for take).
+        k = iy.astype(np.intp)
+        del iy
+        k *= bx
+        k += ix
+        del ix
         if self.n_frames > 1:
             z_axis = dose.z_mm
             if self.z_step:
-                iz, fz = _cell_and_fraction(((z_mm - z_axis[self.f0]) / self.z_step).astype(np.float32), self.n_frames)
+                pz = np.subtract(z_mm, z_axis[self.f0])
+                pz /= self.z_step
+                iz, fz = _cell_and_fraction(pz.astype(np.float32), self.n_frames)
             else:
                 iz0, _, fz, _ = frame_weights(dose, z_mm)
                 iz = np.clip(iz0 - self.f0, 0, self.n_frames - 2).astype(np.int32)
                 fz = fz.astype(np.float32)
-            k += iz * np.int32(by * bx)
+            k += iz.astype(np.intp) * (by * bx)
         flat = self.block.reshape(-1)
 
-        def plane(k):
-            low = flat.take(k)
-            low += (flat.take(k + 1) - low) * fx
-            high = flat.take(k + bx)
-            high += (flat.take(k + bx + 1) - high) * fx
-            low += (high - low) * fy
+        def plane(offset: int) -> np.ndarray:
+            # The 4 nodes around each point on one frame, as views shifted by the node offsets.
+            low = flat[offset:].take(k)
+            high = flat[offset + 1:].take(k)
+            high -= low
+            high *= fx
+            low += high
+            high = flat[offset + bx:].take(k)
+            right = flat[offset + bx + 1:].take(k)
+            right -= high
+            right *= fx
+            high += right
+            high -= low
+            high *= fy
+            low += high
             return low
 
-        d = plane(k)
+        d = plane(0)
         if self.n_frames > 1:
-            d += (plane(k + by * bx) - d) * fz
+            upper = plane(by * bx)
+            upper -= d
+            upper *= fz
+            d += upper
         return d
 
 
 def _cell_and_fraction(position: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index i in [0, n - 2] and fraction f in [0, 1] of float32 positions along an axis of n nodes."""
+    """Index i in [0, n - 2] and fraction f in [0, 1] of float32 positions along an axis of n nodes
+    (a float32 ``position`` is overwritten: it becomes f).
+
+    np.clip is the clamp (several times quicker than np.maximum / np.minimum with a scalar): the
+    same integers, and the same fractions except that clip keeps a -0.0 where maximum gives +0.0;
+    f is never -0.0 (positions are >= +0.0: cell and frame offsets from the grid's lower edge)."""
     i = position.astype(np.int32)
-    np.maximum(i, 0, out=i)
-    np.minimum(i, n - 2, out=i)
-    f = np.subtract(position, i, dtype=np.float32)
-    np.maximum(f, np.float32(0.0), out=f)
-    np.minimum(f, np.float32(1.0), out=f)
+    np.clip(i, 0, n - 2, out=i)
+    f = np.subtract(position, i, dtype=np.float32, out=position if position.dtype == np.float32 else None)
+    np.clip(f, np.float32(0.0), np.float32(1.0), out=f)
     return i, f
 
 

@@ -132,15 +132,41 @@ def even_odd_signs(polygons: list[np.ndarray], areas=None) -> list[float]:
         areas = [signed_area_mm2(p) for p in polygons]
     if len(polygons) == 1:
         return [-1.0 if areas[0] >= 0 else 1.0]
+    depths = _nesting_depths(polygons)
     signs = []
-    for c, poly in enumerate(polygons):
-        depth = 0
-        if len(polygons) > 1:
-            x, y = poly[0]
-            depth = sum(point_in_polygon(x, y, other) for k, other in enumerate(polygons) if k != c)
+    for c in range(len(polygons)):
         orientation = -1.0 if areas[c] >= 0 else 1.0  # the accumulation counts CCW as -1
-        signs.append(orientation * (1.0 if depth % 2 == 0 else -1.0))
+        signs.append(orientation * (1.0 if depths[c] % 2 == 0 else -1.0))
     return signs
+
+
+# Largest (first vertices x edges) matrix _nesting_depths tests at once; beyond it, one contour at a time.
+_DEPTH_MATRIX = 2_000_000
+
+
+def _nesting_depths(polygons: list[np.ndarray]) -> list[int]:
+    """Per contour, how many of the other contours hold its first vertex (``point_in_polygon``,
+    the same arithmetic, for all first vertices and all edges at once)."""
+    n = len(polygons)
+    sizes = [len(p) for p in polygons]
+    if n * sum(sizes) > _DEPTH_MATRIX:
+        return [sum(point_in_polygon(*poly[0], other) for k, other in enumerate(polygons) if k != c)
+                for c, poly in enumerate(polygons)]
+    xy = np.concatenate([np.asarray(p, dtype=float) for p in polygons])
+    starts = np.cumsum(sizes) - sizes
+    nxt = np.arange(1, xy.shape[0] + 1)
+    nxt[starts + np.asarray(sizes) - 1] = starts  # each contour closes on its first vertex
+    xa, ya = xy[:, 0], xy[:, 1]
+    xb, yb = xa[nxt], ya[nxt]
+    first = xy[starts]
+    x, y = first[:, :1], first[:, 1:]
+    straddles = (ya > y) != (yb > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = xa + (y - ya) * (xb - xa) / (yb - ya)
+    crossings = np.add.reduceat(straddles & (x < x_cross), starts, axis=1, dtype=np.int64)
+    inside = crossings % 2
+    np.fill_diagonal(inside, 0)
+    return inside.sum(axis=1).tolist()
 
 
 def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = False,
@@ -175,52 +201,90 @@ def coverage(planes: list[list[np.ndarray]], grid: CellGrid, centroids: bool = F
     u1 = np.minimum(np.maximum(ub - i, 0.0), 1.0)
     v0, v1 = va - j, vb - j
     dv = (v1 - v0) * sign
-    width = grid.nx + 1
-    base = (edge_plane[seg] * grid.ny + j) * width + i
-    index = np.concatenate((base, base + 1))
-    size = n_planes * grid.ny * width
+    # Accumulators over (nx + 1) columns x (P * ny) rows, column-major: the cumulative sum along
+    # x then adds whole contiguous columns (vectorized across rows).
+    width, rows = grid.nx + 1, n_planes * grid.ny
+    row = edge_plane[seg] * grid.ny + j
+    base = i * rows + row
+    index = np.concatenate((base, base + rows))
+    size = width * rows
 
-    def cumulative(own: np.ndarray, propagate: np.ndarray) -> np.ndarray:
-        # own part in the piece's cell, `propagate` in every cell to its right (via cumsum);
-        # flat over (P, ny, nx + 1).
-        acc = np.bincount(index, weights=np.concatenate((own, propagate - own)), minlength=size)
-        return np.cumsum(acc.reshape(-1, width), axis=1).reshape(-1)
+    def cumulative(*pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        # Per (own, propagate) pair: own part in the piece's cell, `propagate` in every cell to
+        # its right (via a cumulative sum along x); shape (pairs, nx + 1, P * ny). One bincount
+        # for all pairs: each accumulator cell sums the same weights in the same order.
+        k = len(pairs)
+        where = index if k == 1 else np.concatenate([index + n * size for n in range(k)])
+        weights = np.concatenate([w for own, propagate in pairs for w in (own, propagate - own)])
+        acc = np.bincount(where, weights=weights, minlength=k * size).reshape(k, width, rows)
+        _cumsum_columns(acc)
+        return acc
 
-    own_area = dv * (1.0 - 0.5 * (u0 + u1))
-    winding = cumulative(own_area, dv).reshape(n_planes, grid.ny, width)[:, :, : grid.nx].reshape(-1)
-    # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
-    area = np.minimum(np.abs(winding), 1.0)
+    def cells(acc: np.ndarray) -> np.ndarray:
+        # The (P, ny, nx) cells of one accumulator, flat in C order.
+        return np.ascontiguousarray(acc[: grid.nx].T).reshape(-1)
+
+    u_sum = u0 + u1  # (subexpressions used more than once: computed once, the same values)
+    own_area = dv * (1.0 - 0.5 * u_sum)
     if not centroids:
-        return area.reshape(out_shape)
+        winding = cells(cumulative((own_area, dv))[0])
+        return np.minimum(np.abs(winding), 1.0).reshape(out_shape)
+    du, dvs = u1 - u0, v1 - v0
+    v0_sq = v0 * v0
+    half_sq = 0.5 * (v1 * v1 - v0_sq) * sign
+    third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
+    uv2 = dv * (u0 * (v0_sq + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
+    sums = cumulative((own_area, dv),
+                      (half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq),
+                      (third_cube - uv2, third_cube))
+    winding = cells(sums[0])
+    # Valid input gives 0..1; |winding| counts both lobes of a self-intersecting contour.
+    area = np.clip(np.abs(winding), 0.0, 1.0)  # = np.minimum(|winding|, 1.0) (>= +0.0), quicker
     # Moments of the covered part, for the partially covered cells only. Along x, what pieces to
     # the left add is a full-width strip, proportional to their winding height.
     part = np.flatnonzero((area > 1e-12) & (area < 1.0 - 1e-9))
-    part_w = part + part // grid.nx  # the same cells in the (nx + 1)-wide accumulator
-    # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input).
-    cell_nx = base - base // width
-    slot = np.minimum(np.searchsorted(part, cell_nx), max(part.size - 1, 0))
-    mine = part[slot] == cell_nx if part.size else np.zeros(cell_nx.size, bool)
+    part_row = part // grid.nx
+    part_acc = part - part_row * grid.nx  # column
+    part_acc *= rows
+    part_acc += part_row  # the same cells in the column-major accumulators
+    del part_row
+    # Each piece's cell among `part` (pieces lie in partial cells, but for degenerate input):
+    # its position in `part` by a dense map (-1: not a partial cell).
+    cell_nx = row * grid.nx + i
+    position = np.full(area.size, -1, np.intp)
+    position[part] = np.arange(part.size)
+    slot = position.take(cell_nx)
+    del position
+    mine = slot >= 0
     slot = slot[mine]
 
     def own_only(own: np.ndarray) -> np.ndarray:
         return np.bincount(slot, weights=own[mine], minlength=part.size)
 
-    du, dvs = u1 - u0, v1 - v0
     a = winding[part]  # signed, like the moments below
     cover_left = a - own_only(own_area)
-    mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0 * u0 + u0 * u1 + u1 * u1) / 3.0))
-    mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - (u0 + u1) * (u0 * u0 + u1 * u1) / 4.0))
-    half_sq = 0.5 * (v1 * v1 - v0 * v0) * sign
-    my = cumulative(half_sq - dv * (u0 * v0 + 0.5 * (u0 * dvs + v0 * du) + du * dvs / 3.0), half_sq)[part_w]
-    third_cube = (v1 ** 3 - v0 ** 3) / 3.0 * sign
-    uv2 = dv * (u0 * (v0 * v0 + v0 * dvs + dvs * dvs / 3.0) + du * (0.5 * v0 * v0 + 2.0 * v0 * dvs / 3.0 + 0.25 * dvs * dvs))
-    myy = cumulative(third_cube - uv2, third_cube)[part_w]
+    u0_sq, u1_sq = u0 * u0, u1 * u1
+    mx = 0.5 * cover_left + own_only(0.5 * dv * (1.0 - (u0_sq + u0 * u1 + u1_sq) / 3.0))
+    mxx = cover_left / 3.0 + own_only(dv / 3.0 * (1.0 - u_sum * (u0_sq + u1_sq) / 4.0))
+    my = sums[1].reshape(-1).take(part_acc)
+    myy = sums[2].reshape(-1).take(part_acc)
     cu = np.clip(mx / a, 0.0, 1.0)
     cv = np.clip(my / a, 0.0, 1.0)
     # Width of the uniform distribution with the covered part's variance along each axis.
     su = np.sqrt(np.clip(12.0 * (mxx / a - cu * cu), 0.0, 1.0))
     sv = np.sqrt(np.clip(12.0 * (myy / a - cv * cv), 0.0, 1.0))
     return area.reshape(out_shape), PartialCells(part, cu, cv, su, sv)
+
+
+def _cumsum_columns(acc: np.ndarray) -> None:
+    """``np.cumsum(acc, axis=1)`` in place for acc (k, columns, rows), the same numbers: column by
+    column, each step adding the previous column to the next for all rows at once (vectorized
+    across rows; every element gets the same additions in the same order)."""
+    if acc.shape[2] < 32:  # few rows: numpy's own loop is quicker than one call per column
+        np.cumsum(acc, axis=1, out=acc)
+        return
+    for c in range(1, acc.shape[1]):
+        np.add(acc[:, c - 1], acc[:, c], out=acc[:, c])
 
 
 @dataclass(frozen=True)
@@ -276,20 +340,32 @@ def _split(seg: np.ndarray, ua: np.ndarray, va: np.ndarray, ub: np.ndarray,
     first = np.floor(lo) + 1.0
     count = np.maximum(hi_line - first, 0).astype(np.int64)
     pieces = count + 1
-    owner = np.repeat(np.arange(ua.size), pieces)
-    q = np.arange(owner.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    a, b = ua[owner], ub[owner]
-    increasing = b > a
-    f, h, c = first[owner], hi_line[owner], count[owner]
+    ends = np.cumsum(pieces)
+    total = int(ends[-1]) if ends.size else 0
+    # Per piece: its number q along its segment, and its segment's values repeated (the same as
+    # gathering them by segment).
+    q = np.arange(total) - np.repeat(ends - pieces, pieces)
+    increasing = ub > ua
+    # The line a piece starts on, f + q - 1 (increasing) or h - q, as base + step * q, and the
+    # next one as base + step * (q + 1): the same integers (exact in float64).
+    step = np.where(increasing, 1.0, -1.0).repeat(pieces)
+    line0 = np.multiply(step, q)
+    line0 += np.where(increasing, first - 1.0, hi_line).repeat(pieces)
+    line1 = line0 + step
+    del step
+    firsts = q == 0  # the first piece of its segment; `last`: the last one (q == count)
+    last = np.zeros(total, bool)
+    last[ends - 1] = True
+    a = ua.repeat(pieces)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / (b - a)
-        line0 = np.where(increasing, f + q - 1, h - q)
-        line1 = np.where(increasing, f + q, h - q - 1)
-        t0 = np.where(q == 0, 0.0, (line0 - a) * inv)
-        t1 = np.where(q == c, 1.0, (line1 - a) * inv)
-    dv = vb[owner] - va[owner]
-    v0 = va[owner] + t0 * dv
-    v1 = va[owner] + t1 * dv
-    u0 = np.where(q == 0, a, line0)
-    u1 = np.where(q == c, b, line1)
-    return seg[owner], u0, v0, u1, v1
+        inv = (1.0 / (ub - ua)).repeat(pieces)
+        t0 = np.where(firsts, 0.0, (line0 - a) * inv)
+        t1 = np.where(last, 1.0, (line1 - a) * inv)
+    del inv
+    dv = (vb - va).repeat(pieces)
+    start = va.repeat(pieces)
+    v0 = start + t0 * dv
+    v1 = start + t1 * dv
+    u0 = np.where(firsts, a, line0)
+    u1 = np.where(last, ub.repeat(pieces), line1)
+    return seg.repeat(pieces), u0, v0, u1, v1

@@ -84,12 +84,15 @@ def _slice_slabs(z: np.ndarray, options: DvhOptions, slices) -> Slabs | None:
         return None
     # The ROI continues onto the next slice when it has a contour there and the slices are neighbours.
     joined = (np.diff(index) == 1) & slices.joined[index[:-1]]
-    outer_lo = np.insert(~joined, 0, True)
-    outer_hi = np.append(~joined, True)
+    # (np.concatenate: the same arrays as np.insert / np.append at the ends, without their overhead)
+    apart = ~joined
+    outer_lo = np.concatenate(([True], apart))
+    outer_hi = np.concatenate((apart, [True]))
     # Joined: the slab boundary half-way to the next contour; a cap: half the slice's own thickness.
     cap = 1.0 if options.end_caps == END_CAPS_HALF else 0.0
-    lo = np.where(outer_lo, z - cap * slices.half_below[index], np.insert(0.5 * (z[:-1] + z[1:]), 0, np.nan))
-    hi = np.where(outer_hi, z + cap * slices.half_above[index], np.append(0.5 * (z[:-1] + z[1:]), np.nan))
+    mid = 0.5 * (z[:-1] + z[1:])
+    lo = np.where(outer_lo, z - cap * slices.half_below[index], np.concatenate(([np.nan], mid)))
+    hi = np.where(outer_hi, z + cap * slices.half_above[index], np.concatenate((mid, [np.nan])))
     notes: tuple[str, ...] = ()
     where = "the CT's slice" if slices.source == "CT" else "the structure set's slice spacing"
     if z.size == 1:
@@ -160,7 +163,7 @@ def sub_slab_counts(slabs: Slabs, z_step_mm: float) -> np.ndarray:
 def plane_chunks(cells_per_plane: int, counts: np.ndarray, max_cells: int) -> list[slice]:
     """Consecutive plane ranges whose cells x sub-slabs stay under ``max_cells`` (>= 1 plane each)."""
     chunks, start, load = [], 0, 0
-    for k, m in enumerate(counts):
+    for k, m in enumerate(np.asarray(counts).tolist()):  # Python ints: no numpy scalar per plane
         cost = cells_per_plane * (int(m) + 1)
         if k > start and load + cost > max_cells:
             chunks.append(slice(start, k))

@@ -11,6 +11,8 @@ trilinear dose at its own position (``interpolate.FrameBlock``).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .interpolate import FrameBlock
@@ -59,11 +61,10 @@ def sample_cells(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.nd
         return np.zeros(0, np.float32), np.zeros(0, np.float32), 0.0, 0.0
     f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
     block = FrameBlock(dose, grid, f0, f1)
-    single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
-    u, v, z, weight, covered, plane, sub, m = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+    single = block.single(z_tolerance_gy)
+    u, v, z, weight, covered, layout = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
     if face_doses is not None and outer is not None:
-        _face_doses(face_doses, block, plane, sub, m, outer, lo, hi, u, v)
-    del plane, sub
+        _face_doses(face_doses, block, layout, outer, lo, hi, u, v)
     d = block.at(u, v, z)
     np.maximum(d, 0.0, out=d)
     return d, weight, covered, 0.0
@@ -88,11 +89,11 @@ def sample_positions(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: n
     if dose is not None:
         f0, f1 = _frame_range(dose.z_mm, lo[0], hi[-1])
         block = FrameBlock(dose, grid, f0, f1)
-        single = block.n_frames < 2 or block.z_variation_gy() < z_tolerance_gy
-    u, v, z, weight, covered, plane, sub, m = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
+        single = block.single(z_tolerance_gy)
+    u, v, z, weight, covered, layout = _positions(cov, occupied, parts, lo, hi, counts, grid, single)
     faces = (empty, empty, empty, None if block is None else np.zeros(0, np.float32))
     if outer is not None:
-        picks = [(pick, face_z) for pick, face_z in _face_points(plane, sub, m, outer, lo, hi)]
+        picks = [(pick, face_z) for pick, face_z in _face_points(layout, outer, lo, hi)]
         if picks:
             fu = np.concatenate([u.take(p) for p, _ in picks])
             fv = np.concatenate([v.take(p) for p, _ in picks])
@@ -114,76 +115,145 @@ def sample_positions(cov: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: n
 def _positions(cov: np.ndarray, occupied: np.ndarray, parts: PartialCells, lo: np.ndarray, hi: np.ndarray,
                counts: np.ndarray, grid: CellGrid, single: bool):
     """Sample positions (u, v in cell units, float32; z in mm), volumes (mm³, float32) and their
-    total; per sample its plane and sub-slab index (None: one sub-slab each) and the sub-slab
-    counts per plane. ``single``: one sub-slab per plane."""
+    total, and the samples' ``Layout``. ``single``: one sub-slab per plane.
+
+    Samples are ordered by plane, then occupied cell (flat order), then sub-slab: plane p's
+    samples are ``layout.start[p]:layout.start[p + 1]``, ``layout.m[p]`` per cell."""
     cells = grid.ny * grid.nx
-    m = counts.copy()
-    if single:
-        m[:] = 1
+    n_planes = lo.size
+    m = np.ones(n_planes, np.int64) if single else np.asarray(counts, dtype=np.int64).copy()
+    # Occupied cells per plane (occupied is sorted): plane-constant values are repeated, not gathered.
+    bounds = np.searchsorted(occupied, np.arange(n_planes + 1) * cells)
+    per_plane = np.diff(bounds)
+    plane = np.repeat(np.arange(n_planes), per_plane)
 
     # Per occupied cell: where its samples spread (cell units). Full cells: over the whole cell;
     # partially covered cells: around the covered part's centroid over a box with its variance.
-    plane = occupied // cells
-    row, col = np.divmod(occupied - plane * cells, grid.nx)
-    u_c = col.astype(np.float32) + np.float32(0.5)
-    v_c = row.astype(np.float32) + np.float32(0.5)
+    col = occupied - plane * cells
+    row = col // grid.nx  # floor_divide by a scalar: much quicker than np.divmod, the same integers
+    col -= row * grid.nx
+    u_c = col.astype(np.float32)
+    u_c += np.float32(0.5)
+    v_c = row.astype(np.float32)
+    v_c += np.float32(0.5)
     s_u = s_v = None
     if parts.index.size:
-        where = np.minimum(np.searchsorted(parts.index, occupied), parts.index.size - 1)
-        is_part = parts.index[where] == occupied
-        if is_part.any():
-            hit = where[is_part]
-            u_c[is_part] = col[is_part] + parts.cu[hit]
-            v_c[is_part] = row[is_part] + parts.cv[hit]
+        flag = np.zeros(cov.size, bool)
+        flag[parts.index] = True
+        where = np.flatnonzero(flag.take(occupied))  # the occupied cells that are partial (indices:
+        del flag                                     # quicker than boolean masks below)
+        if where.size:
+            if where.size == parts.index.size:  # every partial cell is occupied (sorted, distinct): in order
+                cu, cv, su, sv = parts.cu, parts.cv, parts.su, parts.sv
+            else:
+                hit = np.searchsorted(parts.index, occupied.take(where))
+                cu, cv, su, sv = parts.cu[hit], parts.cv[hit], parts.su[hit], parts.sv[hit]
+            u_c.put(where, col.take(where) + cu)  # float64 sums rounded to float32 on the way in
+            v_c.put(where, row.take(where) + cv)
             s_u = np.ones(occupied.size, np.float32)
             s_v = np.ones(occupied.size, np.float32)
-            s_u[is_part] = parts.su[hit]
-            s_v[is_part] = parts.sv[hit]
+            s_u.put(where, su)
+            s_v.put(where, sv)
+    del row, col
     # Volumes: per occupied cell (float64, summed exactly), split evenly over its sub-slabs.
-    slab = (hi - lo)[plane]
-    cell_volume = cov[occupied] * (grid.hx * grid.hy) * slab
+    thickness = hi - lo
+    slab = np.repeat(thickness, per_plane)
+    cell_volume = cov[occupied]
+    cell_volume *= grid.hx * grid.hy
+    cell_volume *= slab
     covered = float(cell_volume.sum())
+    layout = Layout(np.concatenate(([0], np.cumsum(per_plane * m))), m)
+    n_cells = occupied.size
     if np.all(m == 1):
-        owner = sub = None
+        du, dv, dz = _offsets(n_cells)
         weight = cell_volume.astype(np.float32)
-        du, dv, dz = _offsets(occupied.size)
-        z = lo[plane] + dz * slab
-    else:
-        reps = m[plane]
-        owner = np.repeat(np.arange(occupied.size), reps)
-        sub = np.arange(owner.size) - np.repeat(np.cumsum(reps) - reps, reps)
-        weight = (cell_volume / reps).astype(np.float32).take(owner)
-        du, dv, dz = _offsets(owner.size)
-        z = lo[plane].take(owner) + (sub + dz) * (slab / reps).take(owner)
+        z = np.multiply(dz, slab)
+        del cell_volume, slab
+        z += np.repeat(lo, per_plane)
+        if s_u is None:
+            return du + u_c, dv + v_c, z, weight, covered, layout
+        u = np.multiply(du, s_u)
+        u += u_c
+        v = np.multiply(dv, s_v)
+        v += v_c
+        return u, v, z, weight, covered, layout
+    if np.all(m == m[0]):
+        # The same number k of sub-slabs everywhere: per-sample arrays filled as (cells, k), one
+        # sub-slab column at a time from the per-cell values (the same arithmetic per sample as
+        # repeating them, without the repeated copies).
+        k = int(m[0])
+        du, dv, dz = (a.reshape(n_cells, k) for a in _offsets(n_cells * k))
+        cell_weight = (cell_volume / k).astype(np.float32)
+        del cell_volume, slab
+        step = np.repeat(thickness / m, per_plane)
+        base = np.repeat(lo, per_plane)
+        weight = np.empty((n_cells, k), np.float32)
+        z = np.empty((n_cells, k))
+        u = np.empty((n_cells, k), np.float32)
+        v = np.empty((n_cells, k), np.float32)
+        for j in range(k):
+            weight[:, j] = cell_weight
+            zj = z[:, j]
+            np.add(dz[:, j], j, out=zj, dtype=np.float64)  # sub-slab index + offset (float64)
+            zj *= step
+            zj += base
+            if s_u is None:
+                np.add(du[:, j], u_c, out=u[:, j])
+                np.add(dv[:, j], v_c, out=v[:, j])
+            else:
+                np.multiply(du[:, j], s_u, out=u[:, j])
+                u[:, j] += u_c
+                np.multiply(dv[:, j], s_v, out=v[:, j])
+                v[:, j] += v_c
+        return u.reshape(-1), v.reshape(-1), z.reshape(-1), weight.reshape(-1), covered, layout
+    reps = np.repeat(m, per_plane)
+    weight = (cell_volume / reps).astype(np.float32).repeat(reps)
     del cell_volume, slab
-
-    def per_sample(a):
-        return a if owner is None else a.take(owner)
-
+    n = int(layout.start[-1])
+    du, dv, dz = _offsets(n)
+    z = np.add(np.arange(n) - np.repeat(np.cumsum(reps) - reps, reps), dz)  # sub-slab index + offset
+    z *= np.repeat(thickness / m, per_plane * m)
+    z += np.repeat(lo, per_plane * m)
     if s_u is None:
-        u = per_sample(u_c) + du
-        v = per_sample(v_c) + dv
+        u = u_c.repeat(reps)
+        u += du
+        v = v_c.repeat(reps)
+        v += dv
     else:
-        u = per_sample(u_c) + du * per_sample(s_u)
-        v = per_sample(v_c) + dv * per_sample(s_v)
-    return u, v, z, weight, covered, per_sample(plane), sub, m
+        u = np.multiply(du, s_u.repeat(reps))
+        u += u_c.repeat(reps)
+        v = np.multiply(dv, s_v.repeat(reps))
+        v += v_c.repeat(reps)
+    return u, v, z, weight, covered, layout
 
 
-def _face_points(plane: np.ndarray, sub, m, outer, lo: np.ndarray, hi: np.ndarray):
+class Layout(NamedTuple):
+    """Where each plane's samples are: plane p has samples ``start[p]:start[p + 1]``, ``m[p]``
+    consecutive ones (its sub-slabs, lowest first) per occupied cell."""
+
+    start: np.ndarray
+    m: np.ndarray
+
+
+def _face_points(layout: Layout, outer, lo: np.ndarray, hi: np.ndarray):
     """Per outer face side: (samples of its first / last sub-slab, the face's z per such sample)."""
     outer_lo, outer_hi = outer
-    first = np.ones(plane.size, bool) if sub is None else sub == 0
-    last = np.ones(plane.size, bool) if sub is None else sub == m.take(plane) - 1
-    for faces, chosen, near in ((lo, outer_lo, first), (hi, outer_hi, last)):
-        pick = np.flatnonzero(near & np.asarray(chosen).take(plane))
-        if pick.size:
-            yield pick, faces.take(plane.take(pick))
+    start, m = layout.start, layout.m
+    for faces, chosen, last in ((lo, outer_lo, False), (hi, outer_hi, True)):
+        picks, face_z = [], []
+        for p in np.flatnonzero(chosen):
+            a, b, step = int(start[p]), int(start[p + 1]), int(m[p])
+            if b > a:
+                picks.append(np.arange(a + (step - 1 if last else 0), b, step))
+                face_z.append(np.full(picks[-1].size, faces[p]))
+        if picks:
+            yield np.concatenate(picks), np.concatenate(face_z)
 
 
-def _face_doses(out: list, block, plane: np.ndarray, sub, m, outer, lo: np.ndarray, hi: np.ndarray,
+def _face_doses(out: list, block, layout: Layout, outer, lo: np.ndarray, hi: np.ndarray,
                 u: np.ndarray, v: np.ndarray) -> None:
     """Doses of the samples of each outer face's sub-slab, moved onto that face (see sample_cells)."""
-    for pick, face_z in _face_points(plane, sub, m, outer, lo, hi):
+    for pick, face_z in _face_points(layout, outer, lo, hi):
         d = block.at(u.take(pick), v.take(pick), face_z)
         out.append(np.maximum(d, 0.0))
 
@@ -196,10 +266,12 @@ def _offsets(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     global _OFFSETS
     table = _OFFSETS  # one read: another thread may replace the cache meanwhile
     if table.shape[1] < n:
-        k = np.arange(max(n, 2 * table.shape[1]), dtype=np.float64)
-        grown = np.mod(0.5 + k[None, :] * np.array(_ALPHA)[:, None], 1.0)
+        # Only the new points (each is computed alone: the same values as computing all again).
+        k = np.arange(table.shape[1], max(n, 2 * table.shape[1]), dtype=np.float64)
+        grown = 0.5 + k[None, :] * np.array(_ALPHA)[:, None]
+        grown -= np.floor(grown)  # = np.mod(grown, 1.0), exactly (grown > 0), several times quicker
         grown[:2] -= 0.5
-        table = grown.astype(np.float32)
+        table = np.concatenate((table, grown.astype(np.float32)), axis=1)
         _OFFSETS = table
     return table[0, :n], table[1, :n], table[2, :n]
 
