@@ -14,6 +14,8 @@ Clicking a row emits ``result_chosen(result, dvh, composite)``: the ConstraintRe
 was evaluated on (``Evaluation.dvhs``; EQD2 on the composite) and whether it is a composite row.
 Unmatched protocol structures can be mapped to ROIs by hand (``MappingEditor``); mappings go to
 ``mapping_store`` (``load(uid)``/``save(uid, mapping)``, keyed by structure set SOP Instance UID).
+Each tab is a ``results_tab.ResultsTab``; the Child-Pugh class, time factor and α/β the checks
+take come from ``check_inputs``.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from PySide6 import QtCore, QtWidgets
 
 from rtreview.core.viewing import constraint_rows as rows_text
 
-from rtreview.gui.constraints.table import ConstraintsTable
+from rtreview.gui.constraints import check_inputs
+from rtreview.gui.constraints.results_tab import ResultsTab
 from rtreview.gui.session import ReviewSession
 from rtreview.gui.constraints.structure_mapping import MappingEditor, MemoryMappingStore
 from rtreview.gui.tasks import check_composite_task, check_plan_task
@@ -39,49 +42,6 @@ def _load_protocols() -> tuple[list, str]:
         return list(shipped_protocols()), ""
     except (ProtocolError, OSError) as exc:
         return [], f"the shipped protocols cannot be read: {exc}"
-
-
-class _Tab(QtWidgets.QWidget):
-    """A table and a line of notes under it."""
-
-    def __init__(self):
-        super().__init__()
-        self.table = ConstraintsTable()
-        self.notes = QtWidgets.QLabel("")
-        self.notes.setStyleSheet("color: #aab;")
-        self.notes.setWordWrap(False)
-        # a long note (e.g. why no protocol fits) must not widen the window's right pane: it is
-        # cut at the pane's edge, the tooltip holds all of it
-        self.notes.setMinimumWidth(10)
-        self.notes.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.notes)
-        # issue 16: liver function, NTCP risks and target BED (not verdicts), one line each
-        self.risks = QtWidgets.QLabel("")
-        self.risks.setStyleSheet("color: #dde;")
-        self.risks.setMinimumWidth(10)
-        self.risks.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.risks.setVisible(False)
-        layout.addWidget(self.risks)
-
-    def show_risks(self, lines: list[str]) -> None:
-        """Two lines at most (the table keeps its room): liver function and NTCP, then the BEDs; the
-        tooltip holds every line in full."""
-        first = [x for x in lines if not x.startswith("BED ")]
-        beds = [x for x in lines if x.startswith("BED ")]
-        self.risks.setText("\n".join(" · ".join(group) for group in (first, beds) if group))
-        self.risks.setToolTip("\n".join(lines))
-        self.risks.setVisible(bool(lines))
-
-    def show_notes(self, notes: list[str], prefix: str = "") -> None:
-        text = prefix + (notes[0] if notes else "")
-        if len(notes) > 1:
-            text += f"  (+{len(notes) - 1} more: hover)"
-        self.notes.setText(text)
-        self.notes.setToolTip("\n".join(notes))
 
 
 class ConstraintsPanel(QtWidgets.QWidget):
@@ -157,7 +117,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.busy_bar)
         bar.addWidget(self.cancel_button)
-        self.plan_tab, self.composite_tab = _Tab(), _Tab()
+        self.plan_tab, self.composite_tab = ResultsTab(), ResultsTab()
         self.plan_table, self.composite_table = self.plan_tab.table, self.composite_tab.table
         self.plan_table.result_clicked.connect(lambda r: self._on_result(r, PLAN))
         self.composite_table.result_clicked.connect(lambda r: self._on_result(r, COMPOSITE))
@@ -254,7 +214,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
         self._show_no_plan(link is None)
         if link is not None:
             proto = self.protocol_for(link)
-            if self._tell_alpha_beta(link, proto, manual):
+            if check_inputs.tell_alpha_beta(self.session, link, proto, manual):
                 return  # the α/β changed: alpha_beta_changed has refreshed with the new values
         elif self.session.set_alpha_beta_protocol(None, None):
             return  # no plan to check (e.g. no dose): the table's α/β, refreshed already
@@ -268,7 +228,7 @@ class ConstraintsPanel(QtWidgets.QWidget):
             self.protocol_combo.setCurrentIndex(self.protocols.index(proto) if proto in self.protocols else -1)
             self.tabs.setTabText(0, f"Plan {link.label}")
             if proto is not None:
-                plan_extra.update(self._child_pugh([link], [proto]))
+                plan_extra.update(check_inputs.child_pugh([link], [proto], self._timeline))
             if proto is not None and not self.session.has_dvhs(link) and self.dvhs_coming(link):
                 # checked with the window's DVHs once they are all in (not computed twice at once)
                 self._show(PLAN, None, CHECKING)
@@ -291,8 +251,8 @@ class ConstraintsPanel(QtWidgets.QWidget):
         protocols = [self.protocol_for(g) for g in group]
         if group and all(p is not None for p in protocols):
             self.tabs.setTabText(1, "Composite " + " + ".join(g.label for g in group))
-            composite_extra.update(self._child_pugh(group[-1:], protocols))
-            weights = self._time_factor(group)
+            composite_extra.update(check_inputs.child_pugh(group[-1:], protocols, self._timeline))
+            weights = check_inputs.time_factor(self._timeline(), group)
             if weights:  # the user's re-irradiation time factor (case file; off by default)
                 composite_extra["course_weights"] = weights
             key = (COMPOSITE, tuple(id(g.dose) for g in group), tuple(p.name for p in protocols), key_manual,
@@ -317,28 +277,6 @@ class ConstraintsPanel(QtWidgets.QWidget):
         view = getattr(self.mapping_store, "view", None)
         return view.case() if view is not None else None
 
-    def _time_factor(self, links: list) -> dict:
-        from rtreview.core.timeline.reirradiation import weights_for_plans
-
-        return weights_for_plans(self._timeline(), [(g.label, g.plan.sop_instance_uid if g.plan is not None else "")
-                                                    for g in links])
-
-    def _child_pugh(self, links: list, protocols: list) -> dict:
-        """``{child_pugh, child_pugh_text}`` for a check whose protocols have Child-Pugh variants: the
-        class before the (latest) course from the case timeline shown in the window; {} otherwise."""
-        from rtreview.core.constraints.plan_check import child_pugh_basis
-        from rtreview.core.timeline import child_pugh_for_plan
-
-        if not any(p is not None and child_pugh_basis(p, None, "") for p in protocols) or not links:
-            return {}
-        view = getattr(self.mapping_store, "view", None)
-        timeline = view.case() if view is not None else None
-        link = links[-1]
-        plan = link.plan
-        cp, text, _ = child_pugh_for_plan(timeline, link.label, plan.sop_instance_uid if plan is not None else "",
-                                          plan.date if plan is not None else "")
-        return {"child_pugh": cp, "child_pugh_text": text}
-
     def _on_dvhs(self) -> None:
         """The selected plan's DVHs are all in: the check that waited for them starts."""
         link = self.session.link
@@ -358,16 +296,6 @@ class ConstraintsPanel(QtWidgets.QWidget):
     def plan_settled(self) -> bool:
         """The Plan table shows its final state for the selected plan (results, or why none)."""
         return self._settled[PLAN]
-
-    def _tell_alpha_beta(self, link, proto, manual: dict) -> bool:
-        """The structure list shows the α/β of the protocol this plan is checked against; True when a
-        value changed."""
-        match = None
-        if proto is not None and link.structure_set is not None:
-            from rtreview.core.constraints import match_structures
-
-            match = match_structures(proto, [r.name for r in link.structure_set.rois], manual or None)
-        return self.session.set_alpha_beta_protocol(proto, match)
 
     def _want(self, kind: str, key: tuple, fn: Callable) -> None:
         self._wanted[kind] = key
