@@ -223,18 +223,18 @@ def test_messages_round_trip_and_a_message_cut_short_is_an_error():
     import numpy as np
     import pytest
 
-    from rtreview.gui import preload_child
+    from rtreview.gui import preload_messages
 
     frozen = np.arange(50_000, dtype=np.float32)
     frozen.flags.writeable = False
     out = io.BytesIO()
-    preload_child.send(out, ("dvh", 3, frozen, np.arange(10)))  # one array out of band, one in band
+    preload_messages.send(out, ("dvh", 3, frozen, np.arange(10)))  # one array out of band, one in band
     data = out.getvalue()
-    payload, buffers = preload_child.read_raw(preload_child.reader(io.BytesIO(data)))
+    payload, buffers = preload_messages.read_raw(preload_messages.reader(io.BytesIO(data)))
     kind, number, big, small = pickle.loads(payload, buffers=buffers)
     assert (kind, number) == ("dvh", 3) and np.array_equal(big, frozen) and np.array_equal(small, np.arange(10))
     assert not big.flags.writeable and small.flags.writeable  # read-only stays read-only
-    assert preload_child.read_raw(preload_child.reader(io.BytesIO(b""))) is None  # the end, between messages
+    assert preload_messages.read_raw(preload_messages.reader(io.BytesIO(b""))) is None  # the end, between messages
     for cut in (5, len(payload), len(data) // 2, len(data) - 1):
         with pytest.raises(OSError):
-            preload_child.read_raw(preload_child.reader(io.BytesIO(data[:cut])))
+            preload_messages.read_raw(preload_messages.reader(io.BytesIO(data[:cut])))

@@ -8,9 +8,9 @@ machine works as one. ``start(paths)`` is called by ``rtreview.cli.main`` before
 link (``rtreview.core.dvh.iter_dvhs``, as the window's DVH task, with the prescription the window
 would pass), while the parent imports Qt, paints the frame and builds the panels.
 
-What travels (a pipe; pickle protocol 5, the numpy arrays out of band, read-only ones stay
-read-only): progress of the load, then the Case, then per dose link and structure its Dvh (or
-None), in the order the window shows them: the first reviewable link first, then the others.
+What travels (a pipe; the format: rtreview.gui.preload_messages): progress of the load, then the
+Case, then per dose link and structure its Dvh (or None), in the order the window shows them:
+the first reviewable link first, then the others.
 The window's load task and DVH task (``load`` / ``dvhs`` below, passed as the window's ``load_fn``
 and ``dvh_fn``) take them from there and hand them on exactly as ``tasks.load_case`` and
 ``tasks.dvhs_one_by_one`` would: the same objects, the same numbers, the same progress and
@@ -33,18 +33,16 @@ import dataclasses
 import gc
 import itertools
 import os
-import pickle
 import signal
 import struct
 import sys
 import threading
 import weakref
 
-from rtreview.gui import preload_child
+from rtreview.gui import preload_child, preload_messages
 from rtreview.gui.preload_child import dvh_order
 
 POLL_S = 0.05  # how often a waiting task looks at its cancel()
-PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)
 
 
 def enabled() -> bool:
@@ -74,11 +72,7 @@ def start(paths: list[str]) -> "Preload | None":
         request_read_fd, request_write_fd = os.pipe()  # window -> child
     except OSError:
         return None
-    try:  # a larger pipe: a case of 150 MB passes in fewer, larger copies
-        import fcntl
-        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (OSError, AttributeError, ImportError):
-        pass
+    preload_messages.widen_pipe(write_fd)
     try:
         pid = os.fork()
     except OSError:
@@ -136,10 +130,10 @@ class Preload:
 
     # reader thread
     def _read_all(self) -> None:
-        read_exact = preload_child.reader(self._file)
+        read_exact = preload_messages.reader(self._file)
         try:
             while True:
-                raw = preload_child.read_raw(read_exact)
+                raw = preload_messages.read_raw(read_exact)
                 if raw is None:
                     break
                 with self._cond:
@@ -182,8 +176,7 @@ class Preload:
                 self._read_upto += 1
             if entry is None:  # dropped (``_release``)
                 return True
-            payload, buffers = entry
-            message = pickle.loads(payload, buffers=buffers)
+            message = preload_messages.decode(entry)
             kind = message[0]
             if kind == "progress":
                 if self._progress is not None:
@@ -360,7 +353,7 @@ class Preload:
             if self._requests is None:
                 return False
             try:
-                preload_child.send(self._requests, message)
+                preload_messages.send(self._requests, message)
                 return True
             except OSError:  # the child is gone
                 self._close_requests()

@@ -9,82 +9,19 @@ the window asks for the rest (``("rest",)``, when it wants another plan's DVHs) 
 nothing for ``REST_WAIT_S``; then, at a lower priority, the other links' DVHs (still answering
 checks between two structures), and it ends.
 
-Messages (both ways): a header (pickle length, number of out-of-band buffers, each buffer's
-length and read-only flag), the pickle (protocol 5), the buffers (numpy arrays of 64 KiB and
-more; the smaller ones travel inside the pickle).
+How a message travels through the pipes (both ways): rtreview.gui.preload_messages.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 import select
-import struct
 import time
 
-HEADER = struct.Struct("!QI")  # pickle length, number of out-of-band buffers
-BUFFER = struct.Struct("!Q?")  # buffer length, read-only
-IN_BAND_BYTES = 1 << 16
+from rtreview.gui.preload_messages import decode, read_raw, reader, send
+
 PROGRESS_INTERVAL_S = 0.05  # the load's progress is reported at most this often
 REST_WAIT_S = 10.0  # after the first link: go on with the others when the window asked nothing this long
-
-
-def send(out, message) -> None:
-    """Write one message (see the module docstring) to the binary file ``out``."""
-    buffers: list = []
-
-    def out_of_band(buffer: pickle.PickleBuffer) -> bool:
-        if buffer.raw().nbytes < IN_BAND_BYTES:
-            return True  # in band
-        buffers.append(buffer)
-        return False
-
-    payload = pickle.dumps(message, protocol=5, buffer_callback=out_of_band)
-    raws = [b.raw() for b in buffers]
-    head = HEADER.pack(len(payload), len(raws)) + b"".join(BUFFER.pack(r.nbytes, r.readonly) for r in raws)
-    for chunk in (head, payload, *raws):
-        view = memoryview(chunk).cast("B")
-        while len(view):
-            view = view[out.write(view):]
-
-
-def read_raw(read_exact):
-    """One message as (pickle bytes, buffers) from ``read_exact(n)`` (None at the end of the stream);
-    ``pickle.loads(payload, buffers=buffers)`` decodes it."""
-    head = read_exact(HEADER.size)
-    if head is None:
-        return None
-    def rest(n: int) -> bytearray:  # inside a message: its end must come
-        data = read_exact(n) if n else bytearray()
-        if data is None:
-            raise OSError("the preload pipe closed mid-message")
-        return data
-
-    size, count = HEADER.unpack(head)
-    specs = [BUFFER.unpack(rest(BUFFER.size)) for _ in range(count)]
-    payload = rest(size)
-    buffers = []
-    for nbytes, readonly in specs:
-        view = memoryview(rest(nbytes))
-        buffers.append(view.toreadonly() if readonly else view)
-    return payload, buffers
-
-
-def reader(file):
-    """``read_exact(n)`` over a binary file: a bytearray of n bytes, None at a clean end; OSError
-    when the stream ends inside a message."""
-    def read_exact(n: int) -> bytearray | None:
-        data = bytearray(n)
-        view, got = memoryview(data), 0
-        while got < n:
-            r = file.readinto(view[got:])
-            if not r:
-                if got == 0 and n:
-                    return None
-                raise OSError("the preload pipe closed mid-message")
-            got += r
-        return data
-    return read_exact
 
 
 def same_dvh(a, b) -> bool:
@@ -139,7 +76,7 @@ class _Requests:
             if raw is None:  # the window closed its end
                 self.rest = True
                 return
-            message = pickle.loads(raw[0], buffers=raw[1])
+            message = decode(raw)
             if message[0] == "rest":
                 self.rest = True
             elif message[0] == "check":
