@@ -5,7 +5,7 @@ Left: plan tree over structure list. Centre: axial / coronal / sagittal views. R
 plot over tabs with the metrics and the constraints (per plan and composite). Bottom dock: the
 case timeline (load report tabbed with it). Status bar: message, progress, Cancel.
 Files, folders and zip archives can be dropped anywhere on the window; a dropped ``*.json``
-case file opens in the timeline.
+case file opens in the timeline (``window_drops``).
 
 Start-up and loading (``rtreview`` opens with ``defer_panels=True``): the window's frame (menus,
 status bar with the progress, an empty centre) is painted first, the load starts at once in
@@ -31,7 +31,8 @@ from rtreview.gui.session import PartialDvhBatches, ReviewSession
 from rtreview.gui.show_stages import ShowStages
 from rtreview.gui.tasks import check_plan_task, dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
-from rtreview.gui.settings import Preferences, install_preferences
+from rtreview.gui.settings import Preferences, default_settings, install_preferences
+from rtreview.gui.window_drops import DropFilter
 from rtreview.gui.workers import TaskRunner
 
 # Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
@@ -39,23 +40,6 @@ from rtreview.gui.workers import TaskRunner
 # reach the views in batches at most this often (each batch redraws the plot and tables once).
 PROGRESS_INTERVAL_S = 0.2
 PARTIAL_DVH_INTERVAL_MS = 60
-
-DRAG_EVENTS = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
-
-
-def _is_case_file_path(path: str) -> bool:
-    """A dropped ``*.json`` is a case timeline file (as TimelineView.is_case_file_path, without
-    importing the timeline view before the panels are built)."""
-    return str(path).lower().endswith(".json")
-
-
-def default_settings() -> QtCore.QSettings:
-    """The user's settings; RTREVIEW_SETTINGS=FILE.ini keeps them in that file instead (tests, kiosks)."""
-    path = os.environ.get("RTREVIEW_SETTINGS")
-    if path:
-        return QtCore.QSettings(path, QtCore.QSettings.Format.IniFormat)
-    return QtCore.QSettings(APP_NAME, APP_NAME)
-
 
 class MainWindow(QtWidgets.QMainWindow):
     work_done = QtCore.Signal()  # the runner went idle with nothing left to compute
@@ -95,7 +79,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._after_shown_pending = False
         self._closed = False
         self.stages.all_shown.connect(self._after_all_shown)
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        self.drops = DropFilter(self)  # files, folders, zips dropped anywhere on the window (gui/window_drops.py)
+        self.drops.install()
         if defer_panels:  # the frame is painted first, the panels right after (rtreview's start-up)
             self.setCentralWidget(QtWidgets.QWidget())
             self.first_painted.connect(lambda: QtCore.QTimer.singleShot(0, self.build_panels))
@@ -109,12 +94,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panels = True
         # building sends thousands of events (ChildAdded, Polish, Resize...) synchronously, none a
         # drop: the window's application-wide filter is off meanwhile (a Python call each)
-        app = QtWidgets.QApplication.instance()
-        app.removeEventFilter(self)
+        self.drops.remove()
         try:
             self._build_panels()
         finally:
-            app.installEventFilter(self)
+            self.drops.install()
 
     def _build_panels(self) -> None:
         from rtreview.gui.export.anonymize import AnonymizeExportController
@@ -438,26 +422,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(" — ".join(parts))
 
     # --- Qt overrides ---------------------------------------------------------------------------
-    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:
-        """Accept drops of files / folders / zips on any widget of this window."""
-        if ev.type() not in DRAG_EVENTS or not isinstance(obj, QtWidgets.QWidget) or obj.window() is not self:
-            return False
-        if not ev.mimeData().hasUrls():
-            return False
-        if ev.type() == QtCore.QEvent.Type.Drop:
-            paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
-            ev.acceptProposedAction()
-            for path in [p for p in paths if _is_case_file_path(p)][:1]:
-                self.open_case_file(path)
-            paths = [p for p in paths if not _is_case_file_path(p)]
-            if paths:
-                self.open_paths(paths)
-            elif not any(u.isLocalFile() for u in ev.mimeData().urls()):
-                self.show_message("Only local files, folders and zip archives can be opened")
-            return True
-        ev.acceptProposedAction()
-        return True
-
     def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
         super().paintEvent(ev)
         self.stages.painted()
@@ -472,7 +436,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         self._closed = True
-        QtWidgets.QApplication.instance().removeEventFilter(self)
+        self.drops.remove()
         self.prefs.save_window(self)
         self.review.shutdown()
         self.runner.shutdown()

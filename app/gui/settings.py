@@ -24,7 +24,16 @@ import os
 
 from PySide6 import QtCore, QtWidgets
 
+from rtreview import APP_NAME
 from rtreview.core.viewing import isodose
+
+
+def default_settings() -> QtCore.QSettings:
+    """The user's settings; RTREVIEW_SETTINGS=FILE.ini keeps them in that file instead (tests, kiosks)."""
+    path = os.environ.get("RTREVIEW_SETTINGS")
+    if path:
+        return QtCore.QSettings(path, QtCore.QSettings.Format.IniFormat)
+    return QtCore.QSettings(APP_NAME, APP_NAME)
 
 
 class Preferences:
