@@ -67,7 +67,7 @@ def test_the_curves_get_most_of_the_dvh_panels_height(qtbot, window):
 
 def test_status_bar_counts_the_structures_with_a_dvh(qtbot, window):
     w = window
-    message = w._ready_message()
+    message = w.dvh_tasks.ready_message()
     assert message.startswith("LIVER — 50 Gy / 25 fx: DVHs of 11 structures (7 outside the dose grid)")
 
 

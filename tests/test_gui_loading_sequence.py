@@ -59,7 +59,7 @@ def test_frame_first_then_stages_in_order_then_the_rest(qtbot, loading_window):
 
 def test_dvh_panel_axes_never_half_set_while_loading(qtbot, loading_window, monkeypatch):
     # The partial frames are the point: each structure's DVH is made to take at least 10 ms, so the
-    # curves arrive over several batches (main_window.PARTIAL_DVH_INTERVAL_MS) however quick the
+    # curves arrive over several batches (dvh.computations.PARTIAL_DVH_INTERVAL_MS) however quick the
     # engine is (since issue 18c a plan's 18 DVHs can all be done within one batch interval).
     pace_dvhs(monkeypatch, 0.01)
     w = loading_window

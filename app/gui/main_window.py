@@ -5,7 +5,9 @@ Left: plan tree over structure list. Centre: axial / coronal / sagittal views. R
 plot over tabs with the metrics and the constraints (per plan and composite). Bottom dock: the
 case timeline (load report tabbed with it). Status bar: message, progress, Cancel.
 Files, folders and zip archives can be dropped anywhere on the window; a dropped ``*.json``
-case file opens in the timeline (``window_drops``).
+case file opens in the timeline (``window_drops``). The layout is built by ``window_layout``, the
+status bar's progress follows the runner (``runner_progress``), the DVHs are computed by
+``dvh.computations``.
 
 Start-up and loading (``rtreview`` opens with ``defer_panels=True``): the window's frame (menus,
 status bar with the progress, an empty centre) is painted first, the load starts at once in
@@ -17,7 +19,6 @@ the case timeline; only then are the other plans' DVHs and the composite compute
 from __future__ import annotations
 
 import os
-import time
 from typing import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -26,8 +27,10 @@ from rtreview import APP_NAME
 from rtreview.core.viewing import captions
 
 from rtreview.gui.dialogs import ADD, CANCEL, OpenDialog, ReplaceOrAddDialog
+from rtreview.gui.dvh.computations import DvhComputations
 from rtreview.gui.gc_policy import collect_in_gui_thread
-from rtreview.gui.session import PartialDvhBatches, ReviewSession
+from rtreview.gui.runner_progress import RunnerProgress
+from rtreview.gui.session import ReviewSession
 from rtreview.gui.show_stages import ShowStages
 from rtreview.gui.tasks import check_plan_task, dvhs_one_by_one, load_case
 from rtreview.gui import window_layout
@@ -35,11 +38,6 @@ from rtreview.gui.settings import Preferences, default_settings, install_prefere
 from rtreview.gui.window_drops import DropFilter
 from rtreview.gui.workers import TaskRunner
 
-# Progress bar updates at most this often (QProgressBar.setValue repaints at once: a load of
-# 250 files repainting the status bar 250 times cost a third of a second; 660 files, a second) and partial DVHs
-# reach the views in batches at most this often (each batch redraws the plot and tables once).
-PROGRESS_INTERVAL_S = 0.2
-PARTIAL_DVH_INTERVAL_MS = 60
 
 class MainWindow(QtWidgets.QMainWindow):
     work_done = QtCore.Signal()  # the runner went idle with nothing left to compute
@@ -58,19 +56,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stages = ShowStages(self)
         self.first_painted, self.all_shown = self.stages.first_painted, self.stages.all_shown
         self.stage_shown = self.stages.stage_shown
-        self._dvh_link = None
         self._panels = False
-        self.partial_dvhs = PartialDvhBatches(self.session, PARTIAL_DVH_INTERVAL_MS, self)
-        self._progress_at = 0.0
+        self.dvh_tasks = DvhComputations(self)  # the DVHs computed in the runner (gui/dvh/computations.py)
         self._pending_case_file: str | None = None  # --case given before the panels exist
-        self._dvhs_stopped: set[int] = set()  # doses whose DVH computation was cancelled
         self._timeline_drawn = True
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         window_layout.build_status_bar(self)
         window_layout.build_menus(self)
-        self.runner.progressed.connect(self._on_progress)
-        self.runner.partial_result.connect(lambda _name, item: self.partial_dvhs.add(*item))
+        self.status_progress = RunnerProgress(self.runner, self.progress, self.cancel_button)
+        self.runner.progressed.connect(self.status_progress.on_progress)
+        self.runner.partial_result.connect(lambda _name, item: self.dvh_tasks.partial.add(*item))
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
@@ -241,121 +237,52 @@ class MainWindow(QtWidgets.QMainWindow):
         self.constraints.hold_composite(False)
         if self.runner.busy:
             return  # its end starts the next (_on_finished)
-        nxt = self._next_dvh_link()
-        if nxt is not None:
-            self._start_dvhs(nxt)
-        else:
+        if not self.dvh_tasks.start_next():
             self.work_done.emit()
 
     # --- DVHs ---------------------------------------------------------------------------------
     def _on_link(self) -> None:
-        link = self.session.link
         self._update_title()
-        if link is not None and link.dose is None:
-            self.show_message(f"{captions.plan_caption(link)}: {captions.no_dose_text(link)}")
-            return
-        if link is not None and link.structure_set is not None and not self.session.has_dvhs(link):
-            self._start_dvhs(link)
-        elif link is not None and self.session.has_dvhs(link):
-            self.show_message(self._ready_message())
-
-    def _start_dvhs(self, link) -> None:
-        self._dvh_link = link  # the link of the running DVH task (failures are its)
-        self._dvhs_stopped.discard(id(link.dose))
-        dvh_fn, rx = self.dvh_fn, captions.prescription_gy(link)
-        self.runner.start("dvh", lambda progress, cancel, partial: (link, dvh_fn(
-            link.structure_set, link.dose, prescription_gy=rx, progress=progress, cancel=cancel,
-            partial=lambda number, dvh: partial((link, number, dvh)))), partial=True)
-        if link is self.session.link:  # plans computed ahead stay quiet
-            self.show_message(f"Computing DVHs of {link.label}…")
-
-    def _dvhs_coming(self, link) -> bool:
-        """This window computes (or is about to compute) ``link``'s DVHs."""
-        return (link is not None and link.structure_set is not None and not self.session.has_dvhs(link)
-                and id(link.dose) not in self._dvhs_stopped)
-
-    def _next_dvh_link(self):
-        """A dose of the case still without DVHs (computed ahead so switching plans is instant)."""
-        case = self.session.case
-        for link in (case.links if case is not None else []):
-            if link.structure_set is not None and not self.session.has_dvhs(link):
-                return link
-        return None
+        self.dvh_tasks.show_link(self.session.link)
 
     # --- runner signals -------------------------------------------------------------------------
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        now = time.monotonic()
-        if now - self._progress_at < PROGRESS_INTERVAL_S and done < total:
-            return
-        self._progress_at = now
-        bar = self.progress
-        bar.setUpdatesEnabled(False)  # setValue would repaint at once; drawn with the window's next paint instead
-        bar.setMaximum(max(total, 1))
-        bar.setValue(min(done, max(total, 1)))
-        what = {"load": "Loading", "dvh": "DVHs"}.get(self.runner.task_name, self.runner.task_name)
-        bar.setFormat(f"{what} %p%")
-        bar.setToolTip(message)
-        bar.setUpdatesEnabled(True)  # (schedules that paint)
-
     def _on_finished(self, name: str, result: object) -> None:
         if not self._panels:  # a load done before the first paint: the panels first
             self.build_panels()
         if name == "load":
             self._take_case(result)
         elif name == "dvh":
-            link, dvhs = result
-            self.partial_dvhs.drop()
-            self.session.set_dvhs(link, dvhs)
-            if link is self.session.link:
-                self.show_message(f"DVHs of {link.label}: {len(dvhs)} structures")
+            self.dvh_tasks.finished(*result)
             self._check_stages()
         if not self.runner.busy:
             if not self.stages.done:
                 return  # the rest waits until the load is on screen (_on_stage_shown)
-            nxt = self._next_dvh_link()
-            if nxt is not None:
-                self._start_dvhs(nxt)
-            else:
+            if not self.dvh_tasks.start_next():
                 if name == "dvh":
-                    self.show_message(self._ready_message())
+                    self.show_message(self.dvh_tasks.ready_message())
                 self.work_done.emit()
-
-    def _ready_message(self) -> str:
-        from rtreview.gui.dvh.plot import has_curve
-
-        link = self.session.link
-        if link is None:
-            return "Ready"
-        n = sum(1 for d in self.session.dvhs.values() if has_curve(d))
-        outside = len(self.session.dvhs) - n
-        more = f" ({outside} outside the dose grid)" if outside else ""
-        return (f"{captions.plan_caption(link)}: DVHs of {n} structures{more} — hover the images for dose, "
-                "the curves for values")
 
     def _on_failed(self, name: str, message: str) -> None:
         what = "Loading" if name == "load" else "DVH computation"
         self._report_error(f"{what} failed: {message}")
-        if name == "dvh" and self._dvh_link is not None:
-            self.session.set_dvhs(self._dvh_link, {})  # do not retry in a loop
+        if name == "dvh" and self.dvh_tasks.link is not None:
+            self.session.set_dvhs(self.dvh_tasks.link, {})  # do not retry in a loop
             self._check_stages()
         else:
             self.stages.end()
         self.work_done.emit()
 
     def _on_cancelled(self, name: str) -> None:
-        if name == "dvh" and self._dvh_link is not None:
-            self._dvhs_stopped.add(id(self._dvh_link.dose))
+        if name == "dvh" and self.dvh_tasks.link is not None:
+            self.dvh_tasks.stop()
             if self._panels and not self.runner.busy:
                 self.constraints.refresh()  # its check no longer waits for these DVHs
         if not self.runner.busy:  # not merely replaced by a newer task
             self.show_message(f"{'Loading' if name == 'load' else 'DVH computation'} cancelled")
 
     def _on_busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        if busy:
-            self.progress.setValue(0)
-        else:
+        self.status_progress.show_busy(busy)
+        if not busy:
             QtCore.QTimer.singleShot(0, self._maybe_idle)
 
     def _maybe_idle(self) -> None:
@@ -368,7 +295,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def is_idle(self) -> bool:
         """Nothing loading, computing, checking or waiting to be shown (e.g. before a screenshot)."""
-        return (not self.runner.busy and self.stages.done and not self.partial_dvhs.pending
+        return (not self.runner.busy and self.stages.done and not self.dvh_tasks.partial.pending
                 and not self._after_shown_pending
                 and (not self._panels or not self.constraints.busy))
 

@@ -41,7 +41,7 @@ def same_dvh(a, b) -> bool:
 
 def dvh_order(case) -> list[int]:
     """Indices into ``case.links`` of the links whose DVHs the window computes, in its order: the
-    link it selects first (``ReviewSession.set_case``), then the others (``MainWindow._next_dvh_link``)."""
+    link it selects first (``ReviewSession.set_case``), then the others (``DvhComputations.next_link``)."""
     links = case.links
     order = [i for i, link in enumerate(links) if link.structure_set is not None]
     first = case.review_links[0] if case.review_links else None

@@ -33,7 +33,7 @@ def build_views(window) -> None:
     left.setSizes([190, 640])
     window.timeline = CaseTimelineDock(window, s, window._report_error)
     window.timeline_view = window.timeline.view
-    window.constraints = ConstraintsPanel(s, CaseFileMappingStore(window.timeline_view), dvhs_coming=window._dvhs_coming,
+    window.constraints = ConstraintsPanel(s, CaseFileMappingStore(window.timeline_view), dvhs_coming=window.dvh_tasks.coming,
                                           check_plan_fn=window.check_plan_fn)
     window.prescriptions = CaseFilePrescriptions(s, window.timeline_view, window)
     window.tables = QtWidgets.QTabWidget()
