@@ -13,6 +13,8 @@ PROGRESS_INTERVAL_S = 0.2
 
 
 class RunnerProgress:
+    """The window connects ``on_progress`` to the runner's ``progressed``, calls ``show_busy`` on ``busy_changed``."""
+
     def __init__(self, runner, bar: QtWidgets.QProgressBar, cancel_button: QtWidgets.QPushButton):
         self.runner, self.bar, self.cancel_button = runner, bar, cancel_button
         self._progress_at = 0.0

@@ -15,6 +15,8 @@ PARTIAL_DVH_INTERVAL_MS = 60
 
 
 class DvhComputations:
+    """The window's DVH tasks (``MainWindow.dvh_tasks``): it reads the window's session, runner and ``dvh_fn``."""
+
     def __init__(self, window):
         self.window, self.session = window, window.session
         self.partial = PartialDvhBatches(self.session, PARTIAL_DVH_INTERVAL_MS, window)
@@ -33,6 +35,7 @@ class DvhComputations:
             window.show_message(self.ready_message())
 
     def start(self, link) -> None:
+        """Compute ``link``'s DVHs with the window's ``dvh_fn`` (replacing the runner's task)."""
         self.link = link
         self._stopped.discard(id(link.dose))
         dvh_fn, rx = self.window.dvh_fn, captions.prescription_gy(link)
