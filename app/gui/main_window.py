@@ -337,7 +337,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.work_done.emit()
 
     def _ready_message(self) -> str:
-        from rtreview.gui.dvh.plot import has_curve
+        from rtreview.gui.dvh.curves import has_curve
 
         link = self.session.link
         if link is None:
