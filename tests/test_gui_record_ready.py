@@ -90,7 +90,7 @@ def test_isodoses_keep_clear_of_the_structure_colours_and_are_dashed(window):
 
 
 def test_dvh_curves_of_close_colours_differ_in_style_and_the_legend_reads_on_dark(window):
-    from rtreview.gui.dvh.plot import LEGEND_TEXT_RGB
+    from rtreview.gui.dvh.legend import LEGEND_TEXT_RGB
 
     _select(window, "LIVER")
     plot, ss = window.dvh_plot, window.session.link.structure_set

@@ -1,6 +1,7 @@
 """Derived structures: boolean operations on rasterized ROIs, and their DVHs.
 
-Derived structures follow exactly the DVH engine's geometry rules (``rtreview.core.dvh.compute``):
+Derived structures follow exactly the DVH engine's geometry rules (``rtreview.core.dvh.compute``,
+``rtreview.core.dvh.contour_stack``):
 
 - each operand is the engine's contour stack (``contour_stack``: even-odd polygons, slabs with
   end caps) clipped exactly to the dose grid's covered box (``clip_to_dose``), so only the
@@ -31,7 +32,8 @@ import numpy as np
 
 from rtreview.core.dvh import Dvh, DvhError, DvhOptions
 from rtreview.core.dvh import histogram
-from rtreview.core.dvh.compute import clip_to_dose, contour_stack, make_dvh, skip_reason, vertex_doses, vertex_points
+from rtreview.core.dvh.compute import make_dvh, skip_reason
+from rtreview.core.dvh.contour_stack import clip_to_dose, contour_stack, vertex_doses, vertex_points
 from rtreview.core.dvh.sample_points import StructurePoints, collect, is_dose, join_vertices, z_tolerance_gy
 from rtreview.core.dvh.rasterize import PartialCells, coverage
 from rtreview.core.dvh.sampling import Slabs, plane_chunks, sample_plan, sub_slab_counts

@@ -1,8 +1,8 @@
 """The points where the DVH engine samples a structure: for doses looked up elsewhere (sample points,
 as opposed to POINT ROIs: ``points``).
 
-``roi_points(roi, geometry)`` runs the engine's geometry exactly (``compute.contour_stack``,
-clipped to ``geometry``'s covered box by ``compute.clip_to_dose``, the sample grid of
+``roi_points(roi, geometry)`` runs the engine's geometry exactly (``contour_stack.contour_stack``,
+clipped to ``geometry``'s covered box by ``contour_stack.clip_to_dose``, the sample grid of
 ``sampling.sample_plan`` aligned with ``geometry``'s voxel lattice, the stratified sub-slab
 samples of ``tally.sample_positions``) and returns the samples' positions (mm) and volumes.
 ``geometry`` is a DoseGrid, or a ``Geometry`` (axes only). Given a DoseGrid, the points are
@@ -18,7 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from . import histogram
-from .compute import DvhError, clip_to_dose, contour_stack, skip_reason, vertex_points
+from .compute import DvhError, skip_reason
+from .contour_stack import clip_to_dose, contour_stack, vertex_points
 from .interpolate import trilinear
 from .options import DvhOptions
 from .rasterize import coverage

@@ -26,7 +26,7 @@ class Slabs:
     ``outer_lo`` / ``outer_hi`` mark the faces that bound the structure as the DVH counts it:
     the end caps of each piece and faces where the dose grid cuts the slab (None: unknown, all
     faces count). A face between two neighbouring planes is not outer: it is where the slab
-    model's staircase steps from one contour to the next (see ``compute.vertex_doses``)."""
+    model's staircase steps from one contour to the next (see ``contour_stack.vertex_doses``)."""
 
     z_mm: np.ndarray
     lo_mm: np.ndarray

@@ -30,7 +30,7 @@ def sample_chunk(planes, signs, lo: np.ndarray, hi: np.ndarray, counts: np.ndarr
     (float32) and their total volume (float64 sum; ``uncovered_mm3`` is 0).
 
     The planes' polygons and slabs must lie within the dose grid's ``covered_box`` (the caller
-    clips them: ``compute.clip_to_dose``), so every sample is covered.
+    clips them: ``contour_stack.clip_to_dose``), so every sample is covered.
 
     ``signs``: the planes' ``even_odd_signs``; ``lo``/``hi``: the planes' slabs (mm); ``counts``: sub-slabs per plane, reduced to 1 when the
     dose varies by less than ``z_tolerance_gy`` along z over the chunk.

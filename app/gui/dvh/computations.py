@@ -76,7 +76,7 @@ class DvhComputations:
         self._stopped.add(id(self.link.dose))
 
     def ready_message(self) -> str:
-        from rtreview.gui.dvh.plot import has_curve
+        from rtreview.gui.dvh.curves import has_curve
 
         link = self.session.link
         if link is None:

@@ -3,14 +3,13 @@
 Cumulative / differential, volume in cc or %, dose in Gy, % Rx or EQD2 (per-structure α/β
 from the session). Curves are PlotDataItems created once per structure and updated with
 setData; a crosshair reads dose and volume; hovering near a curve highlights its structure.
+The legend beside the plot is a ``legend.DvhLegend``.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from rtreview.core.dicom.dose_units import is_gy
 from rtreview.core.viewing import captions, dvh_curves
@@ -18,17 +17,14 @@ from rtreview.core.viewing.constraint_rows import limit_point
 from rtreview.core.viewing.curve_styles import curve_styles
 from rtreview.core.viewing.dvh_curves import CurveKind, CurveSettings, DoseUnit, VolumeUnit
 
+from rtreview.gui.dvh.curves import curve_pen, has_curve, style_order
+from rtreview.gui.dvh.legend import DvhLegend
 from rtreview.gui.dvh.limit import LimitOverlay
 from rtreview.gui.session import ReviewSession
 
 HOVER_PX = 6.0
-LEGEND_TEXT_RGB = (226, 228, 232)
-LEGEND_TEXT_PT = 9.0  # the legend's label size (its reserved width is measured in the same font)
-TARGET_TYPES = ("PTV", "CTV", "ITV", "GTV")
 EMPTY_TEXT = ("No DVHs yet.\nDrop DICOM RT files, folders or zip archives on this window\n"
               "(or File ▸ Open) — the DVHs appear here.")
-LEGEND_SAMPLE_PX = 52.0  # a legend entry's line sample, spacing and margins beside its text
-LEGEND_ROW_PX = 14.0  # height of a legend row at 8 pt (verSpacing -8)
 
 
 class DvhPlot(QtWidgets.QWidget):
@@ -44,22 +40,12 @@ class DvhPlot(QtWidgets.QWidget):
         self.settings = CurveSettings(volume_unit=VolumeUnit.PCT)
         for combo in (self.kind, self.volume_unit, self.dose_unit):
             combo.currentTextChanged.connect(self._on_settings)
-        # the legend is a column right of the plot (not over the curves, not under them: the curves
-        # keep the panel's height); it lists only the structures with a curve in this plan
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("#16181c")
         self.plot = self.canvas.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.18)
-        # light text on the dark plot background (the default grey read poorly), line samples styled as the curves
-        self.legend = pg.LegendItem(labelTextSize=f"{LEGEND_TEXT_PT:g}pt", labelTextColor=LEGEND_TEXT_RGB, colCount=1, verSpacing=-8,
-                                    horSpacing=6)
-        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
-        self.canvas.addItem(self.legend, row=0, col=1)
-        grid = self.canvas.ci.layout
-        grid.setColumnStretchFactor(0, 1)
-        grid.setColumnStretchFactor(1, 0)
-        grid.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.legend = DvhLegend(self.canvas)  # a column right of the plot
         self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         self.cross_h = pg.InfiniteLine(angle=0, pen=pg.mkPen((200, 200, 200, 120), style=QtCore.Qt.PenStyle.DotLine))
         for line in (self.cross_v, self.cross_h):
@@ -87,7 +73,6 @@ class DvhPlot(QtWidgets.QWidget):
         self._styles: dict = {}  # ROI number -> CurveStyle (close colours told apart by line style)
         self._styles_key = None
         self._drawn: dict[int, tuple] = {}  # what each curve item shows (skip unchanged ones)
-        self._in_legend: list[tuple[int, str]] = []
         self._structure_set = None
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(QtWidgets.QLabel("DVH"))
@@ -177,7 +162,7 @@ class DvhPlot(QtWidgets.QWidget):
             return
         self._structure_set = structure_set
         # another structure set may use the same ROI numbers for other organs: start afresh
-        self._set_legend([])
+        self.legend.show_entries([])
         for number in list(self.curves):
             self.plot.removeItem(self.curves.pop(number))
         self._drawn = {}
@@ -214,14 +199,7 @@ class DvhPlot(QtWidgets.QWidget):
         """Give the legend column, from the start, the width its entries will need (the visible
         structures' names): the plot does not shrink as curves arrive."""
         names = [r.name for r in self.session.rois if r.number in self.session.visible and not r.is_empty]
-        if not names:
-            self.legend.setMinimumWidth(0)
-            return
-        font = QtGui.QFont(self.font())
-        font.setPointSizeF(LEGEND_TEXT_PT)
-        text_px = max(QtGui.QFontMetrics(font).horizontalAdvance(n) for n in names)
-        columns = self._legend_columns(len(names))
-        self.legend.setMinimumWidth(math.ceil(columns * (text_px + LEGEND_SAMPLE_PX)) + 1)  # (label widths are fractional)
+        self.legend.reserve(names, self.font())
 
     def refresh(self) -> None:
         """Bring the curves in line with the session (setData on existing items)."""
@@ -260,7 +238,7 @@ class DvhPlot(QtWidgets.QWidget):
                                         s.alpha_beta_gy.get(number, dvh_curves.DEFAULT_ALPHA_BETA_OAR_GY),
                                         100.0 if relative else 1.0)
                 item.setData(x, y)
-                item.setPen(_pen(dvh, number == s.highlighted, self._styles.get(number)))
+                item.setPen(curve_pen(dvh, number == s.highlighted, self._styles.get(number)))
                 self._drawn[number] = key
             visible = number in s.visible
             item.setVisible(visible)
@@ -269,16 +247,14 @@ class DvhPlot(QtWidgets.QWidget):
         for number, item in self.curves.items():
             if number not in dvhs:
                 item.setVisible(False)
-        self._set_legend(legend)
+        self.legend.show_entries(legend)
         self._show_empty()
 
     def _update_styles(self, dvhs: dict, order: dict) -> None:
         """Line styles for this plan's curves: the structure colours, close ones (CIEDE2000, see
         ``core.viewing.curve_styles``) dashed or dotted; targets first, then structure order.
         Fixed for a plan (hiding a curve does not restyle the others)."""
-        shown = sorted((n for n, d in dvhs.items() if has_curve(d)),
-                       key=lambda n: (not dvhs[n].type.upper() in TARGET_TYPES, order.get(n, n)))
-        key = tuple((n, tuple(dvhs[n].color_rgb)) for n in shown)
+        key = style_order(dvhs, order)
         if key != self._styles_key:
             self._styles = curve_styles(list(key))
             self._styles_key = key
@@ -305,21 +281,11 @@ class DvhPlot(QtWidgets.QWidget):
 
     def legend_names(self) -> list[str]:
         """The legend's entries, top to bottom then left to right (tests)."""
-        return [label.text for _sample, label in self.legend.items]
-
-    def _legend_columns(self, n: int) -> int:
-        """One column while ``n`` entries fit beside the plot's height, else as many as needed."""
-        rows = max(int((self.canvas.height() - 30) // LEGEND_ROW_PX), 4)
-        return max(1, -(-n // rows))
-
-    def _fit_legend(self) -> None:
-        columns = self._legend_columns(len(self.legend.items))
-        if columns != self.legend.columnCount:
-            self.legend.setColumnCount(columns)
+        return self.legend.names()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit_legend()
+        self.legend.fit()
         self._elide_message()
 
     def _show_rx_line(self) -> None:
@@ -334,31 +300,11 @@ class DvhPlot(QtWidgets.QWidget):
         self.rx_line.setValue(at)
         self.rx_line.label.setFormat(f"Rx {rx:g} Gy ")
 
-    def _set_legend(self, entries: list[tuple[int, object, str]]) -> None:
-        """The legend lists ``entries`` (number, item, name) in structure order: entries added at
-        the end are appended (curves arrive in that order), any other change rebuilds it."""
-        wanted = [(n, name) for n, _item, name in entries]
-        if wanted == self._in_legend:
-            return
-        columns = self._legend_columns(len(entries))
-        start = len(self._in_legend)
-        if wanted[:start] != self._in_legend or columns != self.legend.columnCount:
-            self.legend.clear()
-            self.legend.columnCount = columns
-            start = 0
-        for _number, item, name in entries[start:]:
-            self.legend.addItem(item, name)
-        self._in_legend = wanted
-        # lay the legend out now: left to the next layout request, a paint in between drew it at
-        # the scene's origin, over the y axis
-        self.legend.layout.activate()
-        self.canvas.ci.layout.activate()
-
     def _show_highlight(self, number: int) -> None:
         for n, item in self.curves.items():
             dvh = self.session.dvhs.get(n)
             if dvh is not None:
-                item.setPen(_pen(dvh, n == number, self._styles.get(n)))
+                item.setPen(curve_pen(dvh, n == number, self._styles.get(n)))
 
     # --- constraint limits ----------------------------------------------------------------
     def show_constraint(self, result, dvh=None, composite: bool = False) -> None:
@@ -433,23 +379,6 @@ class DvhPlot(QtWidgets.QWidget):
     def visible_curve_data(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """``{roi_number: (x, y)}`` as plotted, for visible curves (tests, export)."""
         return {n: (item.xData, item.yData) for n, item in self.curves.items() if item.isVisible()}
-
-
-def has_curve(dvh) -> bool:
-    """The structure has dose in this plan's grid (a structure outside the grid has no curve)."""
-    return dvh.covered_volume_cc > 0 and np.isfinite(dvh.max_gy)
-
-
-def _pen(dvh, highlighted: bool, style=None):
-    """The structure's pen (its curve style: colour and dash); none for a structure outside the dose
-    grid (its all-zero "curve" would draw a stray dot at the origin)."""
-    if not has_curve(dvh):
-        return None
-    rgb = style.rgb if style is not None else tuple(dvh.color_rgb)
-    width = 3 if highlighted else 1.8
-    if style is not None and style.dash:
-        return pg.mkPen(rgb, width=width, dash=list(style.dash))
-    return pg.mkPen(rgb, width=width)
 
 
 def _combo(items: list[str], tip: str) -> QtWidgets.QComboBox:

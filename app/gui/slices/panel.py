@@ -2,7 +2,8 @@
 window/level presets, dose wash and isodose controls, a legend and the cursor readout.
 
 The three views share one crosshair position (x, y, z in mm); what each view draws is
-computed here from rtreview.core.viewing (no dose arrays are kept beyond the current images).
+computed here from rtreview.core.viewing (no dose arrays are kept beyond the current images),
+the structures' contours and points by ``structure_marks``.
 """
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from rtreview.core.viewing.window_level import DEFAULT_PRESET, PRESETS, SITE_PRE
 
 from rtreview.gui.session import ReviewSession
 from rtreview.gui.slices.isodose_legend import legend_text
+from rtreview.gui.slices.structure_marks import contour_lines, point_marks
 from rtreview.gui.slices.view import SliceView
 
 # Where each plane's (u, v) live in (x, y, z) and which coordinate the plane fixes.
 _UV = {Plane.AXIAL: ("x", "y", "z"), Plane.CORONAL: ("x", "z", "y"), Plane.SAGITTAL: ("y", "z", "x")}
-_SECTION = {Plane.CORONAL: "y", Plane.SAGITTAL: "x"}
 LEVELS_TIP = ("Isodose lines: % of the prescription, or Gy, e.g. 107, 100, 95, 50, 45 Gy (Enter applies; kept "
               "in your settings). Dashed, in colours kept clear of the structures'.")
 
@@ -326,8 +327,11 @@ class SlicePanel(QtWidgets.QWidget):
             view.set_dose(None)
         view.set_isodoses(self._isodose_lines(plane, index)
                           if self._resampler is not None and self.show_isodoses else [])
-        view.set_contours(self._contours(plane, ct) if self.show_contours else {}, self.session.highlighted)
-        view.set_points(self._points(plane, ct) if self.show_contours else [])
+        s = self.session
+        view.set_contours(contour_lines(s.rois, s.visible, plane, ct, self.position, self._edges)
+                          if self.show_contours else {}, s.highlighted)
+        view.set_points(point_marks(s.rois, s.visible, getattr(s.dvhs, "points", {}), _UV[plane], ct, self.position)
+                        if self.show_contours else [])
         cu, cv, fixed = _UV[plane]
         view.set_crosshair(self.position[cu], self.position[cv])
         view.set_caption(f"{plane.value.capitalize()}\n{fixed} {self.position[fixed]:.1f} mm · "
@@ -343,44 +347,6 @@ class SlicePanel(QtWidgets.QWidget):
         rx, colours = self.session.rx_gy, self.isodose_colours()
         return [(colours[lv], *contours.isolines_mm(dose, lv.dose_gy(rx), u, v))
                 for lv in self.levels if lv.dose_gy(rx) is not None]
-
-    def _contours(self, plane: Plane, ct) -> dict:
-        out = {}
-        dz = float(np.median(np.diff(ct.z_mm))) if ct.z_mm.size > 1 else 3.0
-        for roi in self.session.rois:
-            if roi.number not in self.session.visible or roi.is_empty:
-                continue
-            if plane is Plane.AXIAL:
-                xs, ys = contours.axial_polylines(roi, self.position["z"], dz / 2 + 1e-3)
-            else:
-                edges = self._edges.get(roi.number)
-                if edges is None:
-                    edges = self._edges[roi.number] = contours.RoiEdges(roi)
-                u, _v = slicing.slice_axes(ct, plane)
-                xs, ys = edges.section_polylines(_SECTION[plane], self.position[_SECTION[plane]], u)
-            out[roi.number] = (roi.color_rgb, xs, ys)
-        return out
-
-    def _points(self, plane: Plane, ct) -> list:
-        """Visible POINT ROIs within half a voxel of this slice: (rgb, u, v, 'name: dose')."""
-        cu, cv, fixed = _UV[plane]
-        axis = {"x": ct.x_mm, "y": ct.y_mm, "z": ct.z_mm}[fixed]
-        half = 0.5 * float(np.median(np.diff(axis))) if axis.size > 1 else 1.5
-        doses = getattr(self.session.dvhs, "points", {})
-        out = []
-        for roi in self.session.rois:
-            if roi.number not in self.session.visible or not roi.points_mm:
-                continue
-            known = {tuple(p.position_mm): p.dose_gy for p in doses.get(roi.number, [])}
-            for point in roi.points_mm:
-                p = dict(zip("xyz", point))
-                if abs(p[fixed] - self.position[fixed]) > half + 1e-6:
-                    continue
-                dose_gy = known.get(tuple(float(v) for v in point))
-                text = roi.name if len(roi.name) <= 32 else roi.name[:31] + "…"
-                text += f": {dose_gy:.2f} Gy" if dose_gy is not None else ""
-                out.append((roi.color_rgb, p[cu], p[cv], text))
-        return out
 
     def show_point(self, number: int) -> bool:
         """Move the crosshair onto POINT ROI ``number``'s first point (False if it is none)."""

@@ -1,10 +1,12 @@
-"""Text the timeline pane shows on demand: the symbol key and the derived facts."""
+"""Text the timeline pane shows on demand: the symbol key, the derived facts and the linked DICOM
+plan's facts in an RT course's tooltip."""
 from __future__ import annotations
 
 import datetime as _dt
 import html
 
-from rtreview.core.timeline import CaseTimeline, lines_of_therapy, progression_free_survival, time_on_therapy
+from rtreview.core.timeline import (CaseTimeline, RtCourse, find_plan, lines_of_therapy, progression_free_survival,
+                                    time_on_therapy)
 
 # Always on show under the lanes (the full key is behind the pane's Key button).
 KEY_LINE_HTML = ("<span style='color:#2b8a3e'>◆ CR/PR</span> complete/partial response &nbsp; "
@@ -45,3 +47,12 @@ def facts_html(case: CaseTimeline, pfs_start: _dt.date | str | None = None) -> s
     rows.append(f"<b>PFS</b> from {pfs.start_date} ({html.escape(pfs.start_label)}): "
                 f"{_days(pfs.days)}{months}, {html.escape(pfs.censor_rule)}")
     return "<br>".join(rows)
+
+
+def plan_facts_html(course: RtCourse, plans: list) -> str:
+    """The DICOM plan linked to ``course`` among ``plans``: its prescription, fractions and date."""
+    plan = find_plan(course, plans)
+    if plan is None:
+        return "DICOM plan: not among the loaded plans"
+    rx = f"{plan.prescription_gy:g} Gy" if plan.prescription_gy is not None else "? Gy"
+    return f"DICOM plan {html.escape(plan.label)}: {rx} / {plan.fractions or '?'} fx, dated {plan.date or '?'}"

@@ -15,13 +15,12 @@ Signals: ``rt_course_activated(str)``, ``event_selected(str)`` (event id), ``cas
 ``save_action`` and ``save_as_action`` can go in the window's File menu as they are.
 Errors are shown in a message box (``_show_error``), never raised.
 
-Click an RT course to select its plan; double-click or right-click an event to edit it;
-drag pans and the wheel zooms the dates. Dashed outlines mark illustrative (made-up) values.
+Click an RT course to select its plan; double-click or right-click an event to edit it (the
+editing actions: ``editing.CaseEditor``); drag pans and the wheel zooms the dates. Dashed
+outlines mark illustrative (made-up) values.
 """
 from __future__ import annotations
 
-import functools
-import html
 import os
 from pathlib import Path
 
@@ -29,20 +28,18 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from rtreview.core.timeline import (CaseFileError, CaseTimeline, RtCourse, TimelineWarning, check_case,
-                               find_case_file, find_plan, load_case, new_case, save_case)
-from rtreview.gui.timeline.event_form import EventFormDialog, FollowUpDialog
+                               find_case_file, load_case, new_case, save_case)
+from rtreview.gui.timeline.editing import CaseEditor
 from rtreview.gui.timeline.lanes_plot import TimelineLanesPlot
 from rtreview.gui.timeline.markers import TumorMarkerPlot
-from rtreview.gui.timeline.lab_form import DELETE, LabSeriesDialog
 from rtreview.gui.timeline.lanes_plot import case_dates
-from rtreview.gui.timeline.text import KEY_HTML, KEY_LINE_HTML, facts_html
+from rtreview.gui.timeline.text import KEY_HTML, KEY_LINE_HTML, facts_html, plan_facts_html
 from rtreview.gui.timeline.warning_badge import WarningsButton
 
 LEFT_AXIS_PX = 128
 EMPTY_TEXT = ("No case timeline.\nDrop a *.case.json file here or use File ▸ Open case timeline — one beside the "
               "DICOM is opened with it.\nAdd… starts a new one.")
 CASE_FILTER = "Case timelines (*.case.json *.json);;All files (*)"
-
 
 
 class TimelineView(QtWidgets.QWidget):
@@ -66,6 +63,7 @@ class TimelineView(QtWidgets.QWidget):
         self._highlighted: set[str] = set()
         self._stale = False  # a case taken but not drawn yet (set_case(draw=False))
         self.warnings: list[TimelineWarning] = []
+        self.editor = CaseEditor(self)
         self.start_folder = ""  # where Open / Save as start (the window sets the last folder used)
         self._relayout_timer = QtCore.QTimer(self)
         self._relayout_timer.setSingleShot(True)
@@ -78,7 +76,7 @@ class TimelineView(QtWidgets.QWidget):
     def _build_ui(self) -> None:
         self.lanes_plot = TimelineLanesPlot(LEFT_AXIS_PX)
         self.lanes_plot.item_clicked.connect(self._on_item_clicked)
-        self.lanes_plot.item_menu_requested.connect(self._show_item_menu)
+        self.lanes_plot.item_menu_requested.connect(self.editor.show_item_menu)
         self.markers_plot = TumorMarkerPlot(LEFT_AXIS_PX)
         self.markers_plot.getPlotItem().setXLink(self.lanes_plot.getPlotItem())
 
@@ -97,7 +95,7 @@ class TimelineView(QtWidgets.QWidget):
         self.labs_action = self.toolbar.addAction("Labs…")
         self.labs_action.setToolTip("Add, edit or delete a lab series (tumor markers): analyte, unit, upper normal, "
                                     "samples")
-        self.labs_action.triggered.connect(lambda: self._labs_menu())
+        self.labs_action.triggered.connect(lambda: self.editor.labs_menu())
         self.toolbar.addSeparator()
         self.toolbar.addAction("Fit", self.fit)
         self.facts_action = self.toolbar.addAction("Facts")
@@ -237,80 +235,27 @@ class TimelineView(QtWidgets.QWidget):
                                                         CASE_FILTER)
         return self.save_case(path) if path else False
 
+    # ----- editing (``CaseEditor``)
     def add_event(self) -> bool:
-        event = EventFormDialog.ask(self)
-        if event is None:
-            return False
-        if not event.id or any(e.id == event.id for e in self._case.events):
-            event.id = self._case.unused_id(event.kind)
-        event.id_generated = False
-        self._case.events.append(event)
-        self._selected_id = event.id
-        self._changed()
-        return True
+        return self.editor.add_event()
 
     def edit_event(self, event_id: str = "") -> bool:
-        event_id = event_id or self._selected_id
-        if not event_id:
-            return False
-        old = self._case.event_by_id(event_id)
-        new = EventFormDialog.ask(self, old)
-        if new is None:
-            return False
-        self._case.events[self._case.events.index(old)] = new
-        self._changed()
-        return True
+        return self.editor.edit_event(event_id)
 
     def edit_follow_up(self) -> bool:
-        """Set the last follow-up (date, status, source): ongoing therapies and PFS run to it."""
-        follow_up = FollowUpDialog.ask(self, self._case.last_follow_up)
-        if follow_up is None:
-            return False
-        self._case.last_follow_up = follow_up
-        self._changed(markers=True)
-        return True
+        return self.editor.edit_follow_up()
 
     def delete_event(self, event_id: str = "") -> bool:
-        event_id = event_id or self._selected_id
-        if not event_id:
-            return False
-        event = self._case.event_by_id(event_id)
-        if not self._confirm(f"Delete “{event.title}” ({event.start})?"):
-            return False
-        self._case.events.remove(event)
-        self._selected_id = ""
-        if self._pfs_start == event_id:
-            self._pfs_start = ""
-        self._changed()
-        return True
-
-    def _labs_menu(self) -> None:
-        menu = QtWidgets.QMenu(self)
-        for series in self._case.lab_series:
-            menu.addAction(f"Edit {series.analyte} ({series.unit})…",
-                           lambda s=series: self.edit_lab_series(s.id or s.analyte))
-        menu.addAction("New lab series…", lambda: self.edit_lab_series(""))
-        self._exec_menu(menu, QtGui.QCursor.pos())
+        return self.editor.delete_event(event_id)
 
     def edit_lab_series(self, series_id: str = "") -> bool:
-        """Edit the lab series ``series_id`` (its id, else its analyte), or add one ('')."""
-        old = next((s for s in self._case.lab_series if series_id and series_id in (s.id, s.analyte)), None)
-        result = LabSeriesDialog.ask(self, old)
-        if result is None:
-            return False
-        if result == DELETE:
-            self._case.lab_series.remove(old)
-        elif old is not None:
-            self._case.lab_series[self._case.lab_series.index(old)] = result
-        else:
-            if not result.id:
-                used = {s.id for s in self._case.lab_series} | {e.id for e in self._case.events}
-                base = "".join(ch for ch in result.analyte.lower() if ch.isalnum()) or "lab"
-                result.id = next(f"{base}{'' if n == 0 else '-' + str(n)}" for n in range(1000)
-                                 if f"{base}{'' if n == 0 else '-' + str(n)}" not in used)
-            self._case.lab_series.append(result)
-        self._changed(markers=True)
-        return True
+        return self.editor.edit_lab_series(series_id)
+
+    def item_menu(self, event_id: str) -> QtWidgets.QMenu:
+        return self.editor.item_menu(event_id)
+
+    def set_pfs_start(self, event_id: str = "", _checked: bool = False) -> None:
+        self.editor.set_pfs_start(event_id, _checked)
 
     def fit(self) -> None:
         """Show the whole case."""
@@ -404,16 +349,8 @@ class TimelineView(QtWidgets.QWidget):
             return
         for course in self._case.of_kind(RtCourse):
             item = self.event_items.get(course.id)
-            if item is None or not (course.plan_label or course.plan_sop_instance_uid):
-                continue
-            plan = find_plan(course, self._plans)
-            if plan is None:
-                text = "DICOM plan: not among the loaded plans"
-            else:
-                rx = f"{plan.prescription_gy:g} Gy" if plan.prescription_gy is not None else "? Gy"
-                text = (f"DICOM plan {html.escape(plan.label)}: {rx} / {plan.fractions or '?'} fx, "
-                        f"dated {plan.date or '?'}")
-            item.setToolTip(item.toolTip() + f"<br><b>{text}</b>")
+            if item is not None and (course.plan_label or course.plan_sop_instance_uid):
+                item.setToolTip(item.toolTip() + f"<br><b>{plan_facts_html(course, self._plans)}</b>")
 
     def _rebuild_markers(self) -> None:
         series_list = [s for s in self._case.lab_series if s.samples]
@@ -442,27 +379,6 @@ class TimelineView(QtWidgets.QWidget):
             self.rt_course_activated.emit(event.plan_label)
         if double:
             self.edit_event(event_id)
-
-    def item_menu(self, event_id: str) -> QtWidgets.QMenu:
-        """The right-click menu of an event: edit, delete, PFS from here."""
-        event = self._case.event_by_id(event_id)
-        menu = QtWidgets.QMenu(self)
-        menu.addAction(f"Edit “{event.title}”…", functools.partial(self.edit_event, event_id))
-        menu.addAction("Delete…", functools.partial(self.delete_event, event_id))
-        menu.addSeparator()
-        pfs = menu.addAction("PFS from here (Facts)", functools.partial(self.set_pfs_start, event_id))
-        pfs.setCheckable(True)
-        pfs.setChecked(self._pfs_start == event_id)
-        return menu
-
-    def _show_item_menu(self, event_id: str, screen_pos: QtCore.QPointF) -> None:
-        self._selected_id = event_id
-        self._apply_highlight()
-        self._exec_menu(self.item_menu(event_id), screen_pos.toPoint())
-
-    def set_pfs_start(self, event_id: str = "", _checked: bool = False) -> None:
-        """Measure PFS in Facts from this event's start ('' or the same event again: the latest line)."""
-        self._pfs_start = "" if event_id == self._pfs_start else event_id
 
     def _apply_highlight(self) -> None:
         self.lanes_plot.set_highlighted(self._highlighted | ({self._selected_id} if self._selected_id else set()))
