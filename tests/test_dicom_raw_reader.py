@@ -32,7 +32,9 @@ def _dicom_files() -> list[Path]:
     files = []
     for folder in folders:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix.lower() not in (".md", ".txt", ".json", ".zip", ".csv", ".py"):
+            if "__pycache__" in path.parts:  # sample_dicom is a package: its bytecode, once imported
+                continue
+            if path.is_file() and path.suffix.lower() not in (".md", ".txt", ".json", ".zip", ".csv", ".py", ".pyc"):
                 files.append(path)
     return files
 
