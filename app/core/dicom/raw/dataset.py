@@ -29,8 +29,20 @@ class MultiValue(list):
     __repr__ = __str__
 
 
-class DS(float):
-    """A Decimal String value: the float, printed as its (stripped) text like pydicom's DSfloat."""
+class _PrintedAsText:
+    """Printed as the value's (stripped) text, as pydicom prints DSfloat and IS."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return self.original
+
+    def __repr__(self) -> str:
+        return f"'{self.original}'"
+
+
+class DS(_PrintedAsText, float):
+    """A Decimal String value: the float, printed as its text like pydicom's DSfloat."""
 
     __slots__ = ("original",)
 
@@ -39,26 +51,14 @@ class DS(float):
         value.original = text.strip()
         return value
 
-    def __str__(self) -> str:
-        return self.original
 
-    def __repr__(self) -> str:
-        return f"'{self.original}'"
-
-
-class IS(int):
-    """An Integer String value: the int, printed as its (stripped) text like pydicom's IS."""
+class IS(_PrintedAsText, int):
+    """An Integer String value: the int, printed as its text like pydicom's IS."""
 
     def __new__(cls, text: str) -> "IS":
         value = super().__new__(cls, text)
         value.original = text.strip()
         return value
-
-    def __str__(self) -> str:
-        return self.original
-
-    def __repr__(self) -> str:
-        return f"'{self.original}'"
 
 
 # The transfer syntaxes the raw reader reads (a data set encoded Little Endian): uid -> (name,
